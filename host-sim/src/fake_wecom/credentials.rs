@@ -1,0 +1,179 @@
+//! Access tokens and OAuth codes: what WeCom issues, and how they stop working.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+const TOKEN_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// Random text in the character set of real tokens and codes (URL-safe base64).
+pub(crate) fn random_text(len: usize) -> String {
+    (0..len).map(|_| TOKEN_ALPHABET[fastrand::usize(..TOKEN_ALPHABET.len())] as char).collect()
+}
+
+/// `now + ttl`, capped: a configured ttl of `u64::MAX` means "never", not an overflow panic.
+fn deadline(now: Instant, ttl: Duration) -> Instant {
+    now.checked_add(ttl).or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 86_400))).unwrap_or(now)
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    agent_id: i64,
+    expires_at: Instant,
+}
+
+/// Why a token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenProblem {
+    /// 40014: never issued, mangled, or revoked early.
+    Unknown,
+    /// 42001.
+    Expired,
+}
+
+/// Tokens issued so far. Expired ones are kept (bounded) so that a late caller gets 42001
+/// rather than 40014, as from the real service.
+#[derive(Debug, Default)]
+pub(crate) struct TokenBook {
+    tokens: HashMap<String, Token>,
+}
+
+/// Expired tokens remembered for 42001 answers; older ones fall back to 40014.
+const MAX_DEAD_TOKENS: usize = 1000;
+
+impl TokenBook {
+    /// The app's live token, or a new one. Old doc 91039: "有效期内重复获取返回相同结果".
+    /// Returns the token and the seconds it has left.
+    pub fn issue(&mut self, agent_id: i64, ttl: Duration, now: Instant) -> (String, u64) {
+        let live = self
+            .tokens
+            .iter()
+            .filter(|(_, t)| t.agent_id == agent_id && t.expires_at > now)
+            .max_by_key(|(_, t)| t.expires_at);
+        if let Some((token, t)) = live {
+            let left = t.expires_at - now;
+            // Round up so a fresh token reports the full lifetime (7200, not 7199).
+            let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+            return (token.clone(), secs);
+        }
+        self.prune(now);
+        let token = random_text(128);
+        self.tokens.insert(token.clone(), Token { agent_id, expires_at: deadline(now, ttl) });
+        (token, ttl.as_secs())
+    }
+
+    pub fn check(&self, token: &str, now: Instant) -> Result<i64, TokenProblem> {
+        match self.tokens.get(token) {
+            None => Err(TokenProblem::Unknown),
+            Some(t) if t.expires_at <= now => Err(TokenProblem::Expired),
+            Some(t) => Ok(t.agent_id),
+        }
+    }
+
+    pub fn expire_all(&mut self, now: Instant) {
+        for t in self.tokens.values_mut() {
+            t.expires_at = t.expires_at.min(now);
+        }
+    }
+
+    pub fn invalidate_all(&mut self) {
+        self.tokens.clear();
+    }
+
+    fn prune(&mut self, now: Instant) {
+        let mut dead: Vec<(Instant, String)> =
+            self.tokens.iter().filter(|(_, t)| t.expires_at <= now).map(|(k, t)| (t.expires_at, k.clone())).collect();
+        if dead.len() <= MAX_DEAD_TOKENS {
+            return;
+        }
+        dead.sort();
+        let excess = dead.len() - MAX_DEAD_TOKENS;
+        for (_, key) in dead.into_iter().take(excess) {
+            self.tokens.remove(&key);
+        }
+    }
+}
+
+/// Who tapped: a corp member, or a WeChat user outside the corp.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CodeSubject {
+    Member(String),
+    NonMember(String),
+}
+
+#[derive(Debug, Clone)]
+struct Code {
+    agent_id: i64,
+    subject: CodeSubject,
+    expires_at: Instant,
+}
+
+/// OAuth codes minted by the simulator and consumed by `auth/getuserinfo`.
+#[derive(Debug, Default)]
+pub(crate) struct CodeBook {
+    codes: HashMap<String, Code>,
+}
+
+impl CodeBook {
+    pub fn mint(&mut self, agent_id: i64, subject: CodeSubject, ttl: Duration, now: Instant) -> String {
+        // Unconsumed codes die after their ttl anyway; dropping them keeps a long benchmark flat.
+        self.codes.retain(|_, c| c.expires_at > now);
+        let code = random_text(43);
+        self.codes.insert(code.clone(), Code { agent_id, subject, expires_at: deadline(now, ttl) });
+        code
+    }
+
+    /// Consumes a code for an app. A code from another app's context stays usable by that app.
+    pub fn redeem(&mut self, code: &str, agent_id: i64, now: Instant) -> Option<CodeSubject> {
+        let found = self.codes.get(code)?;
+        if found.agent_id != agent_id {
+            return None;
+        }
+        let found = self.codes.remove(code)?;
+        (found.expires_at > now).then_some(found.subject)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_live_token_is_reused_and_an_expired_one_replaced() {
+        let mut book = TokenBook::default();
+        let now = Instant::now();
+        let ttl = Duration::from_secs(7200);
+        let (a, secs) = book.issue(7, ttl, now);
+        assert_eq!(secs, 7200);
+        assert!(a.len() >= 64);
+        assert_eq!(book.issue(7, ttl, now + Duration::from_secs(10)).0, a);
+        assert_ne!(book.issue(8, ttl, now).0, a, "per app");
+        book.expire_all(now);
+        assert_eq!(book.check(&a, now), Err(TokenProblem::Expired));
+        let (b, _) = book.issue(7, ttl, now);
+        assert_ne!(a, b);
+        assert_eq!(book.check(&b, now), Ok(7));
+        book.invalidate_all();
+        assert_eq!(book.check(&b, now), Err(TokenProblem::Unknown));
+    }
+
+    #[test]
+    fn an_endless_ttl_does_not_overflow() {
+        let mut book = TokenBook::default();
+        let now = Instant::now();
+        let (token, _) = book.issue(1, Duration::from_secs(u64::MAX), now);
+        assert_eq!(book.check(&token, now + Duration::from_secs(86_400)), Ok(1));
+    }
+
+    #[test]
+    fn codes_are_single_use_per_app_and_expire() {
+        let mut book = CodeBook::default();
+        let now = Instant::now();
+        let ttl = Duration::from_secs(300);
+        let c = book.mint(1, CodeSubject::Member("a".into()), ttl, now);
+        assert_eq!(book.redeem(&c, 2, now), None, "another app's code");
+        assert_eq!(book.redeem(&c, 1, now), Some(CodeSubject::Member("a".into())));
+        assert_eq!(book.redeem(&c, 1, now), None, "used");
+        let late = book.mint(1, CodeSubject::NonMember("o".into()), ttl, now);
+        assert_eq!(book.redeem(&late, 1, now + ttl), None, "expired");
+    }
+}

@@ -1,0 +1,118 @@
+//! # A faithful fake of the WeCom (企业微信) server API
+//!
+//! Serves the directory-read and OAuth endpoints a self-built app (自建应用) uses, with the real
+//! paths, JSON shapes, errcodes and errmsg wording (see `/work/shared/wecom-api.md`), so a client
+//! written against `https://qyapi.weixin.qq.com` works unchanged against
+//! [`FakeWecom::base_url`]. Used by the `host-sim` CLI, the integration tests and the benchmarks.
+//!
+//! ## Behaviour
+//!
+//! Every answer is HTTP 200 with `errcode`/`errmsg` in the body; error messages carry the tail
+//! the real service appends: `<text>, hint: [<request id>], from ip: <peer>, more info at
+//! https://open.work.weixin.qq.com/devtool/query?e=<errcode>`. Unknown `/cgi-bin/` paths are a
+//! bare HTTP 404, as on the real host.
+//!
+//! | path (`/cgi-bin/…`) | notes |
+//! |---|---|
+//! | `gettoken?corpid&corpsecret` | 41002 / 41004 missing, 40013 wrong corp, 40001 unknown secret. A live token is returned again until it expires (`expires_in` = seconds left). Any IP |
+//! | `agent/get?agentid` | 41011 missing, 40056 not a number / no such app, 301002 another app's token. Answers for a disabled app too (`close: 1`) |
+//! | `department/list`, `department/simplelist` `?id` | sub-tree of `id`, or every visible department; 60123 unknown (also missing/non-numeric where required), 60011 outside the range |
+//! | `department/get?id` | single `department` object |
+//! | `user/simplelist`, `user/list` `?department_id` | direct members only (`fetch_child` ignored) |
+//! | `user/get?userid` | case-insensitive; 41009 missing, 60111 unknown, 60011 outside the range |
+//! | `POST user/list_id` | 48002: app secrets may not call it |
+//! | `tag/list`, `tag/get?tagid` | all corp tags; `tag/get` lists only visible users and departments; 41017 missing, 40068 invalid |
+//! | `auth/getuserinfo?code` | `userid` for a member's code, `openid` otherwise; 41008 missing, 40029 unknown / used / expired / another app's |
+//!
+//! Checks before every call but `gettoken`, in this order: frequency limit 45009 (per API, per
+//! one-minute window, [`FakeConfig::rate_limit_per_min`]; `auth/getuserinfo` counts only failed
+//! exchanges), token 41001 / 40014 / 42001, trusted IPs 60020 (`from ip:` = the TCP peer), and
+//! for all business calls except `agent/get` a disabled app 50003. Member objects omit mobile,
+//! email, avatar and gender, as for any self-built app created after 2022-06-20.
+//!
+//! Visible range of an app: `allow_departments` with their sub-trees; members of those
+//! departments, `allow_users`, and the members of `allow_tags` (tag users plus the members of
+//! the tag's departments and their sub-trees). Only `allow_departments` make departments visible.
+//!
+//! ## Simulator controls (`/_sim/…`, not WeCom; not counted, no latency)
+//!
+//! | request | effect |
+//! |---|---|
+//! | `GET /_sim/stats` | `{"requests": {"user/get": 3, …}, "total": n, "peak_in_flight": n}` |
+//! | `POST /_sim/stats/reset` | zero the counters |
+//! | `POST /_sim/oauth/code` `{"agent_id":1000002,"userid":"zhangsan"}` | `{"code":"…"}`, as after the member taps; `"openid"` instead of `"userid"` for a non-member |
+//! | `POST /_sim/tokens/expire` | every issued token answers 42001 |
+//! | `POST /_sim/tokens/invalidate` | every issued token answers 40014 |
+//!
+//! ## Organisation file (`host-sim wecom-sim --org FILE`)
+//!
+//! ```json
+//! { "corp_id": "ww8f3a1c2d4e5b6a70", "corp_name": "万象科技",
+//!   "apps": [ { "agent_id": 1000002, "name": "万象智维", "secret": "…", "square_logo_url": "https://…",
+//!               "description": "", "close": 0, "home_url": "", "redirect_domain": "", "trusted_ips": [],
+//!               "allow_departments": [1], "allow_users": [], "allow_tags": [] } ],
+//!   "departments": [ { "id": 1, "name": "万象科技", "parent_id": 0, "order": 100000000, "name_en": null } ],
+//!   "users": [ { "userid": "zhangsan", "name": "张三", "departments": [2], "main_department": 2,
+//!                "position": "", "status": 1, "alias": "" } ],
+//!   "tags": [ { "tag_id": 1, "name": "骨干", "users": ["zhangsan"], "departments": [5] } ] }
+//! ```
+//!
+//! Every field but `corp_id` and an app's `secret` may be left out (defaults: empty, 0,
+//! `status` 1, `main_department` = first department). WeCom spellings are accepted as aliases
+//! (`corpid`, `agentid`, `allow_partys`, `parentid`, `department`, `tagid`, `tagname`); any other
+//! unknown field is an error. `close`: 1 = disabled. `trusted_ips`: empty = unrestricted;
+//! entries may hold several addresses separated by `;` as in the console. `status`: 1 active,
+//! 2 disabled, 4 not activated, 5 left. [`Org::from_json_file`] also checks that ids are unique
+//! (userids case-insensitively), every referenced department, user and tag exists, no
+//! department is its own ancestor, and no two apps share a secret.
+//!
+//! ## The sample organisation ([`Org::sample`])
+//!
+//! Corp `ww8f3a1c2d4e5b6a70` 万象科技. Departments: 1 万象科技 ⊃ {2 研发部 ⊃ {4 测试部门,
+//! 5 平台组}, 3 市场部门}. Apps: 1000002 万象智维 (sees 1), 1000003 考勤打卡 (sees 3), 1000004
+//! 旧版门户 (disabled, sees 1). Members: baikaishui 白开水 [2], renshengruxi 人生如戏 [3],
+//! cuncaoxin 寸草心 [4], wangxiaokai 王晓楷 [2,5], clear Clear [3], zhangxu 张旭 [4],
+//! xiaoyueyue 小岳岳 [5], liqiang 李强 [3] disabled, zhoumin 周敏 [4] left. Tags: 1 骨干
+//! (wangxiaokai, clear; department 5), 2 新员工 (xiaoyueyue).
+
+mod api;
+mod credentials;
+mod org;
+mod reply;
+mod sample;
+mod server;
+mod sim_controls;
+mod state;
+mod stats;
+mod view;
+
+#[cfg(test)]
+mod tests;
+
+pub use org::{App, Department, Org, Tag, User};
+pub use server::{serve, FakeWecom};
+
+/// Knobs of the fake. Defaults are the real service's numbers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FakeConfig {
+    /// Token lifetime reported as `expires_in` (7200).
+    pub token_ttl_secs: u64,
+    /// Calls per API per minute before 45009 (10 000, the current per-corp per-API limit).
+    pub rate_limit_per_min: u32,
+    /// Added before answering each WeCom call, to model the network (0).
+    pub latency_ms: u64,
+    /// OAuth code lifetime (300: five minutes).
+    pub code_ttl_secs: u64,
+}
+
+impl Default for FakeConfig {
+    fn default() -> Self {
+        FakeConfig { token_ttl_secs: 7200, rate_limit_per_min: 10_000, latency_ms: 0, code_ttl_secs: 300 }
+    }
+}
+
+/// Locks a std mutex, carrying on after a panic elsewhere: every guarded value stays
+/// consistent between statements, and the fake must keep answering.
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -1,0 +1,79 @@
+//! Everything one running fake holds, shared by the HTTP handlers and the in-process controls.
+//! Only std mutexes, never held across an `.await`, so the synchronous controls can use them too.
+
+use super::credentials::{CodeBook, CodeSubject, TokenBook, TokenProblem};
+use super::lock;
+use super::org::Org;
+use super::stats::{RateLimiter, Stats};
+use super::view::View;
+use super::FakeConfig;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub(crate) struct Shared {
+    pub config: FakeConfig,
+    org: Mutex<Org>,
+    /// Rebuilt lazily after an edit; `None` = stale.
+    view: Mutex<Option<Arc<View>>>,
+    tokens: Mutex<TokenBook>,
+    codes: Mutex<CodeBook>,
+    pub stats: Stats,
+    pub rate: RateLimiter,
+}
+
+impl Shared {
+    pub fn new(org: Org, config: FakeConfig) -> Shared {
+        Shared {
+            rate: RateLimiter::new(config.rate_limit_per_min),
+            config,
+            org: Mutex::new(org),
+            view: Mutex::new(None),
+            tokens: Mutex::new(TokenBook::default()),
+            codes: Mutex::new(CodeBook::default()),
+            stats: Stats::default(),
+        }
+    }
+
+    /// The current organisation, indexed.
+    pub fn view(&self) -> Arc<View> {
+        let mut cached = lock(&self.view);
+        if let Some(view) = cached.as_ref() {
+            return Arc::clone(view);
+        }
+        let view = Arc::new(View::build(lock(&self.org).clone()));
+        *cached = Some(Arc::clone(&view));
+        view
+    }
+
+    pub fn with_org<R>(&self, f: impl FnOnce(&mut Org) -> R) -> R {
+        // Hold the view lock across the edit so that no reader caches a half-old snapshot.
+        let mut cached = lock(&self.view);
+        let result = f(&mut lock(&self.org));
+        *cached = None;
+        result
+    }
+
+    pub fn issue_token(&self, agent_id: i64) -> (String, u64) {
+        lock(&self.tokens).issue(agent_id, Duration::from_secs(self.config.token_ttl_secs), Instant::now())
+    }
+
+    pub fn check_token(&self, token: &str) -> Result<i64, TokenProblem> {
+        lock(&self.tokens).check(token, Instant::now())
+    }
+
+    pub fn expire_all_tokens(&self) {
+        lock(&self.tokens).expire_all(Instant::now());
+    }
+
+    pub fn invalidate_all_tokens(&self) {
+        lock(&self.tokens).invalidate_all();
+    }
+
+    pub fn mint_code(&self, agent_id: i64, subject: CodeSubject) -> String {
+        lock(&self.codes).mint(agent_id, subject, Duration::from_secs(self.config.code_ttl_secs), Instant::now())
+    }
+
+    pub fn redeem_code(&self, code: &str, agent_id: i64) -> Option<CodeSubject> {
+        lock(&self.codes).redeem(code, agent_id, Instant::now())
+    }
+}

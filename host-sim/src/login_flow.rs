@@ -1,0 +1,195 @@
+//! Drives a login round trip over real HTTP, as a member's browser would: the platform's start
+//! endpoint, WeCom's login page (where the member says who they are), the redirect back with a
+//! code, the platform's callback. Redirects are followed here, by hand, so the platform's session
+//! cookie is carried exactly as a browser carries it (to the platform's host only).
+
+use anyhow::{bail, Context};
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE, USER_AGENT};
+use reqwest::{Client, Response, StatusCode};
+use url::Url;
+
+/// How the round trip ended.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LoginTrace {
+    /// Every URL visited, in order (query strings with `code` masked).
+    pub visited: Vec<String>,
+    /// HTTP status of the platform's final page.
+    pub status: u16,
+    /// `signed-in`, `unbound` or `refused` (from the page's `data-outcome`).
+    pub outcome: String,
+    /// The signed-in platform account, if any.
+    pub account_id: Option<String>,
+    /// The final page's text.
+    pub page: String,
+}
+
+/// A user agent of the WeCom desktop client's browser, and of an ordinary browser.
+pub const IN_CLIENT_UA: &str =
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 wxwork/4.1.30 MicroMessenger/7.0.1";
+/// An ordinary desktop browser.
+pub const BROWSER_UA: &str = "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/128.0";
+
+/// Logs `userid` in through the platform at `platform_base`.
+pub async fn drive(platform_base: &str, userid: &str, user_agent: &str) -> anyhow::Result<LoginTrace> {
+    let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let platform = Url::parse(platform_base)?;
+    let mut visited = Vec::new();
+    let mut cookie: Option<String> = None;
+
+    // 1. Platform start → redirect to WeCom's login page, with the session cookie.
+    let start = platform.join("/oauth/wecom/start")?;
+    visited.push(start.to_string());
+    let response = client.get(start.clone()).header(USER_AGENT, user_agent).send().await?;
+    if let Some(c) = response.headers().get(SET_COOKIE).and_then(|v| v.to_str().ok()) {
+        cookie = c.split(';').next().map(str::to_string);
+    }
+    let authorize = location(&start, &response).context("the platform's start endpoint did not redirect to WeCom")?;
+
+    // 2. WeCom's page: a form asking who is logging in.
+    visited.push(authorize.to_string());
+    let page = client.get(authorize.clone()).header(USER_AGENT, user_agent).send().await?;
+    let status = page.status();
+    let html = page.text().await?;
+    let Some(form) = Form::parse(&html) else {
+        bail!("WeCom's login page refused ({status}): {}", text_of(&html));
+    };
+
+    // 3. The member confirms → WeCom redirects back with a code.
+    let action = authorize.join(&form.action)?;
+    let mut fields = form.hidden;
+    fields.push(("userid".to_string(), userid.to_string()));
+    visited.push(action.to_string());
+    let confirmed = client.post(action.clone()).header(USER_AGENT, user_agent).form(&fields).send().await?;
+    let mut next = location(&action, &confirmed)
+        .with_context(|| format!("WeCom did not redirect back ({})", confirmed.status()))?;
+
+    // 4. Follow redirects to the platform's final page, sending the cookie only to the platform.
+    for _ in 0..5 {
+        visited.push(mask_code(&next));
+        let mut request = client.get(next.clone()).header(USER_AGENT, user_agent);
+        if same_origin(&next, &platform) {
+            if let Some(c) = &cookie {
+                request = request.header(COOKIE, c.as_str());
+            }
+        }
+        let response = request.send().await?;
+        if response.status().is_redirection() {
+            next = location(&next, &response).context("redirect without a location")?;
+            continue;
+        }
+        let status = response.status();
+        let html = response.text().await?;
+        return Ok(LoginTrace {
+            visited,
+            status: status.as_u16(),
+            outcome: attribute(&html, "data-outcome").unwrap_or_else(|| "unknown".into()),
+            account_id: attribute(&html, "data-account").filter(|_| status == StatusCode::OK),
+            page: text_of(&html),
+        });
+    }
+    bail!("too many redirects")
+}
+
+fn location(base: &Url, response: &Response) -> Option<Url> {
+    if !response.status().is_redirection() {
+        return None;
+    }
+    let value = response.headers().get(LOCATION)?.to_str().ok()?;
+    base.join(value).ok()
+}
+
+fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme() && a.host_str() == b.host_str() && a.port_or_known_default() == b.port_or_known_default()
+}
+
+fn mask_code(url: &Url) -> String {
+    let mut masked = url.clone();
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| (k.to_string(), if k == "code" { "***".to_string() } else { v.to_string() }))
+        .collect();
+    if !pairs.is_empty() {
+        masked.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    masked.to_string()
+}
+
+/// The login form of WeCom's page: its action and hidden fields.
+struct Form {
+    action: String,
+    hidden: Vec<(String, String)>,
+}
+
+impl Form {
+    fn parse(html: &str) -> Option<Form> {
+        let start = html.find("<form")?;
+        let form_tag_end = start + html[start..].find('>')?;
+        let action = attribute(&html[start..=form_tag_end], "action")?;
+        let mut hidden = Vec::new();
+        let mut rest = &html[form_tag_end..];
+        while let Some(i) = rest.find("<input") {
+            let end = i + rest[i..].find('>').unwrap_or(rest.len() - i - 1);
+            let tag = &rest[i..=end.min(rest.len() - 1)];
+            if attribute(tag, "type").as_deref() == Some("hidden") {
+                if let (Some(name), Some(value)) = (attribute(tag, "name"), attribute(tag, "value")) {
+                    hidden.push((name, value));
+                }
+            }
+            rest = &rest[(end + 1).min(rest.len())..];
+        }
+        Some(Form { action, hidden })
+    }
+}
+
+/// The value of the first `name="value"` attribute in `html`, HTML entities decoded.
+fn attribute(html: &str, name: &str) -> Option<String> {
+    let needle = format!("{name}=\"");
+    let start = html.find(&needle)? + needle.len();
+    let end = start + html[start..].find('"')?;
+    Some(
+        html[start..end]
+            .replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&"),
+    )
+}
+
+/// The page's text without tags, collapsed.
+fn text_of(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ").replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_form_and_attributes_are_read() {
+        let html = r#"<h1>x</h1><form method="post" action="/_sim/oauth/authorize"><input type="hidden" name="state" value="a&amp;b"><input type="hidden" name="agentid" value="1000002"/><select name="userid"></select></form>"#;
+        let form = Form::parse(html).expect("form");
+        assert_eq!(form.action, "/_sim/oauth/authorize");
+        assert_eq!(form.hidden, vec![("state".into(), "a&b".into()), ("agentid".into(), "1000002".into())]);
+        assert_eq!(text_of("<p>已登录 <b>x</b></p>"), "已登录 x");
+    }
+
+    #[test]
+    fn codes_are_masked_in_the_trace() {
+        let url = Url::parse("http://127.0.0.1:1/cb?code=SECRETCODE&state=s").expect("url");
+        assert_eq!(mask_code(&url), "http://127.0.0.1:1/cb?code=***&state=s");
+    }
+}

@@ -1,0 +1,77 @@
+//! The platform's small HTML pages: who is signed in, and why a login was refused.
+
+use super::login::session_id;
+use super::state::Platform;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use std::sync::Arc;
+
+/// What a login ended in.
+pub enum Outcome {
+    /// Signed in.
+    SignedIn {
+        /// Platform account id.
+        account_id: String,
+        /// Its name.
+        account_name: String,
+        /// WeCom userid.
+        userid: String,
+    },
+    /// A member without a platform account.
+    Unbound {
+        /// WeCom userid.
+        userid: String,
+        /// WeCom name.
+        name: String,
+    },
+    /// Refused, with the reason in both languages.
+    Refused(String, String),
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Renders an outcome page. The markers `data-outcome` and `data-account` let scripts read it.
+pub fn page(status: StatusCode, outcome: Outcome) -> Response {
+    let body = match outcome {
+        Outcome::SignedIn { account_id, account_name, userid } => format!(
+            "<h1 data-outcome=\"signed-in\" data-account=\"{}\">已登录 / Signed in</h1><p>平台账号 / account: {} ({})</p><p>企业微信成员 / WeCom member: {}</p>",
+            escape(&account_id), escape(&account_name), escape(&account_id), escape(&userid)
+        ),
+        Outcome::Unbound { userid, name } => format!(
+            "<h1 data-outcome=\"unbound\">尚未开通平台账号 / No platform account yet</h1><p>{} ({}) 还没有绑定万象智维账号。请联系管理员在「企业微信对接」中同步通讯录后再登录。</p><p>{} ({}) has no Wanxiang account yet. Ask your admin to sync the WeCom directory, then log in again.</p>",
+            escape(&name), escape(&userid), escape(&name), escape(&userid)
+        ),
+        Outcome::Refused(zh, en) => format!("<h1 data-outcome=\"refused\">无法登录 / Login refused</h1><p>{}</p><p>{}</p>", escape(&zh), escape(&en)),
+    };
+    (status, Html(format!("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>万象智维</title><body>{body}</body></html>"))).into_response()
+}
+
+/// `/`: the homepage (the WeCom app's 应用主页).
+pub async fn home(State(platform): State<Arc<Platform>>, headers: HeaderMap) -> Response {
+    let who = session_id(&headers).and_then(|s| platform.sessions.account(&s));
+    let body = match who {
+        Some(account) => format!("<p data-account=\"{0}\">已登录 / signed in: {0}</p>", escape(&account)),
+        None => "<p><a href=\"/oauth/wecom/start\">企业微信登录 / Log in with WeCom</a></p>".to_string(),
+    };
+    Html(format!("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>万象智维</title><body><h1>万象智维</h1>{body}</body></html>")).into_response()
+}
+
+/// `/me`: the signed-in account of this session, as JSON.
+pub async fn me(State(platform): State<Arc<Platform>>, headers: HeaderMap) -> Response {
+    let account = session_id(&headers).and_then(|s| platform.sessions.account(&s));
+    axum::Json(serde_json::json!({ "account_id": account })).into_response()
+}
+
+/// `/WW_verify_<code>.txt`: the trusted-domain verification file, served so the admin need not
+/// touch a web server.
+pub async fn verify_file(State(platform): State<Arc<Platform>>, Path(file): Path<String>) -> Response {
+    match &platform.verify_file {
+        Some(v) if v.name == file => {
+            ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], v.content.clone()).into_response()
+        }
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}

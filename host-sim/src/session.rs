@@ -1,0 +1,120 @@
+//! What every WeCom command needs: the WeCom to talk to (a server given by `--wecom-base-url`, or
+//! the built-in fake with its sample organisation), the loaded plugin, and a configured instance.
+
+use crate::fake_wecom::{FakeConfig, FakeWecom, Org};
+use crate::plugin_host::{default_plugin_path, LoadedPlugin, SimHost};
+use anyhow::Context;
+use interface::{ConfigReport, ConnectionSettings, PluginBox, SecretString};
+use std::path::PathBuf;
+
+/// The connection options every WeCom command takes.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct WecomArgs {
+    /// WeCom API base URL (e.g. https://qyapi.weixin.qq.com). Without it, the built-in fake WeCom
+    /// with the sample organisation is started and used.
+    #[arg(long)]
+    pub wecom_base_url: Option<String>,
+    /// CorpID (default with the built-in fake: the sample corp).
+    #[arg(long)]
+    pub corp_id: Option<String>,
+    /// AgentID of the self-built app (default with the built-in fake: 1000002).
+    #[arg(long)]
+    pub agent_id: Option<String>,
+    /// The app's Secret (or env WECOM_SECRET, which keeps it out of the process list).
+    #[arg(long, env = "WECOM_SECRET", hide_env_values = true)]
+    pub secret: Option<String>,
+    /// Plugin library to load (default: the workspace's built library beside this executable).
+    #[arg(long)]
+    pub plugin: Option<PathBuf>,
+}
+
+/// The platform's own URLs that WeCom must know.
+#[derive(Clone, Debug)]
+pub struct PlatformUrls {
+    /// Homepage (应用主页).
+    pub homepage: String,
+    /// OAuth redirect URL (its host is the trusted domain).
+    pub redirect: String,
+}
+
+impl PlatformUrls {
+    /// The URLs of a platform served at `base` (e.g. `http://127.0.0.1:18080`).
+    pub fn at(base: &str) -> Self {
+        let base = base.trim_end_matches('/');
+        PlatformUrls { homepage: format!("{base}/"), redirect: format!("{base}/oauth/wecom/callback") }
+    }
+
+    /// `host:port` of the redirect URL, as WeCom's trusted domain.
+    pub fn trusted_domain(&self) -> String {
+        url::Url::parse(&self.redirect)
+            .ok()
+            .map(|u| match (u.host_str(), u.port()) {
+                (Some(h), Some(p)) => format!("{h}:{p}"),
+                (Some(h), None) => h.to_string(),
+                _ => String::new(),
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// A loaded, configured plugin instance and the WeCom it talks to.
+pub struct Session {
+    /// The built-in fake, when no base URL was given.
+    pub fake: Option<FakeWecom>,
+    /// The plugin library.
+    pub plugin: LoadedPlugin,
+    /// The instance.
+    pub instance: std::sync::Arc<PluginBox>,
+    /// The settings passed to configure.
+    pub settings: ConnectionSettings,
+    /// Configure's report.
+    pub report: ConfigReport,
+}
+
+impl Session {
+    /// Starts the fake if needed, loads the plugin and configures an instance.
+    /// `prepare_fake` lets the caller set the fake organisation up as an admin would (homepage,
+    /// trusted domain) before configure runs.
+    pub fn open(
+        args: &WecomArgs,
+        platform: &PlatformUrls,
+        host: SimHost,
+        prepare_fake: impl FnOnce(&FakeWecom),
+    ) -> anyhow::Result<Session> {
+        let plugin_path = args.plugin.clone().unwrap_or_else(default_plugin_path);
+        let plugin = LoadedPlugin::load(&plugin_path).with_context(|| {
+            format!(
+                "加载插件失败 / could not load the plugin (build it first: cargo build -p plugin): {}",
+                plugin_path.display()
+            )
+        })?;
+        let (fake, base_url) = match &args.wecom_base_url {
+            Some(url) => (None, url.clone()),
+            None => {
+                let fake = FakeWecom::start(Org::sample(), FakeConfig::default(), 0)
+                    .context("启动模拟企业微信失败 / could not start the fake WeCom")?;
+                prepare_fake(&fake);
+                let url = fake.base_url();
+                (Some(fake), url)
+            }
+        };
+        let sample = Org::sample();
+        let default_app = sample.apps.first();
+        let using_fake = fake.is_some();
+        let pick = |given: &Option<String>, fallback: String| {
+            given.clone().or_else(|| using_fake.then_some(fallback)).unwrap_or_default()
+        };
+        let settings = ConnectionSettings {
+            corp_id: pick(&args.corp_id, sample.corp_id.clone()).into(),
+            agent_id: pick(&args.agent_id, default_app.map(|a| a.agent_id.to_string()).unwrap_or_default()).into(),
+            secret: SecretString::new(pick(&args.secret, default_app.map(|a| a.secret.clone()).unwrap_or_default())),
+            api_base_url: base_url.into(),
+            homepage_url: platform.homepage.as_str().into(),
+            redirect_url: platform.redirect.as_str().into(),
+            ..Default::default()
+        };
+        let instance = std::sync::Arc::new(plugin.instance(host)?);
+        let report = instance.configure(&settings).into_result()?;
+        Ok(Session { fake, plugin, instance, settings, report })
+    }
+}

@@ -1,0 +1,310 @@
+//! The host's store: platform accounts, bindings and mirrored departments in SQLite. A change set
+//! is applied in one transaction (all or nothing); unique constraints keep bindings one to one.
+//! Applying the same change set twice changes nothing the second time.
+
+use interface::{Binding, ChangeSet, PlatformAccount, PlatformDepartment};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use std::path::Path;
+
+/// Store errors.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed (including a broken unique constraint, which rolls the transaction back).
+    #[error("数据库错误 / database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    /// A stored JSON column did not parse.
+    #[error("数据损坏 / corrupt stored value: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A binding names an account that does not exist.
+    #[error("账号不存在 / no such account: {0}")]
+    UnknownAccount(String),
+}
+
+/// What applying a change set did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Applied {
+    /// Accounts inserted.
+    pub accounts_created: u64,
+    /// Bindings inserted (including those of new accounts).
+    pub bindings_created: u64,
+    /// Bindings deleted.
+    pub bindings_removed: u64,
+    /// Accounts disabled.
+    pub accounts_disabled: u64,
+    /// Department rows inserted or updated.
+    pub departments_written: u64,
+}
+
+/// The SQLite store.
+pub struct Store {
+    db: Connection,
+}
+
+const SCHEMA: &str = "
+PRAGMA journal_mode = WAL;
+PRAGMA foreign_keys = ON;
+CREATE TABLE IF NOT EXISTS accounts (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    departments TEXT NOT NULL DEFAULT '[]',
+    enabled     INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE IF NOT EXISTS bindings (
+    userid_key  TEXT PRIMARY KEY,          -- lower-cased: WeCom userids are case-insensitive
+    userid      TEXT NOT NULL,
+    account_id  TEXT NOT NULL UNIQUE REFERENCES accounts(id)
+);
+CREATE TABLE IF NOT EXISTS departments (
+    wecom_id        INTEGER PRIMARY KEY,
+    name            TEXT NOT NULL,
+    parent_wecom_id INTEGER NOT NULL,
+    sort_order      INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+";
+
+impl Store {
+    /// Opens (and creates) the store at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::init(Connection::open(path)?)
+    }
+
+    /// A store in memory (demo, tests).
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(db: Connection) -> Result<Self, StoreError> {
+        db.execute_batch(SCHEMA)?;
+        Ok(Store { db })
+    }
+
+    /// Adds or replaces accounts.
+    pub fn import_accounts(&mut self, accounts: &[PlatformAccount]) -> Result<usize, StoreError> {
+        let tx = self.db.transaction()?;
+        {
+            let mut put = tx.prepare("INSERT INTO accounts (id, name, departments, enabled) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, departments = excluded.departments, enabled = excluded.enabled")?;
+            for a in accounts {
+                let departments: Vec<&str> = a.departments.iter().map(|d| d.as_str()).collect();
+                put.execute(params![a.id.as_str(), a.name.as_str(), serde_json::to_string(&departments)?, a.enabled])?;
+            }
+        }
+        tx.commit()?;
+        Ok(accounts.len())
+    }
+
+    /// Adds bindings (used to seed the sample organisation).
+    pub fn import_bindings(&mut self, bindings: &[Binding]) -> Result<(), StoreError> {
+        let tx = self.db.transaction()?;
+        for b in bindings {
+            insert_binding(&tx, b.userid.as_str(), b.account_id.as_str())?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every account, by id.
+    pub fn accounts(&self) -> Result<Vec<PlatformAccount>, StoreError> {
+        let mut stmt = self.db.prepare("SELECT id, name, departments, enabled FROM accounts ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, bool>(3)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, name, departments, enabled) = row?;
+            let departments: Vec<String> = serde_json::from_str(&departments)?;
+            out.push(PlatformAccount {
+                id: id.into(),
+                name: name.into(),
+                departments: departments.into_iter().map(Into::into).collect(),
+                enabled,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every binding.
+    pub fn bindings(&self) -> Result<Vec<Binding>, StoreError> {
+        let mut stmt = self.db.prepare("SELECT userid, account_id FROM bindings ORDER BY userid_key")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Binding { userid: r.get::<_, String>(0)?.into(), account_id: r.get::<_, String>(1)?.into() })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Mirrored departments.
+    pub fn departments(&self) -> Result<Vec<PlatformDepartment>, StoreError> {
+        let mut stmt =
+            self.db.prepare("SELECT wecom_id, name, parent_wecom_id, sort_order FROM departments ORDER BY wecom_id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(PlatformDepartment {
+                wecom_id: r.get(0)?,
+                name: r.get::<_, String>(1)?.into(),
+                parent_wecom_id: r.get(2)?,
+                order: r.get::<_, i64>(3)? as u64,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The account bound to a WeCom userid (case-insensitive), if any.
+    pub fn account_for_userid(&self, userid: &str) -> Result<Option<PlatformAccount>, StoreError> {
+        let id: Option<String> = self
+            .db
+            .query_row("SELECT account_id FROM bindings WHERE userid_key = ?1", [userid.to_lowercase()], |r| r.get(0))
+            .optional()?;
+        let Some(id) = id else { return Ok(None) };
+        Ok(self.accounts()?.into_iter().find(|a| a.id.as_str() == id))
+    }
+
+    /// Applies a change set in one transaction.
+    pub fn apply(&mut self, changes: &ChangeSet) -> Result<Applied, StoreError> {
+        let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut applied = Applied::default();
+        for d in changes.departments.iter() {
+            applied.departments_written += tx.execute(
+                "INSERT INTO departments (wecom_id, name, parent_wecom_id, sort_order) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(wecom_id) DO UPDATE SET name = excluded.name, parent_wecom_id = excluded.parent_wecom_id, sort_order = excluded.sort_order
+                 WHERE name != excluded.name OR parent_wecom_id != excluded.parent_wecom_id OR sort_order != excluded.sort_order",
+                params![d.wecom_id, d.name.as_str(), d.parent_wecom_id, d.order as i64],
+            )? as u64;
+        }
+        for u in changes.remove_bindings.iter() {
+            applied.bindings_removed += tx.execute(
+                "DELETE FROM bindings WHERE userid_key = ?1 AND account_id = ?2",
+                params![u.userid.as_str().to_lowercase(), u.account_id.as_str()],
+            )? as u64;
+            if u.disable_account {
+                applied.accounts_disabled += tx
+                    .execute("UPDATE accounts SET enabled = 0 WHERE id = ?1 AND enabled = 1", [u.account_id.as_str()])?
+                    as u64;
+            }
+        }
+        for a in changes.create_accounts.iter() {
+            // Deterministic id: applying the same change set again finds the account already there.
+            let id = new_account_id(a.userid.as_str());
+            let departments: Vec<&str> = a.departments.iter().map(|d| d.as_str()).collect();
+            applied.accounts_created += tx.execute(
+                "INSERT INTO accounts (id, name, departments, enabled) VALUES (?1, ?2, ?3, 1) ON CONFLICT(id) DO NOTHING",
+                params![id, a.name.as_str(), serde_json::to_string(&departments)?],
+            )? as u64;
+            applied.bindings_created += insert_binding(&tx, a.userid.as_str(), &id)?;
+        }
+        for b in changes.create_bindings.iter() {
+            applied.bindings_created += insert_binding(&tx, b.userid.as_str(), b.account_id.as_str())?;
+        }
+        tx.commit()?;
+        Ok(applied)
+    }
+
+    /// A stored setting.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.db.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    /// Stores a setting.
+    pub fn set_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.db.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+}
+
+/// The id host-sim gives the account it creates for a WeCom member.
+pub fn new_account_id(userid: &str) -> String {
+    format!("wecom-{}", userid.to_lowercase())
+}
+
+/// Inserts a binding; an identical one already there is not an error (idempotence), a different
+/// one for the same member or account is (the unique constraints reject it and roll back).
+fn insert_binding(tx: &rusqlite::Transaction<'_>, userid: &str, account_id: &str) -> Result<u64, StoreError> {
+    let exists: Option<String> = tx
+        .query_row("SELECT account_id FROM bindings WHERE userid_key = ?1", [userid.to_lowercase()], |r| r.get(0))
+        .optional()?;
+    if exists.as_deref() == Some(account_id) {
+        return Ok(0);
+    }
+    let known: Option<i64> =
+        tx.query_row("SELECT 1 FROM accounts WHERE id = ?1", [account_id], |r| r.get(0)).optional()?;
+    if known.is_none() {
+        return Err(StoreError::UnknownAccount(account_id.to_string()));
+    }
+    tx.execute(
+        "INSERT INTO bindings (userid_key, userid, account_id) VALUES (?1, ?2, ?3)",
+        params![userid.to_lowercase(), userid, account_id],
+    )?;
+    Ok(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use interface::{NewAccount, Unbinding};
+
+    fn store() -> Store {
+        let mut s = Store::in_memory().expect("store");
+        s.import_accounts(&crate::sample::accounts()).expect("accounts");
+        s
+    }
+
+    fn change_set() -> ChangeSet {
+        ChangeSet {
+            create_accounts: vec![NewAccount {
+                userid: "XiaoYueYue".into(),
+                name: "小岳岳".into(),
+                departments: Default::default(),
+                department_wecom_ids: Default::default(),
+            }]
+            .into(),
+            create_bindings: vec![Binding { userid: "wangxiaokai".into(), account_id: "u-1004".into() }].into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn applying_twice_changes_nothing_the_second_time() {
+        let mut s = store();
+        let first = s.apply(&change_set()).expect("first");
+        assert_eq!((first.accounts_created, first.bindings_created), (1, 2));
+        let second = s.apply(&change_set()).expect("second");
+        assert_eq!(second, Applied::default());
+        assert_eq!(
+            s.account_for_userid("xiaoyueyue").expect("q").map(|a| a.id.to_string()),
+            Some("wecom-xiaoyueyue".into())
+        );
+    }
+
+    #[test]
+    fn a_conflicting_binding_rolls_back_everything() {
+        let mut s = store();
+        let mut bad = change_set();
+        bad.create_bindings.push(Binding { userid: "someoneelse".into(), account_id: "u-1004".into() });
+        assert!(s.apply(&bad).is_err());
+        assert!(s.bindings().expect("b").is_empty(), "nothing applied");
+        assert_eq!(s.accounts().expect("a").len(), 8, "no account created");
+    }
+
+    #[test]
+    fn removal_unbinds_and_disables() {
+        let mut s = store();
+        s.import_bindings(&[Binding { userid: "zhoumin".into(), account_id: "u-1008".into() }]).expect("seed");
+        let changes = ChangeSet {
+            remove_bindings: vec![Unbinding {
+                userid: "ZhouMin".into(),
+                account_id: "u-1008".into(),
+                disable_account: true,
+            }]
+            .into(),
+            ..Default::default()
+        };
+        let applied = s.apply(&changes).expect("apply");
+        assert_eq!((applied.bindings_removed, applied.accounts_disabled), (1, 1));
+        assert!(s.account_for_userid("zhoumin").expect("q").is_none());
+    }
+}

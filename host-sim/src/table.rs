@@ -1,0 +1,156 @@
+//! The binding table as the guide shows it: 平台用户 / 企业微信用户 / tag, plus the checklist and
+//! summaries, for a terminal. Chinese text is two columns wide, so widths are measured, not counted.
+
+use interface::{ConfigReport, FindingStatus, Proposal, ProposalRow, RowKind};
+use unicode_width::UnicodeWidthStr;
+
+/// Output language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Lang {
+    /// 中文 (default).
+    #[default]
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Picks one of two texts.
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+fn pad(text: &str, width: usize) -> String {
+    let w = UnicodeWidthStr::width(text);
+    format!("{text}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+/// The tag column of a row.
+pub fn row_tag(row: &ProposalRow, lang: Lang) -> String {
+    match row.kind {
+        RowKind::AlreadyBound => lang.pick("已绑定", "bound").to_string(),
+        RowKind::NameMatch => {
+            let label = lang.pick(row.label.zh.as_str(), row.label.en.as_str());
+            if label.is_empty() {
+                lang.pick("姓名匹配", "name match").to_string()
+            } else {
+                label.to_string()
+            }
+        }
+        RowKind::Ambiguous => format!("{} ({})", lang.pick("同名待确认", "ambiguous"), row.candidates.len()),
+        RowKind::NoMatch => lang.pick("新建账号", "new account").to_string(),
+        RowKind::LeftWecom => lang.pick("已离开企业微信", "left WeCom").to_string(),
+    }
+}
+
+fn account_cell(row: &ProposalRow, lang: Lang) -> String {
+    match (row.account.as_ref().into_option(), row.kind) {
+        (Some(a), _) => {
+            let depts: Vec<&str> = a.departments.iter().map(|d| d.as_str()).collect();
+            if depts.is_empty() {
+                a.account_name.to_string()
+            } else {
+                format!("{} ({})", a.account_name, depts.join("/"))
+            }
+        }
+        (None, RowKind::Ambiguous) => {
+            let names: Vec<String> = row
+                .candidates
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{}({})",
+                        c.account_name,
+                        c.departments.iter().map(|d| d.as_str()).collect::<Vec<_>>().join("/")
+                    )
+                })
+                .collect();
+            format!("? {}", names.join(" / "))
+        }
+        (None, RowKind::NoMatch) => lang.pick("（将新建）", "(new)").to_string(),
+        (None, _) => "—".to_string(),
+    }
+}
+
+/// Renders the rows at `indexes` of a proposal.
+pub fn binding_table(proposal: &Proposal, indexes: &[u32], lang: Lang) -> String {
+    let header =
+        [lang.pick("平台用户", "Platform user"), lang.pick("企业微信用户", "WeCom user"), lang.pick("标签", "Tag")];
+    let rows: Vec<[String; 3]> = indexes
+        .iter()
+        .filter_map(|&i| proposal.rows.get(i as usize))
+        .map(|r| {
+            let member = format!("{} <{}>", r.member_name, r.userid);
+            [account_cell(r, lang), member, row_tag(r, lang)]
+        })
+        .collect();
+    let mut widths = header.map(UnicodeWidthStr::width);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row.iter()) {
+            *w = (*w).max(UnicodeWidthStr::width(cell.as_str()));
+        }
+    }
+    let line = |cells: [&str; 3]| {
+        format!("| {} | {} | {} |\n", pad(cells[0], widths[0]), pad(cells[1], widths[1]), pad(cells[2], widths[2]))
+    };
+    let rule = format!("|{}|{}|{}|\n", "-".repeat(widths[0] + 2), "-".repeat(widths[1] + 2), "-".repeat(widths[2] + 2));
+    let mut out = line(header);
+    out.push_str(&rule);
+    for row in &rows {
+        out.push_str(&line([&row[0], &row[1], &row[2]]));
+    }
+    out
+}
+
+/// The reasons of the shown rows, one line each.
+pub fn reasons(proposal: &Proposal, indexes: &[u32], lang: Lang) -> String {
+    indexes
+        .iter()
+        .filter_map(|&i| proposal.rows.get(i as usize))
+        .map(|r| {
+            format!("  {} <{}>: {}\n", r.member_name, r.userid, lang.pick(r.reason.zh.as_str(), r.reason.en.as_str()))
+        })
+        .collect()
+}
+
+/// The configure checklist.
+pub fn checklist(report: &ConfigReport, lang: Lang) -> String {
+    let mut out = String::new();
+    if let Some(app) = report.app.as_ref().into_option() {
+        out.push_str(&format!(
+            "{} {} (AgentID {}), {}\n",
+            lang.pick("应用", "App"),
+            app.name,
+            app.agent_id,
+            if app.enabled { lang.pick("已启用", "enabled") } else { lang.pick("已停用", "disabled") }
+        ));
+    }
+    for f in report.findings.iter() {
+        let mark = match f.status {
+            FindingStatus::Ok => "✓",
+            FindingStatus::Notice => "i",
+            FindingStatus::Warning => "!",
+            FindingStatus::Error => "✗",
+        };
+        let field = f.field.as_ref().map(|x| format!(" [{x}]")).unwrap_or_default();
+        let errcode = f.wecom_errcode.map(|c| format!(" (errcode {c})")).unwrap_or_default();
+        out.push_str(&format!("{mark}{field} {}{errcode}\n", lang.pick(f.message.zh.as_str(), f.message.en.as_str())));
+        let fix = lang.pick(f.fix.zh.as_str(), f.fix.en.as_str());
+        if !fix.is_empty() {
+            out.push_str(&format!("    → {fix}\n"));
+        }
+    }
+    out.push_str(&format!(
+        "{}\n",
+        if report.accepted {
+            lang.pick("结果：对接信息已通过校验。", "Result: the connection is valid.")
+        } else {
+            lang.pick("结果：请修正以上错误后重新保存。", "Result: fix the errors above and save again.")
+        }
+    ));
+    out
+}

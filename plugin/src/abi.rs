@@ -1,0 +1,74 @@
+//! The boundary: the root module the host loads and the hook object it calls. Thin on purpose:
+//! each hook converts types and runs its body under the panic guard.
+
+use crate::guard::guard;
+use crate::host_log::Host;
+use crate::instance::Instance;
+use abi_stable::{
+    export_root_module,
+    prefix_type::PrefixTypeTrait,
+    sabi_extern_fn,
+    sabi_trait::TD_Opaque,
+    std_types::{RResult, RVec},
+};
+use interface::{
+    AuthorizeRequest, AuthorizeUrl, ChangeSet, CommitInput, ConfigReport, ConnectionSettings, DirectorySnapshot,
+    HostServicesBox, IntegrationPlugin, IntegrationPlugin_TO, LoginOutcome, LoginRequest, PluginBox, PluginError,
+    PluginInfo, PluginModule, PluginModuleRef, Proposal, ProposalInput, RowQuery, ScopeSelection,
+};
+
+/// The library's root module.
+#[export_root_module]
+pub fn get_library() -> PluginModuleRef {
+    PluginModule { info, new_instance }.leak_into_prefix()
+}
+
+#[sabi_extern_fn]
+fn info() -> PluginInfo {
+    PluginInfo {
+        name: "wecom".into(),
+        display_name: "企业微信 / WeCom".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    }
+}
+
+#[sabi_extern_fn]
+fn new_instance(host: HostServicesBox) -> RResult<PluginBox, PluginError> {
+    guard("new_instance", || {
+        let instance = Instance::new(Host::new(host))?;
+        Ok(IntegrationPlugin_TO::from_value(WecomPlugin(instance), TD_Opaque))
+    })
+}
+
+/// The hook object handed to the host.
+pub struct WecomPlugin(Instance);
+
+impl IntegrationPlugin for WecomPlugin {
+    fn configure(&self, settings: &ConnectionSettings) -> RResult<ConfigReport, PluginError> {
+        guard("configure", || self.0.configure(settings))
+    }
+
+    fn fetch_scope(&self, scope: &ScopeSelection) -> RResult<DirectorySnapshot, PluginError> {
+        guard("fetch_scope", || self.0.fetch_scope(scope))
+    }
+
+    fn propose_bindings(&self, input: &ProposalInput) -> RResult<Proposal, PluginError> {
+        guard("propose_bindings", || self.0.propose_bindings(input))
+    }
+
+    fn query_rows(&self, proposal: &Proposal, query: &RowQuery) -> RResult<RVec<u32>, PluginError> {
+        guard("query_rows", || self.0.query_rows(proposal, query).map(RVec::from))
+    }
+
+    fn commit(&self, input: &CommitInput) -> RResult<ChangeSet, PluginError> {
+        guard("commit", || self.0.commit(input))
+    }
+
+    fn oauth_authorize_url(&self, request: &AuthorizeRequest) -> RResult<AuthorizeUrl, PluginError> {
+        guard("oauth_authorize_url", || self.0.oauth_authorize_url(request))
+    }
+
+    fn oauth_login(&self, request: &LoginRequest) -> RResult<LoginOutcome, PluginError> {
+        guard("oauth_login", || self.0.oauth_login(request))
+    }
+}

@@ -1,0 +1,539 @@
+//! Commit: the operator's edits applied to the proposal, checked, and turned into one change set
+//! the host applies in a single transaction.
+//!
+//! Nothing the operator did not see is applied: the proposal must come from the current snapshot
+//! and platform state, and its rows must be exactly the rows that state yields (they are
+//! recomputed, never trusted). Every edit is checked before anything is decided, and the final
+//! pairing is checked to be one to one, so a refused commit names the row to fix and changes
+//! nothing.
+//!
+//! What each row does, with and without an edit:
+//!
+//! | row           | no edit            | Bind(a)                   | Unbind                    | Skip     | ConfirmRemoval   |
+//! |---------------|--------------------|---------------------------|---------------------------|----------|------------------|
+//! | already bound | nothing            | old binding off, bind `a` | old binding off, new acct | nothing  | refused          |
+//! | name match    | bind proposed      | bind `a`                  | new account               | left out | refused          |
+//! | ambiguous     | left out (skipped) | bind `a`                  | new account               | left out | refused          |
+//! | no match      | new account        | bind `a`                  | new account               | left out | refused          |
+//! | left WeCom    | nothing            | refused                   | refused                   | nothing  | unbind + disable |
+//!
+//! Binding to the account a row is already bound to is accepted and changes nothing. Removals
+//! come before creations in the change set's meaning (the host applies them first), so two bound
+//! members can swap accounts in one commit.
+
+use super::departments::{department_changes, in_scope};
+use super::error::{BindingError, StalePart};
+use super::fingerprint::host_state_id;
+use super::propose::{plan, userid_key, Plan, Source};
+use interface::{
+    Binding, ChangeSet, CommitInput, CommitSummary, EditKind, NewAccount, PlatformAccount, ProposalRow, RowKind,
+    Unbinding,
+};
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+/// What the operator decided for one row.
+#[derive(Clone, Copy)]
+enum Decision<'a> {
+    Bind(&'a str),
+    /// Bind to the account the row is already bound to.
+    Keep,
+    Unbind,
+    Skip,
+    ConfirmRemoval,
+}
+
+/// Validates the edits against the current state and builds the change set.
+pub fn build_change_set(input: &CommitInput) -> Result<ChangeSet, BindingError> {
+    let state = &input.input;
+    let snapshot = &state.snapshot;
+    if input.proposal.snapshot_id != snapshot.snapshot_id {
+        return Err(BindingError::Stale { part: StalePart::Snapshot });
+    }
+    if input.proposal.host_state_id.as_str() != host_state_id(state) {
+        return Err(BindingError::Stale { part: StalePart::HostState });
+    }
+    let Plan { rows, sources } = plan(state);
+    if rows.as_slice() != input.proposal.rows.as_slice() {
+        return Err(BindingError::Stale { part: StalePart::Rows });
+    }
+
+    let row_by_user: HashMap<Cow<'_, str>, usize> =
+        rows.iter().enumerate().map(|(i, r)| (userid_key(r.userid.as_str()), i)).collect();
+    let decisions = validate_edits(input, &rows, &sources, &row_by_user)?;
+    let syncs_departments = snapshot.syncs_departments;
+    let scope = in_scope(snapshot);
+
+    let mut skipped = 0u64;
+    let mut new_bindings: Vec<(usize, &str)> = Vec::new();
+    let mut new_accounts: Vec<usize> = Vec::new();
+    let mut removals: Vec<(usize, bool)> = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let decision = decisions.get(i).copied().flatten();
+        let binding = sources[i].binding;
+        match (row.kind, decision) {
+            (RowKind::AlreadyBound | RowKind::LeftWecom, None | Some(Decision::Keep | Decision::Skip)) => {}
+            (RowKind::NameMatch | RowKind::Ambiguous | RowKind::NoMatch, Some(Decision::Skip)) => skipped += 1,
+            (RowKind::AlreadyBound, Some(Decision::Bind(account))) => {
+                if binding.is_some() {
+                    removals.push((i, false));
+                }
+                new_bindings.push((i, account));
+            }
+            (RowKind::AlreadyBound, Some(Decision::Unbind)) => {
+                if binding.is_some() {
+                    removals.push((i, false));
+                }
+                new_accounts.push(i);
+            }
+            (RowKind::NameMatch, None) => match row.account.as_ref().into_option() {
+                Some(c) => new_bindings.push((i, c.account_id.as_str())),
+                // A name match always carries its account; without one there is nothing to bind.
+                None => skipped += 1,
+            },
+            (_, Some(Decision::Bind(account))) => new_bindings.push((i, account)),
+            (RowKind::NameMatch | RowKind::Ambiguous | RowKind::NoMatch, Some(Decision::Unbind))
+            | (RowKind::NoMatch, None) => new_accounts.push(i),
+            (RowKind::Ambiguous, None) => skipped += 1,
+            (RowKind::LeftWecom, Some(Decision::ConfirmRemoval)) => {
+                if binding.is_some() {
+                    removals.push((i, true));
+                }
+            }
+            // Refused during validation; nothing to do if they were not.
+            (_, Some(Decision::Keep | Decision::Unbind | Decision::ConfirmRemoval)) => {}
+        }
+    }
+
+    check_one_to_one(input, &rows, &sources, &row_by_user, &decisions, &new_bindings, &removals)?;
+
+    let create_bindings: Vec<Binding> = new_bindings
+        .iter()
+        .map(|&(i, account)| Binding { userid: rows[i].userid.clone(), account_id: account.into() })
+        .collect();
+    let create_accounts: Vec<NewAccount> = new_accounts
+        .iter()
+        .map(|&i| {
+            let row = &rows[i];
+            let (departments, department_wecom_ids) = match sources[i].member {
+                // Only departments the platform mirrors: the member may also sit in departments
+                // outside the chosen scope.
+                Some(m) if syncs_departments => {
+                    m.department_ids.iter().filter_map(|id| scope.get(id).map(|d| (d.name.clone(), d.id))).unzip()
+                }
+                _ => (Vec::new(), Vec::new()),
+            };
+            NewAccount {
+                userid: row.userid.clone(),
+                name: row.member_name.clone(),
+                departments: departments.into(),
+                department_wecom_ids: department_wecom_ids.into(),
+            }
+        })
+        .collect();
+    let remove_bindings: Vec<Unbinding> = removals
+        .iter()
+        .filter_map(|&(i, disable_account)| {
+            // The host's own spelling of the binding, so it finds the record it stores.
+            sources[i].binding.map(|b| Unbinding {
+                userid: b.userid.clone(),
+                account_id: b.account_id.clone(),
+                disable_account,
+            })
+        })
+        .collect();
+    let departments = department_changes(snapshot, &state.departments);
+
+    let summary = CommitSummary {
+        wecom_users_synced: snapshot.members.len() as u64,
+        bindings_made: create_bindings.len() as u64,
+        accounts_created: create_accounts.len() as u64,
+        skipped,
+        bindings_removed: remove_bindings.len() as u64,
+        department_changes: departments.len() as u64,
+    };
+    Ok(ChangeSet {
+        snapshot_id: snapshot.snapshot_id.clone(),
+        departments: departments.into(),
+        create_accounts: create_accounts.into(),
+        create_bindings: create_bindings.into(),
+        remove_bindings: remove_bindings.into(),
+        summary,
+    })
+}
+
+/// Checks every edit on its own, in the order given, and returns one decision per row.
+fn validate_edits<'a>(
+    input: &'a CommitInput,
+    rows: &[ProposalRow],
+    sources: &[Source<'_>],
+    row_by_user: &HashMap<Cow<'_, str>, usize>,
+) -> Result<Vec<Option<Decision<'a>>>, BindingError> {
+    let mut account_by_id: HashMap<&str, &PlatformAccount> = HashMap::with_capacity(input.input.accounts.len());
+    for a in input.input.accounts.iter() {
+        account_by_id.entry(a.id.as_str()).or_insert(a);
+    }
+    let mut decisions: Vec<Option<Decision<'a>>> = vec![None; rows.len()];
+    for edit in input.edits.iter() {
+        let userid = edit.userid.as_str();
+        let Some(&i) = row_by_user.get(userid_key(userid).as_ref()) else {
+            return Err(BindingError::UnknownRow { userid: userid.into() });
+        };
+        if decisions[i].is_some() {
+            return Err(BindingError::DuplicateEdit { userid: userid.into() });
+        }
+        let row = &rows[i];
+        let decision = match edit.kind {
+            EditKind::Bind => {
+                let account = edit.account_id.as_ref().into_option().map(|a| a.as_str()).unwrap_or_default();
+                if account.is_empty() {
+                    return Err(BindingError::MissingAccount { userid: userid.into() });
+                }
+                if row.kind == RowKind::LeftWecom {
+                    return Err(BindingError::MemberInactive { userid: userid.into() });
+                }
+                if sources[i].binding.is_some_and(|b| b.account_id.as_str() == account) {
+                    Decision::Keep
+                } else {
+                    match account_by_id.get(account) {
+                        None => {
+                            return Err(BindingError::UnknownAccount {
+                                userid: userid.into(),
+                                account_id: account.into(),
+                            })
+                        }
+                        Some(a) if !a.enabled => {
+                            return Err(BindingError::AccountDisabled {
+                                userid: userid.into(),
+                                account_id: account.into(),
+                            })
+                        }
+                        Some(_) => Decision::Bind(account),
+                    }
+                }
+            }
+            EditKind::Unbind => {
+                if row.kind == RowKind::LeftWecom {
+                    return Err(BindingError::MemberInactive { userid: userid.into() });
+                }
+                Decision::Unbind
+            }
+            EditKind::Skip => Decision::Skip,
+            EditKind::ConfirmRemoval => {
+                // A member missing from a partial read may just not have been read.
+                if !input.input.snapshot.complete {
+                    return Err(BindingError::IncompleteSnapshot { userid: userid.into() });
+                }
+                if row.kind != RowKind::LeftWecom || sources[i].binding.is_none() {
+                    return Err(BindingError::NotRemovable { userid: userid.into() });
+                }
+                Decision::ConfirmRemoval
+            }
+        };
+        decisions[i] = Some(decision);
+    }
+    Ok(decisions)
+}
+
+/// The final pairing must be one to one: no account may end up with two members, counting the
+/// existing bindings that stay. Proposed pairs are placed first and the operator's binds after,
+/// in edit order, so a conflict is reported on the row the operator edited.
+fn check_one_to_one(
+    input: &CommitInput,
+    rows: &[ProposalRow],
+    sources: &[Source<'_>],
+    row_by_user: &HashMap<Cow<'_, str>, usize>,
+    decisions: &[Option<Decision<'_>>],
+    new_bindings: &[(usize, &str)],
+    removals: &[(usize, bool)],
+) -> Result<(), BindingError> {
+    let mut removed: HashSet<(Cow<'_, str>, &str)> = HashSet::new();
+    let mut disabled_by: HashMap<&str, usize> = HashMap::new();
+    for &(i, disable) in removals {
+        if let Some(b) = sources[i].binding {
+            removed.insert((userid_key(b.userid.as_str()), b.account_id.as_str()));
+            if disable {
+                disabled_by.insert(b.account_id.as_str(), i);
+            }
+        }
+    }
+    // Owner of each account after the removals, by the owner's userid as spelled.
+    let mut owner: HashMap<&str, &str> = HashMap::new();
+    for b in input.input.bindings.iter() {
+        if !removed.contains(&(userid_key(b.userid.as_str()), b.account_id.as_str())) {
+            owner.entry(b.account_id.as_str()).or_insert(b.userid.as_str());
+        }
+    }
+
+    let edit_rank: HashMap<usize, usize> = input
+        .edits
+        .iter()
+        .enumerate()
+        .filter_map(|(rank, e)| row_by_user.get(userid_key(e.userid.as_str()).as_ref()).map(|&i| (i, rank)))
+        .collect();
+    let mut ordered: Vec<(usize, &str)> = new_bindings.to_vec();
+    ordered.sort_by_key(|&(i, _)| match decisions.get(i).copied().flatten() {
+        Some(Decision::Bind(_)) => (1, edit_rank.get(&i).copied().unwrap_or(0), i),
+        _ => (0, 0, i),
+    });
+
+    for (i, account) in ordered {
+        let userid = rows[i].userid.as_str();
+        if let Some(&from) = disabled_by.get(account) {
+            return Err(BindingError::AccountBeingDisabled {
+                userid: userid.into(),
+                account_id: account.into(),
+                removed_from: rows[from].userid.to_string(),
+            });
+        }
+        match owner.get(account) {
+            Some(other) if userid_key(other) != userid_key(userid) => {
+                return Err(BindingError::AccountTaken {
+                    userid: userid.into(),
+                    account_id: account.into(),
+                    other_userid: (*other).into(),
+                });
+            }
+            _ => {
+                owner.insert(account, userid);
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::binding::propose;
+    use crate::binding::testkit::*;
+    use interface::{EditKind::*, MemberStatus, ProposalInput};
+
+    fn commit(i: &ProposalInput, edits: Vec<interface::Edit>) -> Result<ChangeSet, BindingError> {
+        build_change_set(&commit_input(i, &propose(i), edits))
+    }
+
+    fn bindings(c: &ChangeSet) -> Vec<(String, String)> {
+        c.create_bindings.iter().map(|b| (b.userid.to_string(), b.account_id.to_string())).collect()
+    }
+
+    fn new_accounts(c: &ChangeSet) -> Vec<String> {
+        c.create_accounts.iter().map(|a| a.userid.to_string()).collect()
+    }
+
+    fn removals(c: &ChangeSet) -> Vec<(String, String, bool)> {
+        c.remove_bindings.iter().map(|u| (u.userid.to_string(), u.account_id.to_string(), u.disable_account)).collect()
+    }
+
+    /// Every row kind at once: bound, name match, ambiguous, no match, left (bound), left (unbound),
+    /// gone from the snapshot.
+    fn population() -> ProposalInput {
+        input(
+            vec![
+                member("bound", "甲", &[]),
+                member("nm", "乙", &[]),
+                member("amb", "丙", &[]),
+                member("new", "丁", &[]),
+                with_status(member("left", "戊", &[]), MemberStatus::Left),
+                with_status(member("off", "己", &[]), MemberStatus::Disabled),
+            ],
+            vec![
+                account("b", "甲", &[]),
+                account("n", "乙", &[]),
+                account("c1", "丙", &[]),
+                account("c2", "丙", &[]),
+                account("l", "戊", &[]),
+                account("g", "庚", &[]),
+                account("spare", "辛", &[]),
+                disabled(account("dis", "壬", &[])),
+            ],
+            vec![bind("bound", "b"), bind("left", "l"), bind("gone", "g")],
+        )
+    }
+
+    #[test]
+    fn no_edits() {
+        let c = commit(&population(), vec![]).expect("commit");
+        assert_eq!(bindings(&c), [("nm".to_string(), "n".to_string())]);
+        assert_eq!(new_accounts(&c), ["new"]);
+        assert!(c.remove_bindings.is_empty(), "removals need the operator's confirmation");
+        assert!(c.departments.is_empty());
+        assert_eq!(
+            c.summary,
+            CommitSummary {
+                wecom_users_synced: 6,
+                bindings_made: 1,
+                accounts_created: 1,
+                skipped: 1,
+                bindings_removed: 0,
+                department_changes: 0
+            }
+        );
+        assert_eq!(c.snapshot_id.as_str(), "snap-1");
+        let a = &c.create_accounts[0];
+        assert_eq!(a.name.as_str(), "丁");
+        assert!(a.departments.is_empty() && a.department_wecom_ids.is_empty());
+    }
+
+    #[test]
+    fn edits_applied() {
+        let c = commit(
+            &population(),
+            vec![
+                edit(Bind, "amb", Some("c2")),
+                edit(Unbind, "nm", None),
+                edit(Skip, "new", None),
+                edit(ConfirmRemoval, "left", None),
+                edit(ConfirmRemoval, "GONE", None), // userids are case-insensitive
+                edit(Bind, "bound", Some("spare")),
+            ],
+        )
+        .expect("commit");
+        assert_eq!(bindings(&c), [("bound".to_string(), "spare".to_string()), ("amb".to_string(), "c2".to_string())]);
+        assert_eq!(new_accounts(&c), ["nm"]);
+        assert_eq!(
+            removals(&c),
+            [
+                ("bound".to_string(), "b".to_string(), false),
+                ("gone".to_string(), "g".to_string(), true),
+                ("left".to_string(), "l".to_string(), true),
+            ]
+        );
+        assert_eq!((c.summary.skipped, c.summary.bindings_removed, c.summary.bindings_made), (1, 3, 2));
+    }
+
+    #[test]
+    fn unbind_already_bound_creates_a_new_account_and_removes_the_binding() {
+        let c = commit(&population(), vec![edit(Unbind, "bound", None)]).expect("commit");
+        assert_eq!(new_accounts(&c), ["bound", "new"]);
+        assert_eq!(removals(&c), [("bound".to_string(), "b".to_string(), false)]);
+    }
+
+    #[test]
+    fn bind_to_current_account_is_a_no_op_even_if_disabled() {
+        let i =
+            input(vec![member("zs", "张三", &[])], vec![disabled(account("a1", "张三", &[]))], vec![bind("zs", "a1")]);
+        let c = commit(&i, vec![edit(Bind, "zs", Some("a1"))]).expect("commit");
+        assert!(c.create_bindings.is_empty() && c.remove_bindings.is_empty() && c.create_accounts.is_empty());
+    }
+
+    #[test]
+    fn swap_two_bound_members() {
+        let i = input(
+            vec![member("x", "甲", &[]), member("y", "乙", &[])],
+            vec![account("ax", "甲", &[]), account("ay", "乙", &[])],
+            vec![bind("x", "ax"), bind("y", "ay")],
+        );
+        let c = commit(&i, vec![edit(Bind, "x", Some("ay")), edit(Bind, "y", Some("ax"))]).expect("swap");
+        assert_eq!(removals(&c).len(), 2);
+        assert_eq!(bindings(&c).len(), 2);
+    }
+
+    #[test]
+    fn rejected_edits_name_the_row() {
+        let mut incomplete = population();
+        incomplete.snapshot.complete = false;
+        let cases: Vec<(ProposalInput, Vec<interface::Edit>, &str, &str)> = vec![
+            (population(), vec![edit(Skip, "nobody", None)], "binding.unknown_row", "nobody"),
+            (population(), vec![edit(Bind, "amb", None)], "binding.missing_account", "amb"),
+            (population(), vec![edit(Bind, "amb", Some(""))], "binding.missing_account", "amb"),
+            (population(), vec![edit(Bind, "amb", Some("zzz"))], "binding.unknown_account", "amb"),
+            (population(), vec![edit(Bind, "amb", Some("dis"))], "binding.account_disabled", "amb"),
+            (
+                population(),
+                vec![edit(Skip, "amb", None), edit(Bind, "AMB", Some("c1"))],
+                "binding.duplicate_edit",
+                "AMB",
+            ),
+            (population(), vec![edit(ConfirmRemoval, "nm", None)], "binding.not_removable", "nm"),
+            (population(), vec![edit(ConfirmRemoval, "off", None)], "binding.not_removable", "off"),
+            (incomplete, vec![edit(ConfirmRemoval, "left", None)], "binding.incomplete_snapshot", "left"),
+            (population(), vec![edit(Bind, "left", Some("spare"))], "binding.member_inactive", "left"),
+            (population(), vec![edit(Unbind, "gone", None)], "binding.member_inactive", "gone"),
+            // Account held by an existing binding that stays.
+            (population(), vec![edit(Bind, "amb", Some("b"))], "binding.account_taken", "amb"),
+            // Account proposed for another member by name.
+            (population(), vec![edit(Bind, "amb", Some("n"))], "binding.account_taken", "amb"),
+            // Two edits for one account.
+            (
+                population(),
+                vec![edit(Bind, "amb", Some("spare")), edit(Bind, "new", Some("spare"))],
+                "binding.account_taken",
+                "new",
+            ),
+            // The account is disabled by a removal confirmed in the same commit.
+            (
+                population(),
+                vec![edit(ConfirmRemoval, "left", None), edit(Bind, "amb", Some("l"))],
+                "binding.account_being_disabled",
+                "amb",
+            ),
+        ];
+        for (i, edits, code, userid) in cases {
+            let what = format!("{edits:?}");
+            let e = match commit(&i, edits) {
+                Err(e) => e,
+                Ok(c) => panic!("{what} accepted: {c:?}"),
+            };
+            assert_eq!(e.code(), code, "{what}");
+            assert_eq!(e.row(), Some(userid), "{what}");
+            assert!(e.message_zh().contains(userid) && e.message_en().contains(userid), "{what}: {e}");
+            assert!(!e.fix_zh().is_empty() && !e.fix_en().is_empty());
+            let pe = e.to_plugin_error();
+            assert_eq!(pe.code.as_str(), code);
+            assert_eq!(pe.field.as_ref().into_option().map(|f| f.as_str()), Some(userid));
+        }
+    }
+
+    #[test]
+    fn account_taken_names_both_members() {
+        let e = commit(&population(), vec![edit(Bind, "amb", Some("b"))]).err();
+        assert!(matches!(&e, Some(BindingError::AccountTaken { userid, other_userid, account_id })
+            if userid == "amb" && other_userid == "bound" && account_id == "b"));
+        // Freed by unbinding its member in the same commit, the account may be taken.
+        let c = commit(&population(), vec![edit(Unbind, "bound", None), edit(Bind, "amb", Some("b"))]).expect("ok");
+        assert!(bindings(&c).contains(&("amb".to_string(), "b".to_string())));
+        // And an operator's bind wins over the name match once that is unbound.
+        let c = commit(&population(), vec![edit(Unbind, "nm", None), edit(Bind, "amb", Some("n"))]).expect("ok");
+        assert!(bindings(&c).contains(&("amb".to_string(), "n".to_string())));
+    }
+
+    #[test]
+    fn stale_proposals_are_refused() {
+        let i = population();
+        let p = propose(&i);
+        let mut newer_snapshot = i.clone();
+        newer_snapshot.snapshot.snapshot_id = "snap-2".into();
+        let mut new_binding = i.clone();
+        new_binding.bindings.push(bind("nm", "n"));
+        let mut altered = p.clone();
+        altered.rows[0].kind = RowKind::NameMatch;
+        let cases = [
+            (commit_input(&newer_snapshot, &p, vec![]), StalePart::Snapshot),
+            (commit_input(&new_binding, &p, vec![]), StalePart::HostState),
+            (commit_input(&i, &altered, vec![]), StalePart::Rows),
+        ];
+        for (ci, part) in cases {
+            let e = build_change_set(&ci).err();
+            assert_eq!(e, Some(BindingError::Stale { part }));
+            let e = BindingError::Stale { part };
+            assert_eq!((e.code(), e.row()), ("binding.stale", None));
+        }
+    }
+
+    #[test]
+    fn operator_resolves_two_members_for_one_account() {
+        let i = input(
+            vec![member("zs1", "张三", &[]), member("zs2", "张三", &[])],
+            vec![account("a1", "张三", &[])],
+            vec![],
+        );
+        let c = commit(&i, vec![edit(Bind, "zs2", Some("a1")), edit(Unbind, "zs1", None)]).expect("resolved");
+        assert_eq!(bindings(&c), [("zs2".to_string(), "a1".to_string())]);
+        assert_eq!(new_accounts(&c), ["zs1"]);
+        assert_eq!(c.summary.skipped, 0);
+        let e = commit(&i, vec![edit(Bind, "zs1", Some("a1")), edit(Bind, "zs2", Some("a1"))]).err();
+        assert!(matches!(e, Some(BindingError::AccountTaken { userid, other_userid, .. })
+            if userid == "zs2" && other_userid == "zs1"));
+    }
+}

@@ -1,0 +1,497 @@
+//! The checks, in the order an admin would fix things: pasted values, then the credentials
+//! (`gettoken`), then the app (`agent/get`: Secret/AgentID pairing, trusted IP, disabled app), then
+//! what the platform needs set in the app (homepage, trusted domain, visible range).
+
+use super::findings::{finding, has_error, ok, with_errcode};
+use super::paste::{self, Malformed};
+use super::settings::{domain_of, Accepted, CleanSettings};
+use crate::host_log::Host;
+use crate::wecom::{self, WecomError};
+use crate::{connect, wecom_text};
+use interface::{AppInfo, ConfigReport, ConnectionSettings, Finding, FindingStatus, SetupSheet, Text, VisibleRange};
+use url::Url;
+
+/// The outcome of a check: the report, and the accepted configuration when there is no error.
+pub struct Checked {
+    /// What the host shows.
+    pub report: ConfigReport,
+    /// Present when accepted.
+    pub accepted: Option<Accepted>,
+}
+
+const CONSOLE_APP: &str = "管理后台 → 应用管理 → 自建 → 选择应用";
+const CONSOLE_APP_EN: &str = "admin console → 应用管理 (App Management) → 自建 (Self-built) → your app";
+
+/// Runs every check against WeCom.
+pub async fn check(raw: &ConnectionSettings, host: &Host) -> Checked {
+    let mut findings = Vec::new();
+    let clean = clean_settings(raw, &mut findings);
+    let setup = setup_sheet(raw, clean.as_ref());
+    let mut report = ConfigReport {
+        accepted: false,
+        corp_id: clean.as_ref().map(|c| c.corp_id.clone()).unwrap_or_default().into(),
+        agent_id: clean.as_ref().map(|c| c.agent_id).unwrap_or(0),
+        app: None.into(),
+        findings: Default::default(),
+        setup,
+    };
+    let Some(clean) = clean.filter(|_| !has_error(&findings)) else {
+        report.findings = findings.into();
+        return Checked { report, accepted: None };
+    };
+
+    let accepted = check_with_wecom(&clean, host, &mut findings, &mut report).await;
+    report.accepted = accepted.is_some() && !has_error(&findings);
+    report.findings = findings.into();
+    Checked { accepted: accepted.filter(|_| report.accepted), report }
+}
+
+async fn check_with_wecom(
+    clean: &CleanSettings,
+    host: &Host,
+    findings: &mut Vec<Finding>,
+    report: &mut ConfigReport,
+) -> Option<Accepted> {
+    let client = match connect::client_for(clean, host) {
+        Ok(client) => client,
+        Err(error) => {
+            findings.push(error_finding(&error, "api_base_url"));
+            return None;
+        }
+    };
+    if clean.allow_plain_http
+        && clean.api_base_url.starts_with("http://")
+        && !connect::is_loopback_url(&clean.api_base_url)
+    {
+        findings.push(finding(
+            FindingStatus::Warning,
+            "config.plain_http",
+            Some("api_base_url"),
+            Text::new(
+                format!("通过明文 HTTP 访问企业微信接口：{}", clean.api_base_url),
+                format!("WeCom API reached over plain HTTP: {}", clean.api_base_url),
+            ),
+            Text::new(
+                "仅在可信的内部网关上使用；Secret 和令牌会以明文经过网络。",
+                "Use only behind a trusted internal gateway: the Secret and tokens cross the network unencrypted.",
+            ),
+        ));
+    }
+
+    if let Err(error) = client.access_token().await {
+        findings.push(token_finding(&error, clean));
+        return None;
+    }
+    findings.push(ok(
+        "config.credentials_ok",
+        Some("secret"),
+        "CorpID 与 Secret 正确，已获取 access_token。",
+        "CorpID and Secret are valid; an access token was issued.",
+    ));
+
+    let agent = match client.get_agent(clean.agent_id).await {
+        Ok(agent) => agent,
+        Err(error) => {
+            if let Some(ip) = error.caller_ip() {
+                report.setup.egress_ip = Some(ip.into()).into();
+            }
+            findings.push(agent_finding(&error, clean));
+            return None;
+        }
+    };
+    findings.push(ok(
+        "config.trusted_ip_ok",
+        Some("trusted_ip"),
+        "服务器出口 IP 在应用的企业可信IP中。",
+        "The server's egress IP is in the app's trusted IPs.",
+    ));
+
+    let app = AppInfo {
+        agent_id: agent.agentid,
+        name: agent.name.clone().into(),
+        logo_url: agent.square_logo_url.clone().into(),
+        enabled: agent.close == 0,
+        home_url: agent.home_url.clone().into(),
+        redirect_domain: agent.redirect_domain.clone().into(),
+        visible: VisibleRange {
+            department_ids: agent.allow_partys.clone().into(),
+            user_ids: agent.allow_userinfos.iter().map(|u| u.as_str().into()).collect(),
+            tag_ids: agent.allow_tags.clone().into(),
+        },
+    };
+    report.app = Some(app.clone()).into();
+    app_findings(&app, clean, findings);
+    Some(Accepted { settings: clean.clone(), app, client })
+}
+
+fn app_findings(app: &AppInfo, clean: &CleanSettings, findings: &mut Vec<Finding>) {
+    if app.enabled {
+        findings.push(ok(
+            "config.agent_ok",
+            Some("agent_id"),
+            format!("Secret 与 AgentID {} 属于同一应用「{}」。", app.agent_id, app.name),
+            format!("Secret and AgentID {} belong to the same app \"{}\".", app.agent_id, app.name),
+        ));
+    } else {
+        findings.push(finding(
+            FindingStatus::Error,
+            "config.app_disabled",
+            Some("agent_id"),
+            Text::new(format!("应用「{}」已停用。", app.name), format!("The app \"{}\" is disabled.", app.name)),
+            Text::new(format!("在 {CONSOLE_APP} 中点击「启用」。"), format!("Enable it in {CONSOLE_APP_EN}.")),
+        ));
+    }
+
+    if let Some(home) = &clean.homepage_url {
+        let set = app.home_url.as_str();
+        if set.trim_end_matches('/') == home.as_str().trim_end_matches('/') {
+            findings.push(ok(
+                "config.homepage_ok",
+                Some("homepage_url"),
+                "应用主页已指向平台。",
+                "The app homepage points to the platform.",
+            ));
+        } else {
+            let (zh, en) = if set.is_empty() {
+                ("应用主页未设置。".to_string(), "The app homepage is not set.".to_string())
+            } else {
+                (format!("应用主页是 {set}，不是平台地址。"), format!("The app homepage is {set}, not the platform's."))
+            };
+            findings.push(finding(
+                FindingStatus::Warning,
+                "config.homepage_mismatch",
+                Some("homepage_url"),
+                Text::new(zh, en),
+                Text::new(
+                    format!("在 {CONSOLE_APP} → 应用主页 中填写 {home}"),
+                    format!("Set 应用主页 (app homepage) to {home} in {CONSOLE_APP_EN}."),
+                ),
+            ));
+        }
+    }
+
+    if let Some(redirect) = &clean.redirect_url {
+        let expected = domain_of(redirect);
+        let set = app.redirect_domain.as_str();
+        if set.eq_ignore_ascii_case(&expected) {
+            findings.push(ok(
+                "config.trusted_domain_ok",
+                Some("redirect_url"),
+                format!("可信域名 {set} 与平台的登录回调地址一致。"),
+                format!("The trusted domain {set} matches the platform's login redirect URL."),
+            ));
+        } else {
+            let (zh, en) = if set.is_empty() {
+                (
+                    "应用未设置可信域名，企业微信一键登录将无法使用。".to_string(),
+                    "The app has no trusted domain: one-click login from WeCom will fail.".to_string(),
+                )
+            } else {
+                (
+                    format!("可信域名是 {set}，与平台登录回调地址的域名 {expected} 不一致（须完全相同，含端口）。"),
+                    format!("The trusted domain is {set}, but the platform's redirect URL is on {expected} (must match exactly, port included)."),
+                )
+            };
+            findings.push(finding(
+                FindingStatus::Warning,
+                "config.trusted_domain_mismatch",
+                Some("redirect_url"),
+                Text::new(zh, en),
+                Text::new(
+                    format!("在 {CONSOLE_APP} → 网页授权及JS-SDK → 可信域名 中填写 {expected}（按提示下载 WW_verify_*.txt 并上传到平台），并在 企业微信授权登录 → 授权回调域 中填写同一域名。"),
+                    format!("Set 网页授权及JS-SDK → 可信域名 (trusted domain) to {expected} in {CONSOLE_APP_EN} (download the WW_verify_*.txt file it offers and upload it to the platform), and the same domain as 企业微信授权登录 → 授权回调域."),
+                ),
+            ));
+        }
+    }
+
+    let visible = &app.visible;
+    let count = visible.department_ids.len() + visible.user_ids.len() + visible.tag_ids.len();
+    if count == 0 {
+        findings.push(finding(
+            FindingStatus::Warning,
+            "config.visible_range_empty",
+            Some("agent_id"),
+            Text::new(
+                "应用的可见范围为空：无人可同步，也无人能登录。",
+                "The app's visible range is empty: nobody can be synced or log in.",
+            ),
+            Text::new(
+                format!("在 {CONSOLE_APP} → 可见范围 中添加需要同步的部门、成员或标签。"),
+                format!(
+                    "Add the departments, members or tags to sync under 可见范围 (visible range) in {CONSOLE_APP_EN}."
+                ),
+            ),
+        ));
+    } else {
+        findings.push(ok(
+            "config.visible_range_ok",
+            Some("agent_id"),
+            format!(
+                "可见范围：{} 个部门、{} 名成员、{} 个标签。",
+                visible.department_ids.len(),
+                visible.user_ids.len(),
+                visible.tag_ids.len()
+            ),
+            format!(
+                "Visible range: {} departments, {} members, {} tags.",
+                visible.department_ids.len(),
+                visible.user_ids.len(),
+                visible.tag_ids.len()
+            ),
+        ));
+    }
+}
+
+fn clean_settings(raw: &ConnectionSettings, findings: &mut Vec<Finding>) -> Option<CleanSettings> {
+    let corp = paste::clean(raw.corp_id.as_str());
+    let agent = paste::clean(raw.agent_id.as_str());
+    let secret = paste::clean(raw.secret.expose());
+    for (field, cleaned, zh, en) in [
+        ("corp_id", &corp, "CorpID", "CorpID"),
+        ("agent_id", &agent, "AgentID", "AgentID"),
+        ("secret", &secret, "Secret", "Secret"),
+    ] {
+        if cleaned.changed {
+            findings.push(finding(
+                FindingStatus::Notice,
+                "config.pasted_whitespace_removed",
+                Some(field),
+                Text::new(
+                    format!("已去除 {zh} 中粘贴带入的空格、换行或不可见字符。"),
+                    format!("Removed pasted spaces, line breaks or invisible characters from the {en}."),
+                ),
+                Text::default(),
+            ));
+        }
+    }
+
+    let mut valid = true;
+    if let Err(m) = paste::check_corp_id(&corp.value) {
+        valid = false;
+        findings.push(malformed(
+            "corp_id",
+            "CorpID",
+            &m,
+            "管理后台 → 我的企业 → 企业信息 → 企业ID",
+            "admin console → 我的企业 (My Company) → 企业信息 → 企业ID",
+        ));
+    } else if !(corp.value.starts_with("ww") || corp.value.starts_with("wx")) {
+        findings.push(finding(
+            FindingStatus::Warning,
+            "config.corp_id_unusual",
+            Some("corp_id"),
+            Text::new(
+                "CorpID 通常以 ww 或 wx 开头，请确认没有填成 AgentID 或 Secret。",
+                "A CorpID usually starts with ww or wx; make sure this is not the AgentID or the Secret.",
+            ),
+            Text::new(
+                "在 管理后台 → 我的企业 → 企业信息 中复制「企业ID」。",
+                "Copy 企业ID from admin console → 我的企业 → 企业信息.",
+            ),
+        ));
+    }
+    let agent_id = match paste::parse_agent_id(&agent.value) {
+        Ok(id) => id,
+        Err(m) => {
+            valid = false;
+            findings.push(malformed(
+                "agent_id",
+                "AgentID",
+                &m,
+                &format!("{CONSOLE_APP} → AgentId"),
+                &format!("{CONSOLE_APP_EN} → AgentId"),
+            ));
+            0
+        }
+    };
+    if let Err(m) = paste::check_secret(&secret.value) {
+        valid = false;
+        findings.push(malformed(
+            "secret",
+            "Secret",
+            &m,
+            &format!("{CONSOLE_APP} → Secret → 查看"),
+            &format!("{CONSOLE_APP_EN} → Secret → View"),
+        ));
+    }
+
+    let mut url_field = |field: &str, raw: &str, label_zh: &str, label_en: &str| -> Option<Url> {
+        let value = paste::clean(raw).value;
+        if value.is_empty() {
+            return None;
+        }
+        match Url::parse(&value) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => Some(url),
+            _ => {
+                valid = false;
+                findings.push(finding(
+                    FindingStatus::Error,
+                    "config.url_invalid",
+                    Some(field),
+                    Text::new(
+                        format!("{label_zh}不是有效的 http(s) 地址：{value}"),
+                        format!("The {label_en} is not a valid http(s) URL: {value}"),
+                    ),
+                    Text::new(
+                        "填写完整地址，例如 https://wanxiang.example.com/",
+                        "Enter a full URL such as https://wanxiang.example.com/",
+                    ),
+                ));
+                None
+            }
+        }
+    };
+    let homepage_url = url_field("homepage_url", raw.homepage_url.as_str(), "平台主页", "platform homepage");
+    let redirect_url = url_field("redirect_url", raw.redirect_url.as_str(), "登录回调地址", "login redirect URL");
+    let callback_url = url_field("callback_url", raw.callback_url.as_str(), "回调地址", "callback URL");
+    let api = paste::clean(raw.api_base_url.as_str()).value;
+    let proxy = paste::clean(raw.proxy_url.as_str()).value;
+
+    valid.then(|| CleanSettings {
+        corp_id: corp.value,
+        agent_id,
+        secret: wecom::Secret::new(secret.value),
+        api_base_url: if api.is_empty() {
+            connect::DEFAULT_API_BASE.to_string()
+        } else {
+            api.trim_end_matches('/').to_string()
+        },
+        homepage_url,
+        redirect_url,
+        callback_url,
+        proxy_url: (!proxy.is_empty()).then_some(proxy),
+        allow_plain_http: raw.allow_plain_http,
+    })
+}
+
+fn malformed(field: &str, label: &str, problem: &Malformed, where_zh: &str, where_en: &str) -> Finding {
+    let (code, zh, en) = match problem {
+        Malformed::Empty => ("config.missing", format!("{label} 未填写。"), format!("The {label} is empty.")),
+        Malformed::InnerSpace => (
+            "config.inner_space",
+            format!("{label} 中间有空格，可能粘贴了多余内容。"),
+            format!("The {label} has a space inside; something extra was probably pasted."),
+        ),
+        Malformed::BadCharacter(c) => (
+            "config.bad_character",
+            format!("{label} 含有不应出现的字符「{c}」。"),
+            format!("The {label} contains a character it cannot have: '{c}'."),
+        ),
+        Malformed::NotANumber => {
+            ("config.not_a_number", format!("{label} 应为纯数字。"), format!("The {label} must be a whole number."))
+        }
+    };
+    finding(
+        FindingStatus::Error,
+        code,
+        Some(field),
+        Text::new(zh, en),
+        Text::new(format!("从 {where_zh} 重新复制。"), format!("Copy it again from {where_en}.")),
+    )
+}
+
+fn token_finding(error: &WecomError, clean: &CleanSettings) -> Finding {
+    let code = error.errcode();
+    let (status_code, field, message, fix) = match code {
+        Some(40013) => (
+            "config.corp_id_invalid",
+            "corp_id",
+            Text::new(format!("企业微信不认识 CorpID {}。", clean.corp_id), format!("WeCom does not know the CorpID {}.", clean.corp_id)),
+            Text::new("在 管理后台 → 我的企业 → 企业信息 中复制「企业ID」。", "Copy 企业ID from admin console → 我的企业 (My Company) → 企业信息."),
+        ),
+        Some(40001) | Some(40091) => (
+            "config.secret_invalid",
+            "secret",
+            Text::new(
+                "Secret 不正确：可能填错、已被重置，或属于其他企业。",
+                "The Secret is wrong: mistyped, reset since, or from another corp.",
+            ),
+            Text::new(
+                format!("在 {CONSOLE_APP} → Secret → 查看 中获取当前 Secret（会发送到管理员的企业微信）后重新粘贴。"),
+                format!("Get the current Secret in {CONSOLE_APP_EN} → Secret → View (WeCom sends it to the admin) and paste it again."),
+            ),
+        ),
+        _ => return error_finding(error, "secret"),
+    };
+    with_errcode(finding(FindingStatus::Error, status_code, Some(field), message, fix), code)
+}
+
+fn agent_finding(error: &WecomError, clean: &CleanSettings) -> Finding {
+    let code = error.errcode();
+    let (status_code, field, message, fix) = match code {
+        Some(301002) => (
+            "config.secret_agent_mismatch",
+            "secret",
+            Text::new(
+                format!("Secret 与 AgentID {} 不属于同一个应用。", clean.agent_id),
+                format!("The Secret and the AgentID {} belong to two different apps.", clean.agent_id),
+            ),
+            Text::new(
+                format!("在 {CONSOLE_APP} 中打开同一个应用，AgentId 和 Secret 都从该应用页面复制。"),
+                format!("Open one app in {CONSOLE_APP_EN} and copy both its AgentId and its Secret from that page."),
+            ),
+        ),
+        Some(40056) => (
+            "config.agent_id_not_found",
+            "agent_id",
+            Text::new(
+                format!("企业中没有 AgentID 为 {} 的应用。", clean.agent_id),
+                format!("The corp has no app with AgentID {}.", clean.agent_id),
+            ),
+            Text::new(format!("在 {CONSOLE_APP} 页面复制 AgentId。"), format!("Copy AgentId from {CONSOLE_APP_EN}.")),
+        ),
+        Some(60020) => {
+            let ip = error.caller_ip().unwrap_or_else(|| "?".to_string());
+            let via = if clean.proxy_url.is_some() { "（经代理出口）" } else { "" };
+            let via_en = if clean.proxy_url.is_some() { " (the proxy's egress IP)" } else { "" };
+            (
+                "config.trusted_ip_missing",
+                "trusted_ip",
+                Text::new(
+                    format!("服务器出口 IP {ip}{via} 不在应用的企业可信IP中，企业微信拒绝了调用。"),
+                    format!("The server's egress IP {ip}{via_en} is not in the app's trusted IPs; WeCom refused the call."),
+                ),
+                Text::new(
+                    format!("在 {CONSOLE_APP} → 开发者接口 → 企业可信IP 中添加 {ip}（多个以 ; 分隔，约 1 分钟后生效）。需先设置可信域名或接收消息服务器。"),
+                    format!("Add {ip} under 开发者接口 → 企业可信IP (trusted IPs) in {CONSOLE_APP_EN} (separate several with ;, takes about a minute). A trusted domain or callback URL must be set first."),
+                ),
+            )
+        }
+        Some(50003) => (
+            "config.app_disabled",
+            "agent_id",
+            Text::new("应用已停用。", "The app is disabled."),
+            Text::new(format!("在 {CONSOLE_APP} 中点击「启用」。"), format!("Enable it in {CONSOLE_APP_EN}.")),
+        ),
+        _ => return error_finding(error, "agent_id"),
+    };
+    with_errcode(finding(FindingStatus::Error, status_code, Some(field), message, fix), code)
+}
+
+/// Any other WeCom or network failure, described from the errcode catalogue.
+fn error_finding(error: &WecomError, field: &str) -> Finding {
+    let described = wecom_text::describe(error);
+    with_errcode(
+        finding(
+            FindingStatus::Error,
+            &described.code,
+            Some(described.field.as_deref().unwrap_or(field)),
+            described.message,
+            described.fix,
+        ),
+        error.errcode(),
+    )
+}
+
+fn setup_sheet(raw: &ConnectionSettings, clean: Option<&CleanSettings>) -> SetupSheet {
+    let redirect = clean.and_then(|c| c.redirect_url.clone());
+    SetupSheet {
+        homepage_url: clean.and_then(|c| c.homepage_url.as_ref()).map(|u| u.to_string()).unwrap_or_default().into(),
+        trusted_domain: redirect.as_ref().map(domain_of).unwrap_or_default().into(),
+        redirect_url: redirect.map(|u| u.to_string()).unwrap_or_default().into(),
+        callback_url: clean.and_then(|c| c.callback_url.as_ref()).map(|u| u.to_string()).unwrap_or_default().into(),
+        egress_ip: None.into(),
+        via_proxy: !paste::clean(raw.proxy_url.as_str()).value.is_empty(),
+    }
+}

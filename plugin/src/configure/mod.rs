@@ -1,0 +1,12 @@
+//! `configure`: the connection check. Cleans what the admin pasted, then asks WeCom for real
+//! (`gettoken`, `agent/get`) and turns every answer into a checklist line with the field, the
+//! reason and the fix. Nothing is stored here; the instance adopts an accepted configuration and
+//! the host stores it.
+
+mod checks;
+mod findings;
+pub mod paste;
+mod settings;
+
+pub use checks::{check, Checked};
+pub use settings::{domain_of as domain_of_url, Accepted, CleanSettings};

@@ -1,0 +1,48 @@
+//! Settings after cleaning, and the accepted configuration the instance works with.
+
+use crate::wecom;
+use interface::AppInfo;
+use url::Url;
+
+/// Settings after pasted-value cleaning and format checks.
+#[derive(Debug, Clone)]
+pub struct CleanSettings {
+    /// CorpID.
+    pub corp_id: String,
+    /// AgentID.
+    pub agent_id: i64,
+    /// App Secret (masked in Debug).
+    pub secret: wecom::Secret,
+    /// API base URL.
+    pub api_base_url: String,
+    /// Platform homepage (may be empty).
+    pub homepage_url: Option<Url>,
+    /// Platform OAuth redirect URL (may be empty).
+    pub redirect_url: Option<Url>,
+    /// Platform callback URL (may be empty).
+    pub callback_url: Option<Url>,
+    /// Outbound proxy.
+    pub proxy_url: Option<String>,
+    /// Plain http to a non-loopback gateway allowed.
+    pub allow_plain_http: bool,
+}
+
+/// A configuration WeCom accepted, with the client bound to it.
+#[derive(Clone)]
+pub struct Accepted {
+    /// The settings.
+    pub settings: CleanSettings,
+    /// The app as WeCom described it.
+    pub app: AppInfo,
+    /// The client (token cache inside).
+    pub client: wecom::Client,
+}
+
+/// `host` or `host:port` of a URL, as WeCom compares trusted domains (exact, port included).
+pub fn domain_of(url: &Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_string(),
+        _ => String::new(),
+    }
+}

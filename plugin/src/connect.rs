@@ -1,0 +1,45 @@
+//! Builds the WeCom client for a configuration: the one place that turns settings into
+//! timeouts, limits and the token store.
+
+use crate::configure::CleanSettings;
+use crate::host_log::Host;
+use crate::token_store::HostTokenStore;
+use crate::wecom::{self, Client, ClientConfig, WecomError};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The real WeCom API.
+pub const DEFAULT_API_BASE: &str = "https://qyapi.weixin.qq.com";
+
+/// A client for these settings, sharing tokens through the host's store.
+pub fn client_for(settings: &CleanSettings, host: &Host) -> Result<Client, WecomError> {
+    let config = ClientConfig {
+        base_url: settings.api_base_url.clone(),
+        corp_id: settings.corp_id.clone(),
+        agent_id: settings.agent_id,
+        secret: settings.secret.clone(),
+        proxy_url: settings.proxy_url.clone(),
+        allow_plain_http: settings.allow_plain_http,
+        request_timeout: Duration::from_secs(10),
+        connect_timeout: Duration::from_secs(5),
+        max_body_bytes: 16 * 1024 * 1024,
+        max_in_flight: 16,
+        calls_per_minute: 8_000,
+        retry: wecom::RetryPolicy::default(),
+    };
+    Client::with_store(config, Arc::new(HostTokenStore::new(host.clone())))
+}
+
+/// True for `http://127.x.x.x`, `http://[::1]` and `http://localhost` URLs.
+pub fn is_loopback_url(url: &str) -> bool {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            u.host().map(|h| match h {
+                url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
+                url::Host::Ipv4(ip) => ip.is_loopback(),
+                url::Host::Ipv6(ip) => ip.is_loopback(),
+            })
+        })
+        .unwrap_or(false)
+}

@@ -1,0 +1,336 @@
+//! The directory read. A self-built app reads inside its visible range: one `department/list` for
+//! the visible tree, `user/list` per department (it does not recurse, so the tree is walked here),
+//! `tag/get` per chosen tag (its departments expanded here), `user/get` for members chosen one by
+//! one or known only through a tag. Calls run concurrently; the client bounds how many are in
+//! flight and paces them below WeCom's limits. A part that fails is recorded and the snapshot is
+//! marked incomplete: it is never reported as a success.
+
+use super::{fingerprint::snapshot_id, members::MemberSet, tree::DeptNode, DeptTree};
+use crate::configure::Accepted;
+use crate::host_log::Host;
+use crate::wecom::{self, WecomError};
+use crate::wecom_text;
+use interface::{
+    Department, DirectorySnapshot, Member, MemberStatus, PluginError, ProblemKind, ScopeProblem, ScopeSelection, Tag,
+    Text,
+};
+use std::collections::{BTreeSet, HashSet};
+use tokio::task::JoinSet;
+
+/// Reads the directory inside `scope`.
+pub async fn fetch(accepted: &Accepted, scope: &ScopeSelection, host: &Host) -> Result<DirectorySnapshot, PluginError> {
+    let client = &accepted.client;
+    let calls_before = client.stats().total_calls();
+    let mut problems = Vec::new();
+    let mut read_failed = false;
+
+    // The whole visible tree in one call; names for display and subtrees for the scope.
+    let tree = match client.list_departments(None).await {
+        Ok(list) => DeptTree::new(
+            list.into_iter().map(|d| (d.id, DeptNode { name: d.name, parent_id: d.parentid, order: d.order })),
+        ),
+        Err(error) => {
+            read_failed = true;
+            problems.push(problem_from_error(&error, "department:*", "", ProblemKind::ReadFailed));
+            DeptTree::default()
+        }
+    };
+    check_cancel(host, "departments", 1, 1)?;
+
+    let mut chosen_roots = Vec::new();
+    for &id in scope.department_ids.iter() {
+        if tree.contains(id) {
+            chosen_roots.push(id);
+        } else if !read_failed {
+            problems.push(out_of_range(&format!("department:{id}"), "", "部门", "department"));
+        }
+    }
+    let synced_departments = tree.union_of_subtrees(&chosen_roots);
+
+    // Tags: their members (names only) and their departments.
+    let mut tags = Vec::new();
+    let mut tag_departments = Vec::new();
+    let mut tag_userids = Vec::new();
+    for &tag_id in scope.tag_ids.iter() {
+        match client.get_tag(tag_id).await {
+            Ok(t) => {
+                tags.push(Tag { id: tag_id, name: t.tagname.clone().into() });
+                tag_userids.extend(t.userlist.iter().map(|u| u.userid.clone()));
+                for party in &t.partylist {
+                    if tree.contains(*party) {
+                        tag_departments.push(*party);
+                    } else {
+                        problems.push(out_of_range(
+                            &format!("department:{party}"),
+                            &t.tagname,
+                            "标签中的部门",
+                            "department of a tag",
+                        ));
+                    }
+                }
+            }
+            Err(error) => {
+                let kind = classify(&error);
+                read_failed |= kind == ProblemKind::ReadFailed;
+                problems.push(problem_from_error(&error, &format!("tag:{tag_id}"), "", kind));
+            }
+        }
+    }
+
+    // Members of every department to list (chosen subtrees + tag departments' subtrees).
+    let mut to_list: Vec<u32> = synced_departments.clone();
+    let listed: HashSet<u32> = to_list.iter().copied().collect();
+    to_list.extend(tree.union_of_subtrees(&tag_departments).into_iter().filter(|id| !listed.contains(id)));
+
+    let mut members = MemberSet::default();
+    let total = to_list.len() as u64;
+    let mut jobs = JoinSet::new();
+    for dept in to_list {
+        let client = client.clone();
+        jobs.spawn(async move { (dept, client.list_users(dept).await) });
+    }
+    let mut done = 0;
+    let mut fields_note = false;
+    while let Some(joined) = jobs.join_next().await {
+        done += 1;
+        match joined {
+            Ok((_, Ok(list))) => list.into_iter().for_each(|m| members.add(member_from(m))),
+            Ok((dept, Err(error))) if error.errcode() == Some(48002) => {
+                // user/list refused for this app type: fall back to names only.
+                match client.simple_list_users(dept).await {
+                    Ok(list) => {
+                        fields_note = true;
+                        list.into_iter().for_each(|m| members.add(simple_member_from(m)));
+                    }
+                    Err(error) => {
+                        read_failed = true;
+                        problems.push(problem_from_error(
+                            &error,
+                            &format!("department:{dept}"),
+                            tree.name(dept).unwrap_or(""),
+                            ProblemKind::ReadFailed,
+                        ));
+                    }
+                }
+            }
+            Ok((dept, Err(error))) => {
+                read_failed = true;
+                problems.push(problem_from_error(
+                    &error,
+                    &format!("department:{dept}"),
+                    tree.name(dept).unwrap_or(""),
+                    ProblemKind::ReadFailed,
+                ));
+            }
+            Err(join_error) => {
+                read_failed = true;
+                problems.push(internal_problem(&join_error.to_string()));
+            }
+        }
+        if let Err(cancelled) = check_cancel(host, "members", done, total) {
+            jobs.abort_all();
+            return Err(cancelled);
+        }
+    }
+    if fields_note {
+        problems.push(ScopeProblem {
+            kind: ProblemKind::FieldsUnavailable,
+            subject: "user/list".into(),
+            subject_name: "".into(),
+            wecom_errcode: Some(48002).into(),
+            message: Text::new(
+                "本应用无权调用 user/list，已改用 user/simplelist：成员状态和职务不可用。",
+                "This app may not call user/list; user/simplelist was used instead: member status and position are not available.",
+            ),
+        });
+    }
+
+    // Members chosen one by one, and tag members not already read through a department.
+    let mut singles: Vec<(String, bool)> = Vec::new();
+    let mut queued = HashSet::new();
+    for userid in scope.user_ids.iter().map(|u| u.to_string()) {
+        if queued.insert(userid.to_lowercase()) {
+            singles.push((userid, true));
+        }
+    }
+    for userid in tag_userids {
+        if !members.contains(&userid) && queued.insert(userid.to_lowercase()) {
+            singles.push((userid, false));
+        }
+    }
+    let total = singles.len() as u64;
+    let mut jobs = JoinSet::new();
+    for (userid, chosen) in singles {
+        if members.contains(&userid) {
+            continue;
+        }
+        let client = client.clone();
+        jobs.spawn(async move {
+            let result = client.get_user(&userid).await;
+            (userid, chosen, result)
+        });
+    }
+    let mut done = 0;
+    while let Some(joined) = jobs.join_next().await {
+        done += 1;
+        match joined {
+            Ok((_, _, Ok(m))) => members.add(member_from(m)),
+            Ok((userid, _, Err(error))) => {
+                let kind = classify(&error);
+                read_failed |= kind == ProblemKind::ReadFailed;
+                problems.push(problem_from_error(&error, &format!("user:{userid}"), "", kind));
+            }
+            Err(join_error) => {
+                read_failed = true;
+                problems.push(internal_problem(&join_error.to_string()));
+            }
+        }
+        if let Err(cancelled) = check_cancel(host, "members", done, total) {
+            jobs.abort_all();
+            return Err(cancelled);
+        }
+    }
+
+    let mut members = members.into_members();
+    for m in members.iter_mut() {
+        m.department_names = m.department_ids.iter().filter_map(|id| tree.name(*id)).map(Into::into).collect();
+    }
+    let departments: Vec<Department> = synced_departments
+        .iter()
+        .filter_map(|id| {
+            tree.get(*id).map(|n| Department {
+                id: *id,
+                name: n.name.as_str().into(),
+                parent_id: n.parent_id,
+                order: n.order,
+            })
+        })
+        .collect();
+
+    let corp_id = accepted.settings.corp_id.clone();
+    let id = snapshot_id(&corp_id, &departments, &members);
+    let api_calls = client.stats().total_calls().saturating_sub(calls_before);
+    host.info(&format!(
+        "fetch_scope: {} members, {} departments, {} problems, {} API calls, complete={}",
+        members.len(),
+        departments.len(),
+        problems.len(),
+        api_calls,
+        !read_failed
+    ));
+    Ok(DirectorySnapshot {
+        snapshot_id: id.into(),
+        corp_id: corp_id.into(),
+        taken_at_unix: unix_now(),
+        scope: scope.clone(),
+        syncs_departments: !scope.department_ids.is_empty(),
+        departments: departments.into(),
+        members: members.into(),
+        tags: tags.into(),
+        complete: !read_failed,
+        problems: problems.into(),
+        api_calls,
+    })
+}
+
+fn member_from(m: wecom::Member) -> Member {
+    let departments: BTreeSet<u32> = m.department.iter().copied().collect();
+    Member {
+        userid: m.userid.into(),
+        name: m.name.into(),
+        department_ids: departments.into_iter().collect(),
+        department_names: Default::default(),
+        position: m.position.into(),
+        status: status_from(m.status),
+    }
+}
+
+fn simple_member_from(m: wecom::SimpleMember) -> Member {
+    Member {
+        userid: m.userid.into(),
+        name: m.name.into(),
+        department_ids: m.department.into(),
+        department_names: Default::default(),
+        position: "".into(),
+        status: MemberStatus::Unknown,
+    }
+}
+
+/// WeCom's numeric status (1, 2, 4, 5).
+pub fn status_from(code: i64) -> MemberStatus {
+    match code {
+        1 => MemberStatus::Active,
+        2 => MemberStatus::Disabled,
+        4 => MemberStatus::Inactive,
+        5 => MemberStatus::Left,
+        _ => MemberStatus::Unknown,
+    }
+}
+
+fn classify(error: &WecomError) -> ProblemKind {
+    match error.errcode() {
+        Some(60011) | Some(60021) | Some(81011) | Some(50002) => ProblemKind::OutOfRange,
+        Some(60111) | Some(40068) | Some(60003) | Some(60123) | Some(46004) => ProblemKind::NotFound,
+        _ => ProblemKind::ReadFailed,
+    }
+}
+
+fn problem_from_error(error: &WecomError, subject: &str, name: &str, kind: ProblemKind) -> ScopeProblem {
+    let message = match kind {
+        ProblemKind::OutOfRange => Text::new(
+            format!("{subject} 不在应用的可见范围内，未同步。请在应用的可见范围中添加，或从同步范围中去掉。"),
+            format!("{subject} is outside the app's visible range and was not synced. Add it to the app's visible range, or remove it from the sync scope."),
+        ),
+        ProblemKind::NotFound => Text::new(
+            format!("企业微信中不存在 {subject}（可能已删除），未同步。"),
+            format!("{subject} does not exist in WeCom (deleted?) and was not synced."),
+        ),
+        _ => wecom_text::describe(error).message,
+    };
+    ScopeProblem {
+        kind,
+        subject: subject.into(),
+        subject_name: name.into(),
+        wecom_errcode: error.errcode().into(),
+        message,
+    }
+}
+
+fn out_of_range(subject: &str, name: &str, what_zh: &str, what_en: &str) -> ScopeProblem {
+    ScopeProblem {
+        kind: ProblemKind::OutOfRange,
+        subject: subject.into(),
+        subject_name: name.into(),
+        wecom_errcode: None.into(),
+        message: Text::new(
+            format!("{what_zh} {subject} 不在应用的可见范围内，未同步。请在应用的可见范围中添加，或从同步范围中去掉。"),
+            format!("The {what_en} {subject} is outside the app's visible range and was not synced. Add it to the app's visible range, or remove it from the sync scope."),
+        ),
+    }
+}
+
+fn internal_problem(detail: &str) -> ScopeProblem {
+    ScopeProblem {
+        kind: ProblemKind::ReadFailed,
+        subject: "internal".into(),
+        subject_name: "".into(),
+        wecom_errcode: None.into(),
+        message: Text::new(format!("读取任务异常终止：{detail}"), format!("a read task ended abnormally: {detail}")),
+    }
+}
+
+fn check_cancel(host: &Host, stage: &str, done: u64, total: u64) -> Result<(), PluginError> {
+    if host.progress(stage, done, total) {
+        Ok(())
+    } else {
+        Err(PluginError::new(
+            "plugin.cancelled",
+            Text::new("读取已被取消，未产生任何变更。", "The read was cancelled; nothing was changed."),
+            Text::new("需要时重新开始同步。", "Start the sync again when needed."),
+        ))
+    }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}

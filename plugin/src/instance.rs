@@ -1,0 +1,162 @@
+//! One plugin instance: one Wanxiang organisation connected to one WeCom corp. It owns its tokio
+//! runtime (hooks are blocking calls from any host thread), the accepted configuration with its
+//! client and token cache, and the members of the last complete read (for the login scope check).
+
+use crate::configure::{self, Accepted};
+use crate::host_log::Host;
+use crate::{binding, directory, login};
+use interface::{
+    AuthorizeRequest, AuthorizeUrl, ChangeSet, CommitInput, ConfigReport, ConnectionSettings, DirectorySnapshot,
+    LoginOutcome, LoginRequest, PluginError, Proposal, ProposalInput, RowQuery, ScopeSelection, Text,
+};
+use std::collections::HashSet;
+use std::sync::{Mutex, RwLock};
+use tokio::runtime::Runtime;
+
+/// The members of the last complete read, by scope.
+struct ScopeMembers {
+    scope: ScopeSelection,
+    userids: HashSet<String>,
+}
+
+/// State of one instance.
+pub struct Instance {
+    host: Host,
+    runtime: Runtime,
+    accepted: RwLock<Option<Accepted>>,
+    last_scope: Mutex<Option<ScopeMembers>>,
+}
+
+impl Instance {
+    /// A new, unconfigured instance.
+    pub fn new(host: Host) -> Result<Self, PluginError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("wecom-plugin")
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                PluginError::new(
+                    "plugin.runtime",
+                    Text::new(format!("无法启动插件运行时：{e}"), format!("could not start the plugin runtime: {e}")),
+                    Text::new("检查主机进程的线程限制。", "Check the host process's thread limits."),
+                )
+            })?;
+        Ok(Instance { host, runtime, accepted: RwLock::new(None), last_scope: Mutex::new(None) })
+    }
+
+    fn accepted(&self) -> Result<Accepted, PluginError> {
+        let guard = self.accepted.read().map_err(|_| poisoned())?;
+        guard.clone().ok_or_else(|| {
+            PluginError::new(
+                "plugin.not_configured",
+                Text::new("尚未保存有效的企业微信对接信息。", "No valid WeCom connection has been saved yet."),
+                Text::new("先调用 configure 并修正其中的错误。", "Call configure first and fix the errors it reports."),
+            )
+        })
+    }
+
+    /// `configure` hook.
+    pub fn configure(&self, settings: &ConnectionSettings) -> Result<ConfigReport, PluginError> {
+        let checked = self.runtime.block_on(configure::check(settings, &self.host));
+        if let Some(accepted) = checked.accepted {
+            *self.accepted.write().map_err(|_| poisoned())? = Some(accepted);
+            *self.last_scope.lock().map_err(|_| poisoned())? = None;
+        }
+        Ok(checked.report)
+    }
+
+    /// `fetch_scope` hook.
+    pub fn fetch_scope(&self, scope: &ScopeSelection) -> Result<DirectorySnapshot, PluginError> {
+        let accepted = self.accepted()?;
+        let snapshot = self.runtime.block_on(directory::fetch(&accepted, scope, &self.host))?;
+        if snapshot.complete {
+            let userids = snapshot.members.iter().map(|m| m.userid.as_str().to_lowercase()).collect();
+            *self.last_scope.lock().map_err(|_| poisoned())? = Some(ScopeMembers { scope: scope.clone(), userids });
+        }
+        Ok(snapshot)
+    }
+
+    /// `propose_bindings` hook.
+    pub fn propose_bindings(&self, input: &ProposalInput) -> Result<Proposal, PluginError> {
+        Ok(binding::propose(input))
+    }
+
+    /// `query_rows` hook.
+    pub fn query_rows(&self, proposal: &Proposal, query: &RowQuery) -> Result<Vec<u32>, PluginError> {
+        Ok(binding::query_rows(proposal, query))
+    }
+
+    /// `commit` hook.
+    pub fn commit(&self, input: &CommitInput) -> Result<ChangeSet, PluginError> {
+        binding::build_change_set(input).map_err(|e| {
+            let mut error = PluginError::new(
+                e.code(),
+                Text::new(e.message_zh(), e.message_en()),
+                Text::new(e.fix_zh(), e.fix_en()),
+            );
+            if let Some(row) = e.row() {
+                error = error.with_field(row);
+            }
+            error
+        })
+    }
+
+    /// `oauth_authorize_url` hook.
+    pub fn oauth_authorize_url(&self, request: &AuthorizeRequest) -> Result<AuthorizeUrl, PluginError> {
+        let accepted = self.accepted()?;
+        login::authorize_url(&accepted.settings, accepted.app.redirect_domain.as_str(), request)
+    }
+
+    /// `oauth_login` hook.
+    pub fn oauth_login(&self, request: &LoginRequest) -> Result<LoginOutcome, PluginError> {
+        let accepted = self.accepted()?;
+        let outcome = self.runtime.block_on(login::exchange(&accepted, request))?;
+        self.check_scope(&request.scope, outcome.userid.as_str())?;
+        Ok(outcome)
+    }
+
+    /// A member outside the synced scope is refused. The check uses the last complete read of
+    /// that scope; without one, only members named in the scope can be checked exactly.
+    fn check_scope(&self, scope: &ScopeSelection, userid: &str) -> Result<(), PluginError> {
+        if scope.department_ids.is_empty() && scope.user_ids.is_empty() && scope.tag_ids.is_empty() {
+            return Ok(());
+        }
+        let key = userid.to_lowercase();
+        let last = self.last_scope.lock().map_err(|_| poisoned())?;
+        let inside = match last.as_ref().filter(|m| &m.scope == scope) {
+            Some(members) => members.userids.contains(&key),
+            None if scope.department_ids.is_empty() && scope.tag_ids.is_empty() => {
+                scope.user_ids.iter().any(|u| u.as_str().eq_ignore_ascii_case(userid))
+            }
+            None => {
+                self.host.debug("login scope check skipped: no complete read of this scope in this process");
+                true
+            }
+        };
+        if inside {
+            Ok(())
+        } else {
+            Err(PluginError::new(
+                "login.out_of_scope",
+                Text::new(
+                    format!("成员 {userid} 不在同步范围内，不能登录。"),
+                    format!("Member {userid} is outside the synced scope and cannot log in."),
+                ),
+                Text::new(
+                    "请管理员把该成员加入同步范围后重新同步。",
+                    "Ask the admin to add the member to the sync scope and sync again.",
+                ),
+            )
+            .with_field("userid"))
+        }
+    }
+}
+
+fn poisoned() -> PluginError {
+    PluginError::new(
+        "plugin.state_poisoned",
+        Text::new("插件状态因先前的内部错误不可用。", "The plugin state is unusable after an earlier internal fault."),
+        Text::new("重新创建插件实例。", "Create the plugin instance again."),
+    )
+}

@@ -1,0 +1,221 @@
+//! Builds WeCom's login URLs. The pages live on WeCom's web hosts, not on the API host; a
+//! WeCom-compatible server at a custom API base URL (a gateway, the fake) serves them under the
+//! same paths on that base URL.
+
+use crate::configure::CleanSettings;
+use crate::connect::DEFAULT_API_BASE;
+use interface::{AuthorizeRequest, AuthorizeUrl, LoginMode, PluginError, Text};
+use url::Url;
+
+/// Where the two login pages are.
+pub struct LoginPages {
+    /// In-client web authorization page.
+    pub in_client: String,
+    /// Browser QR / desktop-client login page.
+    pub web_login: String,
+}
+
+impl LoginPages {
+    /// The pages for an API base URL.
+    pub fn for_api_base(api_base: &str) -> Self {
+        if api_base.trim_end_matches('/') == DEFAULT_API_BASE {
+            LoginPages {
+                in_client: "https://open.weixin.qq.com/connect/oauth2/authorize".into(),
+                web_login: "https://login.work.weixin.qq.com/wwlogin/sso/login".into(),
+            }
+        } else {
+            let base = api_base.trim_end_matches('/');
+            LoginPages {
+                in_client: format!("{base}/connect/oauth2/authorize"),
+                web_login: format!("{base}/wwlogin/sso/login"),
+            }
+        }
+    }
+}
+
+/// Inside the WeCom client (its User-Agent carries `wxwork`) web authorization works; elsewhere
+/// the QR / desktop-client web login does.
+pub fn pick_mode(requested: LoginMode, user_agent: &str) -> LoginMode {
+    match requested {
+        LoginMode::Auto if user_agent.to_ascii_lowercase().contains("wxwork") => LoginMode::InClient,
+        LoginMode::Auto => LoginMode::WebLogin,
+        explicit => explicit,
+    }
+}
+
+/// The URL to send the member to. Refuses a redirect URL outside the app's trusted domain before
+/// the member ever sees WeCom's error page, and a state WeCom would not carry back intact.
+pub fn authorize_url(
+    settings: &CleanSettings,
+    trusted_domain: &str,
+    request: &AuthorizeRequest,
+) -> Result<AuthorizeUrl, PluginError> {
+    let redirect = Url::parse(request.redirect_url.as_str()).map_err(|_| {
+        PluginError::new(
+            "login.redirect_invalid",
+            Text::new(
+                format!("登录回调地址无效：{}", request.redirect_url),
+                format!("Invalid login redirect URL: {}", request.redirect_url),
+            ),
+            Text::new("使用平台的完整 http(s) 回调地址。", "Use the platform's full http(s) redirect URL."),
+        )
+        .with_field("redirect_url")
+    })?;
+    let domain = crate::configure::domain_of_url(&redirect);
+    if trusted_domain.is_empty() || !domain.eq_ignore_ascii_case(trusted_domain) {
+        return Err(PluginError::new(
+            "login.redirect_domain_untrusted",
+            Text::new(
+                format!("回调地址的域名 {domain} 不是应用的可信域名（{}），企业微信会拒绝登录。", display_or_none_zh(trusted_domain)),
+                format!("The redirect URL's domain {domain} is not the app's trusted domain ({}); WeCom would refuse the login.", display_or_none_en(trusted_domain)),
+            ),
+            Text::new(
+                format!("在 应用管理 → 自建应用 → 网页授权及JS-SDK → 可信域名 中设置 {domain}，或使用该可信域名下的回调地址。"),
+                format!("Set {domain} as the app's 可信域名 (trusted domain), or use a redirect URL on the trusted domain."),
+            ),
+        )
+        .with_field("redirect_url"));
+    }
+    let state = request.state.as_str();
+    if state.is_empty() || state.len() > 128 || !state.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(PluginError::new(
+            "login.state_invalid",
+            Text::new("state 必须为 1 到 128 位字母或数字。", "state must be 1 to 128 letters or digits."),
+            Text::new(
+                "由主机生成随机的字母数字 state 并保存在会话中。",
+                "Have the host generate a random alphanumeric state and keep it in the session.",
+            ),
+        )
+        .with_field("state"));
+    }
+
+    let pages = LoginPages::for_api_base(&settings.api_base_url);
+    let mode = pick_mode(request.mode, request.user_agent.as_str());
+    let agent_id = settings.agent_id.to_string();
+    let url = match mode {
+        LoginMode::InClient => {
+            let mut url = Url::parse(&pages.in_client).map_err(|_| base_error())?;
+            url.query_pairs_mut()
+                .append_pair("appid", &settings.corp_id)
+                .append_pair("redirect_uri", redirect.as_str())
+                .append_pair("response_type", "code")
+                .append_pair("scope", "snsapi_base")
+                .append_pair("state", state)
+                .append_pair("agentid", &agent_id);
+            url.set_fragment(Some("wechat_redirect"));
+            url
+        }
+        _ => {
+            let mut url = Url::parse(&pages.web_login).map_err(|_| base_error())?;
+            url.query_pairs_mut()
+                .append_pair("login_type", "CorpApp")
+                .append_pair("appid", &settings.corp_id)
+                .append_pair("agentid", &agent_id)
+                .append_pair("redirect_uri", redirect.as_str())
+                .append_pair("state", state);
+            url
+        }
+    };
+    Ok(AuthorizeUrl { url: url.to_string().into(), mode })
+}
+
+fn display_or_none_zh(domain: &str) -> &str {
+    if domain.is_empty() {
+        "未设置"
+    } else {
+        domain
+    }
+}
+
+fn display_or_none_en(domain: &str) -> &str {
+    if domain.is_empty() {
+        "not set"
+    } else {
+        domain
+    }
+}
+
+fn base_error() -> PluginError {
+    PluginError::new(
+        "config.url_invalid",
+        Text::new("接口地址无效。", "The API base URL is invalid."),
+        Text::new("检查接口地址配置。", "Check the API base URL setting."),
+    )
+    .with_field("api_base_url")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wecom::Secret;
+
+    fn settings(base: &str) -> CleanSettings {
+        CleanSettings {
+            corp_id: "ww8f3a1c2d4e5b6a70".into(),
+            agent_id: 1000002,
+            secret: Secret::new("s".to_string()),
+            api_base_url: base.into(),
+            homepage_url: None,
+            redirect_url: None,
+            callback_url: None,
+            proxy_url: None,
+            allow_plain_http: false,
+        }
+    }
+
+    fn request(redirect: &str, mode: LoginMode, ua: &str) -> AuthorizeRequest {
+        AuthorizeRequest { redirect_url: redirect.into(), state: "abc123".into(), mode, user_agent: ua.into() }
+    }
+
+    #[test]
+    fn in_client_url_is_wecoms_oauth_page() {
+        let got = authorize_url(
+            &settings(DEFAULT_API_BASE),
+            "wx.example.com",
+            &request("https://wx.example.com/cb?x=1", LoginMode::Auto, "Mozilla/5.0 wxwork/4.1"),
+        )
+        .expect("valid");
+        assert_eq!(got.mode, LoginMode::InClient);
+        assert_eq!(
+            got.url.as_str(),
+            "https://open.weixin.qq.com/connect/oauth2/authorize?appid=ww8f3a1c2d4e5b6a70&redirect_uri=https%3A%2F%2Fwx.example.com%2Fcb%3Fx%3D1&response_type=code&scope=snsapi_base&state=abc123&agentid=1000002#wechat_redirect"
+        );
+    }
+
+    #[test]
+    fn browsers_get_the_web_login_page() {
+        let got = authorize_url(
+            &settings(DEFAULT_API_BASE),
+            "wx.example.com",
+            &request("https://wx.example.com/cb", LoginMode::Auto, "Mozilla/5.0 Chrome"),
+        )
+        .expect("valid");
+        assert_eq!(got.mode, LoginMode::WebLogin);
+        assert!(got.url.starts_with("https://login.work.weixin.qq.com/wwlogin/sso/login?login_type=CorpApp&appid=ww8f3a1c2d4e5b6a70&agentid=1000002&redirect_uri="));
+    }
+
+    #[test]
+    fn a_custom_base_serves_the_pages_under_the_same_paths() {
+        let got = authorize_url(
+            &settings("http://127.0.0.1:9"),
+            "127.0.0.1:8",
+            &request("http://127.0.0.1:8/cb", LoginMode::WebLogin, ""),
+        )
+        .expect("valid");
+        assert!(got.url.starts_with("http://127.0.0.1:9/wwlogin/sso/login?"));
+    }
+
+    #[test]
+    fn redirects_off_the_trusted_domain_and_bad_states_are_refused() {
+        let s = settings(DEFAULT_API_BASE);
+        let err = authorize_url(&s, "wx.example.com", &request("https://evil.example.com/cb", LoginMode::Auto, ""))
+            .expect_err("untrusted");
+        assert_eq!(err.code.as_str(), "login.redirect_domain_untrusted");
+        let err = authorize_url(&s, "wx.example.com", &request("https://wx.example.com:8443/cb", LoginMode::Auto, ""))
+            .expect_err("port differs");
+        assert_eq!(err.code.as_str(), "login.redirect_domain_untrusted");
+        let mut r = request("https://wx.example.com/cb", LoginMode::Auto, "");
+        r.state = "a b".into();
+        assert_eq!(authorize_url(&s, "wx.example.com", &r).expect_err("state").code.as_str(), "login.state_invalid");
+    }
+}

@@ -1,0 +1,110 @@
+//! Code → userid (`auth/getuserinfo`, with the cached token: no `gettoken` per login), then the
+//! member's status re-checked with `user/get`, so a disabled or departed member is refused even
+//! before the next sync. Two WeCom calls in all.
+
+use crate::configure::Accepted;
+use crate::directory::fetch_status;
+use crate::wecom::{CodeIdentity, WecomError};
+use crate::wecom_text;
+use interface::{LoginOutcome, LoginRequest, MemberStatus, PluginError, Text};
+
+/// Exchanges a login code for the member.
+pub async fn exchange(accepted: &Accepted, request: &LoginRequest) -> Result<LoginOutcome, PluginError> {
+    let code = request.code.expose().trim();
+    if code.is_empty() || code.len() > 512 {
+        return Err(code_invalid(None));
+    }
+    let client = &accepted.client;
+    let userid = match client.user_info_by_code(code).await {
+        Ok(CodeIdentity::Member { userid, .. }) => userid,
+        Ok(CodeIdentity::NonMember { .. }) => {
+            return Err(PluginError::new(
+                "login.not_member",
+                Text::new(
+                    "登录者不是本企业成员，无法登录平台。",
+                    "The person logging in is not a member of this corp and cannot sign in.",
+                ),
+                Text::new("请使用本企业的企业微信账号登录。", "Log in with a WeCom account of this corp."),
+            ))
+        }
+        Err(error) => return Err(map_code_error(&error)),
+    };
+
+    let member = client.get_user(&userid).await.map_err(|error| match error.errcode() {
+        Some(60111) => refused("login.member_left", &userid, "已不在企业中", "is no longer in the corp"),
+        Some(60011) | Some(60021) | Some(50002) => out_of_scope(&userid),
+        _ => wecom_text::to_plugin_error(&error),
+    })?;
+    let status = fetch_status(member.status);
+    match status {
+        MemberStatus::Disabled => return Err(refused("login.member_disabled", &userid, "已被停用", "is disabled")),
+        MemberStatus::Left => return Err(refused("login.member_left", &userid, "已离职", "has left the corp")),
+        _ => {}
+    }
+    Ok(LoginOutcome {
+        userid: member.userid.into(),
+        name: member.name.into(),
+        status,
+        department_ids: member.department.into(),
+    })
+}
+
+fn map_code_error(error: &WecomError) -> PluginError {
+    match error.errcode() {
+        Some(40029) | Some(42003) | Some(42022) | Some(40163) | Some(41008) => code_invalid(error.errcode()),
+        Some(50001) => PluginError::new(
+            "login.redirect_domain_untrusted",
+            Text::new(
+                "登录码来自未登记为可信域名的回调地址。",
+                "The code came through a redirect URL that is not a trusted domain of the app.",
+            ),
+            Text::new(
+                "把平台回调地址的域名设为应用的可信域名。",
+                "Set the platform redirect URL's domain as the app's trusted domain.",
+            ),
+        )
+        .with_errcode(50001)
+        .with_field("redirect_url"),
+        _ => wecom_text::to_plugin_error(error),
+    }
+}
+
+fn code_invalid(errcode: Option<i64>) -> PluginError {
+    let e = PluginError::new(
+        "login.code_invalid",
+        Text::new(
+            "登录码无效、已过期（5 分钟）或已被使用。",
+            "The login code is invalid, expired (5 minutes) or already used.",
+        ),
+        Text::new("请重新从企业微信发起登录。", "Start the login from WeCom again."),
+    )
+    .with_field("code");
+    match errcode {
+        Some(c) => e.with_errcode(c),
+        None => e,
+    }
+}
+
+fn refused(code: &str, userid: &str, zh: &str, en: &str) -> PluginError {
+    PluginError::new(
+        code,
+        Text::new(format!("成员 {userid} {zh}，不能登录。"), format!("Member {userid} {en} and cannot log in.")),
+        Text::new("如有疑问请联系企业微信管理员。", "Ask the WeCom admin if this is unexpected."),
+    )
+    .with_field("userid")
+}
+
+fn out_of_scope(userid: &str) -> PluginError {
+    PluginError::new(
+        "login.out_of_scope",
+        Text::new(
+            format!("成员 {userid} 不在同步范围内，不能登录。"),
+            format!("Member {userid} is outside the synced scope and cannot log in."),
+        ),
+        Text::new(
+            "请管理员把该成员加入应用可见范围和同步范围后重新同步。",
+            "Ask the admin to add the member to the app's visible range and the sync scope, then sync again.",
+        ),
+    )
+    .with_field("userid")
+}

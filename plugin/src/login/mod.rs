@@ -1,0 +1,8 @@
+//! One-click login: the authorize URL (pure) and the code exchange (`auth/getuserinfo`, then
+//! `user/get` to re-check the member's status).
+
+mod authorize;
+mod exchange;
+
+pub use authorize::{authorize_url, pick_mode, LoginPages};
+pub use exchange::exchange;

@@ -1,0 +1,761 @@
+//! What WeCom answers, deserialised leniently (wecom-api.md §3, §4, §5, §8).
+//!
+//! Why lenient: WeCom's answers changed over the years (fields dropped in 2022, legacy 企业号
+//! spellings, numbers sent as strings such as `gender: "1"`), and one odd optional field must not
+//! make a whole directory page unreadable. So: ids are required (an answer without them is
+//! useless), every other field defaults when absent, `null` or of an unexpected type, numbers
+//! are accepted as strings and vice versa, and unknown fields are ignored. The list containers of
+//! a response (e.g. `department`, `userlist`) must still be lists: a wrong type there is a
+//! `Decode` error, because silently reading it as empty would make members vanish.
+
+use super::secret::Secret;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+/// Conversions from `serde_json::Value` that never fail (optional fields) or fail only when the
+/// value cannot be an id.
+pub(crate) mod lenient {
+    use super::*;
+
+    pub(crate) fn as_string(v: &Value) -> String {
+        match v {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            _ => String::new(),
+        }
+    }
+
+    pub(crate) fn as_i64(v: &Value) -> Option<i64> {
+        match v {
+            Value::Number(n) => n.as_i64().or_else(|| n.as_u64().and_then(|u| i64::try_from(u).ok())),
+            Value::String(s) => s.trim().parse().ok(),
+            Value::Bool(b) => Some(i64::from(*b)),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_u32(v: &Value) -> Option<u32> {
+        as_i64(v).and_then(|n| u32::try_from(n).ok())
+    }
+
+    pub(crate) fn as_list(v: &Value) -> &[Value] {
+        match v {
+            Value::Array(items) => items,
+            _ => &[],
+        }
+    }
+
+    pub(crate) fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        Ok(as_string(&Value::deserialize(d)?))
+    }
+
+    pub(crate) fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        let s = as_string(&Value::deserialize(d)?);
+        Ok(if s.is_empty() { None } else { Some(s) })
+    }
+
+    pub(crate) fn i64_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        Ok(as_i64(&Value::deserialize(d)?).unwrap_or(0))
+    }
+
+    /// Negative or non-numeric values read as 0.
+    pub(crate) fn u64_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        let v = Value::deserialize(d)?;
+        let n = match &v {
+            Value::Number(n) => n.as_u64(),
+            other => as_i64(other).and_then(|n| u64::try_from(n).ok()),
+        };
+        Ok(n.unwrap_or(0))
+    }
+
+    pub(crate) fn u32_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        Ok(as_u32(&Value::deserialize(d)?).unwrap_or(0))
+    }
+
+    pub(crate) fn opt_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+        Ok(as_u32(&Value::deserialize(d)?))
+    }
+
+    pub(crate) fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        Ok(as_i64(&Value::deserialize(d)?))
+    }
+
+    pub(crate) fn opt_value<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+        let v = Value::deserialize(d)?;
+        Ok(if v.is_null() { None } else { Some(v) })
+    }
+
+    /// Required id: a number or a numeric string.
+    pub(crate) fn id_u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        let v = Value::deserialize(d)?;
+        as_u32(&v).ok_or_else(|| serde::de::Error::custom(format!("invalid id {v}")))
+    }
+
+    /// Required id: a number or a numeric string.
+    pub(crate) fn id_i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        let v = Value::deserialize(d)?;
+        as_i64(&v).ok_or_else(|| serde::de::Error::custom(format!("invalid id {v}")))
+    }
+
+    /// Required userid: a non-empty string (a numeric userid may arrive as a number).
+    pub(crate) fn userid<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        let s = as_string(&Value::deserialize(d)?);
+        if s.is_empty() {
+            Err(serde::de::Error::custom("empty userid"))
+        } else {
+            Ok(s)
+        }
+    }
+
+    /// Items that are not ids are dropped rather than failing the record.
+    pub(crate) fn vec_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u32>, D::Error> {
+        let v = Value::deserialize(d)?;
+        Ok(as_list(&v).iter().filter_map(as_u32).collect())
+    }
+
+    pub(crate) fn vec_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<i64>, D::Error> {
+        let v = Value::deserialize(d)?;
+        Ok(as_list(&v).iter().filter_map(as_i64).collect())
+    }
+
+    pub(crate) fn vec_string<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+        let v = Value::deserialize(d)?;
+        Ok(as_list(&v).iter().map(as_string).filter(|s| !s.is_empty()).collect())
+    }
+
+    /// A response's list container: absent or `null` is empty, anything but a list is an error.
+    pub(crate) fn list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+    }
+}
+
+/// Member gender. WeCom sends a string (`"0"`, `"1"`, `"2"`) in `user/get`; old answers and some
+/// SDK fixtures use numbers. `"0"` also means "not returned" (apps created after 2022-06-20).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Gender {
+    /// Not set, not returned, or an unknown value.
+    #[default]
+    Unspecified,
+    /// `1`.
+    Male,
+    /// `2`.
+    Female,
+}
+
+impl Gender {
+    /// WeCom's numeric code.
+    pub fn code(self) -> u8 {
+        match self {
+            Gender::Unspecified => 0,
+            Gender::Male => 1,
+            Gender::Female => 2,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Gender {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match lenient::as_i64(&Value::deserialize(d)?) {
+            Some(1) => Gender::Male,
+            Some(2) => Gender::Female,
+            _ => Gender::Unspecified,
+        })
+    }
+}
+
+impl Serialize for Gender {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u8(self.code())
+    }
+}
+
+/// Member status (`status` in `user/get` / `user/list` and in change events).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MemberStatus {
+    /// 1 = activated (已激活).
+    Active,
+    /// 2 = disabled (已禁用).
+    Disabled,
+    /// 4 = not activated yet (未激活).
+    NotActivated,
+    /// 5 = left the corp (退出企业).
+    Left,
+    /// Any other value, kept as sent.
+    Other(i64),
+}
+
+impl MemberStatus {
+    /// From WeCom's number.
+    pub fn from_code(code: i64) -> Self {
+        match code {
+            1 => MemberStatus::Active,
+            2 => MemberStatus::Disabled,
+            4 => MemberStatus::NotActivated,
+            5 => MemberStatus::Left,
+            other => MemberStatus::Other(other),
+        }
+    }
+
+    /// WeCom's number.
+    pub fn code(self) -> i64 {
+        match self {
+            MemberStatus::Active => 1,
+            MemberStatus::Disabled => 2,
+            MemberStatus::NotActivated => 4,
+            MemberStatus::Left => 5,
+            MemberStatus::Other(n) => n,
+        }
+    }
+
+    /// Disabled or left: such a member must not be able to log in (wecom-api.md §12).
+    pub fn is_disabled_or_left(self) -> bool {
+        matches!(self, MemberStatus::Disabled | MemberStatus::Left)
+    }
+}
+
+impl<'de> Deserialize<'de> for MemberStatus {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        Ok(MemberStatus::from_code(lenient::as_i64(&v).unwrap_or(0)))
+    }
+}
+
+impl Serialize for MemberStatus {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(self.code())
+    }
+}
+
+/// The app's details and visible range (`agent/get`), with the nested `allow_*` objects
+/// flattened.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Agent {
+    /// The app's AgentID.
+    pub agentid: i64,
+    /// App name.
+    pub name: String,
+    /// Square logo URL.
+    pub square_logo_url: String,
+    /// Description.
+    pub description: String,
+    /// 0 = active, 1 = disabled (停用).
+    pub close: i64,
+    /// The trusted domain (可信域名) for in-WeCom OAuth.
+    pub redirect_domain: String,
+    /// App home page (应用主页).
+    pub home_url: String,
+    /// Userids put in the visible range one by one (`allow_userinfos.user[].userid`).
+    pub allow_userinfos: Vec<String>,
+    /// Departments in the visible range, sub-trees included (`allow_partys.partyid`).
+    pub allow_partys: Vec<u32>,
+    /// Tags in the visible range (`allow_tags.tagid`).
+    pub allow_tags: Vec<u32>,
+}
+
+#[derive(Deserialize)]
+struct RawAgent {
+    #[serde(deserialize_with = "lenient::id_i64")]
+    agentid: i64,
+    #[serde(default, deserialize_with = "lenient::string")]
+    name: String,
+    #[serde(default, deserialize_with = "lenient::string")]
+    square_logo_url: String,
+    #[serde(default, deserialize_with = "lenient::string")]
+    description: String,
+    #[serde(default, deserialize_with = "lenient::i64_or_zero")]
+    close: i64,
+    #[serde(default, deserialize_with = "lenient::string")]
+    redirect_domain: String,
+    #[serde(default, deserialize_with = "lenient::string")]
+    home_url: String,
+    #[serde(default)]
+    allow_userinfos: Value,
+    #[serde(default)]
+    allow_partys: Value,
+    #[serde(default)]
+    allow_tags: Value,
+}
+
+impl<'de> Deserialize<'de> for Agent {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = RawAgent::deserialize(d)?;
+        let ids = |v: &Value, key: &str| -> Vec<u32> {
+            lenient::as_list(&v[key]).iter().filter_map(lenient::as_u32).collect()
+        };
+        // Legacy answers carried `status` next to `userid`; only the id matters here.
+        let allow_userinfos = lenient::as_list(&raw.allow_userinfos["user"])
+            .iter()
+            .map(|u| lenient::as_string(&u["userid"]))
+            .filter(|s| !s.is_empty())
+            .collect();
+        Ok(Agent {
+            agentid: raw.agentid,
+            name: raw.name,
+            square_logo_url: raw.square_logo_url,
+            description: raw.description,
+            close: raw.close,
+            redirect_domain: raw.redirect_domain,
+            home_url: raw.home_url,
+            allow_userinfos,
+            allow_partys: ids(&raw.allow_partys, "partyid"),
+            allow_tags: ids(&raw.allow_tags, "tagid"),
+        })
+    }
+}
+
+/// A department (`department/list`, `department/get`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Department {
+    /// Department id (1 = root).
+    #[serde(deserialize_with = "lenient::id_u32")]
+    pub id: u32,
+    /// Name.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub name: String,
+    /// English name, when multilingual names are enabled.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub name_en: Option<String>,
+    /// Leaders' userids (only those inside the app's scope).
+    #[serde(default, deserialize_with = "lenient::vec_string")]
+    pub department_leader: Vec<String>,
+    /// Parent id (1 for top-level departments, 0 for the root).
+    #[serde(default, deserialize_with = "lenient::u32_or_zero")]
+    pub parentid: u32,
+    /// Sibling order, larger first; range [0, 2^32).
+    #[serde(default, deserialize_with = "lenient::u64_or_zero")]
+    pub order: u64,
+}
+
+/// A department id row (`department/simplelist`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepartmentId {
+    /// Department id.
+    #[serde(deserialize_with = "lenient::id_u32")]
+    pub id: u32,
+    /// Parent id.
+    #[serde(default, deserialize_with = "lenient::u32_or_zero")]
+    pub parentid: u32,
+    /// Sibling order.
+    #[serde(default, deserialize_with = "lenient::u64_or_zero")]
+    pub order: u64,
+}
+
+/// A member row of `user/simplelist`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimpleMember {
+    /// Userid (case-insensitive in WeCom).
+    #[serde(deserialize_with = "lenient::userid")]
+    pub userid: String,
+    /// Display name.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub name: String,
+    /// Departments (only those the app may see).
+    #[serde(default, deserialize_with = "lenient::vec_u32")]
+    pub department: Vec<u32>,
+    /// Only for third-party apps.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub open_userid: Option<String>,
+}
+
+/// A member (`user/get`, rows of `user/list`). Fields marked sensitive are empty for apps created
+/// after 2022-06-20 (wecom-api.md §4.4).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Member {
+    /// Userid (case-insensitive in WeCom).
+    #[serde(deserialize_with = "lenient::userid")]
+    pub userid: String,
+    /// Display name (not unique).
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub name: String,
+    /// Departments the app may see.
+    #[serde(default, deserialize_with = "lenient::vec_u32")]
+    pub department: Vec<u32>,
+    /// Order within each department, aligned with `department`.
+    #[serde(default, deserialize_with = "lenient::vec_i64")]
+    pub order: Vec<i64>,
+    /// Job title.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub position: String,
+    /// Mobile (sensitive).
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub mobile: String,
+    /// Gender (sensitive).
+    #[serde(default)]
+    pub gender: Gender,
+    /// Email (sensitive).
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub email: String,
+    /// Corporate mailbox (sensitive).
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub biz_mail: String,
+    /// 1/0 per department, aligned with `department`.
+    #[serde(default, deserialize_with = "lenient::vec_i64")]
+    pub is_leader_in_dept: Vec<i64>,
+    /// Direct managers' userids.
+    #[serde(default, deserialize_with = "lenient::vec_string")]
+    pub direct_leader: Vec<String>,
+    /// Avatar URL (sensitive).
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub avatar: String,
+    /// Thumbnail URL.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub thumb_avatar: String,
+    /// Landline.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub telephone: String,
+    /// Alias.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub alias: String,
+    /// Address (sensitive).
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub address: String,
+    /// Only for third-party apps.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub open_userid: Option<String>,
+    /// Main department, when the app may see it.
+    #[serde(default, deserialize_with = "lenient::opt_u32")]
+    pub main_department: Option<u32>,
+    /// 1 activated, 2 disabled, 4 not activated, 5 left; 0 when not sent (see
+    /// [`Member::status_kind`]).
+    #[serde(default, deserialize_with = "lenient::i64_or_zero")]
+    pub status: i64,
+    /// Personal QR code URL (sensitive).
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub qr_code: String,
+    /// External title.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub external_position: String,
+    /// Legacy field seen in `user/list` examples.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub english_name: String,
+    /// Legacy `enable` (1/0), when sent.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub enable: Option<i64>,
+    /// Extended attributes, as sent (`{"attrs":[...]}`).
+    #[serde(default, deserialize_with = "lenient::opt_value")]
+    pub extattr: Option<Value>,
+    /// External profile, as sent.
+    #[serde(default, deserialize_with = "lenient::opt_value")]
+    pub external_profile: Option<Value>,
+}
+
+impl Member {
+    /// `status` as an enum; `None` when WeCom did not send it.
+    pub fn status_kind(&self) -> Option<MemberStatus> {
+        (self.status != 0).then(|| MemberStatus::from_code(self.status))
+    }
+}
+
+/// A tag (`tag/list`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagSummary {
+    /// Tag id.
+    #[serde(deserialize_with = "lenient::id_u32")]
+    pub tagid: u32,
+    /// Tag name.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub tagname: String,
+}
+
+/// A member listed in a tag.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagUser {
+    /// Userid.
+    #[serde(deserialize_with = "lenient::userid")]
+    pub userid: String,
+    /// Display name.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub name: String,
+}
+
+/// A tag's members (`tag/get`): only members inside the app's scope; departments in
+/// `partylist` must be expanded by the caller.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagMembers {
+    /// The tag asked for (not in WeCom's answer; filled in by the client).
+    #[serde(default)]
+    pub tagid: u32,
+    /// Tag name.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub tagname: String,
+    /// Members directly in the tag.
+    #[serde(default, deserialize_with = "lenient::list")]
+    pub userlist: Vec<TagUser>,
+    /// Departments in the tag.
+    #[serde(default, deserialize_with = "lenient::vec_u32")]
+    pub partylist: Vec<u32>,
+}
+
+/// Who an OAuth code belongs to (`auth/getuserinfo`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CodeIdentity {
+    /// A member of the corp (for linked corps the userid reads `CorpId/userid`).
+    Member {
+        /// The member's userid.
+        userid: String,
+        /// Ticket for `auth/getuserdetail`, valid 1800 s; only with `snsapi_privateinfo` and a
+        /// member inside the app's scope.
+        user_ticket: Option<Secret>,
+    },
+    /// Not a member of the corp.
+    NonMember {
+        /// Per-corp id of the WeChat user.
+        openid: String,
+        /// When the person is a customer of the corp.
+        external_userid: Option<String>,
+    },
+}
+
+/// Both spellings: `auth/getuserinfo` uses lower case; the legacy `user/getuserinfo` (still used
+/// by many SDKs and possibly by a gateway in front of WeCom) uses `UserId` / `OpenId`. Separate
+/// fields rather than `alias` so that an answer carrying both is not a duplicate-field error.
+#[derive(Deserialize)]
+struct RawCodeIdentity {
+    #[serde(default, deserialize_with = "lenient::string")]
+    userid: String,
+    #[serde(default, rename = "UserId", deserialize_with = "lenient::string")]
+    user_id_legacy: String,
+    #[serde(default, deserialize_with = "lenient::string")]
+    openid: String,
+    #[serde(default, rename = "OpenId", deserialize_with = "lenient::string")]
+    open_id_legacy: String,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    user_ticket: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    external_userid: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for CodeIdentity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = RawCodeIdentity::deserialize(d)?;
+        let pick = |a: String, b: String| if a.is_empty() { b } else { a };
+        let userid = pick(raw.userid, raw.user_id_legacy);
+        let openid = pick(raw.openid, raw.open_id_legacy);
+        if !userid.is_empty() {
+            Ok(CodeIdentity::Member { userid, user_ticket: raw.user_ticket.map(Secret::new) })
+        } else if !openid.is_empty() {
+            Ok(CodeIdentity::NonMember { openid, external_userid: raw.external_userid })
+        } else {
+            Err(serde::de::Error::custom("neither userid nor openid in the answer"))
+        }
+    }
+}
+
+/// Sensitive member fields the member consented to (`auth/getuserdetail`). Each is empty unless
+/// the admin enabled it in the app's 成员敏感信息 settings and the member agreed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserDetail {
+    /// Userid.
+    #[serde(deserialize_with = "lenient::userid")]
+    pub userid: String,
+    /// Gender.
+    #[serde(default)]
+    pub gender: Gender,
+    /// Avatar URL.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub avatar: String,
+    /// QR code URL.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub qr_code: String,
+    /// Mobile.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub mobile: String,
+    /// Email.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub email: String,
+    /// Corporate mailbox.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub biz_mail: String,
+    /// Address.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub address: String,
+}
+
+// ---- response containers (the envelope fields next to them are read separately) ----
+
+#[derive(Deserialize)]
+pub(crate) struct TokenResponse {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub(crate) access_token: String,
+    #[serde(default, deserialize_with = "lenient::i64_or_zero")]
+    pub(crate) expires_in: i64,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DepartmentListResponse {
+    #[serde(default, deserialize_with = "lenient::list")]
+    pub(crate) department: Vec<Department>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DepartmentSimpleListResponse {
+    #[serde(default, deserialize_with = "lenient::list")]
+    pub(crate) department_id: Vec<DepartmentId>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct DepartmentGetResponse {
+    pub(crate) department: Department,
+}
+
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "T: Deserialize<'de>"))]
+pub(crate) struct UserListResponse<T> {
+    #[serde(default, deserialize_with = "lenient::list")]
+    pub(crate) userlist: Vec<T>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TagListResponse {
+    #[serde(default, deserialize_with = "lenient::list")]
+    pub(crate) taglist: Vec<TagSummary>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn agent_flattens_nested_scope() {
+        let a: Agent = serde_json::from_value(json!({
+            "errcode": 0, "errmsg": "ok",
+            "agentid": 1000005, "name": "HR助手",
+            "square_logo_url": "https://p.qlogo.cn/bizmail/x/0",
+            "description": "HR服务与员工自助平台",
+            "allow_userinfos": {"user": [{"userid": "zhangshan"}, {"userid": "lisi", "status": 1}]},
+            "allow_partys": {"partyid": [1]},
+            "allow_tags": {"tagid": [1, 2, 3]},
+            "close": 0, "redirect_domain": "open.work.weixin.qq.com",
+            "report_location_flag": 0, "isreportenter": 0,
+            "home_url": "https://open.work.weixin.qq.com",
+            "customized_publish_status": 1
+        }))
+        .unwrap();
+        assert_eq!(a.agentid, 1000005);
+        assert_eq!(a.allow_userinfos, vec!["zhangshan", "lisi"]);
+        assert_eq!(a.allow_partys, vec![1]);
+        assert_eq!(a.allow_tags, vec![1, 2, 3]);
+        assert_eq!(a.close, 0);
+        assert_eq!(a.home_url, "https://open.work.weixin.qq.com");
+
+        let minimal: Agent =
+            serde_json::from_value(json!({"agentid": "1000002", "close": 1, "allow_partys": {}})).unwrap();
+        assert_eq!(minimal.agentid, 1000002);
+        assert_eq!(minimal.close, 1);
+        assert!(minimal.allow_partys.is_empty() && minimal.allow_userinfos.is_empty());
+        assert!(serde_json::from_value::<Agent>(json!({"name": "x"})).is_err());
+    }
+
+    #[test]
+    fn member_gender_string_or_int_and_status() {
+        let m: Member = serde_json::from_value(json!({
+            "userid": "zhangsan", "name": "张三", "department": [1, 2], "order": [1, 2],
+            "position": "后台工程师", "mobile": "13800000000", "gender": "1",
+            "email": "zhangsan@gzdev.com", "is_leader_in_dept": [1, 0],
+            "direct_leader": ["lisi"], "avatar": "http://wx.qlogo.cn/mmopen/ajNVdqHZLLA3WJ6DSZUfiakYe37PKnQhBIeOQBO4czqrnZDS79FH5Wm5m4X69TBicnHFlhiafvDwklOpZeXYQQ2icg/0",
+            "thumb_avatar": "", "telephone": "020-123456", "alias": "jackzhang",
+            "address": "广州市海珠区新港中路", "open_userid": "xxxxxx", "main_department": 1,
+            "extattr": {"attrs": [{"type": 0, "name": "文本名称", "text": {"value": "文本"}}]},
+            "status": 1, "qr_code": "https://open.work.weixin.qq.com/wwopen/userQRCode?vcode=xxx",
+            "external_position": "产品经理", "unknown_future_field": {"x": 1}
+        }))
+        .unwrap();
+        assert_eq!(m.gender, Gender::Male);
+        assert_eq!(m.status, 1);
+        assert_eq!(m.status_kind(), Some(MemberStatus::Active));
+        assert_eq!(m.department, vec![1, 2]);
+        assert_eq!(m.main_department, Some(1));
+        assert_eq!(m.open_userid.as_deref(), Some("xxxxxx"));
+        assert!(m.extattr.is_some());
+
+        let legacy: Member = serde_json::from_value(json!({
+            "userid": "lisi", "gender": 2, "status": "5", "department": ["3", "x", 4],
+            "name": null, "mobile": 13800000000u64, "enable": 1, "english_name": "Li"
+        }))
+        .unwrap();
+        assert_eq!(legacy.gender, Gender::Female);
+        assert_eq!(legacy.status, 5);
+        assert!(legacy.status_kind().is_some_and(MemberStatus::is_disabled_or_left));
+        assert_eq!(legacy.department, vec![3, 4]);
+        assert_eq!(legacy.name, "");
+        assert_eq!(legacy.mobile, "13800000000");
+
+        let bare: Member = serde_json::from_value(json!({"userid": "wangwu"})).unwrap();
+        assert_eq!(bare.gender, Gender::Unspecified);
+        assert_eq!(bare.status_kind(), None);
+        assert!(serde_json::from_value::<Member>(json!({"name": "no id"})).is_err());
+        assert!(serde_json::from_value::<Member>(json!({"userid": ""})).is_err());
+        for (g, want) in
+            [(json!("0"), Gender::Unspecified), (json!("2"), Gender::Female), (json!(7), Gender::Unspecified)]
+        {
+            let m: Member = serde_json::from_value(json!({"userid": "u", "gender": g})).unwrap();
+            assert_eq!(m.gender, want);
+        }
+        let other: Member = serde_json::from_value(json!({"userid": "u", "status": 9})).unwrap();
+        assert_eq!(other.status_kind(), Some(MemberStatus::Other(9)));
+    }
+
+    #[test]
+    fn departments_and_tags() {
+        let l: DepartmentListResponse = serde_json::from_value(json!({
+            "errcode": 0, "errmsg": "ok",
+            "department": [
+                {"id": 2, "name": "广州研发中心", "name_en": "RDGZ", "department_leader": ["zhangsan", "lisi"], "parentid": 1, "order": 10},
+                {"id": 3, "name": "邮箱产品部", "parentid": 2, "order": 40}
+            ]
+        }))
+        .unwrap();
+        assert_eq!(l.department.len(), 2);
+        assert_eq!(l.department[0].name_en.as_deref(), Some("RDGZ"));
+        assert_eq!(l.department[1].name_en, None);
+        assert_eq!(l.department[1].parentid, 2);
+
+        let null_list: DepartmentListResponse = serde_json::from_value(json!({"department": null})).unwrap();
+        assert!(null_list.department.is_empty());
+        assert!(serde_json::from_value::<DepartmentListResponse>(json!({"department": "x"})).is_err());
+
+        let t: TagMembers = serde_json::from_value(json!({
+            "errcode": 0, "errmsg": "ok", "tagname": "乒乓球协会",
+            "userlist": [{"userid": "zhangsan", "name": "李四"}], "partylist": [2]
+        }))
+        .unwrap();
+        assert_eq!(t.userlist[0].userid, "zhangsan");
+        assert_eq!(t.partylist, vec![2]);
+
+        let tags: TagListResponse = serde_json::from_value(json!({
+            "taglist": [{"tagid": 1, "tagname": "a"}, {"tagid": "2", "tagname": "b"}]
+        }))
+        .unwrap();
+        assert_eq!(tags.taglist[1].tagid, 2);
+    }
+
+    #[test]
+    fn code_identity_both_spellings() {
+        let m: CodeIdentity = serde_json::from_value(json!({
+            "errcode": 0, "errmsg": "ok", "userid": "USERID", "user_ticket": "USER_TICKET"
+        }))
+        .unwrap();
+        match &m {
+            CodeIdentity::Member { userid, user_ticket } => {
+                assert_eq!(userid, "USERID");
+                assert_eq!(user_ticket.as_ref().map(Secret::expose), Some("USER_TICKET"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(!format!("{m:?}").contains("USER_TICKET"));
+
+        let legacy: CodeIdentity = serde_json::from_value(json!({"UserId": "zhangsan", "DeviceId": "d"})).unwrap();
+        assert_eq!(legacy, CodeIdentity::Member { userid: "zhangsan".into(), user_ticket: None });
+        let non: CodeIdentity = serde_json::from_value(json!({"openid": "OPENID", "external_userid": "EXT"})).unwrap();
+        assert_eq!(non, CodeIdentity::NonMember { openid: "OPENID".into(), external_userid: Some("EXT".into()) });
+        let legacy_non: CodeIdentity = serde_json::from_value(json!({"OpenId": "o1"})).unwrap();
+        assert!(matches!(legacy_non, CodeIdentity::NonMember { .. }));
+        assert!(serde_json::from_value::<CodeIdentity>(json!({"errmsg": "ok"})).is_err());
+    }
+}

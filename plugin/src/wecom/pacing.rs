@@ -1,0 +1,427 @@
+//! Staying below WeCom's limits, and backing off when we hit them anyway (wecom-api.md §9).
+//!
+//! WeCom limits each API per corp (10 000/min and 150 000/hour in the 2023 doc; 2 000/min in
+//! older ones) and blocks for the length of the window that was exceeded. Other programs of the
+//! same corp share those quotas, so we pace well below them: a token bucket per endpoint for the
+//! minute and one for the hour, and a bounded number of requests in flight. The in-flight bound
+//! halves on 45033 (concurrency limit) and grows back one step per run of successes.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+
+/// Default requests in flight (far below the old 300-per-corp concurrency figure).
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 16;
+/// Default per-endpoint pace: 80 % of the current 10 000/min quota.
+pub const DEFAULT_CALLS_PER_MINUTE: u32 = 8_000;
+/// WeCom's hourly quota is 15× its per-minute one (150 000 vs 10 000); the client paces the
+/// hour at the same ratio to its per-minute pace (8 000/min ⇒ 120 000/hour, 80 % of the quota).
+pub const HOUR_PER_MINUTE_QUOTA_RATIO: u32 = 15;
+
+/// Successes needed before one concurrency slot taken away by a 45033 is given back.
+const RECOVER_AFTER_SUCCESSES: u32 = 32;
+
+/// How the client retries errcodes -1, 45009 and 45033. All delays get ±25 % jitter and are
+/// clamped to `[base, max]`; tests use millisecond values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after -1 (system busy). WeCom's own advice: at most 3.
+    pub busy_max_retries: u32,
+    /// First delay after -1.
+    pub busy_base_delay: Duration,
+    /// Longest delay after -1.
+    pub busy_max_delay: Duration,
+    /// First delay after 45009 (frequency limit); doubles on each repeat.
+    pub rate_limit_base_delay: Duration,
+    /// Longest single delay after 45009.
+    pub rate_limit_max_delay: Duration,
+    /// Total time one call may spend waiting out 45009s before giving up with
+    /// `RateLimitedGaveUp`. The default covers a one-minute block (2+4+8+16+32 s, then 60 s
+    /// steps); an hour block cannot be waited out inside a call and is reported instead.
+    pub rate_limit_budget: Duration,
+    /// Retries after 45033 (concurrency limit), each after lowering our concurrency.
+    pub concurrency_max_retries: u32,
+    /// First delay after 45033.
+    pub concurrency_base_delay: Duration,
+    /// Longest delay after 45033.
+    pub concurrency_max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            busy_max_retries: 3,
+            busy_base_delay: Duration::from_secs(1),
+            busy_max_delay: Duration::from_secs(5),
+            rate_limit_base_delay: Duration::from_secs(2),
+            rate_limit_max_delay: Duration::from_secs(60),
+            rate_limit_budget: Duration::from_secs(180),
+            concurrency_max_retries: 3,
+            concurrency_base_delay: Duration::from_secs(2),
+            concurrency_max_delay: Duration::from_secs(10),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all (for callers that prefer to fail fast and decide themselves).
+    pub fn no_retries() -> Self {
+        RetryPolicy {
+            busy_max_retries: 0,
+            rate_limit_budget: Duration::ZERO,
+            concurrency_max_retries: 0,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// Delay before retry number `retry` (0-based) after -1.
+    pub fn busy_delay(&self, retry: u32) -> Duration {
+        backoff(self.busy_base_delay, self.busy_max_delay, retry)
+    }
+
+    /// Delay before retry number `retry` (0-based) after 45009.
+    pub fn rate_limit_delay(&self, retry: u32) -> Duration {
+        backoff(self.rate_limit_base_delay, self.rate_limit_max_delay, retry)
+    }
+
+    /// Delay before retry number `retry` (0-based) after 45033.
+    pub fn concurrency_delay(&self, retry: u32) -> Duration {
+        backoff(self.concurrency_base_delay, self.concurrency_max_delay, retry)
+    }
+}
+
+/// `base * 2^retry` with ±25 % jitter (so that parallel callers do not retry in lockstep),
+/// clamped to `[base, max]`.
+fn backoff(base: Duration, max: Duration, retry: u32) -> Duration {
+    let max = max.max(base);
+    let exp = base.saturating_mul(1u32 << retry.min(20)).min(max);
+    let factor = 0.75 + fastrand::f64() * 0.5;
+    // try_from_secs_f64 instead of mul_f64: the latter panics on overflow with absurd settings.
+    Duration::try_from_secs_f64(exp.as_secs_f64() * factor).unwrap_or(max).clamp(base, max)
+}
+
+#[derive(Debug)]
+struct Bucket {
+    capacity: f64,
+    per_sec: f64,
+    tokens: f64,
+    last: Instant,
+}
+
+impl Bucket {
+    /// `None` when `per_window` is 0 (pacing off). The burst is a tenth of the window's quota,
+    /// so that burst + one window's refill stays below 110 % of the pace, i.e. below WeCom's
+    /// quota with the 80 % defaults.
+    fn new(per_window: u32, window: Duration, now: Instant) -> Option<Bucket> {
+        if per_window == 0 {
+            return None;
+        }
+        let capacity = f64::from((per_window / 10).max(1));
+        Some(Bucket { capacity, per_sec: f64::from(per_window) / window.as_secs_f64(), tokens: capacity, last: now })
+    }
+
+    fn refill(&mut self, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.per_sec).min(self.capacity);
+        self.last = now;
+    }
+
+    fn wait(&self) -> Duration {
+        if self.tokens >= 1.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64((1.0 - self.tokens) / self.per_sec)
+        }
+    }
+}
+
+#[derive(Debug)]
+struct EndpointPace {
+    minute: Option<Bucket>,
+    hour: Option<Bucket>,
+    paused_until: Option<Instant>,
+}
+
+#[derive(Debug)]
+struct Limits {
+    /// Permits that exist in the semaphore (held or available).
+    capacity: usize,
+    /// What capacity should be; lower than `capacity` after a 45033 until held permits return.
+    target: usize,
+    max: usize,
+    successes: u32,
+}
+
+#[derive(Debug)]
+struct Shared {
+    semaphore: Arc<Semaphore>,
+    limits: Mutex<Limits>,
+    in_flight: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl Shared {
+    fn limits(&self) -> MutexGuard<'_, Limits> {
+        // Plain counters: still consistent after a panic elsewhere.
+        self.limits.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Concurrency bound plus per-endpoint pace. Cheap to share behind an `Arc`.
+#[derive(Debug)]
+pub struct Pacer {
+    shared: Arc<Shared>,
+    calls_per_minute: u32,
+    calls_per_hour: u32,
+    endpoints: Mutex<HashMap<&'static str, EndpointPace>>,
+}
+
+/// One request slot; dropping it frees the slot.
+#[derive(Debug)]
+pub struct Slot {
+    permit: Option<OwnedSemaphorePermit>,
+    shared: Arc<Shared>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+        let mut limits = self.shared.limits();
+        if limits.capacity > limits.target {
+            // Shrinking after a 45033: retire this permit instead of returning it.
+            if let Some(permit) = self.permit.take() {
+                permit.forget();
+                limits.capacity -= 1;
+            }
+        }
+    }
+}
+
+impl Pacer {
+    /// `max_in_flight` requests at once (at least 1); per-endpoint pace in calls per minute and
+    /// per hour (0 turns that bucket off).
+    pub fn new(max_in_flight: usize, calls_per_minute: u32, calls_per_hour: u32) -> Pacer {
+        // Semaphore::new panics above MAX_PERMITS; nobody means that many anyway.
+        let max = max_in_flight.clamp(1, Semaphore::MAX_PERMITS);
+        Pacer {
+            shared: Arc::new(Shared {
+                semaphore: Arc::new(Semaphore::new(max)),
+                limits: Mutex::new(Limits { capacity: max, target: max, max, successes: 0 }),
+                in_flight: AtomicUsize::new(0),
+                peak: AtomicUsize::new(0),
+            }),
+            calls_per_minute,
+            calls_per_hour,
+            endpoints: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Waits for the endpoint's pace, then for a free slot.
+    pub async fn acquire(&self, endpoint: &'static str) -> Slot {
+        self.wait_for_pace(endpoint).await;
+        let permit = self.shared.semaphore.clone().acquire_owned().await.ok();
+        // `acquire_owned` fails only when the semaphore is closed, which this code never does;
+        // proceeding unbounded is better than failing the call in that impossible case.
+        let now = self.shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.shared.peak.fetch_max(now, Ordering::SeqCst);
+        Slot { permit, shared: self.shared.clone() }
+    }
+
+    /// Holds back every call to `endpoint` for `delay` (WeCom blocks the whole API, not one
+    /// request, after 45009).
+    pub fn pause_endpoint(&self, endpoint: &'static str, delay: Duration) {
+        let now = Instant::now();
+        // An absurd delay must not panic on overflow; a day is "paused" for any practical purpose.
+        let until = now.checked_add(delay).unwrap_or(now + Duration::from_secs(86_400));
+        let mut map = self.endpoints();
+        let pace = self.pace_entry(&mut map, endpoint);
+        pace.paused_until = Some(pace.paused_until.map_or(until, |u| u.max(until)));
+    }
+
+    /// Halves the concurrency bound (45033).
+    pub fn reduce_concurrency(&self) {
+        let mut limits = self.shared.limits();
+        limits.target = (limits.target / 2).max(1);
+        limits.successes = 0;
+        let excess = limits.capacity.saturating_sub(limits.target);
+        let forgotten = self.shared.semaphore.forget_permits(excess);
+        limits.capacity -= forgotten;
+    }
+
+    /// Counts a success; after a run of them, gives back one slot taken by `reduce_concurrency`.
+    pub fn record_success(&self) {
+        let mut limits = self.shared.limits();
+        if limits.target >= limits.max {
+            return;
+        }
+        limits.successes += 1;
+        if limits.successes >= RECOVER_AFTER_SUCCESSES {
+            limits.successes = 0;
+            limits.target += 1;
+            if limits.capacity < limits.target {
+                self.shared.semaphore.add_permits(1);
+                limits.capacity += 1;
+            }
+        }
+    }
+
+    /// The current concurrency bound.
+    pub fn concurrency_limit(&self) -> usize {
+        self.shared.limits().target
+    }
+
+    /// Requests in flight now.
+    pub fn in_flight(&self) -> usize {
+        self.shared.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Most requests ever in flight at once.
+    pub fn in_flight_peak(&self) -> usize {
+        self.shared.peak.load(Ordering::SeqCst)
+    }
+
+    fn endpoints(&self) -> MutexGuard<'_, HashMap<&'static str, EndpointPace>> {
+        self.endpoints.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn pace_entry<'m>(
+        &self,
+        map: &'m mut HashMap<&'static str, EndpointPace>,
+        endpoint: &'static str,
+    ) -> &'m mut EndpointPace {
+        let now = Instant::now();
+        map.entry(endpoint).or_insert_with(|| EndpointPace {
+            minute: Bucket::new(self.calls_per_minute, Duration::from_secs(60), now),
+            hour: Bucket::new(self.calls_per_hour, Duration::from_secs(3600), now),
+            paused_until: None,
+        })
+    }
+
+    async fn wait_for_pace(&self, endpoint: &'static str) {
+        loop {
+            let wait = {
+                let mut map = self.endpoints();
+                let pace = self.pace_entry(&mut map, endpoint);
+                let now = Instant::now();
+                let mut wait = pace.paused_until.map_or(Duration::ZERO, |u| u.saturating_duration_since(now));
+                for bucket in [&mut pace.minute, &mut pace.hour].into_iter().flatten() {
+                    bucket.refill(now);
+                    wait = wait.max(bucket.wait());
+                }
+                if wait.is_zero() {
+                    for bucket in [&mut pace.minute, &mut pace.hour].into_iter().flatten() {
+                        bucket.tokens -= 1.0;
+                    }
+                    return;
+                }
+                wait
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_stays_in_bounds_and_grows() {
+        let p = RetryPolicy::default();
+        for retry in 0..10 {
+            let d = p.busy_delay(retry);
+            assert!(d >= Duration::from_secs(1) && d <= Duration::from_secs(5), "{d:?}");
+            let r = p.rate_limit_delay(retry);
+            assert!(r >= Duration::from_secs(2) && r <= Duration::from_secs(60), "{r:?}");
+            let c = p.concurrency_delay(retry);
+            assert!(c >= Duration::from_secs(2) && c <= Duration::from_secs(10), "{c:?}");
+        }
+        // Doubling (±25 %) is visible between retry 0 and retry 3.
+        assert!(p.rate_limit_delay(3) > p.rate_limit_delay(0));
+        assert!(p.rate_limit_delay(30) <= Duration::from_secs(60), "no overflow at large retry counts");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pace_limits_calls_per_minute() {
+        // 600/min => burst 60, then one call per 100 ms.
+        let pacer = Pacer::new(16, 600, 0);
+        let start = Instant::now();
+        for _ in 0..60 {
+            drop(pacer.acquire("user/get").await);
+        }
+        assert!(start.elapsed() < Duration::from_millis(1));
+        for _ in 0..10 {
+            drop(pacer.acquire("user/get").await);
+        }
+        let elapsed = start.elapsed();
+        assert!(elapsed >= Duration::from_millis(990) && elapsed <= Duration::from_millis(1100), "{elapsed:?}");
+        // Another endpoint has its own bucket.
+        let other = Instant::now();
+        drop(pacer.acquire("department/list").await);
+        assert!(other.elapsed() < Duration::from_millis(1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pace_over_a_full_minute_stays_below_the_quota() {
+        let pacer = Pacer::new(16, 600, 0);
+        let start = Instant::now();
+        let mut calls = 0u32;
+        while start.elapsed() < Duration::from_secs(60) {
+            drop(pacer.acquire("user/get").await);
+            calls += 1;
+        }
+        // burst (60) + 60 s of refill (600) ≈ 660, i.e. ≤ 110 % of the pace.
+        assert!(calls <= 662, "{calls}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pause_holds_back_the_endpoint() {
+        let pacer = Pacer::new(4, 0, 0);
+        pacer.pause_endpoint("user/get", Duration::from_secs(5));
+        let start = Instant::now();
+        drop(pacer.acquire("tag/list").await);
+        assert!(start.elapsed() < Duration::from_millis(1));
+        drop(pacer.acquire("user/get").await);
+        assert!(start.elapsed() >= Duration::from_secs(5));
+    }
+
+    #[tokio::test]
+    async fn concurrency_is_bounded_and_halves_on_45033() {
+        let pacer = Pacer::new(4, 0, 0);
+        let slots: Vec<Slot> = futures_collect(&pacer, 4).await;
+        assert_eq!(pacer.in_flight(), 4);
+        assert_eq!(pacer.in_flight_peak(), 4);
+        // A fifth caller must wait.
+        let fifth = tokio::time::timeout(Duration::from_millis(20), pacer.acquire("x")).await;
+        assert!(fifth.is_err());
+
+        pacer.reduce_concurrency();
+        assert_eq!(pacer.concurrency_limit(), 2);
+        drop(slots);
+        assert_eq!(pacer.in_flight(), 0);
+        // Only two slots are left.
+        let two: Vec<Slot> = futures_collect(&pacer, 2).await;
+        let third = tokio::time::timeout(Duration::from_millis(20), pacer.acquire("x")).await;
+        assert!(third.is_err());
+        drop(two);
+
+        for _ in 0..RECOVER_AFTER_SUCCESSES {
+            pacer.record_success();
+        }
+        assert_eq!(pacer.concurrency_limit(), 3);
+        let three: Vec<Slot> = futures_collect(&pacer, 3).await;
+        assert_eq!(three.len(), 3);
+        assert_eq!(pacer.in_flight_peak(), 4);
+    }
+
+    async fn futures_collect(pacer: &Pacer, n: usize) -> Vec<Slot> {
+        let mut v = Vec::new();
+        for _ in 0..n {
+            v.push(pacer.acquire("x").await);
+        }
+        v
+    }
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the real plugin library, loaded through host-sim's loader, driven through
+//! every hook against the fake WeCom. One binary; a module per area; shared setup in `util`.
+
+mod binding;
+mod configure;
+mod demo;
+mod directory;
+mod loading;
+mod login;
+mod util;
