@@ -79,6 +79,7 @@ pub fn configure(args: &ConfigureArgs, out: &mut dyn Write) -> anyhow::Result<bo
         writeln!(out, "{}", serde_json::to_string_pretty(&session.report)?)?;
     } else {
         write!(out, "{}", table::checklist(&session.report, args.lang))?;
+        write!(out, "\n{}", table::setup_sheet(&session.report, args.lang))?;
     }
     Ok(session.report.accepted)
 }

@@ -13,6 +13,8 @@ pub mod login_flow;
 pub mod platform;
 pub mod plugin_host;
 pub mod sample;
+pub mod serve_cmd;
 pub mod session;
 pub mod store;
 pub mod table;
+pub mod workflow;

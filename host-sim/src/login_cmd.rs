@@ -3,7 +3,6 @@
 //! against any WeCom-compatible server.
 
 use crate::login_flow::{self, BROWSER_UA, IN_CLIENT_UA};
-use crate::platform::{Platform, RunningPlatform};
 use crate::plugin_host::SimHost;
 use crate::session::{PlatformUrls, Session, WecomArgs};
 use crate::store::Store;
@@ -11,7 +10,6 @@ use anyhow::{bail, Context};
 use interface::{CommitInput, LoginRequest, ProposalInput, ScopeSelection, SecretString};
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 
 /// Which login page the simulated member uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -101,51 +99,13 @@ pub fn seed_and_sync(session: &Session, store: &mut Store, scope: &ScopeSelectio
 }
 
 fn round_trip(args: &LoginArgs, userid: &str, out: &mut dyn Write) -> anyhow::Result<bool> {
-    let mut store = open_store(&args.db)?;
-    let wecom = args.wecom.clone();
-    let mut opened: Option<(Session, ScopeSelection)> = None;
-    let store_cell = Arc::new(Mutex::new(Store::in_memory()?));
-    let server = RunningPlatform::start(args.port, |base| {
-        let platform_urls = PlatformUrls::at(base);
-        let trusted = platform_urls.trusted_domain();
-        let homepage = platform_urls.homepage.clone();
-        let session = Session::open(&wecom, &platform_urls, SimHost::default(), |fake| {
-            fake.with_org(|org| {
-                if let Some(app) = org.apps.first_mut() {
-                    app.home_url = homepage.clone();
-                    app.redirect_domain = trusted.clone();
-                }
-            })
-        })?;
-        if !session.report.accepted {
-            bail!(
-                "the connection settings were not accepted: {}",
-                crate::table::checklist(&session.report, crate::table::Lang::En)
-            );
-        }
-        let scope = visible_scope(&session);
-        if session.fake.is_some() {
-            seed_and_sync(&session, &mut store, &scope)?;
-        }
-        *store_cell.lock().map_err(|_| anyhow::anyhow!("store lock"))? =
-            std::mem::replace(&mut store, Store::in_memory()?);
-        let platform = Arc::new(Platform {
-            base_url: base.to_string(),
-            plugin: session.instance.clone(),
-            store: store_cell.clone(),
-            sessions: Default::default(),
-            scope: scope.clone(),
-            verify_file: None,
-        });
-        opened = Some((session, scope));
-        Ok(platform)
-    })?;
+    let open = crate::serve_cmd::open_platform(&args.wecom, args.port, open_store(&args.db)?, None)?;
     let ua = match args.via {
         Via::InClient => IN_CLIENT_UA,
         Via::Browser => BROWSER_UA,
     };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let trace = runtime.block_on(login_flow::drive(&server.base_url, userid, ua))?;
+    let trace = runtime.block_on(login_flow::drive(&open.server.base_url, userid, ua))?;
     let signed_in = trace.outcome == "signed-in";
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&trace)?)?;
@@ -155,8 +115,6 @@ fn round_trip(args: &LoginArgs, userid: &str, out: &mut dyn Write) -> anyhow::Re
         }
         writeln!(out, "{} ({})", trace.page, trace.status)?;
     }
-    drop(server);
-    drop(opened);
     Ok(signed_in)
 }
 

@@ -1,7 +1,7 @@
 //! `host-sim`: plays the Wanxiang host for developers without the real one.
 
 use clap::{Parser, Subcommand};
-use host_sim::{commands, demo, login_cmd};
+use host_sim::{commands, demo, login_cmd, serve_cmd, workflow};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -27,6 +27,22 @@ enum Command {
     Fetch(commands::FetchArgs),
     /// Logs a member in: `--as USERID` over the full HTTP round trip, or `--code CODE`.
     Login(login_cmd::LoginArgs),
+    /// Runs the platform's web server (homepage, WW_verify file, one-click login).
+    Serve(serve_cmd::ServeArgs),
+    /// Platform accounts: `import FILE` (JSON array) and `list`.
+    Accounts(workflow::accounts::AccountsArgs),
+    /// Reads WeCom, proposes the binding table and keeps it as the pending sync in `--db`.
+    Sync(workflow::sync::SyncArgs),
+    /// Binds a row's member to a platform account (checked by the plugin; exit 1 if refused).
+    Bind(workflow::edit::BindArgs),
+    /// Removes a row's pair: the member gets a new account instead.
+    Unbind(workflow::edit::RowArgs),
+    /// Leaves a row's member out of the commit.
+    Skip(workflow::edit::RowArgs),
+    /// Confirms a proposed removal (a member who left WeCom).
+    ConfirmRemoval(workflow::edit::RowArgs),
+    /// Applies the pending sync and its edits in one transaction (`--dry-run` only prints).
+    Commit(workflow::commit::CommitArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +58,14 @@ fn main() -> ExitCode {
         Command::Configure(args) => commands::configure(args, &mut out),
         Command::Fetch(args) => commands::fetch(args, &mut out),
         Command::Login(args) => login_cmd::run(args, &mut out),
+        Command::Serve(args) => serve_cmd::run(args, &mut out),
+        Command::Accounts(args) => workflow::run_accounts(args, &mut out),
+        Command::Sync(args) => workflow::run_sync(args, &mut out),
+        Command::Bind(args) => workflow::run_bind(args, &mut out),
+        Command::Unbind(args) => workflow::run_unbind(args, &mut out),
+        Command::Skip(args) => workflow::run_skip(args, &mut out),
+        Command::ConfirmRemoval(args) => workflow::run_confirm_removal(args, &mut out),
+        Command::Commit(args) => workflow::run_commit(args, &mut out),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

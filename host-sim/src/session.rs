@@ -23,6 +23,12 @@ pub struct WecomArgs {
     /// The app's Secret (or env WECOM_SECRET, which keeps it out of the process list).
     #[arg(long, env = "WECOM_SECRET", hide_env_values = true)]
     pub secret: Option<String>,
+    /// Outbound proxy for WeCom calls (e.g. http://proxy.corp:3128); WeCom then sees the proxy's egress IP.
+    #[arg(long)]
+    pub proxy_url: Option<String>,
+    /// Accept plain http:// for a non-loopback WeCom base URL (an internal gateway).
+    #[arg(long)]
+    pub allow_plain_http: bool,
     /// Plugin library to load (default: the workspace's built library beside this executable).
     #[arg(long)]
     pub plugin: Option<PathBuf>,
@@ -111,6 +117,8 @@ impl Session {
             api_base_url: base_url.into(),
             homepage_url: platform.homepage.as_str().into(),
             redirect_url: platform.redirect.as_str().into(),
+            proxy_url: args.proxy_url.clone().unwrap_or_default().into(),
+            allow_plain_http: args.allow_plain_http,
             ..Default::default()
         };
         let instance = std::sync::Arc::new(plugin.instance(host)?);

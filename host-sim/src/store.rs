@@ -1,8 +1,16 @@
 //! The host's store: platform accounts, bindings and mirrored departments in SQLite. A change set
 //! is applied in one transaction (all or nothing); unique constraints keep bindings one to one.
 //! Applying the same change set twice changes nothing the second time.
+//!
+//! It also keeps the binding-table workflow's pending state (one `sync` between `host-sim sync`
+//! and `host-sim commit`): the snapshot, the proposal and the operator's edits, in `pending_sync`.
+//! [`Store::apply_pending`] applies a change set and clears that state in the same transaction, so
+//! a crash leaves either the old store with its pending sync (commit can be retried) or the new
+//! store with nothing pending.
 
-use interface::{Binding, ChangeSet, PlatformAccount, PlatformDepartment};
+use interface::{
+    Binding, ChangeSet, DirectorySnapshot, Edit, PlatformAccount, PlatformDepartment, Proposal, ScopeSelection,
+};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::Path;
 
@@ -64,7 +72,59 @@ CREATE TABLE IF NOT EXISTS settings (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+-- At most one row. Every write inserts a new row and deletes the old one, and AUTOINCREMENT never
+-- reuses an id, so a revision read earlier tells whether anyone wrote since.
+CREATE TABLE IF NOT EXISTS pending_sync (
+    revision INTEGER PRIMARY KEY AUTOINCREMENT,
+    scope    TEXT NOT NULL,
+    snapshot TEXT NOT NULL,
+    proposal TEXT NOT NULL,
+    edits    TEXT NOT NULL
+);
 ";
+
+/// Test hook (crash-safety test only): when this variable holds a number of milliseconds,
+/// [`Store::apply`] and [`Store::apply_pending`] announce `HOST_SIM_TEST_PAUSED` on stderr and sleep
+/// that long inside the open transaction, after part of the rows are written, so a test can kill
+/// the process there. Unset in normal use; it changes nothing else.
+pub const TEST_PAUSE_ENV: &str = "HOST_SIM_TEST_PAUSE_IN_COMMIT_MS";
+
+/// The workflow state between `sync` and `commit`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingSync {
+    /// Changes on every write; compare it to detect a concurrent writer.
+    pub revision: i64,
+    /// The scope that was read.
+    pub scope: ScopeSelection,
+    /// The directory as read.
+    pub snapshot: DirectorySnapshot,
+    /// The proposal the operator works on.
+    pub proposal: Proposal,
+    /// The operator's edits so far, one per row.
+    pub edits: Vec<Edit>,
+}
+
+/// The store state a change set was computed from; [`Store::apply_pending`] checks it is unchanged.
+#[derive(Debug, Clone, Copy)]
+pub struct Basis<'a> {
+    /// Revision of the pending sync the change set comes from.
+    pub revision: i64,
+    /// Accounts as read.
+    pub accounts: &'a [PlatformAccount],
+    /// Bindings as read.
+    pub bindings: &'a [Binding],
+    /// Departments as read.
+    pub departments: &'a [PlatformDepartment],
+}
+
+/// What [`Store::apply_pending`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PendingApplied {
+    /// Applied, and the pending sync cleared.
+    Applied(Applied),
+    /// Someone changed the store or the pending sync after the change set was computed: nothing written.
+    Changed,
+}
 
 impl Store {
     /// Opens (and creates) the store at `path`.
@@ -109,46 +169,17 @@ impl Store {
 
     /// Every account, by id.
     pub fn accounts(&self) -> Result<Vec<PlatformAccount>, StoreError> {
-        let mut stmt = self.db.prepare("SELECT id, name, departments, enabled FROM accounts ORDER BY id")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, bool>(3)?))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, name, departments, enabled) = row?;
-            let departments: Vec<String> = serde_json::from_str(&departments)?;
-            out.push(PlatformAccount {
-                id: id.into(),
-                name: name.into(),
-                departments: departments.into_iter().map(Into::into).collect(),
-                enabled,
-            });
-        }
-        Ok(out)
+        read_accounts(&self.db)
     }
 
     /// Every binding.
     pub fn bindings(&self) -> Result<Vec<Binding>, StoreError> {
-        let mut stmt = self.db.prepare("SELECT userid, account_id FROM bindings ORDER BY userid_key")?;
-        let rows = stmt.query_map([], |r| {
-            Ok(Binding { userid: r.get::<_, String>(0)?.into(), account_id: r.get::<_, String>(1)?.into() })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        read_bindings(&self.db)
     }
 
     /// Mirrored departments.
     pub fn departments(&self) -> Result<Vec<PlatformDepartment>, StoreError> {
-        let mut stmt =
-            self.db.prepare("SELECT wecom_id, name, parent_wecom_id, sort_order FROM departments ORDER BY wecom_id")?;
-        let rows = stmt.query_map([], |r| {
-            Ok(PlatformDepartment {
-                wecom_id: r.get(0)?,
-                name: r.get::<_, String>(1)?.into(),
-                parent_wecom_id: r.get(2)?,
-                order: r.get::<_, i64>(3)? as u64,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        read_departments(&self.db)
     }
 
     /// The account bound to a WeCom userid (case-insensitive), if any.
@@ -164,41 +195,74 @@ impl Store {
     /// Applies a change set in one transaction.
     pub fn apply(&mut self, changes: &ChangeSet) -> Result<Applied, StoreError> {
         let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut applied = Applied::default();
-        for d in changes.departments.iter() {
-            applied.departments_written += tx.execute(
-                "INSERT INTO departments (wecom_id, name, parent_wecom_id, sort_order) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(wecom_id) DO UPDATE SET name = excluded.name, parent_wecom_id = excluded.parent_wecom_id, sort_order = excluded.sort_order
-                 WHERE name != excluded.name OR parent_wecom_id != excluded.parent_wecom_id OR sort_order != excluded.sort_order",
-                params![d.wecom_id, d.name.as_str(), d.parent_wecom_id, d.order as i64],
-            )? as u64;
-        }
-        for u in changes.remove_bindings.iter() {
-            applied.bindings_removed += tx.execute(
-                "DELETE FROM bindings WHERE userid_key = ?1 AND account_id = ?2",
-                params![u.userid.as_str().to_lowercase(), u.account_id.as_str()],
-            )? as u64;
-            if u.disable_account {
-                applied.accounts_disabled += tx
-                    .execute("UPDATE accounts SET enabled = 0 WHERE id = ?1 AND enabled = 1", [u.account_id.as_str()])?
-                    as u64;
-            }
-        }
-        for a in changes.create_accounts.iter() {
-            // Deterministic id: applying the same change set again finds the account already there.
-            let id = new_account_id(a.userid.as_str());
-            let departments: Vec<&str> = a.departments.iter().map(|d| d.as_str()).collect();
-            applied.accounts_created += tx.execute(
-                "INSERT INTO accounts (id, name, departments, enabled) VALUES (?1, ?2, ?3, 1) ON CONFLICT(id) DO NOTHING",
-                params![id, a.name.as_str(), serde_json::to_string(&departments)?],
-            )? as u64;
-            applied.bindings_created += insert_binding(&tx, a.userid.as_str(), &id)?;
-        }
-        for b in changes.create_bindings.iter() {
-            applied.bindings_created += insert_binding(&tx, b.userid.as_str(), b.account_id.as_str())?;
-        }
+        let applied = apply_changes(&tx, changes)?;
         tx.commit()?;
         Ok(applied)
+    }
+
+    /// The pending sync, if any.
+    pub fn pending(&self) -> Result<Option<PendingSync>, StoreError> {
+        read_pending(&self.db)
+    }
+
+    /// Replaces the pending sync with a new one without edits; returns its revision.
+    pub fn set_pending(
+        &mut self,
+        scope: &ScopeSelection,
+        snapshot: &DirectorySnapshot,
+        proposal: &Proposal,
+    ) -> Result<i64, StoreError> {
+        let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM pending_sync", [])?;
+        tx.execute(
+            "INSERT INTO pending_sync (scope, snapshot, proposal, edits) VALUES (?1, ?2, ?3, '[]')",
+            params![serde_json::to_string(scope)?, serde_json::to_string(snapshot)?, serde_json::to_string(proposal)?],
+        )?;
+        let revision = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(revision)
+    }
+
+    /// Replaces the edits of the pending sync at `revision`; the new revision, or `None` when the
+    /// pending sync is gone or was rewritten meanwhile (nothing written then).
+    pub fn set_pending_edits(&mut self, revision: i64, edits: &[Edit]) -> Result<Option<i64>, StoreError> {
+        let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let copied = tx.execute(
+            "INSERT INTO pending_sync (scope, snapshot, proposal, edits)
+             SELECT scope, snapshot, proposal, ?1 FROM pending_sync WHERE revision = ?2",
+            params![serde_json::to_string(edits)?, revision],
+        )?;
+        if copied == 0 {
+            return Ok(None);
+        }
+        let new_revision = tx.last_insert_rowid();
+        tx.execute("DELETE FROM pending_sync WHERE revision != ?1", [new_revision])?;
+        tx.commit()?;
+        Ok(Some(new_revision))
+    }
+
+    /// Drops the pending sync.
+    pub fn clear_pending(&mut self) -> Result<(), StoreError> {
+        self.db.execute("DELETE FROM pending_sync", [])?;
+        Ok(())
+    }
+
+    /// Applies a change set computed from `basis` and clears the pending sync, in one transaction.
+    /// When the store or the pending sync no longer match `basis` (another process wrote
+    /// meanwhile), writes nothing and says so.
+    pub fn apply_pending(&mut self, changes: &ChangeSet, basis: Basis<'_>) -> Result<PendingApplied, StoreError> {
+        let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let unchanged = read_pending(&tx)?.is_some_and(|p| p.revision == basis.revision)
+            && read_accounts(&tx)? == basis.accounts
+            && read_bindings(&tx)? == basis.bindings
+            && read_departments(&tx)? == basis.departments;
+        if !unchanged {
+            return Ok(PendingApplied::Changed);
+        }
+        let applied = apply_changes(&tx, changes)?;
+        tx.execute("DELETE FROM pending_sync", [])?;
+        tx.commit()?;
+        Ok(PendingApplied::Applied(applied))
     }
 
     /// A stored setting.
@@ -214,6 +278,111 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+/// Writes a change set inside an open transaction: removals first, so two members can swap accounts.
+fn apply_changes(tx: &rusqlite::Transaction<'_>, changes: &ChangeSet) -> Result<Applied, StoreError> {
+    let mut applied = Applied::default();
+    for d in changes.departments.iter() {
+        applied.departments_written += tx.execute(
+            "INSERT INTO departments (wecom_id, name, parent_wecom_id, sort_order) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(wecom_id) DO UPDATE SET name = excluded.name, parent_wecom_id = excluded.parent_wecom_id, sort_order = excluded.sort_order
+             WHERE name != excluded.name OR parent_wecom_id != excluded.parent_wecom_id OR sort_order != excluded.sort_order",
+            params![d.wecom_id, d.name.as_str(), d.parent_wecom_id, d.order as i64],
+        )? as u64;
+    }
+    for u in changes.remove_bindings.iter() {
+        applied.bindings_removed += tx.execute(
+            "DELETE FROM bindings WHERE userid_key = ?1 AND account_id = ?2",
+            params![u.userid.as_str().to_lowercase(), u.account_id.as_str()],
+        )? as u64;
+        if u.disable_account {
+            applied.accounts_disabled += tx
+                .execute("UPDATE accounts SET enabled = 0 WHERE id = ?1 AND enabled = 1", [u.account_id.as_str()])?
+                as u64;
+        }
+    }
+    for a in changes.create_accounts.iter() {
+        // Deterministic id: applying the same change set again finds the account already there.
+        let id = new_account_id(a.userid.as_str());
+        let departments: Vec<&str> = a.departments.iter().map(|d| d.as_str()).collect();
+        applied.accounts_created += tx.execute(
+            "INSERT INTO accounts (id, name, departments, enabled) VALUES (?1, ?2, ?3, 1) ON CONFLICT(id) DO NOTHING",
+            params![id, a.name.as_str(), serde_json::to_string(&departments)?],
+        )? as u64;
+        applied.bindings_created += insert_binding(tx, a.userid.as_str(), &id)?;
+    }
+    test_pause_in_commit();
+    for b in changes.create_bindings.iter() {
+        applied.bindings_created += insert_binding(tx, b.userid.as_str(), b.account_id.as_str())?;
+    }
+    Ok(applied)
+}
+
+/// See [`TEST_PAUSE_ENV`].
+fn test_pause_in_commit() {
+    let Some(ms) = std::env::var(TEST_PAUSE_ENV).ok().and_then(|v| v.trim().parse::<u64>().ok()) else { return };
+    eprintln!("HOST_SIM_TEST_PAUSED {ms} ms");
+    std::thread::sleep(std::time::Duration::from_millis(ms));
+}
+
+fn read_accounts(db: &Connection) -> Result<Vec<PlatformAccount>, StoreError> {
+    let mut stmt = db.prepare("SELECT id, name, departments, enabled FROM accounts ORDER BY id")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, bool>(3)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, name, departments, enabled) = row?;
+        let departments: Vec<String> = serde_json::from_str(&departments)?;
+        out.push(PlatformAccount {
+            id: id.into(),
+            name: name.into(),
+            departments: departments.into_iter().map(Into::into).collect(),
+            enabled,
+        });
+    }
+    Ok(out)
+}
+
+fn read_bindings(db: &Connection) -> Result<Vec<Binding>, StoreError> {
+    let mut stmt = db.prepare("SELECT userid, account_id FROM bindings ORDER BY userid_key")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Binding { userid: r.get::<_, String>(0)?.into(), account_id: r.get::<_, String>(1)?.into() })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn read_departments(db: &Connection) -> Result<Vec<PlatformDepartment>, StoreError> {
+    let mut stmt =
+        db.prepare("SELECT wecom_id, name, parent_wecom_id, sort_order FROM departments ORDER BY wecom_id")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(PlatformDepartment {
+            wecom_id: r.get(0)?,
+            name: r.get::<_, String>(1)?.into(),
+            parent_wecom_id: r.get(2)?,
+            order: r.get::<_, i64>(3)? as u64,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn read_pending(db: &Connection) -> Result<Option<PendingSync>, StoreError> {
+    let row: Option<(i64, String, String, String, String)> = db
+        .query_row(
+            "SELECT revision, scope, snapshot, proposal, edits FROM pending_sync ORDER BY revision DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()?;
+    let Some((revision, scope, snapshot, proposal, edits)) = row else { return Ok(None) };
+    Ok(Some(PendingSync {
+        revision,
+        scope: serde_json::from_str(&scope)?,
+        snapshot: serde_json::from_str(&snapshot)?,
+        proposal: serde_json::from_str(&proposal)?,
+        edits: serde_json::from_str(&edits)?,
+    }))
 }
 
 /// The id host-sim gives the account it creates for a WeCom member.

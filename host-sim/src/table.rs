@@ -117,6 +117,32 @@ pub fn reasons(proposal: &Proposal, indexes: &[u32], lang: Lang) -> String {
         .collect()
 }
 
+/// The setup sheet: what to enter in the WeCom console (guide steps 3 to 5).
+pub fn setup_sheet(report: &ConfigReport, lang: Lang) -> String {
+    let s = &report.setup;
+    let mut out = format!("{}\n", lang.pick("企业微信后台需填写：", "Set in the WeCom admin console:"));
+    let mut line = |zh: &str, en: &str, value: &str| {
+        if !value.is_empty() {
+            out.push_str(&format!("  {:<24} {value}\n", lang.pick(zh, en)));
+        }
+    };
+    line("应用主页", "App homepage (应用主页)", s.homepage_url.as_str());
+    line("可信域名 / 授权回调域", "Trusted domain (可信域名)", s.trusted_domain.as_str());
+    line("登录回调地址", "OAuth redirect URL", s.redirect_url.as_str());
+    line("接收消息 URL", "Callback URL (接收消息)", s.callback_url.as_str());
+    if let Some(ip) = s.egress_ip.as_ref().into_option() {
+        let via = if s.via_proxy { lang.pick("（代理出口）", " (the proxy's)") } else { "" };
+        line("企业可信IP", "Trusted IP (企业可信IP)", &format!("{ip}{via}"));
+    }
+    if !s.trusted_domain.is_empty() {
+        out.push_str(lang.pick(
+            "  设置可信域名时，把企业微信提供的 WW_verify_*.txt 交给平台（host-sim serve --verify-file FILE），无需改动网站服务器。\n",
+            "  When setting the trusted domain, give the WW_verify_*.txt file WeCom offers to the platform (host-sim serve --verify-file FILE); no web server change needed.\n",
+        ));
+    }
+    out
+}
+
 /// The configure checklist.
 pub fn checklist(report: &ConfigReport, lang: Lang) -> String {
     let mut out = String::new();

@@ -42,6 +42,7 @@
 #![allow(non_local_definitions, clippy::too_many_arguments, non_camel_case_types)]
 
 mod binding;
+mod callback;
 mod config;
 mod directory;
 mod error;
@@ -53,6 +54,7 @@ mod plugin;
 mod text;
 
 pub use binding::*;
+pub use callback::*;
 pub use config::*;
 pub use directory::*;
 pub use error::*;

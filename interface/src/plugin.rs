@@ -1,6 +1,7 @@
 use crate::{
-    AuthorizeRequest, AuthorizeUrl, ChangeSet, CommitInput, ConfigReport, ConnectionSettings, DirectorySnapshot,
-    LoginOutcome, LoginRequest, PluginError, Proposal, ProposalInput, RowQuery, ScopeSelection,
+    AuthorizeRequest, AuthorizeUrl, CallbackReply, CallbackRequest, ChangeSet, CommitInput, ConfigReport,
+    ConnectionSettings, DirectoryChange, DirectorySnapshot, LoginOutcome, LoginRequest, PluginError, Proposal,
+    ProposalInput, RowQuery, ScopeSelection, Text,
 };
 use abi_stable::{
     sabi_trait,
@@ -40,6 +41,35 @@ pub trait IntegrationPlugin: Send + Sync {
     /// member's status.
     #[sabi(last_prefix_field)]
     fn oauth_login(&self, request: &LoginRequest) -> RResult<LoginOutcome, PluginError>;
+
+    // Added after the first prefix (interface 0.1): defaulted, so an older plugin still loads.
+
+    /// Handles one request to the platform's WeCom callback URL: verifies the signature and the
+    /// timestamp, decrypts, and parses. No WeCom call, so the host can answer within WeCom's
+    /// deadlines (1 s for verification, 5 s for events) and apply the change afterwards.
+    /// Needs `callback_token` and `callback_aes_key` in the accepted configuration.
+    fn handle_callback(&self, request: &CallbackRequest) -> RResult<CallbackReply, PluginError> {
+        let _ = request;
+        RResult::RErr(unsupported("handle_callback"))
+    }
+
+    /// Fills in what an id-only event left out (`user/get`, `department/get`). Call it after
+    /// answering WeCom. A deleted member or department is returned as it is.
+    fn complete_change(&self, change: &DirectoryChange) -> RResult<DirectoryChange, PluginError> {
+        let _ = change;
+        RResult::RErr(unsupported("complete_change"))
+    }
+}
+
+fn unsupported(hook: &str) -> PluginError {
+    PluginError::new(
+        "plugin.unsupported",
+        Text::new(format!("该插件版本不支持 {hook}。"), format!("This plugin version does not support {hook}.")),
+        Text::new(
+            "升级插件到与主机接口相同或更新的版本。",
+            "Upgrade the plugin to the host's interface version or newer.",
+        ),
+    )
 }
 
 /// A plugin instance as returned across the boundary.

@@ -46,6 +46,7 @@ pub fn describe(error: &WecomError) -> Described {
             let (code, zh, en) = match kind {
                 TransportKind::Timeout => ("network.timeout", "连接企业微信超时", "timed out reaching WeCom"),
                 TransportKind::Connect => ("network.connect", "无法连接企业微信", "could not connect to WeCom"),
+                TransportKind::Dns => ("network.dns", "无法解析企业微信的域名", "could not resolve WeCom's host name"),
                 TransportKind::Tls => (
                     "network.tls",
                     "与企业微信的 TLS 握手失败（证书校验未通过）",
@@ -65,7 +66,9 @@ pub fn describe(error: &WecomError) -> Described {
         }
         other => Described {
             code: other_code(other).to_string(),
-            field: matches!(other, WecomError::InsecureBaseUrl { .. } | WecomError::InvalidBaseUrl { .. })
+            // Whatever answered was not WeCom speaking its protocol: the address (or a proxy on the
+            // way) is at fault, never the credentials.
+            field: (!matches!(other, WecomError::Cancelled | WecomError::RateLimitedGaveUp { .. }))
                 .then(|| "api_base_url".to_string()),
             message: Text::new(format!("企业微信调用失败：{other}"), format!("WeCom call failed: {other}")),
             fix: Text::new(other_fix(other).0, other_fix(other).1),

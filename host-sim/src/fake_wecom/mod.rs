@@ -77,6 +77,8 @@
 
 mod api;
 mod credentials;
+mod faults;
+mod login_pages;
 mod org;
 mod reply;
 mod sample;
@@ -85,10 +87,12 @@ mod sim_controls;
 mod state;
 mod stats;
 mod view;
+mod wire;
 
 #[cfg(test)]
 mod tests;
 
+pub use faults::{FaultKind, FaultRule, Faults};
 pub use org::{App, Department, Org, Tag, User};
 pub use server::{serve, FakeWecom};
 

@@ -1,9 +1,11 @@
 //! Running the fake: on a caller's runtime ([`serve`]) or on its own thread ([`FakeWecom`]).
 
 use super::credentials::CodeSubject;
+use super::faults::Faults;
 use super::org::Org;
 use super::state::Shared;
-use super::{api, sim_controls, FakeConfig};
+use super::wire::{Peer, Wired};
+use super::{api, login_pages, sim_controls, FakeConfig};
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -13,12 +15,13 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 fn app(shared: Arc<Shared>) -> axum::Router {
-    api::router(Arc::clone(&shared)).merge(sim_controls::router(shared))
+    api::router(Arc::clone(&shared)).merge(login_pages::router(Arc::clone(&shared))).merge(sim_controls::router(shared))
 }
 
 async fn run(shared: Arc<Shared>, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
-    // Connect info gives the peer address that 60020 checks and every errmsg reports.
-    axum::serve(listener, app(shared).into_make_service_with_connect_info::<SocketAddr>())
+    // Connect info gives the peer address that 60020 checks and every errmsg reports, and the
+    // connection that injected faults break or stall.
+    axum::serve(Wired(listener), app(shared).into_make_service_with_connect_info::<Peer>())
         .await
         .context("fake WeCom server stopped")
 }
@@ -128,6 +131,17 @@ impl FakeWecom {
     /// Not re-entrant: do not call other `FakeWecom` methods that read the org from inside `f`.
     pub fn with_org<R>(&self, f: impl FnOnce(&mut Org) -> R) -> R {
         self.shared.with_org(f)
+    }
+
+    /// Injects faults into the WeCom API calls (`/cgi-bin/…`) from now on, replacing any in
+    /// force; every rule's counting starts afresh.
+    pub fn set_faults(&self, faults: Faults) {
+        self.shared.set_faults(faults);
+    }
+
+    /// Removes every injected fault: calls are answered normally again.
+    pub fn clear_faults(&self) {
+        self.shared.set_faults(Faults::default());
     }
 
     /// The most WeCom calls in progress at once since the start or the last reset.

@@ -3,6 +3,7 @@
 //! counted as WeCom calls and get no added latency.
 
 use super::credentials::CodeSubject;
+use super::faults::Faults;
 use super::state::Shared;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -21,6 +22,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_sim/oauth/code", post(mint_code))
         .route("/_sim/tokens/expire", post(expire_tokens))
         .route("/_sim/tokens/invalidate", post(invalidate_tokens))
+        .route("/_sim/faults", post(set_faults).delete(clear_faults))
         .with_state(shared)
 }
 
@@ -71,6 +73,23 @@ async fn expire_tokens(State(shared): State<Arc<Shared>>) -> Response {
 
 async fn invalidate_tokens(State(shared): State<Arc<Shared>>) -> Response {
     shared.invalidate_all_tokens();
+    Json(json!({ "ok": true })).into_response()
+}
+
+/// Replaces the faults in force with the posted [`Faults`] (JSON, whatever the Content-Type).
+async fn set_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    match serde_json::from_slice::<Faults>(&body) {
+        Ok(faults) => {
+            let rules = faults.rules.len();
+            shared.set_faults(faults);
+            Json(json!({ "ok": true, "rules": rules })).into_response()
+        }
+        Err(e) => bad_request(&format!("expected {{\"rules\": [{{\"kind\": \"http_500\", …}}]}}: {e}")),
+    }
+}
+
+async fn clear_faults(State(shared): State<Arc<Shared>>) -> Response {
+    shared.set_faults(Faults::default());
     Json(json!({ "ok": true })).into_response()
 }
 

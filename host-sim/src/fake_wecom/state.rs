@@ -2,6 +2,7 @@
 //! Only std mutexes, never held across an `.await`, so the synchronous controls can use them too.
 
 use super::credentials::{CodeBook, CodeSubject, TokenBook, TokenProblem};
+use super::faults::{FaultBook, Faults, Verdict};
 use super::lock;
 use super::org::Org;
 use super::stats::{RateLimiter, Stats};
@@ -17,6 +18,7 @@ pub(crate) struct Shared {
     view: Mutex<Option<Arc<View>>>,
     tokens: Mutex<TokenBook>,
     codes: Mutex<CodeBook>,
+    faults: Mutex<FaultBook>,
     pub stats: Stats,
     pub rate: RateLimiter,
 }
@@ -30,6 +32,7 @@ impl Shared {
             view: Mutex::new(None),
             tokens: Mutex::new(TokenBook::default()),
             codes: Mutex::new(CodeBook::default()),
+            faults: Mutex::new(FaultBook::default()),
             stats: Stats::default(),
         }
     }
@@ -75,5 +78,14 @@ impl Shared {
 
     pub fn redeem_code(&self, code: &str, agent_id: i64) -> Option<CodeSubject> {
         lock(&self.codes).redeem(code, agent_id, Instant::now())
+    }
+
+    pub fn set_faults(&self, faults: Faults) {
+        lock(&self.faults).set(faults);
+    }
+
+    /// What the faults in force make of one API call (counts it against every matching rule).
+    pub fn fault_verdict(&self, endpoint: &str) -> Verdict {
+        lock(&self.faults).verdict(endpoint)
     }
 }

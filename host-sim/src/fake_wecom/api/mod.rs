@@ -1,5 +1,6 @@
 //! The WeCom API surface under `/cgi-bin/`: routing, per-call accounting, and the checks every
-//! business call passes through before its handler (token, trusted IP, disabled app).
+//! business call passes through before its handler (token, trusted IP, disabled app), and the
+//! injected faults (`faults.rs`).
 
 mod agent;
 mod department;
@@ -13,12 +14,13 @@ use super::org::App;
 use super::reply::{canonical_ip, new_request_id, Call, Rejection};
 use super::state::Shared;
 use super::view::{Scope, View};
+use super::wire::Peer;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,24 +47,37 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-/// Counts the call, keeps the in-flight gauge, adds the configured latency, and hands the
-/// handler its [`Call`].
+/// Counts the call, keeps the in-flight gauge, adds the configured latency, applies the injected
+/// faults, and hands the handler its [`Call`].
 async fn track(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) -> Response {
     // Routes are literal paths, so the request path is the matched route.
     let endpoint = req.uri().path().trim_start_matches("/cgi-bin/").to_owned();
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| canonical_ip(c.0.ip()))
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let connection = req.extensions().get::<ConnectInfo<Peer>>().map(|c| c.0.clone());
+    let peer = connection.as_ref().map(|c| canonical_ip(c.addr.ip())).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let wire = connection.as_ref().map(|c| c.wire.as_ref());
     let query =
         req.uri().query().map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
     let _in_flight = shared.stats.begin(&endpoint);
     if shared.config.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(shared.config.latency_ms)).await;
     }
-    req.extensions_mut().insert(Call { endpoint, peer, query, request_id: new_request_id() });
-    next.run(req).await
+    let verdict = shared.fault_verdict(&endpoint);
+    if verdict.invalidate_tokens {
+        shared.invalidate_all_tokens();
+    }
+    if !verdict.stall.is_zero() {
+        tokio::time::sleep(verdict.stall).await;
+    }
+    let call = Call { endpoint, peer, query, request_id: new_request_id() };
+    if let Some(replacement) = verdict.replacement {
+        return replacement.respond(&call, wire);
+    }
+    req.extensions_mut().insert(call);
+    let response = next.run(req).await;
+    match verdict.delivery {
+        Some(delivery) => delivery.apply(response, wire).await,
+        None => response,
+    }
 }
 
 /// A call that passed the common checks, with the directory as it was when it arrived.

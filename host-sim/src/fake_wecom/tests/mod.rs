@@ -2,7 +2,9 @@
 
 mod controls;
 mod directory;
+mod faults;
 mod limits;
+mod login_pages;
 mod oauth;
 mod org_file;
 mod tokens;

@@ -1,0 +1,195 @@
+//! `host-sim commit [--dry-run]`: turns the pending sync and its edits into a change set through
+//! the plugin, prints the guide's summary, and (unless `--dry-run`) applies it and clears the
+//! pending sync in one transaction. With nothing pending it says so and succeeds, so running it
+//! twice is harmless.
+
+use super::{
+    check_corp, commit_input, dry_commit, is_stale, nothing_pending, open_store, pure_instance, summary_line,
+    write_refusal, StoreState, WorkflowArgs,
+};
+use crate::store::{new_account_id, Applied, Basis, PendingApplied};
+use crate::table::Lang;
+use interface::{ChangeSet, Proposal};
+use std::io::Write;
+
+/// `host-sim commit`.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct CommitArgs {
+    /// Store, plugin, language and JSON options.
+    #[command(flatten)]
+    pub common: WorkflowArgs,
+    /// Compute and print the change set without writing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// What `commit` did, for callers that want more than the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommitOutcome {
+    /// No pending sync.
+    NothingPending,
+    /// The plugin refused (its error code, e.g. `binding.stale`); nothing written.
+    Refused(String),
+    /// The store changed while the change set was computed; nothing written.
+    Changed,
+    /// `--dry-run`: the change set, not written.
+    DryRun(ChangeSet),
+    /// Applied.
+    Applied(ChangeSet, Applied),
+}
+
+/// `host-sim commit`; `Ok(false)` when the commit was refused.
+pub fn run_commit(args: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
+    Ok(!matches!(commit(args, out)?, CommitOutcome::Refused(_) | CommitOutcome::Changed))
+}
+
+/// `host-sim commit`, returning what happened.
+pub fn commit(args: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<CommitOutcome> {
+    let common = &args.common;
+    let lang = common.lang;
+    let mut store = open_store(&common.db)?;
+    let Some(pending) = store.pending()? else {
+        if common.json {
+            writeln!(out, "{}", serde_json::json!({ "ok": true, "pending": false }))?;
+        } else {
+            writeln!(out, "{}", nothing_pending(lang))?;
+        }
+        return Ok(CommitOutcome::NothingPending);
+    };
+    check_corp(&common.wecom, &pending)?;
+    let plugin = pure_instance(&common.wecom)?;
+    let state = StoreState::read(&store)?;
+    let changes = match dry_commit(&plugin.instance, &commit_input(&pending, &state, &pending.edits)) {
+        Ok(changes) => changes,
+        Err(error) => {
+            if common.json {
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({ "ok": false, "pending": true, "error": error, "stale": is_stale(&error) })
+                    )?
+                )?;
+            } else {
+                write_refusal(out, &error, lang)?;
+            }
+            return Ok(CommitOutcome::Refused(error.code.to_string()));
+        }
+    };
+    if args.dry_run {
+        if common.json {
+            write_json(out, true, &changes, None)?;
+        } else {
+            write_changes(out, &changes, &pending.proposal, lang)?;
+            writeln!(out, "{}", lang.pick("试运行：未写入任何数据。", "Dry run: nothing written."))?;
+        }
+        return Ok(CommitOutcome::DryRun(changes));
+    }
+    let basis = Basis {
+        revision: pending.revision,
+        accounts: &state.accounts,
+        bindings: &state.bindings,
+        departments: &state.departments,
+    };
+    match store.apply_pending(&changes, basis)? {
+        PendingApplied::Applied(applied) => {
+            if common.json {
+                write_json(out, false, &changes, Some(&applied))?;
+            } else {
+                write_changes(out, &changes, &pending.proposal, lang)?;
+                write_applied(out, &applied, lang)?;
+            }
+            Ok(CommitOutcome::Applied(changes, applied))
+        }
+        PendingApplied::Changed => {
+            let message = lang.pick(
+                "提交期间数据被其他操作修改，未写入任何数据：请重新运行 host-sim commit（或 sync）。",
+                "The store changed while committing; nothing written: run host-sim commit (or sync) again.",
+            );
+            if common.json {
+                writeln!(out, "{}", serde_json::json!({ "ok": false, "pending": true, "changed": true }))?;
+            } else {
+                writeln!(out, "{message}")?;
+            }
+            Ok(CommitOutcome::Changed)
+        }
+    }
+}
+
+fn write_json(
+    out: &mut dyn Write,
+    dry_run: bool,
+    changes: &ChangeSet,
+    applied: Option<&Applied>,
+) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "{}",
+        serde_json::to_string_pretty(&serde_json::json!({
+            "ok": true,
+            "pending": true,
+            "dry_run": dry_run,
+            "change_set": changes,
+            "summary": changes.summary,
+            "applied": applied,
+        }))?
+    )?;
+    Ok(())
+}
+
+/// The summary line, then one line per change.
+fn write_changes(out: &mut dyn Write, changes: &ChangeSet, proposal: &Proposal, lang: Lang) -> anyhow::Result<()> {
+    writeln!(out, "{}", summary_line(&changes.summary, lang))?;
+    let name = |userid: &str| {
+        let key = userid.to_lowercase();
+        proposal
+            .rows
+            .iter()
+            .find(|r| r.userid.to_lowercase() == key)
+            .map(|r| format!("{} <{userid}>", r.member_name))
+            .unwrap_or_else(|| format!("<{userid}>"))
+    };
+    for d in changes.departments.iter() {
+        let what = match (d.created, d.renamed, d.moved) {
+            (true, _, _) => lang.pick("新建部门", "new department"),
+            (_, true, _) => lang.pick("部门改名", "department renamed"),
+            _ => lang.pick("部门移动", "department moved"),
+        };
+        writeln!(out, "  ~ {what} {} ({})", d.name, d.wecom_id)?;
+    }
+    for u in changes.remove_bindings.iter() {
+        let disable = if u.disable_account { lang.pick("，停用账号", ", account disabled") } else { "" };
+        writeln!(out, "  - {} {} ✗ {}{disable}", lang.pick("解除绑定", "unbind"), name(&u.userid), u.account_id)?;
+    }
+    for a in changes.create_accounts.iter() {
+        writeln!(
+            out,
+            "  + {} {} → {}",
+            lang.pick("新建账号", "new account"),
+            name(&a.userid),
+            new_account_id(&a.userid)
+        )?;
+    }
+    for b in changes.create_bindings.iter() {
+        writeln!(out, "  + {} {} → {}", lang.pick("绑定", "bind"), name(&b.userid), b.account_id)?;
+    }
+    Ok(())
+}
+
+fn write_applied(out: &mut dyn Write, a: &Applied, lang: Lang) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "{}",
+        match lang {
+            Lang::Zh => format!(
+                "已写入（一个事务）：新建账号 {} 个，新建绑定 {} 个，解除绑定 {} 个，停用账号 {} 个，部门 {} 个",
+                a.accounts_created, a.bindings_created, a.bindings_removed, a.accounts_disabled, a.departments_written
+            ),
+            Lang::En => format!(
+                "Applied in one transaction: {} accounts created, {} bindings made, {} removed, {} accounts disabled, {} departments written",
+                a.accounts_created, a.bindings_created, a.bindings_removed, a.accounts_disabled, a.departments_written
+            ),
+        }
+    )?;
+    Ok(())
+}

@@ -1,0 +1,209 @@
+//! `host-sim bind USERID ACCOUNT_ID`, `unbind USERID`, `skip USERID`, `confirm-removal USERID`:
+//! the operator's decisions on rows of the pending sync.
+//!
+//! An edit replaces an earlier edit of the same row (userids compare case-insensitively, as WeCom
+//! treats them). Before it is stored, the plugin's `commit` runs on the pending sync with all the
+//! edits (nothing is applied); a refusal is printed with the plugin's code, row and message, the
+//! command exits non-zero and the edit is not recorded.
+
+use super::{
+    check_corp, commit_input, dry_commit, nothing_pending, open_store, pure_instance, summary_line, write_refusal,
+    StoreState, WorkflowArgs,
+};
+use crate::table::Lang;
+use interface::{ChangeSet, Edit, EditKind, PluginError, Proposal};
+use std::io::Write;
+
+/// `host-sim bind`.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct BindArgs {
+    /// Store, plugin, language and JSON options.
+    #[command(flatten)]
+    pub common: WorkflowArgs,
+    /// The row's WeCom userid.
+    pub userid: String,
+    /// The platform account to bind it to.
+    pub account_id: String,
+}
+
+/// `host-sim unbind`, `skip` and `confirm-removal`.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct RowArgs {
+    /// Store, plugin, language and JSON options.
+    #[command(flatten)]
+    pub common: WorkflowArgs,
+    /// The row's WeCom userid.
+    pub userid: String,
+}
+
+/// Bind the member to an account (rebind, or resolve an ambiguous row).
+pub fn run_bind(args: &BindArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
+    let edit = Edit {
+        kind: EditKind::Bind,
+        userid: args.userid.trim().into(),
+        account_id: Some(args.account_id.trim().into()).into(),
+    };
+    record(&args.common, edit, out)
+}
+
+/// Remove the proposed or existing pair: the member gets a new account instead.
+pub fn run_unbind(args: &RowArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
+    record(&args.common, row_edit(EditKind::Unbind, args), out)
+}
+
+/// Leave the member out of this commit.
+pub fn run_skip(args: &RowArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
+    record(&args.common, row_edit(EditKind::Skip, args), out)
+}
+
+/// Confirm a proposed removal (a member who left WeCom): unbind and disable the account.
+pub fn run_confirm_removal(args: &RowArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
+    record(&args.common, row_edit(EditKind::ConfirmRemoval, args), out)
+}
+
+fn row_edit(kind: EditKind, args: &RowArgs) -> Edit {
+    Edit { kind, userid: args.userid.trim().into(), account_id: None.into() }
+}
+
+/// The edits with `edit` in place of any earlier edit of its row, spelt as the row spells its userid.
+pub fn with_edit(edits: &[Edit], proposal: &Proposal, mut edit: Edit) -> Vec<Edit> {
+    let key = edit.userid.to_lowercase();
+    if let Some(row) = proposal.rows.iter().find(|r| r.userid.to_lowercase() == key) {
+        edit.userid = row.userid.clone();
+    }
+    let mut out = edits.to_vec();
+    match out.iter_mut().find(|e| e.userid.to_lowercase() == key) {
+        Some(earlier) => *earlier = edit,
+        None => out.push(edit),
+    }
+    out
+}
+
+fn record(common: &WorkflowArgs, edit: Edit, out: &mut dyn Write) -> anyhow::Result<bool> {
+    let lang = common.lang;
+    let mut store = open_store(&common.db)?;
+    let Some(pending) = store.pending()? else {
+        if common.json {
+            writeln!(out, "{}", serde_json::json!({ "ok": false, "pending": false }))?;
+        } else {
+            writeln!(out, "{}", nothing_pending(lang))?;
+        }
+        return Ok(false);
+    };
+    check_corp(&common.wecom, &pending)?;
+    let plugin = pure_instance(&common.wecom)?;
+    let edits = with_edit(&pending.edits, &pending.proposal, edit.clone());
+    let state = StoreState::read(&store)?;
+    let checked = dry_commit(&plugin.instance, &commit_input(&pending, &state, &edits));
+    let preview = match checked {
+        Ok(changes) => changes,
+        Err(error) => {
+            write_rejected(common, out, &error, &pending.edits)?;
+            return Ok(false);
+        }
+    };
+    if store.set_pending_edits(pending.revision, &edits)?.is_none() {
+        anyhow::bail!(
+            "待提交的同步在此期间被改写，编辑未记录，请重试 / the pending sync was rewritten meanwhile; the edit was not recorded, try again"
+        );
+    }
+    write_recorded(common, out, &edit, &edits, &preview, &pending.proposal)?;
+    Ok(true)
+}
+
+fn write_rejected(
+    common: &WorkflowArgs,
+    out: &mut dyn Write,
+    error: &PluginError,
+    kept: &[Edit],
+) -> anyhow::Result<()> {
+    if common.json {
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "ok": false,
+                "error": error,
+                "stale": super::is_stale(error),
+                "edits": kept,
+            }))?
+        )?;
+    } else {
+        write_refusal(out, error, common.lang)?;
+        writeln!(out, "{}", common.lang.pick("编辑未记录。", "The edit was not recorded."))?;
+    }
+    Ok(())
+}
+
+fn write_recorded(
+    common: &WorkflowArgs,
+    out: &mut dyn Write,
+    edit: &Edit,
+    edits: &[Edit],
+    preview: &ChangeSet,
+    proposal: &Proposal,
+) -> anyhow::Result<()> {
+    let lang = common.lang;
+    if common.json {
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "ok": true,
+                "recorded": edit,
+                "edits": edits,
+                "preview": preview.summary,
+            }))?
+        )?;
+        return Ok(());
+    }
+    writeln!(out, "{}{}", lang.pick("已记录：", "Recorded: "), describe(edit, proposal, lang))?;
+    writeln!(out, "{} ({}){}", lang.pick("待提交的编辑", "Pending edits"), edits.len(), lang.pick("：", ":"))?;
+    for e in edits {
+        writeln!(out, "  {}", describe(e, proposal, lang))?;
+    }
+    writeln!(out, "{}{}", lang.pick("提交后：", "On commit: "), summary_line(&preview.summary, lang))?;
+    Ok(())
+}
+
+/// One edit in words, with the member's name from the proposal.
+pub fn describe(edit: &Edit, proposal: &Proposal, lang: Lang) -> String {
+    let key = edit.userid.to_lowercase();
+    let name = proposal.rows.iter().find(|r| r.userid.to_lowercase() == key).map(|r| r.member_name.as_str());
+    let member = match name {
+        Some(n) => format!("{n} <{}>", edit.userid),
+        None => format!("<{}>", edit.userid),
+    };
+    match edit.kind {
+        EditKind::Bind => format!(
+            "{} {member} → {}",
+            lang.pick("绑定", "bind"),
+            edit.account_id.as_ref().map(|a| a.as_str()).unwrap_or_default()
+        ),
+        EditKind::Unbind => {
+            format!("{} {member}（{}）", lang.pick("解除配对", "unbind"), lang.pick("新建账号", "new account"))
+        }
+        EditKind::Skip => format!("{} {member}", lang.pick("跳过", "skip")),
+        EditKind::ConfirmRemoval => format!("{} {member}", lang.pick("确认解除绑定", "confirm removal")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edit(kind: EditKind, userid: &str) -> Edit {
+        Edit { kind, userid: userid.into(), account_id: None.into() }
+    }
+
+    #[test]
+    fn a_new_edit_replaces_the_earlier_one_of_its_row() {
+        let edits = vec![edit(EditKind::Skip, "zhangxu"), edit(EditKind::Unbind, "clear")];
+        let after = with_edit(&edits, &Proposal::default(), edit(EditKind::Unbind, "ZhangXu"));
+        assert_eq!(after.len(), 2);
+        assert_eq!(after[0].kind, EditKind::Unbind, "replaced in place");
+        assert_eq!(after[1], edits[1]);
+        let added = with_edit(&after, &Proposal::default(), edit(EditKind::Skip, "liqiang"));
+        assert_eq!(added.len(), 3);
+    }
+}

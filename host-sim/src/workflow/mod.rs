@@ -1,0 +1,200 @@
+//! The binding-table workflow across separate `host-sim` runs, the way an operator works the
+//! guide's table: `accounts import` / `accounts list` load and show the platform's accounts,
+//! `sync` reads WeCom and proposes the table, `bind` / `unbind` / `skip` / `confirm-removal` record
+//! the operator's decisions, and `commit` applies them.
+//!
+//! # State
+//!
+//! Everything lives in the SQLite store named by `--db` (default `host-sim.db` in the current
+//! directory): the accounts, bindings and mirrored departments, and one *pending sync* (the scope,
+//! the snapshot, the proposal and the edits so far; see [`crate::store::PendingSync`]). A new `sync`
+//! replaces the pending sync and drops its edits, because they were decided on another table.
+//!
+//! # Who checks what
+//!
+//! The plugin decides; host-sim only stores. The edit commands and `commit` rebuild the
+//! [`interface::ProposalInput`] from the stored snapshot and the store's *current* accounts,
+//! bindings and departments, and run the plugin's pure `commit` hook on it with the stored proposal
+//! and edits. An edit is recorded only when that dry commit accepts it, so a rejected edit (unknown
+//! account, account taken, ...) is reported with the plugin's code, row and message and never
+//! stored. A store changed since `sync` makes the plugin answer `binding.stale`; the operator runs
+//! `sync` again. Only `sync` talks to WeCom; the other commands load the plugin and create an
+//! instance without configuring it (its binding hooks need no connection). They still accept the
+//! WeCom options so every command takes the same flags; a `--corp-id` that differs from the corp
+//! the pending sync was read from is refused, so one store is not committed against another corp.
+//!
+//! # Applying
+//!
+//! `commit` applies the change set and clears the pending sync in one `BEGIN IMMEDIATE`
+//! transaction ([`crate::store::Store::apply_pending`]), after checking inside it that nobody wrote
+//! the store since the change set was computed. A process killed mid-commit leaves the store as
+//! before (pending sync intact, `commit` can be retried) or as after (nothing pending), never in
+//! between; `host-sim/tests/crash.rs` proves it with the test hook
+//! [`crate::store::TEST_PAUSE_ENV`].
+//!
+//! # Seeding
+//!
+//! With the built-in fake WeCom (no `--wecom-base-url`) and an empty store, `sync` first imports
+//! the sample organisation's platform accounts and bindings (not committed: the table shows what a
+//! first sync would do). Against a real WeCom the store is never seeded; use `accounts import`.
+
+pub mod accounts;
+pub mod commit;
+pub mod edit;
+pub mod sync;
+
+pub use accounts::{run_accounts, run_accounts_import, run_accounts_list};
+pub use commit::run_commit;
+pub use edit::{run_bind, run_confirm_removal, run_skip, run_unbind};
+pub use sync::run_sync;
+
+use crate::plugin_host::{default_plugin_path, LoadedPlugin, SimHost};
+use crate::session::WecomArgs;
+use crate::store::{PendingSync, Store};
+use crate::table::Lang;
+use anyhow::Context;
+use interface::{
+    ChangeSet, CommitInput, CommitSummary, PlatformAccount, PlatformDepartment, PluginBox, PluginError, ProposalInput,
+};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The store file when `--db` is not given.
+pub const DEFAULT_DB: &str = "host-sim.db";
+
+/// Options every workflow command that uses the plugin takes.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct WorkflowArgs {
+    /// Connection options (default: the built-in fake WeCom). Only `sync` connects.
+    #[command(flatten)]
+    pub wecom: WecomArgs,
+    /// SQLite store with the accounts, bindings and the pending sync.
+    #[arg(long, default_value = DEFAULT_DB)]
+    pub db: PathBuf,
+    /// Output language.
+    #[arg(long, value_enum, default_value_t = Lang::Zh)]
+    pub lang: Lang,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Opens the store, saying which file failed.
+pub fn open_store(path: &Path) -> anyhow::Result<Store> {
+    Store::open(path).with_context(|| format!("打开数据库失败 / could not open the store {}", path.display()))
+}
+
+/// The plugin loaded with an unconfigured instance: enough for its pure binding hooks.
+pub struct PureInstance {
+    /// Kept so the library stays referenced as long as the instance.
+    pub plugin: LoadedPlugin,
+    /// The instance.
+    pub instance: PluginBox,
+}
+
+/// Loads the plugin (`--plugin` or the default location) and creates an instance without configure.
+pub fn pure_instance(wecom: &WecomArgs) -> anyhow::Result<PureInstance> {
+    let path = wecom.plugin.clone().unwrap_or_else(default_plugin_path);
+    let plugin = LoadedPlugin::load(&path).with_context(|| {
+        format!("加载插件失败 / could not load the plugin (build it first: cargo build -p plugin): {}", path.display())
+    })?;
+    let instance = plugin.instance(SimHost::default())?;
+    Ok(PureInstance { plugin, instance })
+}
+
+/// Refuses a `--corp-id` other than the corp the pending sync was read from.
+pub fn check_corp(wecom: &WecomArgs, pending: &PendingSync) -> anyhow::Result<()> {
+    if let Some(corp) = wecom.corp_id.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        let synced = pending.snapshot.corp_id.as_str();
+        anyhow::ensure!(
+            corp == synced,
+            "待提交的同步来自企业 {synced}，而不是 --corp-id {corp}；请先运行 host-sim sync / \
+             the pending sync was read from corp {synced}, not --corp-id {corp}; run host-sim sync first"
+        );
+    }
+    Ok(())
+}
+
+/// The store state a commit is computed from, kept to check it is unchanged when applying.
+pub struct StoreState {
+    /// Accounts.
+    pub accounts: Vec<PlatformAccount>,
+    /// Bindings.
+    pub bindings: Vec<interface::Binding>,
+    /// Mirrored departments.
+    pub departments: Vec<PlatformDepartment>,
+}
+
+impl StoreState {
+    /// Reads the store.
+    pub fn read(store: &Store) -> anyhow::Result<Self> {
+        Ok(StoreState { accounts: store.accounts()?, bindings: store.bindings()?, departments: store.departments()? })
+    }
+}
+
+/// The plugin's `commit` input: the stored snapshot and proposal, the store as it is now, `edits`.
+pub fn commit_input(pending: &PendingSync, state: &StoreState, edits: &[interface::Edit]) -> CommitInput {
+    CommitInput {
+        input: ProposalInput {
+            snapshot: pending.snapshot.clone(),
+            accounts: state.accounts.clone().into(),
+            bindings: state.bindings.clone().into(),
+            departments: state.departments.clone().into(),
+        },
+        proposal: pending.proposal.clone(),
+        edits: edits.to_vec().into(),
+    }
+}
+
+/// Runs the plugin's `commit` without applying anything.
+pub fn dry_commit(instance: &PluginBox, input: &CommitInput) -> Result<ChangeSet, PluginError> {
+    instance.commit(input).into_result()
+}
+
+/// The guide's commit summary line.
+pub fn summary_line(s: &CommitSummary, lang: Lang) -> String {
+    let mut line = match lang {
+        Lang::Zh => format!(
+            "同步企业微信用户 {} 个，绑定用户 {} 个，新建组织用户 {} 个（跳过 {} 个，解除绑定 {} 个",
+            s.wecom_users_synced, s.bindings_made, s.accounts_created, s.skipped, s.bindings_removed
+        ),
+        Lang::En => format!(
+            "WeCom users synced {}, bindings made {}, new accounts created {} (skipped {}, unbound {}",
+            s.wecom_users_synced, s.bindings_made, s.accounts_created, s.skipped, s.bindings_removed
+        ),
+    };
+    if s.department_changes > 0 {
+        line.push_str(&match lang {
+            Lang::Zh => format!("，部门变更 {} 个", s.department_changes),
+            Lang::En => format!(", department changes {}", s.department_changes),
+        });
+    }
+    line.push_str(lang.pick("）", ")"));
+    line
+}
+
+/// Writes a refusal from the plugin: code, row, message and fix, and for `binding.stale` what to do.
+pub fn write_refusal(out: &mut dyn Write, error: &PluginError, lang: Lang) -> std::io::Result<()> {
+    writeln!(out, "{}{error}", lang.pick("已拒绝：", "Refused: "))?;
+    if is_stale(error) {
+        writeln!(
+            out,
+            "{}",
+            lang.pick(
+                "同步之后数据已变化：请重新运行 host-sim sync，再重新编辑。",
+                "The store or directory changed since the sync: run host-sim sync again, then redo the edits."
+            )
+        )?;
+    }
+    Ok(())
+}
+
+/// True for the plugin's "the proposal no longer matches the state" refusal.
+pub fn is_stale(error: &PluginError) -> bool {
+    error.code.as_str() == "binding.stale"
+}
+
+/// The text for "no pending sync".
+pub fn nothing_pending(lang: Lang) -> &'static str {
+    lang.pick("没有待提交的同步：请先运行 host-sim sync。", "Nothing pending: run host-sim sync first.")
+}

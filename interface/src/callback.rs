@@ -1,0 +1,113 @@
+use crate::MemberStatus;
+use abi_stable::{
+    std_types::{ROption, RString, RVec},
+    StableAbi,
+};
+use serde::{Deserialize, Serialize};
+
+/// The raw HTTP request WeCom sent to the platform's callback URL (通讯录回调), passed as received.
+#[repr(C)]
+#[derive(StableAbi, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallbackRequest {
+    /// `GET` (URL verification) or `POST` (an event).
+    pub method: RString,
+    /// The raw query string, still percent-encoded (`msg_signature=..&timestamp=..&nonce=..[&echostr=..]`).
+    pub query: RString,
+    /// The raw body of a POST (encrypted XML); empty for GET.
+    pub body: RString,
+    /// The time to judge the timestamp's freshness by (Unix seconds); 0 = now.
+    pub now_unix: i64,
+}
+
+/// What kind of callback it was.
+#[repr(u8)]
+#[derive(StableAbi, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackKind {
+    /// WeCom checking the URL (GET with `echostr`).
+    UrlVerification,
+    /// A contact-change event.
+    ContactChange,
+    /// A valid event that is not a contact change (ignored).
+    OtherEvent,
+    /// The same event delivered again (WeCom retries); acknowledged, nothing to apply.
+    Duplicate,
+}
+
+/// What a directory change is.
+#[repr(u8)]
+#[derive(StableAbi, Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// `create_user`.
+    MemberCreated,
+    /// `update_user` (a changed userid comes as `new_userid`).
+    MemberUpdated,
+    /// `delete_user`.
+    MemberDeleted,
+    /// `create_party`.
+    DepartmentCreated,
+    /// `update_party`.
+    DepartmentUpdated,
+    /// `delete_party`.
+    DepartmentDeleted,
+    /// `update_tag`: members or departments added to or removed from a tag.
+    TagMembersChanged,
+}
+
+/// A typed contact change. Only fields the event carried are set: absent is not empty (events of
+/// callbacks set up after 2022-08-15 may carry ids only; `complete_change` fetches the rest).
+#[repr(C)]
+#[derive(StableAbi, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryChange {
+    /// What changed.
+    pub kind: ChangeKind,
+    /// WeCom's `ChangeType` as sent.
+    pub change_type: RString,
+    /// `CreateTime` of the event (Unix seconds).
+    pub event_time_unix: i64,
+    /// A key identifying this event, for de-duplication by the host.
+    pub dedup_key: RString,
+    /// Member events: the userid (before a change of userid).
+    pub userid: RString,
+    /// `update_user`: the new userid when it changed; empty otherwise.
+    pub new_userid: RString,
+    /// Member name, when sent.
+    pub name: ROption<RString>,
+    /// Member departments, when sent.
+    pub department_ids: ROption<RVec<u32>>,
+    /// Member status, when sent.
+    pub status: ROption<MemberStatus>,
+    /// Department events: the department id.
+    pub department_id: u32,
+    /// Department name, when sent.
+    pub department_name: ROption<RString>,
+    /// Department parent, when sent.
+    pub parent_id: ROption<u32>,
+    /// Department order, when sent.
+    pub order: ROption<u64>,
+    /// Tag events: the tag id.
+    pub tag_id: u32,
+    /// Tag events: members added.
+    pub added_userids: RVec<RString>,
+    /// Tag events: members removed.
+    pub removed_userids: RVec<RString>,
+    /// Tag events: departments added.
+    pub added_department_ids: RVec<u32>,
+    /// Tag events: departments removed.
+    pub removed_department_ids: RVec<u32>,
+}
+
+/// What the host answers WeCom, and what the callback carried.
+#[repr(C)]
+#[derive(StableAbi, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallbackReply {
+    /// The kind of callback.
+    pub kind: CallbackKind,
+    /// HTTP status to answer with (200).
+    pub status: u16,
+    /// Body to answer with, exactly: the decrypted echo for URL verification, empty for events.
+    pub body: RString,
+    /// The change to apply (after answering), for contact-change events.
+    pub change: ROption<DirectoryChange>,
+}
