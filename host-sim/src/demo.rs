@@ -1,15 +1,13 @@
 //! `host-sim demo`: the whole integration guide on the embedded defaults — configure, scope,
 //! fetch, the binding table, commit with its summary, then a one-click login.
 
-use crate::plugin_host::SimHost;
-use crate::session::{PlatformUrls, Session, WecomArgs};
+use crate::login_flow;
+use crate::serve_cmd::open_platform_with;
+use crate::session::WecomArgs;
 use crate::store::Store;
 use crate::table::{self, Lang};
 use anyhow::{bail, Context};
-use interface::{
-    AuthorizeRequest, CommitInput, LoginMode, LoginRequest, ProposalInput, RowKind, RowQuery, ScopeSelection,
-    SecretString,
-};
+use interface::{CommitInput, ProposalInput, RowKind, RowQuery, ScopeSelection};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -47,18 +45,14 @@ pub const DEMO_PLATFORM: &str = "http://127.0.0.1:18080";
 /// Runs the demo, writing what a person would read to `out`.
 pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> {
     let lang = args.lang;
-    let platform = PlatformUrls::at(DEMO_PLATFORM);
-    let trusted = platform.trusted_domain();
-    let homepage = platform.homepage.clone();
-    let session = Session::open(&args.wecom, &platform, SimHost::default(), |fake| {
-        // The admin followed the setup sheet in the WeCom console (guide steps 3-5).
-        fake.with_org(|org| {
-            if let Some(app) = org.apps.first_mut() {
-                app.home_url = homepage.clone();
-                app.redirect_domain = trusted.clone();
-            }
-        });
-    })?;
+    let store = match &args.db {
+        Some(path) => Store::open(path).with_context(|| format!("open {}", path.display()))?,
+        None => Store::in_memory()?,
+    };
+    // The platform's web server runs from the start; with the built-in fake, its app is set up as
+    // the setup sheet says (guide steps 3-5), as the admin would in the WeCom console.
+    let open = open_platform_with(&args.wecom, 0, store, None, false)?;
+    let session = &open.session;
     let info = session.plugin.info();
     writeln!(out, "== {} ==", lang.pick("万象智维 × 企业微信 对接演示", "Wanxiang × WeCom integration demo"))?;
     writeln!(
@@ -100,10 +94,7 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> 
     )?;
 
     writeln!(out, "\n-- 3. {} --", lang.pick("账号绑定", "Account binding"))?;
-    let mut store = match &args.db {
-        Some(path) => Store::open(path).with_context(|| format!("open {}", path.display()))?,
-        None => Store::in_memory()?,
-    };
+    let mut store = open.platform.store.lock().map_err(|_| anyhow::anyhow!("store lock"))?;
     if store.accounts()?.is_empty() {
         store.import_accounts(&crate::sample::accounts())?;
         store.import_bindings(&crate::sample::bindings())?;
@@ -155,50 +146,26 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> 
     )?;
 
     writeln!(out, "\n-- 5. {} --", lang.pick("企业微信一键登录", "One-click login from WeCom"))?;
-    let authorize = session
-        .instance
-        .oauth_authorize_url(&AuthorizeRequest {
-            redirect_url: platform.redirect.as_str().into(),
-            state: "demo1state".into(),
-            mode: LoginMode::Auto,
-            user_agent: "Mozilla/5.0 wxwork/4.1".into(),
-        })
-        .into_result()?;
-    writeln!(out, "{}: {}", lang.pick("授权地址", "Authorize URL"), authorize.url)?;
-    let fake = session
-        .fake
-        .as_ref()
-        .context("the login step of the demo needs the built-in fake WeCom (it taps for the member)")?;
-    let agent_id = session.report.agent_id;
-    let code = fake.mint_code(agent_id, &args.login_as);
-    let outcome = session.instance.oauth_login(&LoginRequest { code: SecretString::new(code), scope }).into_result()?;
-    let account = store.account_for_userid(outcome.userid.as_str())?;
-    let signed_in = match account {
-        Some(a) => {
-            writeln!(
-                out,
-                "{} {} <{}> → {} {} ({})",
-                lang.pick("企业微信成员", "WeCom member"),
-                outcome.name,
-                outcome.userid,
-                lang.pick("已登录平台账号", "signed in as platform account"),
-                a.name,
-                a.id
-            )?;
-            a.id.to_string()
-        }
-        None => {
-            writeln!(
-                out,
-                "{} {} <{}> {}",
-                lang.pick("企业微信成员", "WeCom member"),
-                outcome.name,
-                outcome.userid,
-                lang.pick("未绑定平台账号，请联系管理员同步。", "has no platform account; ask the admin to sync.")
-            )?;
-            String::new()
-        }
-    };
+    drop(store);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let trace = runtime.block_on(login_flow::drive(&open.server.base_url, &args.login_as, login_flow::IN_CLIENT_UA))?;
+    for url in &trace.visited {
+        writeln!(out, "  → {url}")?;
+    }
+    let signed_in = trace.account_id.clone().unwrap_or_default();
+    let store = open.platform.store.lock().map_err(|_| anyhow::anyhow!("store lock"))?;
+    match store.accounts()?.into_iter().find(|a| a.id.as_str() == signed_in) {
+        Some(a) => writeln!(
+            out,
+            "{} <{}> → {} {} ({})",
+            lang.pick("企业微信成员", "WeCom member"),
+            args.login_as,
+            lang.pick("已登录平台账号", "signed in as platform account"),
+            a.name,
+            a.id
+        )?,
+        None => writeln!(out, "{}: {}", lang.pick("登录结果", "Login outcome"), trace.page)?,
+    }
     Ok(DemoOutcome {
         row_kinds: proposal.rows.iter().map(|r| r.kind).collect(),
         summary: s,

@@ -5,6 +5,7 @@
 //! of the WeCom server API ([`fake_wecom`]) used by the CLI, the tests and the benchmarks alike.
 //! The binary (`host-sim`) exposes it as commands; [`demo::run`] is the whole guide end to end.
 
+pub mod bench;
 pub mod commands;
 pub mod demo;
 pub mod fake_wecom;

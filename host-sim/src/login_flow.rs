@@ -29,8 +29,22 @@ pub const IN_CLIENT_UA: &str =
 /// An ordinary desktop browser.
 pub const BROWSER_UA: &str = "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/128.0";
 
+/// Who confirms on WeCom's page.
+#[derive(Debug, Clone)]
+pub enum Visitor {
+    /// A corp member, by userid.
+    Member(String),
+    /// Someone who is not a member of the corp (WeCom gives an openid).
+    NonMember(String),
+}
+
 /// Logs `userid` in through the platform at `platform_base`.
 pub async fn drive(platform_base: &str, userid: &str, user_agent: &str) -> anyhow::Result<LoginTrace> {
+    drive_visitor(platform_base, &Visitor::Member(userid.to_string()), user_agent).await
+}
+
+/// Runs the round trip for any visitor.
+pub async fn drive_visitor(platform_base: &str, visitor: &Visitor, user_agent: &str) -> anyhow::Result<LoginTrace> {
     let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
     let platform = Url::parse(platform_base)?;
     let mut visited = Vec::new();
@@ -57,7 +71,10 @@ pub async fn drive(platform_base: &str, userid: &str, user_agent: &str) -> anyho
     // 3. The member confirms → WeCom redirects back with a code.
     let action = authorize.join(&form.action)?;
     let mut fields = form.hidden;
-    fields.push(("userid".to_string(), userid.to_string()));
+    fields.push(match visitor {
+        Visitor::Member(userid) => ("userid".to_string(), userid.clone()),
+        Visitor::NonMember(openid) => ("openid".to_string(), openid.clone()),
+    });
     visited.push(action.to_string());
     let confirmed = client.post(action.clone()).header(USER_AGENT, user_agent).form(&fields).send().await?;
     let mut next = location(&action, &confirmed)

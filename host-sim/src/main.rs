@@ -1,7 +1,7 @@
 //! `host-sim`: plays the Wanxiang host for developers without the real one.
 
 use clap::{Parser, Subcommand};
-use host_sim::{commands, demo, login_cmd, serve_cmd, workflow};
+use host_sim::{bench, commands, demo, login_cmd, serve_cmd, workflow};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -25,6 +25,8 @@ enum Command {
     Configure(commands::ConfigureArgs),
     /// Reads the directory in a scope and prints counts, completeness, time and API calls.
     Fetch(commands::FetchArgs),
+    /// Benchmarks the directory read and the binding table on a generated organisation.
+    Bench(bench::BenchArgs),
     /// Logs a member in: `--as USERID` over the full HTTP round trip, or `--code CODE`.
     Login(login_cmd::LoginArgs),
     /// Runs the platform's web server (homepage, WW_verify file, one-click login).
@@ -58,6 +60,7 @@ fn main() -> ExitCode {
         Command::Configure(args) => commands::configure(args, &mut out),
         Command::Fetch(args) => commands::fetch(args, &mut out),
         Command::Login(args) => login_cmd::run(args, &mut out),
+        Command::Bench(args) => bench::run(args, &mut out),
         Command::Serve(args) => serve_cmd::run(args, &mut out),
         Command::Accounts(args) => workflow::run_accounts(args, &mut out),
         Command::Sync(args) => workflow::run_sync(args, &mut out),

@@ -54,8 +54,19 @@ pub struct OpenPlatform {
 pub fn open_platform(
     wecom: &WecomArgs,
     port: u16,
+    store: Store,
+    verify_file: Option<VerifyFile>,
+) -> anyhow::Result<OpenPlatform> {
+    open_platform_with(wecom, port, store, verify_file, true)
+}
+
+/// As [`open_platform`]; `seed` = false leaves an empty store empty (the demo syncs step by step).
+pub fn open_platform_with(
+    wecom: &WecomArgs,
+    port: u16,
     mut store: Store,
     verify_file: Option<VerifyFile>,
+    seed: bool,
 ) -> anyhow::Result<OpenPlatform> {
     let mut opened: Option<(Session, Arc<Platform>)> = None;
     let server = RunningPlatform::start(port, |base| {
@@ -74,7 +85,7 @@ pub fn open_platform(
             bail!("{}", crate::table::checklist(&session.report, crate::table::Lang::Zh));
         }
         let scope = visible_scope(&session);
-        if session.fake.is_some() {
+        if seed && session.fake.is_some() {
             seed_and_sync(&session, &mut store, &scope)?;
         }
         let platform = Arc::new(Platform {

@@ -12,9 +12,10 @@ use abi_stable::{
     std_types::{RResult, RVec},
 };
 use interface::{
-    AuthorizeRequest, AuthorizeUrl, ChangeSet, CommitInput, ConfigReport, ConnectionSettings, DirectorySnapshot,
-    HostServicesBox, IntegrationPlugin, IntegrationPlugin_TO, LoginOutcome, LoginRequest, PluginBox, PluginError,
-    PluginInfo, PluginModule, PluginModuleRef, Proposal, ProposalInput, RowQuery, ScopeSelection,
+    AuthorizeRequest, AuthorizeUrl, CallbackReply, CallbackRequest, ChangeSet, CommitInput, ConfigReport,
+    ConnectionSettings, DirectoryChange, DirectorySnapshot, HostServicesBox, IntegrationPlugin, IntegrationPlugin_TO,
+    LoginOutcome, LoginRequest, PluginBox, PluginError, PluginInfo, PluginModule, PluginModuleRef, Proposal,
+    ProposalInput, RowQuery, ScopeSelection,
 };
 
 /// The library's root module.
@@ -70,5 +71,13 @@ impl IntegrationPlugin for WecomPlugin {
 
     fn oauth_login(&self, request: &LoginRequest) -> RResult<LoginOutcome, PluginError> {
         guard("oauth_login", || self.0.oauth_login(request))
+    }
+
+    fn handle_callback(&self, request: &CallbackRequest) -> RResult<CallbackReply, PluginError> {
+        guard("handle_callback", || self.0.handle_callback(request))
+    }
+
+    fn complete_change(&self, change: &DirectoryChange) -> RResult<DirectoryChange, PluginError> {
+        guard("complete_change", || self.0.complete_change(change))
     }
 }

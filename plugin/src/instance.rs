@@ -2,12 +2,14 @@
 //! runtime (hooks are blocking calls from any host thread), the accepted configuration with its
 //! client and token cache, and the members of the last complete read (for the login scope check).
 
+use crate::callback::{self, CallbackConfig, ReplayGuard};
 use crate::configure::{self, Accepted};
 use crate::host_log::Host;
 use crate::{binding, directory, login};
 use interface::{
-    AuthorizeRequest, AuthorizeUrl, ChangeSet, CommitInput, ConfigReport, ConnectionSettings, DirectorySnapshot,
-    LoginOutcome, LoginRequest, PluginError, Proposal, ProposalInput, RowQuery, ScopeSelection, Text,
+    AuthorizeRequest, AuthorizeUrl, CallbackReply, CallbackRequest, ChangeSet, CommitInput, ConfigReport,
+    ConnectionSettings, DirectoryChange, DirectorySnapshot, LoginOutcome, LoginRequest, PluginError, Proposal,
+    ProposalInput, RowQuery, ScopeSelection, Text,
 };
 use std::collections::HashSet;
 use std::sync::{Mutex, RwLock};
@@ -25,6 +27,8 @@ pub struct Instance {
     runtime: Runtime,
     accepted: RwLock<Option<Accepted>>,
     last_scope: Mutex<Option<ScopeMembers>>,
+    /// Callback deliveries already accepted, so that WeCom's retries are not applied twice.
+    replay: ReplayGuard,
 }
 
 impl Instance {
@@ -42,7 +46,13 @@ impl Instance {
                     Text::new("检查主机进程的线程限制。", "Check the host process's thread limits."),
                 )
             })?;
-        Ok(Instance { host, runtime, accepted: RwLock::new(None), last_scope: Mutex::new(None) })
+        Ok(Instance {
+            host,
+            runtime,
+            accepted: RwLock::new(None),
+            last_scope: Mutex::new(None),
+            replay: ReplayGuard::new(),
+        })
     }
 
     fn accepted(&self) -> Result<Accepted, PluginError> {
@@ -114,6 +124,19 @@ impl Instance {
         let outcome = self.runtime.block_on(login::exchange(&accepted, request))?;
         self.check_scope(&request.scope, outcome.userid.as_str())?;
         Ok(outcome)
+    }
+
+    /// `handle_callback` hook: no WeCom call and no runtime, so it answers within WeCom's
+    /// deadlines.
+    pub fn handle_callback(&self, request: &CallbackRequest) -> Result<CallbackReply, PluginError> {
+        let config = CallbackConfig::from_settings(&self.accepted()?.settings)?;
+        callback::handle(&config, request, request.now_unix, &self.replay)
+    }
+
+    /// `complete_change` hook.
+    pub fn complete_change(&self, change: &DirectoryChange) -> Result<DirectoryChange, PluginError> {
+        let accepted = self.accepted()?;
+        self.runtime.block_on(callback::complete::complete(&accepted.client, change))
     }
 
     /// A member outside the synced scope is refused. The check uses the last complete read of

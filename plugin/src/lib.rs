@@ -11,6 +11,7 @@
 
 pub mod abi;
 pub mod binding;
+pub mod callback;
 pub mod configure;
 pub mod connect;
 pub mod directory;

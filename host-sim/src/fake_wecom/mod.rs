@@ -7,7 +7,8 @@
 //!
 //! ## Behaviour
 //!
-//! Every answer is HTTP 200 with `errcode`/`errmsg` in the body; error messages carry the tail
+//! Every answer is HTTP 200 with `errcode`/`errmsg` in the body (unless a fault is injected, see
+//! below); error messages carry the tail
 //! the real service appends: `<text>, hint: [<request id>], from ip: <peer>, more info at
 //! https://open.work.weixin.qq.com/devtool/query?e=<errcode>`. Unknown `/cgi-bin/` paths are a
 //! bare HTTP 404, as on the real host.
@@ -34,6 +35,51 @@
 //! departments, `allow_users`, and the members of `allow_tags` (tag users plus the members of
 //! the tag's departments and their sub-trees). Only `allow_departments` make departments visible.
 //!
+//! ## OAuth login pages (WeCom's web pages, on the same base URL under their real paths)
+//!
+//! A client that builds the real URLs on a custom base (`{base}/connect/oauth2/authorize?…`
+//! instead of `https://open.weixin.qq.com/connect/oauth2/authorize?…`) gets these pages. They are
+//! counted (under the keys below) and get the configured latency like API calls, never faults.
+//!
+//! | path | parameters | notes |
+//! |---|---|---|
+//! | `GET /connect/oauth2/authorize` | `appid` `redirect_uri` `response_type=code` `scope` `state` `agentid` | in-client web authorization (8a); `scope` `snsapi_base` or `snsapi_privateinfo` (no `user_ticket` is modelled). The real URL's `#wechat_redirect` never reaches a server. `agentid` is required: the fake must know whose code it mints |
+//! | `GET /wwlogin/sso/login` | `login_type=CorpApp` `appid` `agentid` `redirect_uri` `state` `lang` | browser QR / web login (8b); `lang=en` only sets the page's `lang` (pages are bilingual) |
+//!
+//! Checks, in this order: `response_type`/`scope` or `login_type` (`bad_request`), `appid` = the
+//! corp id (`invalid_appid`), `agentid` names an app (`invalid_agentid`), the app is not disabled
+//! (`app_disabled`), `redirect_uri` is an absolute http(s) URL (`bad_request`) whose host — with
+//! its port when it has one — is exactly the app's `redirect_domain` (可信域名), host compared
+//! case-insensitively; an empty domain refuses everything (`redirect_uri_untrusted`). A failed
+//! check shows WeCom's error page: HTTP 200, no redirect, a marker element
+//! `<div … data-wecom-error="<code>">` and the reason in zh-CN and en.
+//!
+//! A good request shows a page standing in for the phone's confirmation, with exactly one
+//! `<form method="post" action="/_sim/oauth/authorize">` holding
+//! `<input type="hidden" name="…" value="…">` fields `agentid`, `redirect_uri`, `state`, `flow`
+//! (`in_client` / `web_login`) and a `<select name="userid">` of the app's visible members
+//! (`<option value="userid">name (userid)</option>`, directory order; everything HTML-escaped).
+//! A script picks a `userid` and posts the fields back (see the controls below), which
+//! answers like WeCom after the tap: `302 Found` to `redirect_uri` with `code=…&state=…`
+//! appended to its query (before any `#fragment`; `state` left out when empty), plus
+//! `&appid=<corp id>` for `web_login` (observed real behaviour). The code is single use and
+//! expires after [`FakeConfig::code_ttl_secs`].
+//!
+//! ## Fault injection (for hardening tests of a client)
+//!
+//! [`FakeWecom::set_faults`] / `POST /_sim/faults` install a [`Faults`]: a list of rules, each
+//! a [`FaultKind`] for `/cgi-bin/…` calls, optionally only one API (`endpoint`), only the next N
+//! matching calls (`times`) and/or every n-th one (`every_nth`). Faulted calls are still counted;
+//! the configured latency comes first. Kinds (JSON: `"http_500"` or `{"stall": {"ms": 500}}`):
+//! `http_500` (an HTML 500 page), `close_connection` (dropped, no answer), `stall {ms}` (answer
+//! later), `slow_body {ms}` (headers and half the body, a pause, the rest), `truncated_body`
+//! (full `Content-Length`, half the body, closed), `garbage` (200 with `<html>gateway error</html>`),
+//! `errcode {errcode, errmsg}` (a WeCom error envelope with the real tail; an empty `errmsg` gets
+//! WeCom's text for -1, 45009, 45033, …), `invalidate_tokens_after {calls}` (after that many more
+//! matching calls every token answers 40014 until a new `gettoken`; fires once). Several rules
+//! can fire on one call: stalls add up; the first answer-replacing and the first
+//! delivery-altering rule win. [`FakeWecom::clear_faults`] / `DELETE /_sim/faults` remove them.
+//!
 //! ## Simulator controls (`/_sim/…`, not WeCom; not counted, no latency)
 //!
 //! | request | effect |
@@ -43,6 +89,9 @@
 //! | `POST /_sim/oauth/code` `{"agent_id":1000002,"userid":"zhangsan"}` | `{"code":"…"}`, as after the member taps; `"openid"` instead of `"userid"` for a non-member |
 //! | `POST /_sim/tokens/expire` | every issued token answers 42001 |
 //! | `POST /_sim/tokens/invalidate` | every issued token answers 40014 |
+//! | `POST /_sim/oauth/authorize` (form: `agentid`, `redirect_uri`, `state`, `flow`, and `userid` — or `openid` for a non-member) | the login page's confirmation: re-checks the app and `redirect_uri` (WeCom's error page), mints a code for anyone (unknown or out-of-range userids too: the exchange and `user/get` decide), answers the `302`. A malformed post (no `flow`, neither or both of `userid`/`openid`) is an error page with HTTP 400 |
+//! | `POST /_sim/faults` `{"rules": [{"kind": "http_500", "endpoint": "user/list", "times": 1}]}` | replaces the faults in force (counters restart); 400 on a bad body |
+//! | `DELETE /_sim/faults` | no faults |
 //!
 //! ## Organisation file (`host-sim wecom-sim --org FILE`)
 //!
@@ -70,9 +119,9 @@
 //!
 //! Corp `ww8f3a1c2d4e5b6a70` 万象科技. Departments: 1 万象科技 ⊃ {2 研发部 ⊃ {4 测试部门,
 //! 5 平台组}, 3 市场部门}. Apps: 1000002 万象智维 (sees 1), 1000003 考勤打卡 (sees 3), 1000004
-//! 旧版门户 (disabled, sees 1). Members: baikaishui 白开水 [2], renshengruxi 人生如戏 [3],
-//! cuncaoxin 寸草心 [4], wangxiaokai 王晓楷 [2,5], clear Clear [3], zhangxu 张旭 [4],
-//! xiaoyueyue 小岳岳 [5], liqiang 李强 [3] disabled, zhoumin 周敏 [4] left. Tags: 1 骨干
+//! 旧版门户 (disabled, sees 1). Members: baikaishui 白开水 \[2\], renshengruxi 人生如戏 \[3\],
+//! cuncaoxin 寸草心 \[4\], wangxiaokai 王晓楷 \[2,5\], clear Clear \[3\], zhangxu 张旭 \[4\],
+//! xiaoyueyue 小岳岳 \[5\], liqiang 李强 \[3\] disabled, zhoumin 周敏 \[4\] left. Tags: 1 骨干
 //! (wangxiaokai, clear; department 5), 2 新员工 (xiaoyueyue).
 
 mod api;

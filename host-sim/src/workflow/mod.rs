@@ -198,3 +198,68 @@ pub fn is_stale(error: &PluginError) -> bool {
 pub fn nothing_pending(lang: Lang) -> &'static str {
     lang.pick("没有待提交的同步：请先运行 host-sim sync。", "Nothing pending: run host-sim sync first.")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Basis, PendingApplied};
+    use interface::{Binding, DirectorySnapshot, Edit, EditKind, Proposal, ScopeSelection};
+
+    fn store_with_pending() -> (Store, i64) {
+        let mut store = Store::in_memory().expect("store");
+        store.import_accounts(&crate::sample::accounts()).expect("accounts");
+        let revision = store
+            .set_pending(&ScopeSelection::default(), &DirectorySnapshot::default(), &Proposal::default())
+            .expect("set");
+        (store, revision)
+    }
+
+    fn change_set() -> ChangeSet {
+        ChangeSet {
+            create_bindings: vec![Binding { userid: "wangxiaokai".into(), account_id: "u-1004".into() }].into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn an_edit_on_a_rewritten_pending_sync_is_not_stored() {
+        let (mut store, first) = store_with_pending();
+        let skip = Edit { kind: EditKind::Skip, userid: "zhangxu".into(), account_id: None.into() };
+        let second = store.set_pending_edits(first, std::slice::from_ref(&skip)).expect("edit").expect("current");
+        assert_ne!(first, second);
+        assert_eq!(store.set_pending_edits(first, &[]).expect("edit"), None, "an old revision is refused");
+        assert_eq!(store.pending().expect("read").map(|p| p.edits), Some(vec![skip]));
+        store.clear_pending().expect("clear");
+        let third = store
+            .set_pending(&ScopeSelection::default(), &DirectorySnapshot::default(), &Proposal::default())
+            .expect("set");
+        assert!(third > second, "revisions are never reused, even after the pending sync is cleared");
+    }
+
+    #[test]
+    fn apply_pending_writes_nothing_when_the_store_moved_on() {
+        let (mut store, revision) = store_with_pending();
+        let state = StoreState::read(&store).expect("read");
+        store.import_bindings(&[Binding { userid: "zhangxu".into(), account_id: "u-1006".into() }]).expect("meanwhile");
+        let basis =
+            Basis { revision, accounts: &state.accounts, bindings: &state.bindings, departments: &state.departments };
+        assert_eq!(store.apply_pending(&change_set(), basis).expect("apply"), PendingApplied::Changed);
+        assert!(store.account_for_userid("wangxiaokai").expect("q").is_none(), "nothing written");
+        assert!(store.pending().expect("read").is_some(), "the pending sync is kept");
+
+        let state = StoreState::read(&store).expect("read");
+        let basis = Basis { accounts: &state.accounts, bindings: &state.bindings, ..basis };
+        assert!(matches!(store.apply_pending(&change_set(), basis).expect("apply"), PendingApplied::Applied(_)));
+        assert!(store.account_for_userid("wangxiaokai").expect("q").is_some());
+        assert!(store.pending().expect("read").is_none(), "cleared in the same transaction");
+    }
+
+    #[test]
+    fn the_summary_reads_as_the_guide_says() {
+        let s = CommitSummary { wecom_users_synced: 9, bindings_made: 3, accounts_created: 3, ..Default::default() };
+        assert_eq!(
+            summary_line(&s, Lang::Zh),
+            "同步企业微信用户 9 个，绑定用户 3 个，新建组织用户 3 个（跳过 0 个，解除绑定 0 个）"
+        );
+    }
+}

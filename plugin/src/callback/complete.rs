@@ -115,7 +115,7 @@ mod tests {
              <Event>change_contact</Event><ChangeType>{change_type}</ChangeType>{rest}</xml>"
         );
         match parse_event(&xml) {
-            Ok(Parsed::Change(c)) => c,
+            Ok(Parsed::Change(c)) => *c,
             other => panic!("{other:?}"),
         }
     }
@@ -128,7 +128,10 @@ mod tests {
         assert_eq!(lookup_for(&departments_only), Some(Lookup::User("a".into())));
         let full = parsed("create_user", "<UserID>a</UserID><Name>A</Name><Department>1</Department>");
         assert_eq!(lookup_for(&full), None);
-        assert_eq!(lookup_for(&parsed("update_party", "<Id>3</Id><ParentId>1</ParentId>")), Some(Lookup::Department(3)));
+        assert_eq!(
+            lookup_for(&parsed("update_party", "<Id>3</Id><ParentId>1</ParentId>")),
+            Some(Lookup::Department(3))
+        );
         assert_eq!(lookup_for(&parsed("create_party", "<Id>3</Id><Name>研发</Name>")), None);
         assert_eq!(lookup_for(&parsed("delete_user", "<UserID>a</UserID>")), None);
         assert_eq!(lookup_for(&parsed("delete_party", "<Id>3</Id>")), None);
@@ -137,7 +140,10 @@ mod tests {
 
     #[test]
     fn merging_keeps_what_the_event_said() {
-        let change = parsed("update_user", "<UserID>zhangsan</UserID><NewUserID>zhangsan001</NewUserID><Department>1,2</Department>");
+        let change = parsed(
+            "update_user",
+            "<UserID>zhangsan</UserID><NewUserID>zhangsan001</NewUserID><Department>1,2</Department>",
+        );
         let member = Member {
             userid: "zhangsan001".into(),
             name: "张三".into(),

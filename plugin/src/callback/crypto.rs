@@ -253,10 +253,7 @@ mod tests {
     #[test]
     fn official_key_and_iv() {
         let k = key(OFFICIAL_KEY);
-        assert_eq!(
-            k.bytes().to_vec(),
-            unhex("8d69989bbaabe67328014c194631ad0719b3dca035b64023df292447aab60760")
-        );
+        assert_eq!(k.bytes().to_vec(), unhex("8d69989bbaabe67328014c194631ad0719b3dca035b64023df292447aab60760"));
         assert_eq!(k.iv().to_vec(), unhex("8d69989bbaabe67328014c194631ad07"));
         assert_eq!(format!("{k:?}"), "AesKey(***)");
     }

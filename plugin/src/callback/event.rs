@@ -26,9 +26,13 @@ impl XmlError {
     /// `(zh, en)` description.
     pub fn describe(&self) -> (String, String) {
         match self {
-            XmlError::Malformed(detail) => (format!("XML 格式错误（{detail}）。"), format!("malformed XML ({detail}).")),
+            XmlError::Malformed(detail) => {
+                (format!("XML 格式错误（{detail}）。"), format!("malformed XML ({detail})."))
+            }
             XmlError::Missing(name) => (format!("缺少元素 {name}。"), format!("the element {name} is missing.")),
-            XmlError::Invalid(name) => (format!("元素 {name} 的值无效。"), format!("the element {name} has an invalid value.")),
+            XmlError::Invalid(name) => {
+                (format!("元素 {name} 的值无效。"), format!("the element {name} has an invalid value."))
+            }
         }
     }
 }
@@ -127,7 +131,7 @@ pub fn envelope_encrypt(body: &str) -> Result<Option<String>, XmlError> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Parsed {
     /// A `change_contact` event this plugin knows.
-    Change(DirectoryChange),
+    Change(Box<DirectoryChange>),
     /// Anything else (a message, another event, an unknown `ChangeType`): acknowledged, ignored.
     Other,
 }
@@ -211,15 +215,17 @@ pub fn parse_event(xml: &str) -> Result<Parsed, XmlError> {
             change.tag_id = id.parse().map_err(|_| XmlError::Invalid("TagId"))?;
             change.added_userids = names(get("AddUserItems"));
             change.removed_userids = names(get("DelUserItems"));
-            change.added_department_ids = get("AddPartyItems").map(|v| ids(v, "AddPartyItems")).transpose()?.unwrap_or_default();
-            change.removed_department_ids = get("DelPartyItems").map(|v| ids(v, "DelPartyItems")).transpose()?.unwrap_or_default();
+            change.added_department_ids =
+                get("AddPartyItems").map(|v| ids(v, "AddPartyItems")).transpose()?.unwrap_or_default();
+            change.removed_department_ids =
+                get("DelPartyItems").map(|v| ids(v, "DelPartyItems")).transpose()?.unwrap_or_default();
             id
         }
     };
     // Events carry no MsgId; WeCom's retries repeat these fields (wecom-api.md §10.3).
     let from = get("FromUserName").unwrap_or_default();
     change.dedup_key = format!("{from}|{event_time_unix}|{change_type}|{subject}").into();
-    Ok(Parsed::Change(change))
+    Ok(Parsed::Change(Box::new(change)))
 }
 
 /// A comma-separated list of ids ("1,2,3"); blanks between commas are skipped.
@@ -242,7 +248,7 @@ mod tests {
 
     fn change(xml: &str) -> DirectoryChange {
         match parse_event(xml) {
-            Ok(Parsed::Change(c)) => c,
+            Ok(Parsed::Change(c)) => *c,
             other => panic!("not a change: {other:?}"),
         }
     }
@@ -304,7 +310,8 @@ mod tests {
 
     #[test]
     fn entities_in_plain_text_are_resolved() {
-        let c = change(&wrap("<ChangeType>create_user</ChangeType>", "<UserID>a</UserID><Name>A &amp; B &#x5F20;</Name>"));
+        let c =
+            change(&wrap("<ChangeType>create_user</ChangeType>", "<UserID>a</UserID><Name>A &amp; B &#x5F20;</Name>"));
         assert_eq!(c.name, ROption::RSome(RString::from("A & B 张")));
     }
 
@@ -317,7 +324,10 @@ mod tests {
             ("5", MemberStatus::Left),
             ("9", MemberStatus::Unknown),
         ] {
-            let c = change(&wrap("<ChangeType>update_user</ChangeType>", &format!("<UserID>a</UserID><Status>{code}</Status>")));
+            let c = change(&wrap(
+                "<ChangeType>update_user</ChangeType>",
+                &format!("<UserID>a</UserID><Status>{code}</Status>"),
+            ));
             assert_eq!(c.status, ROption::RSome(status), "{code}");
         }
     }
@@ -384,14 +394,23 @@ mod tests {
     fn broken_events() {
         assert_eq!(parse_event(&wrap("", "")), Err(XmlError::Missing("ChangeType")));
         assert_eq!(parse_event(&wrap("<ChangeType>create_user</ChangeType>", "")), Err(XmlError::Missing("UserID")));
-        assert_eq!(parse_event(&wrap("<ChangeType>delete_party</ChangeType>", "<Id>x</Id>")), Err(XmlError::Invalid("Id")));
+        assert_eq!(
+            parse_event(&wrap("<ChangeType>delete_party</ChangeType>", "<Id>x</Id>")),
+            Err(XmlError::Invalid("Id"))
+        );
         assert_eq!(parse_event(&wrap("<ChangeType>update_tag</ChangeType>", "")), Err(XmlError::Missing("TagId")));
         assert_eq!(
-            parse_event(&wrap("<ChangeType>update_user</ChangeType>", "<UserID>a</UserID><Department>1,x</Department>")),
+            parse_event(&wrap(
+                "<ChangeType>update_user</ChangeType>",
+                "<UserID>a</UserID><Department>1,x</Department>"
+            )),
             Err(XmlError::Invalid("Department"))
         );
         assert_eq!(
-            parse_event(&wrap("<ChangeType>update_user</ChangeType>", "<UserID>a</UserID><Department>1,-2</Department>")),
+            parse_event(&wrap(
+                "<ChangeType>update_user</ChangeType>",
+                "<UserID>a</UserID><Department>1,-2</Department>"
+            )),
             Err(XmlError::Invalid("Department"))
         );
         for xml in ["", "not xml", "<xml>", "<xml></wrong>", "<a/><b/>", "<xml><Name>&bogus;</Name></xml>", "</xml>"] {

@@ -98,6 +98,14 @@ struct ReplayState {
     order: VecDeque<(i64, String)>,
 }
 
+impl ReplayState {
+    fn forget_oldest(&mut self) {
+        if let Some((_, key)) = self.order.pop_front() {
+            self.seen.remove(&key);
+        }
+    }
+}
+
 impl ReplayGuard {
     /// A guard remembering [`REPLAY_CAPACITY`] deliveries.
     pub fn new() -> ReplayGuard {
@@ -112,22 +120,21 @@ impl ReplayGuard {
     /// Records a delivery; false when it was already recorded. Check and record are one step,
     /// so two concurrent copies of one delivery cannot both be applied.
     pub fn first_delivery(&self, msg_signature: &str, timestamp: i64, now: i64) -> bool {
-        // A panic elsewhere while holding the lock leaves the set consistent (every change to it
-        // is a single insert or remove), so the poisoned state is still usable.
+        // Nothing below panics while holding the lock; were it ever poisoned, the worst left behind
+        // is one stale entry, so the state stays usable rather than failing every callback.
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let horizon = now.saturating_sub(FRESHNESS_WINDOW_SECS);
-        while let Some((ts, _)) = state.order.front() {
-            if *ts >= horizon && state.order.len() < self.capacity {
-                break;
-            }
-            if let Some((_, key)) = state.order.pop_front() {
-                state.seen.remove(&key);
-            }
+        while state.order.front().is_some_and(|(ts, _)| *ts < horizon) {
+            state.forget_oldest();
         }
         let key = msg_signature.to_ascii_lowercase();
-        if !state.seen.insert(key.clone()) {
+        if state.seen.contains(&key) {
             return false;
         }
+        while state.order.len() >= self.capacity {
+            state.forget_oldest();
+        }
+        state.seen.insert(key.clone());
         state.order.push_back((timestamp, key));
         true
     }
@@ -211,7 +218,7 @@ pub fn handle(
         return Ok(reply(CallbackKind::Duplicate, String::new(), None));
     }
     Ok(match parsed {
-        Parsed::Change(change) => reply(CallbackKind::ContactChange, String::new(), Some(change)),
+        Parsed::Change(change) => reply(CallbackKind::ContactChange, String::new(), Some(*change)),
         Parsed::Other => reply(CallbackKind::OtherEvent, String::new(), None),
     })
 }

@@ -5,9 +5,10 @@
 use super::findings::{finding, has_error, ok, with_errcode};
 use super::paste::{self, Malformed};
 use super::settings::{domain_of, Accepted, CleanSettings};
+use crate::callback::crypto::{KeyProblem, TokenProblem};
 use crate::host_log::Host;
 use crate::wecom::{self, WecomError};
-use crate::{connect, wecom_text};
+use crate::{callback, connect, wecom_text};
 use interface::{AppInfo, ConfigReport, ConnectionSettings, Finding, FindingStatus, SetupSheet, Text, VisibleRange};
 use url::Url;
 
@@ -247,10 +248,14 @@ fn clean_settings(raw: &ConnectionSettings, findings: &mut Vec<Finding>) -> Opti
     let corp = paste::clean(raw.corp_id.as_str());
     let agent = paste::clean(raw.agent_id.as_str());
     let secret = paste::clean(raw.secret.expose());
+    let callback_token = paste::clean(raw.callback_token.expose());
+    let callback_aes_key = paste::clean(raw.callback_aes_key.expose());
     for (field, cleaned, zh, en) in [
         ("corp_id", &corp, "CorpID", "CorpID"),
         ("agent_id", &agent, "AgentID", "AgentID"),
         ("secret", &secret, "Secret", "Secret"),
+        ("callback_token", &callback_token, "回调 Token", "callback Token"),
+        ("callback_aes_key", &callback_aes_key, "回调 EncodingAESKey", "callback EncodingAESKey"),
     ] {
         if cleaned.changed {
             findings.push(finding(
@@ -345,6 +350,8 @@ fn clean_settings(raw: &ConnectionSettings, findings: &mut Vec<Finding>) -> Opti
     let homepage_url = url_field("homepage_url", raw.homepage_url.as_str(), "平台主页", "platform homepage");
     let redirect_url = url_field("redirect_url", raw.redirect_url.as_str(), "登录回调地址", "login redirect URL");
     let callback_url = url_field("callback_url", raw.callback_url.as_str(), "回调地址", "callback URL");
+    let (callback_token, callback_aes_key) =
+        callback_secrets(callback_token.value, callback_aes_key.value, &mut valid, findings);
     let api = paste::clean(raw.api_base_url.as_str()).value;
     let proxy = paste::clean(raw.proxy_url.as_str()).value;
 
@@ -362,7 +369,86 @@ fn clean_settings(raw: &ConnectionSettings, findings: &mut Vec<Finding>) -> Opti
         callback_url,
         proxy_url: (!proxy.is_empty()).then_some(proxy),
         allow_plain_http: raw.allow_plain_http,
+        callback_token,
+        callback_aes_key,
     })
+}
+
+const CONSOLE_CALLBACK: &str = "接收消息 → 设置API接收";
+const CONSOLE_CALLBACK_EN: &str = "接收消息 (Receive messages) → 设置API接收 (Set API receiving)";
+
+/// The callback Token and EncodingAESKey (optional, but only together). Format errors are caught
+/// here so that a typo shows up in the checklist rather than as a signature failure when WeCom
+/// first calls back. Values never appear in findings.
+fn callback_secrets(
+    token: String,
+    key: String,
+    valid: &mut bool,
+    findings: &mut Vec<Finding>,
+) -> (Option<wecom::Secret>, Option<wecom::Secret>) {
+    if token.is_empty() && key.is_empty() {
+        return (None, None);
+    }
+    let mut push = |code: &str, field: &str, message: Text, fix: Text| {
+        *valid = false;
+        findings.push(finding(FindingStatus::Error, code, Some(field), message, fix));
+    };
+    let key_fix = Text::new(
+        format!("从 {CONSOLE_APP} → {CONSOLE_CALLBACK} → EncodingAESKey 重新复制，或点击「随机获取」后同时保存到企业微信和平台。"),
+        format!("Copy it again from {CONSOLE_APP_EN} → {CONSOLE_CALLBACK_EN} → EncodingAESKey, or click 随机获取 (random) and save the new key in both WeCom and the platform."),
+    );
+    let token_fix = Text::new(
+        format!("从 {CONSOLE_APP} → {CONSOLE_CALLBACK} → Token 重新复制，或点击「随机获取」后同时保存到企业微信和平台。"),
+        format!("Copy it again from {CONSOLE_APP_EN} → {CONSOLE_CALLBACK_EN} → Token, or click 随机获取 (random) and save the new token in both WeCom and the platform."),
+    );
+    if key.is_empty() {
+        push(
+            "config.missing",
+            "callback_aes_key",
+            Text::new(
+                "填写了回调 Token 但未填写 EncodingAESKey；两者须同时填写。",
+                "The callback Token is set but the EncodingAESKey is not; both are needed.",
+            ),
+            key_fix.clone(),
+        );
+    } else if let Err(problem) = callback::crypto::check_encoding_aes_key(&key) {
+        let (zh, en) = match problem {
+            KeyProblem::Length(n) => (
+                format!("回调 EncodingAESKey 应为 43 个字符，实际为 {n} 个。"),
+                format!("The callback EncodingAESKey must be 43 characters long, not {n}."),
+            ),
+            KeyProblem::BadCharacter(c) => (
+                format!("回调 EncodingAESKey 含有不应出现的字符「{}」。", c.escape_default()),
+                format!("The callback EncodingAESKey contains a character it cannot have: '{}'.", c.escape_default()),
+            ),
+        };
+        push("config.callback_aes_key_invalid", "callback_aes_key", Text::new(zh, en), key_fix);
+    }
+    if token.is_empty() {
+        push(
+            "config.missing",
+            "callback_token",
+            Text::new(
+                "填写了回调 EncodingAESKey 但未填写 Token；两者须同时填写。",
+                "The callback EncodingAESKey is set but the Token is not; both are needed.",
+            ),
+            token_fix,
+        );
+    } else if let Err(problem) = callback::crypto::check_token(&token) {
+        let (zh, en) = match problem {
+            TokenProblem::TooLong(n) => (
+                format!("回调 Token 最多 32 个字符，实际为 {n} 个。"),
+                format!("The callback Token has at most 32 characters, not {n}."),
+            ),
+            TokenProblem::BadCharacter(c) => (
+                format!("回调 Token 只能包含英文字母和数字，却含有「{}」。", c.escape_default()),
+                format!("The callback Token may contain only letters and digits, not '{}'.", c.escape_default()),
+            ),
+            TokenProblem::Empty => ("回调 Token 未填写。".to_string(), "The callback Token is empty.".to_string()),
+        };
+        push("config.callback_token_invalid", "callback_token", Text::new(zh, en), token_fix);
+    }
+    ((!token.is_empty()).then(|| wecom::Secret::new(token)), (!key.is_empty()).then(|| wecom::Secret::new(key)))
 }
 
 fn malformed(field: &str, label: &str, problem: &Malformed, where_zh: &str, where_en: &str) -> Finding {
@@ -493,5 +579,88 @@ fn setup_sheet(raw: &ConnectionSettings, clean: Option<&CleanSettings>) -> Setup
         callback_url: clean.and_then(|c| c.callback_url.as_ref()).map(|u| u.to_string()).unwrap_or_default().into(),
         egress_ip: None.into(),
         via_proxy: !paste::clean(raw.proxy_url.as_str()).value.is_empty(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
+
+    fn raw(token: &str, key: &str) -> ConnectionSettings {
+        ConnectionSettings {
+            corp_id: "ww8f3a1c2d4e5b6a70".into(),
+            agent_id: "1000002".into(),
+            secret: "s3cr3t-VALUE_x".into(),
+            callback_token: token.into(),
+            callback_aes_key: key.into(),
+            ..ConnectionSettings::default()
+        }
+    }
+
+    fn errors(findings: &[Finding]) -> Vec<(String, String)> {
+        findings
+            .iter()
+            .filter(|f| f.status == FindingStatus::Error)
+            .map(|f| (f.code.to_string(), f.field.as_ref().map(|s| s.to_string()).unwrap_or_default()))
+            .collect()
+    }
+
+    #[test]
+    fn callback_settings_are_optional_but_paired() {
+        let mut findings = Vec::new();
+        let clean = clean_settings(&raw("", ""), &mut findings).expect("valid");
+        assert!(clean.callback_token.is_none() && clean.callback_aes_key.is_none());
+        assert!(findings.is_empty());
+
+        let mut findings = Vec::new();
+        let clean = clean_settings(&raw(" QDG6eK\n", &format!("\u{200B}{KEY} ")), &mut findings).expect("valid");
+        assert_eq!(clean.callback_token.as_ref().map(|s| s.expose()), Some("QDG6eK"));
+        assert_eq!(clean.callback_aes_key.as_ref().map(|s| s.expose()), Some(KEY));
+        let notices: Vec<_> =
+            findings.iter().filter_map(|f| f.field.as_ref().map(|s| s.to_string()).into_option()).collect();
+        assert_eq!(notices, ["callback_token", "callback_aes_key"]);
+        assert!(!format!("{clean:?}").contains(KEY));
+
+        for (token, key, want) in
+            [("QDG6eK", "", ("config.missing", "callback_aes_key")), ("", KEY, ("config.missing", "callback_token"))]
+        {
+            let mut findings = Vec::new();
+            assert!(clean_settings(&raw(token, key), &mut findings).is_none());
+            assert_eq!(errors(&findings), [(want.0.to_string(), want.1.to_string())]);
+        }
+    }
+
+    #[test]
+    fn malformed_callback_settings_are_named() {
+        let bad_keys = [
+            KEY[..42].to_string(),
+            format!("{KEY}A"),
+            format!("{}=", &KEY[..42]),
+            format!("{}-", &KEY[..42]),
+            format!("{}键", &KEY[..42]),
+        ];
+        for key in bad_keys {
+            let mut findings = Vec::new();
+            assert!(clean_settings(&raw("QDG6eK", &key), &mut findings).is_none(), "{key}");
+            assert_eq!(
+                errors(&findings),
+                [("config.callback_aes_key_invalid".to_string(), "callback_aes_key".to_string())]
+            );
+            let error = findings.iter().find(|f| f.status == FindingStatus::Error).expect("error");
+            assert!(error.fix.zh.contains("EncodingAESKey") && error.fix.zh.contains("随机获取"));
+            assert!(!error.message.en.contains(&KEY[..20]));
+        }
+        for token in ["a".repeat(33), "tok_en".to_string(), "tok en".to_string()] {
+            let mut findings = Vec::new();
+            assert!(clean_settings(&raw(&token, KEY), &mut findings).is_none(), "{token}");
+            assert_eq!(
+                errors(&findings),
+                [("config.callback_token_invalid".to_string(), "callback_token".to_string())]
+            );
+        }
+        let mut findings = Vec::new();
+        assert!(clean_settings(&raw(&"a".repeat(32), KEY), &mut findings).is_some());
     }
 }

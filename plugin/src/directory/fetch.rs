@@ -15,7 +15,9 @@ use interface::{
     Text,
 };
 use std::collections::{BTreeSet, HashSet};
-use tokio::task::JoinSet;
+use std::time::Duration;
+use tokio::task::{JoinError, JoinSet};
+use tokio::time::MissedTickBehavior;
 
 /// Reads the directory inside `scope`.
 pub async fn fetch(accepted: &Accepted, scope: &ScopeSelection, host: &Host) -> Result<DirectorySnapshot, PluginError> {
@@ -35,7 +37,9 @@ pub async fn fetch(accepted: &Accepted, scope: &ScopeSelection, host: &Host) -> 
             DeptTree::default()
         }
     };
-    check_cancel(host, "departments", 1, 1)?;
+    if !host.progress("departments", 1, 1) {
+        return Err(cancelled());
+    }
 
     let mut chosen_roots = Vec::new();
     for &id in scope.department_ids.iter() {
@@ -47,19 +51,26 @@ pub async fn fetch(accepted: &Accepted, scope: &ScopeSelection, host: &Host) -> 
     }
     let synced_departments = tree.union_of_subtrees(&chosen_roots);
 
-    // Tags: their members (names only) and their departments.
+    // Tags: their members (names only) and their departments, read concurrently.
     let mut tags = Vec::new();
     let mut tag_departments = Vec::new();
     let mut tag_userids = Vec::new();
+    let mut jobs = JoinSet::new();
     for &tag_id in scope.tag_ids.iter() {
-        match client.get_tag(tag_id).await {
-            Ok(t) => {
+        let client = client.clone();
+        jobs.spawn(async move { (tag_id, client.get_tag(tag_id).await) });
+    }
+    let mut tag_results = Vec::new();
+    run_all(&mut jobs, host, "tags", scope.tag_ids.len() as u64, |joined| tag_results.push(joined)).await?;
+    for joined in tag_results {
+        match joined {
+            Ok((tag_id, Ok(t))) => {
                 tags.push(Tag { id: tag_id, name: t.tagname.clone().into() });
                 tag_userids.extend(t.userlist.iter().map(|u| u.userid.clone()));
                 for party in &t.partylist {
                     if tree.contains(*party) {
                         tag_departments.push(*party);
-                    } else {
+                    } else if !read_failed {
                         problems.push(out_of_range(
                             &format!("department:{party}"),
                             &t.tagname,
@@ -69,13 +80,18 @@ pub async fn fetch(accepted: &Accepted, scope: &ScopeSelection, host: &Host) -> 
                     }
                 }
             }
-            Err(error) => {
+            Ok((tag_id, Err(error))) => {
                 let kind = classify(&error);
                 read_failed |= kind == ProblemKind::ReadFailed;
                 problems.push(problem_from_error(&error, &format!("tag:{tag_id}"), "", kind));
             }
+            Err(join_error) => {
+                read_failed = true;
+                problems.push(internal_problem(&join_error.to_string()));
+            }
         }
     }
+    tags.sort_by_key(|t| t.id);
 
     // Members of every department to list (chosen subtrees + tag departments' subtrees).
     let mut to_list: Vec<u32> = synced_departments.clone();
@@ -89,10 +105,10 @@ pub async fn fetch(accepted: &Accepted, scope: &ScopeSelection, host: &Host) -> 
         let client = client.clone();
         jobs.spawn(async move { (dept, client.list_users(dept).await) });
     }
-    let mut done = 0;
+    let mut results = Vec::new();
+    run_all(&mut jobs, host, "members", total, |joined| results.push(joined)).await?;
     let mut fields_note = false;
-    while let Some(joined) = jobs.join_next().await {
-        done += 1;
+    for joined in results {
         match joined {
             Ok((_, Ok(list))) => list.into_iter().for_each(|m| members.add(member_from(m))),
             Ok((dept, Err(error))) if error.errcode() == Some(48002) => {
@@ -126,10 +142,6 @@ pub async fn fetch(accepted: &Accepted, scope: &ScopeSelection, host: &Host) -> 
                 read_failed = true;
                 problems.push(internal_problem(&join_error.to_string()));
             }
-        }
-        if let Err(cancelled) = check_cancel(host, "members", done, total) {
-            jobs.abort_all();
-            return Err(cancelled);
         }
     }
     if fields_note {
@@ -170,9 +182,9 @@ pub async fn fetch(accepted: &Accepted, scope: &ScopeSelection, host: &Host) -> 
             (userid, chosen, result)
         });
     }
-    let mut done = 0;
-    while let Some(joined) = jobs.join_next().await {
-        done += 1;
+    let mut results = Vec::new();
+    run_all(&mut jobs, host, "members", total, |joined| results.push(joined)).await?;
+    for joined in results {
         match joined {
             Ok((_, _, Ok(m))) => members.add(member_from(m)),
             Ok((userid, _, Err(error))) => {
@@ -184,10 +196,6 @@ pub async fn fetch(accepted: &Accepted, scope: &ScopeSelection, host: &Host) -> 
                 read_failed = true;
                 problems.push(internal_problem(&join_error.to_string()));
             }
-        }
-        if let Err(cancelled) = check_cancel(host, "members", done, total) {
-            jobs.abort_all();
-            return Err(cancelled);
         }
     }
 
@@ -319,16 +327,52 @@ fn internal_problem(detail: &str) -> ScopeProblem {
     }
 }
 
-fn check_cancel(host: &Host, stage: &str, done: u64, total: u64) -> Result<(), PluginError> {
+/// How often the host hears about a long read (and may cancel it), also while calls wait out a
+/// rate-limit backoff.
+const PROGRESS_EVERY: Duration = Duration::from_millis(500);
+
+/// Waits for every job, reporting progress to the host at least every `PROGRESS_EVERY` and when
+/// done. A host that answers "cancel" stops the read at once: the jobs still running are aborted.
+async fn run_all<T: Send + 'static>(
+    jobs: &mut JoinSet<T>,
+    host: &Host,
+    stage: &str,
+    total: u64,
+    mut each: impl FnMut(Result<T, JoinError>),
+) -> Result<(), PluginError> {
+    let mut done = 0u64;
+    let mut ticker = tokio::time::interval(PROGRESS_EVERY);
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            joined = jobs.join_next() => match joined {
+                Some(result) => {
+                    done += 1;
+                    each(result);
+                }
+                None => break,
+            },
+            _ = ticker.tick() => {
+                if !host.progress(stage, done, total) {
+                    jobs.abort_all();
+                    return Err(cancelled());
+                }
+            }
+        }
+    }
     if host.progress(stage, done, total) {
         Ok(())
     } else {
-        Err(PluginError::new(
-            "plugin.cancelled",
-            Text::new("读取已被取消，未产生任何变更。", "The read was cancelled; nothing was changed."),
-            Text::new("需要时重新开始同步。", "Start the sync again when needed."),
-        ))
+        Err(cancelled())
     }
+}
+
+fn cancelled() -> PluginError {
+    PluginError::new(
+        "plugin.cancelled",
+        Text::new("读取已被取消，未产生任何变更。", "The read was cancelled; nothing was changed."),
+        Text::new("需要时重新开始同步。", "Start the sync again when needed."),
+    )
 }
 
 fn unix_now() -> i64 {

@@ -160,6 +160,8 @@ mod tests {
             callback_url: None,
             proxy_url: None,
             allow_plain_http: false,
+            callback_token: None,
+            callback_aes_key: None,
         }
     }
 
