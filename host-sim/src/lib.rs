@@ -6,6 +6,7 @@
 //! The binary (`host-sim`) exposes it as commands; [`demo::run`] is the whole guide end to end.
 
 pub mod bench;
+pub mod callbacks;
 pub mod commands;
 pub mod demo;
 pub mod fake_wecom;

@@ -1,7 +1,7 @@
 //! `host-sim`: plays the Wanxiang host for developers without the real one.
 
 use clap::{Parser, Subcommand};
-use host_sim::{bench, commands, demo, login_cmd, serve_cmd, workflow};
+use host_sim::{bench, callbacks, commands, demo, login_cmd, serve_cmd, workflow};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -45,6 +45,8 @@ enum Command {
     ConfirmRemoval(workflow::edit::RowArgs),
     /// Applies the pending sync and its edits in one transaction (`--dry-run` only prints).
     Commit(workflow::commit::CommitArgs),
+    /// Runs one WeCom callback request through the plugin and prints the decoded change or the error.
+    Callback(callbacks::command::CallbackArgs),
 }
 
 fn main() -> ExitCode {
@@ -69,6 +71,7 @@ fn main() -> ExitCode {
         Command::Skip(args) => workflow::run_skip(args, &mut out),
         Command::ConfirmRemoval(args) => workflow::run_confirm_removal(args, &mut out),
         Command::Commit(args) => workflow::run_commit(args, &mut out),
+        Command::Callback(args) => callbacks::command::run(args, &mut out),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -87,6 +87,18 @@ impl Session {
         host: SimHost,
         prepare_fake: impl FnOnce(&FakeWecom),
     ) -> anyhow::Result<Session> {
+        Session::open_with(args, platform, host, prepare_fake, |_| {})
+    }
+
+    /// As [`Session::open`]; `adjust` completes the settings before configure runs (the callback
+    /// Token, EncodingAESKey and URL, which only some commands take).
+    pub fn open_with(
+        args: &WecomArgs,
+        platform: &PlatformUrls,
+        host: SimHost,
+        prepare_fake: impl FnOnce(&FakeWecom),
+        adjust: impl FnOnce(&mut ConnectionSettings),
+    ) -> anyhow::Result<Session> {
         let plugin_path = args.plugin.clone().unwrap_or_else(default_plugin_path);
         let plugin = LoadedPlugin::load(&plugin_path).with_context(|| {
             format!(
@@ -110,7 +122,7 @@ impl Session {
         let pick = |given: &Option<String>, fallback: String| {
             given.clone().or_else(|| using_fake.then_some(fallback)).unwrap_or_default()
         };
-        let settings = ConnectionSettings {
+        let mut settings = ConnectionSettings {
             corp_id: pick(&args.corp_id, sample.corp_id.clone()).into(),
             agent_id: pick(&args.agent_id, default_app.map(|a| a.agent_id.to_string()).unwrap_or_default()).into(),
             secret: SecretString::new(pick(&args.secret, default_app.map(|a| a.secret.clone()).unwrap_or_default())),
@@ -121,6 +133,7 @@ impl Session {
             allow_plain_http: args.allow_plain_http,
             ..Default::default()
         };
+        adjust(&mut settings);
         let instance = std::sync::Arc::new(plugin.instance(host)?);
         let report = instance.configure(&settings).into_result()?;
         Ok(Session { fake, plugin, instance, settings, report })
