@@ -105,10 +105,15 @@ pub async fn fetch(accepted: &Accepted, scope: &ScopeSelection, host: &Host) -> 
         let client = client.clone();
         jobs.spawn(async move { (dept, client.list_users(dept).await) });
     }
-    let mut results = Vec::new();
-    run_all(&mut jobs, host, "members", total, |joined| results.push(joined)).await?;
+    // Pages are merged as they arrive, so at most the in-flight answers exist twice in memory.
+    let mut failed = Vec::new();
+    run_all(&mut jobs, host, "members", total, |joined| match joined {
+        Ok((_, Ok(list))) => list.into_iter().for_each(|m| members.add(member_from(m))),
+        other => failed.push(other),
+    })
+    .await?;
     let mut fields_note = false;
-    for joined in results {
+    for joined in failed {
         match joined {
             Ok((_, Ok(list))) => list.into_iter().for_each(|m| members.add(member_from(m))),
             Ok((dept, Err(error))) if error.errcode() == Some(48002) => {

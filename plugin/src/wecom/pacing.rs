@@ -2,11 +2,11 @@
 //!
 //! WeCom limits each API per corp (10 000/min and 150 000/hour in the 2023 doc; 2 000/min in
 //! older ones) and blocks for the length of the window that was exceeded. Other programs of the
-//! same corp share those quotas, so we pace well below them: a token bucket per endpoint for the
+//! same corp share those quotas, so we pace well below them: per endpoint, a sliding window for the
 //! minute and one for the hour, and a bounded number of requests in flight. The in-flight bound
 //! halves on 45033 (concurrency limit) and grows back one step per run of successes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -103,45 +103,69 @@ fn backoff(base: Duration, max: Duration, retry: u32) -> Duration {
     Duration::try_from_secs_f64(exp.as_secs_f64() * factor).unwrap_or(max).clamp(base, max)
 }
 
+/// At most `limit` calls in any interval one window long, counted in slots of 1/60 of the window.
+///
+/// A sliding window rather than a token bucket: WeCom counts calls per minute (and per hour), so
+/// a read that fits in the quota may go at full concurrency, and a longer one is held to the
+/// quota in every window. Any window-long interval spans at most 61 slots and the last 61 slots
+/// never hold more than `limit` calls, so no interval does either, whether WeCom's windows are
+/// fixed (calendar minutes) or sliding (the reference does not say).
 #[derive(Debug)]
-struct Bucket {
-    capacity: f64,
-    per_sec: f64,
-    tokens: f64,
-    last: Instant,
+struct Window {
+    limit: u32,
+    slot: Duration,
+    origin: Instant,
+    /// (slot index since `origin`, calls in it), oldest first, at most `SLOTS + 1` entries.
+    counts: VecDeque<(u64, u32)>,
 }
 
-impl Bucket {
-    /// `None` when `per_window` is 0 (pacing off). The burst is a tenth of the window's quota,
-    /// so that burst + one window's refill stays below 110 % of the pace, i.e. below WeCom's
-    /// quota with the 80 % defaults.
-    fn new(per_window: u32, window: Duration, now: Instant) -> Option<Bucket> {
-        if per_window == 0 {
+/// Slots per window.
+const SLOTS: u64 = 60;
+
+impl Window {
+    /// `None` when `limit` is 0 (pacing off).
+    fn new(limit: u32, window: Duration, now: Instant) -> Option<Window> {
+        if limit == 0 {
             return None;
         }
-        let capacity = f64::from((per_window / 10).max(1));
-        Some(Bucket { capacity, per_sec: f64::from(per_window) / window.as_secs_f64(), tokens: capacity, last: now })
+        let slot = (window / SLOTS as u32).max(Duration::from_millis(1));
+        Some(Window { limit, slot, origin: now, counts: VecDeque::new() })
     }
 
-    fn refill(&mut self, now: Instant) {
-        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
-        self.tokens = (self.tokens + elapsed * self.per_sec).min(self.capacity);
-        self.last = now;
+    fn slot_index(&self, now: Instant) -> u64 {
+        let nanos = now.saturating_duration_since(self.origin).as_nanos() / self.slot.as_nanos().max(1);
+        u64::try_from(nanos).unwrap_or(u64::MAX)
     }
 
-    fn wait(&self) -> Duration {
-        if self.tokens >= 1.0 {
-            Duration::ZERO
-        } else {
-            Duration::from_secs_f64((1.0 - self.tokens) / self.per_sec)
+    /// How long until one more call fits; zero when it fits now.
+    fn wait(&mut self, now: Instant) -> Duration {
+        let current = self.slot_index(now);
+        while self.counts.front().is_some_and(|(index, _)| index.saturating_add(SLOTS) < current) {
+            self.counts.pop_front();
+        }
+        let used: u64 = self.counts.iter().map(|(_, n)| u64::from(*n)).sum();
+        if used < u64::from(self.limit) {
+            return Duration::ZERO;
+        }
+        // Full: wait until the oldest slot leaves the window.
+        let oldest = self.counts.front().map_or(current, |(index, _)| *index);
+        let free_at = self.slot.saturating_mul(u32::try_from(oldest.saturating_add(SLOTS + 1)).unwrap_or(u32::MAX));
+        (self.origin + free_at).saturating_duration_since(now).max(Duration::from_millis(1))
+    }
+
+    fn record(&mut self, now: Instant) {
+        let current = self.slot_index(now);
+        match self.counts.back_mut() {
+            Some((index, n)) if *index == current => *n += 1,
+            _ => self.counts.push_back((current, 1)),
         }
     }
 }
 
 #[derive(Debug)]
 struct EndpointPace {
-    minute: Option<Bucket>,
-    hour: Option<Bucket>,
+    minute: Option<Window>,
+    hour: Option<Window>,
     paused_until: Option<Instant>,
 }
 
@@ -294,8 +318,8 @@ impl Pacer {
     ) -> &'m mut EndpointPace {
         let now = Instant::now();
         map.entry(endpoint).or_insert_with(|| EndpointPace {
-            minute: Bucket::new(self.calls_per_minute, Duration::from_secs(60), now),
-            hour: Bucket::new(self.calls_per_hour, Duration::from_secs(3600), now),
+            minute: Window::new(self.calls_per_minute, Duration::from_secs(60), now),
+            hour: Window::new(self.calls_per_hour, Duration::from_secs(3600), now),
             paused_until: None,
         })
     }
@@ -307,13 +331,12 @@ impl Pacer {
                 let pace = self.pace_entry(&mut map, endpoint);
                 let now = Instant::now();
                 let mut wait = pace.paused_until.map_or(Duration::ZERO, |u| u.saturating_duration_since(now));
-                for bucket in [&mut pace.minute, &mut pace.hour].into_iter().flatten() {
-                    bucket.refill(now);
-                    wait = wait.max(bucket.wait());
+                for window in [&mut pace.minute, &mut pace.hour].into_iter().flatten() {
+                    wait = wait.max(window.wait(now));
                 }
                 if wait.is_zero() {
-                    for bucket in [&mut pace.minute, &mut pace.hour].into_iter().flatten() {
-                        bucket.tokens -= 1.0;
+                    for window in [&mut pace.minute, &mut pace.hour].into_iter().flatten() {
+                        window.record(now);
                     }
                     return;
                 }
@@ -345,36 +368,56 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn pace_limits_calls_per_minute() {
-        // 600/min => burst 60, then one call per 100 ms.
+    async fn a_job_within_the_quota_is_not_slowed_and_the_next_call_waits_for_the_window() {
         let pacer = Pacer::new(16, 600, 0);
         let start = Instant::now();
-        for _ in 0..60 {
+        for _ in 0..600 {
             drop(pacer.acquire("user/get").await);
         }
-        assert!(start.elapsed() < Duration::from_millis(1));
-        for _ in 0..10 {
-            drop(pacer.acquire("user/get").await);
-        }
+        assert!(start.elapsed() < Duration::from_millis(1), "600 calls fit in the minute: no wait");
+        drop(pacer.acquire("user/get").await);
         let elapsed = start.elapsed();
-        assert!(elapsed >= Duration::from_millis(990) && elapsed <= Duration::from_millis(1100), "{elapsed:?}");
-        // Another endpoint has its own bucket.
+        // The first slot leaves the window after 61 one-second slots.
+        assert!(elapsed >= Duration::from_secs(60) && elapsed <= Duration::from_secs(62), "{elapsed:?}");
+        // Another endpoint has its own window.
         let other = Instant::now();
         drop(pacer.acquire("department/list").await);
         assert!(other.elapsed() < Duration::from_millis(1));
     }
 
     #[tokio::test(start_paused = true)]
-    async fn pace_over_a_full_minute_stays_below_the_quota() {
+    async fn no_minute_long_interval_ever_holds_more_than_the_pace() {
         let pacer = Pacer::new(16, 600, 0);
         let start = Instant::now();
-        let mut calls = 0u32;
-        while start.elapsed() < Duration::from_secs(60) {
+        let mut times = Vec::new();
+        while start.elapsed() < Duration::from_secs(300) {
             drop(pacer.acquire("user/get").await);
-            calls += 1;
+            times.push(start.elapsed());
+            // Uneven spacing, so calls land at every offset within the slots.
+            tokio::time::advance(Duration::from_millis(fastrand::u64(0..150))).await;
         }
-        // burst (60) + 60 s of refill (600) ≈ 660, i.e. ≤ 110 % of the pace.
-        assert!(calls <= 662, "{calls}");
+        let minute = Duration::from_secs(60);
+        let mut first = 0;
+        for (last, t) in times.iter().enumerate() {
+            while *t - times[first] >= minute {
+                first += 1;
+            }
+            assert!(last - first < 600, "{} calls within a minute ending at {t:?}", last - first + 1);
+        }
+        // ...and the pace is used: about 600 a minute over five minutes.
+        assert!(times.len() >= 2_400, "{}", times.len());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_hour_window_holds_across_minutes() {
+        let pacer = Pacer::new(16, 0, 1_000);
+        let start = Instant::now();
+        for _ in 0..1_000 {
+            drop(pacer.acquire("user/get").await);
+        }
+        assert!(start.elapsed() < Duration::from_millis(1));
+        drop(pacer.acquire("user/get").await);
+        assert!(start.elapsed() >= Duration::from_secs(3600), "{:?}", start.elapsed());
     }
 
     #[tokio::test(start_paused = true)]
