@@ -1,6 +1,8 @@
 //! Integration tests: the real plugin library, loaded through host-sim's loader, driven through
 //! every hook against the fake WeCom. One binary; a module per area; shared setup in `util`.
 
+mod abi_compat;
+mod abi_panics;
 mod binding;
 mod configure;
 mod demo;

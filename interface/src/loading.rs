@@ -85,19 +85,116 @@ fn first_line(text: &str) -> String {
     text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim().chars().take(300).collect()
 }
 
-/// abi_stable's layout report runs to a thousand lines; the `Error:` lines and the two lines after
-/// each (expected / found) say what differs.
+/// abi_stable's layout report runs to a thousand lines: the layouts of every type on the way from
+/// the root module to the one that differs (each after `Layout of expected type:`), then the
+/// differences (`Error:<what>` / `Expected:` / `Found:` blocks). The host gets one line: the
+/// innermost type that differs and, for the first few differences, what was expected and found,
+/// e.g. `ConnectionSettings (interface::config): incompatible type size (expected 328, found 336); ...`.
 fn layout_summary(report: &str) -> String {
+    const SHOWN: usize = 3;
     let lines: Vec<&str> = report.lines().collect();
-    let mut picked = Vec::new();
+    let mut current_type: Option<String> = None;
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    let mut total = 0usize;
     for (i, line) in lines.iter().enumerate() {
-        if line.trim_start().starts_with("Error:") {
-            picked.extend(lines[i..(i + 3).min(lines.len())].iter().map(|l| l.trim()));
+        if line.starts_with("Layout of expected type:") {
+            current_type = describe_type(&lines[i + 1..]);
+        } else if let Some(what) = line.strip_prefix("Error:") {
+            total += 1;
+            let expected = block_value(&lines[i + 1..], "Expected:");
+            let found = block_value(&lines[i + 1..], "Found:");
+            let difference = match (expected, found) {
+                (Some(e), Some(f)) => format!("{} (expected {e}, found {f})", what.trim()),
+                _ => what.trim().to_string(),
+            };
+            let owner = current_type.clone().unwrap_or_else(|| "root module".to_string());
+            match groups.iter_mut().find(|(t, _)| *t == owner) {
+                Some((_, list)) => list.push(difference),
+                None => groups.push((owner, vec![difference])),
+            }
         }
     }
-    if picked.is_empty() {
+    if groups.is_empty() {
         return first_line(report);
     }
-    picked.truncate(12);
-    picked.join(" | ")
+    let mut parts = Vec::new();
+    let mut shown = 0usize;
+    for (owner, list) in &groups {
+        let take = list.len().min(SHOWN.saturating_sub(shown));
+        if take == 0 {
+            break;
+        }
+        shown += take;
+        parts.push(format!("{owner}: {}", list[..take].join("; ")));
+    }
+    let mut summary = parts.join(" | ");
+    if total > shown {
+        summary.push_str(&format!(" (+{} more)", total - shown));
+    }
+    summary.chars().take(500).collect()
+}
+
+/// `Name (module path)` from the lines after `Layout of expected type:` (`type:..`, `line:N mod:..`);
+/// a sabi_trait vtable is named after its trait.
+fn describe_type(after: &[&str]) -> Option<String> {
+    let mut name = None;
+    let mut module = None;
+    for line in after.iter().take(8).map(|l| l.trim()) {
+        if let Some(t) = line.strip_prefix("type:") {
+            name.get_or_insert_with(|| t.trim().to_string());
+        } else if let Some((_, m)) = line.split_once("mod:") {
+            module.get_or_insert_with(|| m.trim().to_string());
+        }
+    }
+    let name = name?;
+    Some(match module {
+        Some(m) => match m.rsplit("::").next().and_then(|last| last.strip_suffix("_trait")) {
+            Some(trait_name) if name == "VTable" => format!("the {trait_name} hooks ({m})"),
+            _ => format!("{name} ({m})"),
+        },
+        None => name,
+    })
+}
+
+/// The first line of the `Expected:` / `Found:` block of one difference, without `field_name:`.
+fn block_value(after: &[&str], header: &str) -> Option<String> {
+    let mut lines = after.iter().take_while(|l| !l.starts_with("Error:"));
+    lines.by_ref().find(|l| l.trim() == header)?;
+    let value = lines.map(|l| l.trim()).find(|l| !l.is_empty())?;
+    let value = value.strip_prefix("field_name:").unwrap_or(value);
+    Some(value.chars().take(80).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REPORT: &str = "Compared <this>:\n    type:PrefixRef<'a, PluginModule>\n\
+Layout of expected type:\n    --- Type Layout ---\n    type:PluginModule\n    line:26 mod:interface::module\n\
+Layout of expected type:\n    --- Type Layout ---\n    type:VTable\n    size:64 align:8\n    line:17 mod:interface::plugin::IntegrationPlugin_trait\n\n\
+Error:too many fields\nExpected:\n    11\nFound:\n    9\n\n\
+Error:unexpected field\nExpected:\n    field_name:corp_id\n    type:RString\nFound:\n    field_name:extra\n    type:u64\n";
+
+    #[test]
+    fn the_layout_summary_names_the_type_and_what_differs_on_one_line() {
+        let summary = layout_summary(REPORT);
+        assert_eq!(
+            summary,
+            "the IntegrationPlugin hooks (interface::plugin::IntegrationPlugin_trait): too many fields (expected 11, \
+             found 9); unexpected field (expected corp_id, found extra)"
+        );
+    }
+
+    #[test]
+    fn only_the_first_differences_are_listed() {
+        let many = format!("{REPORT}{}", "Error:unexpected field\nExpected:\n    a\nFound:\n    b\n".repeat(5));
+        let summary = layout_summary(&many);
+        assert!(summary.ends_with("(+4 more)"), "{summary}");
+        assert_eq!(summary.lines().count(), 1);
+    }
+
+    #[test]
+    fn a_report_without_differences_falls_back_to_its_first_line() {
+        assert_eq!(layout_summary("\n  something else\nmore"), "something else");
+    }
 }

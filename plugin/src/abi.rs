@@ -29,7 +29,12 @@ fn info() -> PluginInfo {
     PluginInfo {
         name: "wecom".into(),
         display_name: "企业微信 / WeCom".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
+        // A build with deliberate panics says so, to whoever loads it.
+        version: if cfg!(feature = "failpoints") {
+            concat!(env!("CARGO_PKG_VERSION"), "+failpoints").into()
+        } else {
+            env!("CARGO_PKG_VERSION").into()
+        },
     }
 }
 
@@ -44,40 +49,50 @@ fn new_instance(host: HostServicesBox) -> RResult<PluginBox, PluginError> {
 /// The hook object handed to the host.
 pub struct WecomPlugin(Instance);
 
+impl WecomPlugin {
+    /// Runs one hook body under the panic guard (failpoint `hook` fires inside it, in test builds).
+    fn run<T>(&self, hook: &str, body: impl FnOnce() -> Result<T, PluginError>) -> RResult<T, PluginError> {
+        guard(hook, || {
+            self.0.failpoints().hit(hook);
+            body()
+        })
+    }
+}
+
 impl IntegrationPlugin for WecomPlugin {
     fn configure(&self, settings: &ConnectionSettings) -> RResult<ConfigReport, PluginError> {
-        guard("configure", || self.0.configure(settings))
+        self.run("configure", || self.0.configure(settings))
     }
 
     fn fetch_scope(&self, scope: &ScopeSelection) -> RResult<DirectorySnapshot, PluginError> {
-        guard("fetch_scope", || self.0.fetch_scope(scope))
+        self.run("fetch_scope", || self.0.fetch_scope(scope))
     }
 
     fn propose_bindings(&self, input: &ProposalInput) -> RResult<Proposal, PluginError> {
-        guard("propose_bindings", || self.0.propose_bindings(input))
+        self.run("propose_bindings", || self.0.propose_bindings(input))
     }
 
     fn query_rows(&self, proposal: &Proposal, query: &RowQuery) -> RResult<RVec<u32>, PluginError> {
-        guard("query_rows", || self.0.query_rows(proposal, query).map(RVec::from))
+        self.run("query_rows", || self.0.query_rows(proposal, query).map(RVec::from))
     }
 
     fn commit(&self, input: &CommitInput) -> RResult<ChangeSet, PluginError> {
-        guard("commit", || self.0.commit(input))
+        self.run("commit", || self.0.commit(input))
     }
 
     fn oauth_authorize_url(&self, request: &AuthorizeRequest) -> RResult<AuthorizeUrl, PluginError> {
-        guard("oauth_authorize_url", || self.0.oauth_authorize_url(request))
+        self.run("oauth_authorize_url", || self.0.oauth_authorize_url(request))
     }
 
     fn oauth_login(&self, request: &LoginRequest) -> RResult<LoginOutcome, PluginError> {
-        guard("oauth_login", || self.0.oauth_login(request))
+        self.run("oauth_login", || self.0.oauth_login(request))
     }
 
     fn handle_callback(&self, request: &CallbackRequest) -> RResult<CallbackReply, PluginError> {
-        guard("handle_callback", || self.0.handle_callback(request))
+        self.run("handle_callback", || self.0.handle_callback(request))
     }
 
     fn complete_change(&self, change: &DirectoryChange) -> RResult<DirectoryChange, PluginError> {
-        guard("complete_change", || self.0.complete_change(change))
+        self.run("complete_change", || self.0.complete_change(change))
     }
 }

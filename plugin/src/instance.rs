@@ -4,6 +4,7 @@
 
 use crate::callback::{self, CallbackConfig, ReplayGuard};
 use crate::configure::{self, Accepted};
+use crate::failpoints::Failpoints;
 use crate::host_log::Host;
 use crate::{binding, directory, login};
 use interface::{
@@ -29,11 +30,15 @@ pub struct Instance {
     last_scope: Mutex<Option<ScopeMembers>>,
     /// Callback deliveries already accepted, so that WeCom's retries are not applied twice.
     replay: ReplayGuard,
+    /// Deliberate panics armed by the host (test builds only; empty otherwise).
+    failpoints: Failpoints,
 }
 
 impl Instance {
     /// A new, unconfigured instance.
     pub fn new(host: Host) -> Result<Self, PluginError> {
+        let failpoints = Failpoints::from_host(&host);
+        failpoints.hit("new_instance");
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("wecom-plugin")
@@ -52,6 +57,21 @@ impl Instance {
             accepted: RwLock::new(None),
             last_scope: Mutex::new(None),
             replay: ReplayGuard::new(),
+            failpoints,
+        })
+    }
+
+    /// The failpoints armed for this instance.
+    pub fn failpoints(&self) -> &Failpoints {
+        &self.failpoints
+    }
+
+    /// Runs a hook's async part on the instance's own runtime (failpoint `<hook>@runtime` fires
+    /// inside the future, in test builds).
+    fn block_on<F: std::future::Future>(&self, hook: &str, future: F) -> F::Output {
+        self.runtime.block_on(async {
+            self.failpoints.hit_at(hook, "runtime");
+            future.await
         })
     }
 
@@ -68,9 +88,12 @@ impl Instance {
 
     /// `configure` hook.
     pub fn configure(&self, settings: &ConnectionSettings) -> Result<ConfigReport, PluginError> {
-        let checked = self.runtime.block_on(configure::check(settings, &self.host));
+        let checked = self.block_on("configure", configure::check(settings, &self.host));
         if let Some(accepted) = checked.accepted {
-            *self.accepted.write().map_err(|_| poisoned())? = Some(accepted);
+            let mut slot = self.accepted.write().map_err(|_| poisoned())?;
+            self.failpoints.hit_at("configure", "locked");
+            *slot = Some(accepted);
+            drop(slot);
             *self.last_scope.lock().map_err(|_| poisoned())? = None;
         }
         Ok(checked.report)
@@ -79,7 +102,7 @@ impl Instance {
     /// `fetch_scope` hook.
     pub fn fetch_scope(&self, scope: &ScopeSelection) -> Result<DirectorySnapshot, PluginError> {
         let accepted = self.accepted()?;
-        let snapshot = self.runtime.block_on(directory::fetch(&accepted, scope, &self.host))?;
+        let snapshot = self.block_on("fetch_scope", directory::fetch(&accepted, scope, &self.host))?;
         if snapshot.complete {
             let userids = snapshot.members.iter().map(|m| m.userid.as_str().to_lowercase()).collect();
             *self.last_scope.lock().map_err(|_| poisoned())? = Some(ScopeMembers { scope: scope.clone(), userids });
@@ -121,7 +144,7 @@ impl Instance {
     /// `oauth_login` hook.
     pub fn oauth_login(&self, request: &LoginRequest) -> Result<LoginOutcome, PluginError> {
         let accepted = self.accepted()?;
-        let outcome = self.runtime.block_on(login::exchange(&accepted, request))?;
+        let outcome = self.block_on("oauth_login", login::exchange(&accepted, request))?;
         self.check_scope(&request.scope, outcome.userid.as_str())?;
         Ok(outcome)
     }
@@ -136,7 +159,7 @@ impl Instance {
     /// `complete_change` hook.
     pub fn complete_change(&self, change: &DirectoryChange) -> Result<DirectoryChange, PluginError> {
         let accepted = self.accepted()?;
-        self.runtime.block_on(callback::complete::complete(&accepted.client, change))
+        self.block_on("complete_change", callback::complete::complete(&accepted.client, change))
     }
 
     /// A member outside the synced scope is refused. The check uses the last complete read of

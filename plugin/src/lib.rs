@@ -15,6 +15,7 @@ pub mod callback;
 pub mod configure;
 pub mod connect;
 pub mod directory;
+pub mod failpoints;
 pub mod guard;
 pub mod host_log;
 pub mod instance;

@@ -1,0 +1,106 @@
+//! Libraries built against another interface, as a host meets them after a partial upgrade.
+//!
+//! The libraries are real cdylibs built in this test run from `fixtures/abi/*` (dev-dependencies of
+//! this crate): each is the current `interface/src`, copied by a build script with one change, plus
+//! a tiny plugin. abi_stable identifies a root module by its version string, then by the layout of
+//! every type reachable from it (names, package `interface`, fields, the hook vtables), so:
+//! - `changed`: a field inserted into `ConnectionSettings`, same minor version → layout refused;
+//! - `old_version`: interface 0.0.9 → refused by version, before any layout is looked at;
+//! - `older`: the hooks appended after `last_prefix_field` removed → a newer host refuses it;
+//! - `newer`: a field appended to the root module and a defaulted hook appended to the trait → this
+//!   (older) host loads it and calls it.
+
+use crate::util;
+use abi_stable::sabi_trait::TD_Opaque;
+use host_sim::plugin_host::SimHost;
+use interface::{load_plugin, AuthorizeRequest, HostServices_TO, LoadError, LoginMode, PluginModuleRef};
+use std::path::PathBuf;
+
+/// A fixture library, beside this test binary (`target/<profile>/deps/`) where cargo put it.
+fn fixture(kind: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe.parent().expect("test binary folder");
+    let name = format!("{}wx_abi_fixture_{kind}{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX);
+    let path = dir.join(name);
+    assert!(path.is_file(), "fixture {kind} not built at {} (is it a dev-dependency of tests?)", path.display());
+    path
+}
+
+/// The host-facing message must be one short line that a person can act on, not abi_stable's
+/// thousand-line report.
+fn assert_short(error: &LoadError) -> String {
+    let text = error.to_string();
+    assert_eq!(text.lines().count(), 1, "one line: {text}");
+    assert!(text.len() < 600, "short ({} bytes): {text}", text.len());
+    text
+}
+
+fn load(kind: &str) -> Result<PluginModuleRef, LoadError> {
+    load_plugin(&fixture(kind))
+}
+
+#[test]
+fn a_library_built_against_a_changed_interface_is_refused_with_a_short_layout_error() {
+    let error = load("changed").err().expect("a changed layout must not load");
+    let text = assert_short(&error);
+    let LoadError::IncompatibleLayout { summary } = &error else { panic!("IncompatibleLayout expected: {error}") };
+    // Names the type that differs and what abi_stable compared.
+    assert!(text.contains("incompatible plugin interface layout"), "{text}");
+    assert!(summary.starts_with("ConnectionSettings (interface::config): "), "{summary}");
+    assert!(summary.contains("incompatible type size (expected 328, found 336)"), "{summary}");
+    assert!(summary.contains("unexpected field (expected corp_id, found fixture_inserted)"), "{summary}");
+}
+
+#[test]
+fn a_library_built_against_an_older_interface_version_is_refused_by_version() {
+    let error = load("old_version").err().expect("interface 0.0.9 must not load in a 0.1 host");
+    let text = assert_short(&error);
+    match &error {
+        LoadError::IncompatibleVersion { expected, found } => {
+            assert_eq!(expected, env!("CARGO_PKG_VERSION"), "the host's interface version");
+            assert_eq!(found, "0.0.9");
+        }
+        other => panic!("IncompatibleVersion expected: {other}"),
+    }
+    assert!(text.contains("0.0.9") && text.contains("incompatible plugin interface version"), "{text}");
+}
+
+#[test]
+fn a_newer_plugin_with_an_appended_root_field_and_hook_loads_and_works_in_this_host() {
+    let module = load("newer").unwrap_or_else(|e| panic!("a newer plugin must load in an older host: {e}"));
+    let info = module.info()();
+    assert_eq!(info.name.as_str(), "fixture-newer");
+    let plugin = (module.new_instance())(HostServices_TO::from_value(SimHost::default(), TD_Opaque))
+        .into_result()
+        .expect("instance");
+    let url = util::ok(plugin.oauth_authorize_url(&AuthorizeRequest {
+        state: "s42".into(),
+        mode: LoginMode::Auto,
+        ..Default::default()
+    }));
+    assert_eq!((url.url.as_str(), url.mode), ("fixture-newer:s42", LoginMode::InClient));
+    // A hook this host knows and the fixture left at its default answers with the default.
+    let e = util::err(plugin.handle_callback(&Default::default()));
+    assert_eq!(e.code.as_str(), "plugin.unsupported");
+}
+
+#[test]
+fn an_older_plugin_missing_appended_hooks_is_refused_by_this_newer_host() {
+    let error = load("older").err().expect("a plugin older than the host's interface must not load");
+    let text = assert_short(&error);
+    let LoadError::IncompatibleLayout { summary } = &error else { panic!("IncompatibleLayout expected: {error}") };
+    assert!(summary.contains("IntegrationPlugin hooks") && summary.contains("too many fields"), "{summary}");
+    assert!(text.contains("incompatible plugin interface layout"), "{text}");
+}
+
+#[test]
+fn refused_libraries_leave_the_loader_usable_for_the_real_plugin() {
+    // `RootModule::load_from_file` would cache the first failure for the whole process; the
+    // project's loader goes through `lib_header_from_path`, so each file is judged on its own.
+    for kind in ["changed", "old_version", "older", "changed"] {
+        assert!(load(kind).is_err(), "{kind}");
+        let module = load_plugin(&util::plugin_path()).unwrap_or_else(|e| panic!("real plugin after {kind}: {e}"));
+        assert_eq!(module.info()().name.as_str(), "wecom");
+    }
+    assert!(load("newer").is_ok(), "and a compatible one still loads");
+}
