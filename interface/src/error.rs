@@ -14,7 +14,8 @@ use std::fmt;
 /// - `network.*`: WeCom could not be reached (`network.timeout`, `network.connect`, `network.tls`, ...);
 /// - `binding.*`: a proposal or an edit was rejected (`binding.stale`, `binding.account_taken`, ...);
 /// - `login.*`: a login was refused (`login.code_invalid`, `login.not_member`, `login.member_disabled`, ...);
-/// - `plugin.*`: the plugin itself (`plugin.panic`, `plugin.not_configured`, `plugin.cancelled`).
+/// - `plugin.*`: the plugin itself (`plugin.panic`, `plugin.not_configured`, `plugin.cancelled`,
+///   `plugin.state_poisoned`, `plugin.reentrant_call`).
 #[repr(C)]
 #[derive(StableAbi, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PluginError {

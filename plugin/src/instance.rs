@@ -68,11 +68,19 @@ impl Instance {
 
     /// Runs a hook's async part on the instance's own runtime (failpoint `<hook>@runtime` fires
     /// inside the future, in test builds).
-    fn block_on<F: std::future::Future>(&self, hook: &str, future: F) -> F::Output {
-        self.runtime.block_on(async {
+    ///
+    /// A hook called while this thread already drives a plugin runtime (a host callback such as
+    /// `progress` calling back into a hook) is refused with `plugin.reentrant_call`: tokio would
+    /// panic there. The host's own tokio runtime is never seen here (the library has its own copy
+    /// of tokio), so hooks called on a host runtime thread run normally.
+    fn block_on<F: std::future::Future>(&self, hook: &str, future: F) -> Result<F::Output, PluginError> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(reentrant(hook));
+        }
+        Ok(self.runtime.block_on(async {
             self.failpoints.hit_at(hook, "runtime");
             future.await
-        })
+        }))
     }
 
     fn accepted(&self) -> Result<Accepted, PluginError> {
@@ -88,7 +96,7 @@ impl Instance {
 
     /// `configure` hook.
     pub fn configure(&self, settings: &ConnectionSettings) -> Result<ConfigReport, PluginError> {
-        let checked = self.block_on("configure", configure::check(settings, &self.host));
+        let checked = self.block_on("configure", configure::check(settings, &self.host))?;
         if let Some(accepted) = checked.accepted {
             let mut slot = self.accepted.write().map_err(|_| poisoned())?;
             self.failpoints.hit_at("configure", "locked");
@@ -102,7 +110,7 @@ impl Instance {
     /// `fetch_scope` hook.
     pub fn fetch_scope(&self, scope: &ScopeSelection) -> Result<DirectorySnapshot, PluginError> {
         let accepted = self.accepted()?;
-        let snapshot = self.block_on("fetch_scope", directory::fetch(&accepted, scope, &self.host))?;
+        let snapshot = self.block_on("fetch_scope", directory::fetch(&accepted, scope, &self.host))??;
         if snapshot.complete {
             let userids = snapshot.members.iter().map(|m| m.userid.as_str().to_lowercase()).collect();
             *self.last_scope.lock().map_err(|_| poisoned())? = Some(ScopeMembers { scope: scope.clone(), userids });
@@ -144,7 +152,7 @@ impl Instance {
     /// `oauth_login` hook.
     pub fn oauth_login(&self, request: &LoginRequest) -> Result<LoginOutcome, PluginError> {
         let accepted = self.accepted()?;
-        let outcome = self.block_on("oauth_login", login::exchange(&accepted, request))?;
+        let outcome = self.block_on("oauth_login", login::exchange(&accepted, request))??;
         self.check_scope(&request.scope, outcome.userid.as_str())?;
         Ok(outcome)
     }
@@ -159,7 +167,7 @@ impl Instance {
     /// `complete_change` hook.
     pub fn complete_change(&self, change: &DirectoryChange) -> Result<DirectoryChange, PluginError> {
         let accepted = self.accepted()?;
-        self.block_on("complete_change", callback::complete::complete(&accepted.client, change))
+        self.block_on("complete_change", callback::complete::complete(&accepted.client, change))?
     }
 
     /// A member outside the synced scope is refused. The check uses the last complete read of
@@ -197,6 +205,20 @@ impl Instance {
             .with_field("userid"))
         }
     }
+}
+
+fn reentrant(hook: &str) -> PluginError {
+    PluginError::new(
+        "plugin.reentrant_call",
+        Text::new(
+            format!("不能在插件回调（如 progress、log）中调用 {hook}。"),
+            format!("{hook} was called from inside a plugin callback (such as progress or log)."),
+        ),
+        Text::new(
+            "在回调中只记录所需信息并立即返回；在回调之外（例如另一个线程）再调用插件。",
+            "Return from the callback promptly and call the plugin outside it (e.g. from another thread).",
+        ),
+    )
 }
 
 fn poisoned() -> PluginError {
