@@ -1,8 +1,10 @@
 //! `host-sim serve`: the platform's web server (homepage, `WW_verify_*.txt`, one-click login)
 //! connected to WeCom through the loaded plugin, and the setup that `login --as` shares with it.
 
+use crate::callbacks::{CallbackOptions, CallbackSecrets, Follower};
+use crate::fake_wecom::CallbackPusher;
 use crate::login_cmd::{seed_and_sync, visible_scope};
-use crate::platform::{Platform, RunningPlatform, VerifyFile};
+use crate::platform::{LoginSessions, Platform, RunningPlatform, VerifyFile, CALLBACK_PATH};
 use crate::plugin_host::SimHost;
 use crate::session::{PlatformUrls, Session, WecomArgs};
 use crate::store::Store;
@@ -26,6 +28,13 @@ pub struct ServeArgs {
     /// SQLite store (default: in memory, synced from the sample organisation).
     #[arg(long)]
     pub db: Option<PathBuf>,
+    /// WeCom contact-change callbacks: Token, EncodingAESKey and the host's policy.
+    #[command(flatten)]
+    pub callbacks: CallbackOptions,
+    /// Run the reconcile (a full read of the synced scope compared with the store) every SECS
+    /// seconds, to catch callbacks that were lost; 0 = never.
+    #[arg(long, default_value_t = 0, value_name = "SECS")]
+    pub reconcile_every: u64,
 }
 
 /// Reads a `WW_verify_*.txt` file as the admin downloaded it.
@@ -46,6 +55,19 @@ pub struct OpenPlatform {
     pub session: Session,
     /// The platform state shared with the server.
     pub platform: Arc<Platform>,
+    /// The callback Token and EncodingAESKey configured (empty when callbacks are not set up).
+    pub callback_secrets: CallbackSecrets,
+}
+
+impl OpenPlatform {
+    /// The built-in fake WeCom's pusher to this platform's callback URL, with the app's Token
+    /// and EncodingAESKey (`None` without the built-in fake or without callbacks).
+    pub fn pusher(&self) -> Option<CallbackPusher> {
+        let fake = self.session.fake.as_ref()?;
+        let corp_id = fake.with_org(|org| org.corp_id.clone());
+        let s = &self.callback_secrets;
+        CallbackPusher::new(&self.platform.callback_url(), s.token.expose(), s.aes_key.expose(), &corp_id).ok()
+    }
 }
 
 /// Starts the platform web server on `port`, configures the plugin for its URLs (with the
@@ -64,22 +86,42 @@ pub fn open_platform(
 pub fn open_platform_with(
     wecom: &WecomArgs,
     port: u16,
-    mut store: Store,
+    store: Store,
     verify_file: Option<VerifyFile>,
     seed: bool,
 ) -> anyhow::Result<OpenPlatform> {
+    open_platform_full(wecom, port, store, verify_file, seed, &CallbackOptions::default())
+}
+
+/// As [`open_platform_with`], with the callback Token, EncodingAESKey and policy (with the
+/// built-in fake and none given, a generated pair).
+pub fn open_platform_full(
+    wecom: &WecomArgs,
+    port: u16,
+    mut store: Store,
+    verify_file: Option<VerifyFile>,
+    seed: bool,
+    callbacks: &CallbackOptions,
+) -> anyhow::Result<OpenPlatform> {
+    let secrets = callbacks.secrets(wecom.wecom_base_url.is_none());
     let mut opened: Option<(Session, Arc<Platform>)> = None;
     let server = RunningPlatform::start(port, |base| {
         let urls = PlatformUrls::at(base);
         let trusted = urls.trusted_domain();
         let homepage = urls.homepage.clone();
-        let session = Session::open(wecom, &urls, SimHost::default(), |fake| {
+        let callback_url = format!("{base}{CALLBACK_PATH}");
+        let prepare = |fake: &crate::fake_wecom::FakeWecom| {
             fake.with_org(|org| {
                 if let Some(app) = org.apps.first_mut() {
                     app.home_url = homepage.clone();
                     app.redirect_domain = trusted.clone();
                 }
             })
+        };
+        let session = Session::open_with(wecom, &urls, SimHost::default(), prepare, |settings| {
+            settings.callback_url = callback_url.as_str().into();
+            settings.callback_token = secrets.token.clone();
+            settings.callback_aes_key = secrets.aes_key.clone();
         })?;
         if !session.report.accepted {
             bail!("{}", crate::table::checklist(&session.report, crate::table::Lang::Zh));
@@ -88,19 +130,25 @@ pub fn open_platform_with(
         if seed && session.fake.is_some() {
             seed_and_sync(&session, &mut store, &scope)?;
         }
+        let store = Arc::new(Mutex::new(std::mem::replace(&mut store, Store::in_memory()?)));
+        let sessions = Arc::new(LoginSessions::default());
+        let signed_in = sessions.clone();
+        let follower = Follower::new(session.instance.clone(), store.clone(), scope.clone(), callbacks.policy.into())
+            .on_unbound(move |account| signed_in.sign_out_account(account));
         let platform = Arc::new(Platform {
             base_url: base.to_string(),
             plugin: session.instance.clone(),
-            store: Arc::new(Mutex::new(std::mem::replace(&mut store, Store::in_memory()?))),
-            sessions: Default::default(),
+            store,
+            sessions,
             scope,
             verify_file: verify_file.clone(),
+            follower: Arc::new(follower),
         });
         opened = Some((session, platform.clone()));
         Ok(platform)
     })?;
     let (session, platform) = opened.context("platform did not start")?;
-    Ok(OpenPlatform { server, session, platform })
+    Ok(OpenPlatform { server, session, platform, callback_secrets: secrets })
 }
 
 /// Serves until interrupted.
@@ -110,16 +158,34 @@ pub fn run(args: &ServeArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
         None => Store::in_memory()?,
     };
     let verify = args.verify_file.as_deref().map(read_verify_file).transpose()?;
-    let open = open_platform(&args.wecom, args.port, store, verify.clone())?;
+    let open = open_platform_full(&args.wecom, args.port, store, verify.clone(), true, &args.callbacks)?;
     writeln!(out, "万象智维（模拟）已启动 / platform listening on {}", open.server.base_url)?;
     writeln!(out, "  {}/oauth/wecom/start   企业微信登录 / WeCom login", open.server.base_url)?;
+    writeln!(out, "  {}   通讯录回调 / contact-change callbacks", open.platform.callback_url())?;
     if let Some(v) = &verify {
         writeln!(out, "  {}/{}   可信域名校验文件 / trusted-domain verification file", open.server.base_url, v.name)?;
     }
     if let Some(fake) = &open.session.fake {
         writeln!(out, "  模拟企业微信 / fake WeCom: {}", fake.base_url())?;
     }
+    if let Some(pusher) = open.pusher() {
+        // As WeCom does when the admin saves the callback URL in the console.
+        let (ok, _) = pusher.verify_url()?;
+        writeln!(out, "  回调 URL 验证 / callback URL verification: {}", if ok { "✓" } else { "✗" })?;
+    }
+    write!(out, "\n{}", crate::table::setup_sheet(&open.session.report, crate::table::Lang::Zh))?;
     out.flush()?;
+    if args.reconcile_every > 0 {
+        let platform = open.platform.clone();
+        let every = std::time::Duration::from_secs(args.reconcile_every);
+        std::thread::Builder::new().name("reconcile".into()).spawn(move || loop {
+            std::thread::sleep(every);
+            for outcome in platform.reconcile() {
+                let error = outcome.error.map(|e| format!(" ({e})")).unwrap_or_default();
+                println!("定期核对 / reconcile: {} / {}{error}", outcome.reason.zh, outcome.reason.en);
+            }
+        })?;
+    }
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         let _ = tokio::signal::ctrl_c().await;

@@ -8,7 +8,14 @@
 
 pub mod command;
 pub mod decide;
+pub mod follow;
+pub mod journal;
 pub mod policy;
+pub mod reconcile;
+pub mod setup;
 
 pub use decide::{decide, Decision, Verdict};
+pub use follow::Follower;
+pub use journal::{Journal, Outcome};
 pub use policy::{NewMembers, OnLeave, Policy, PolicyArgs};
+pub use setup::{CallbackOptions, CallbackSecrets};

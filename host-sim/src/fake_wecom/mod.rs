@@ -125,6 +125,8 @@
 //! (wangxiaokai, clear; department 5), 2 新员工 (xiaoyueyue).
 
 mod api;
+mod callback_push;
+pub mod contact_events;
 mod credentials;
 mod faults;
 mod login_pages;
@@ -137,10 +139,13 @@ mod state;
 mod stats;
 mod view;
 mod wire;
+mod wxcrypt;
 
 #[cfg(test)]
 mod tests;
 
+pub use callback_push::{unix_now, CallbackPusher, Delivery, SignedRequest};
+pub use contact_events::ContactEvent;
 pub use faults::{FaultKind, FaultRule, Faults};
 pub use org::{App, Department, Org, Tag, User};
 pub use server::{serve, FakeWecom};

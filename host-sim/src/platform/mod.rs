@@ -1,12 +1,15 @@
 //! The platform's own web server, as the Wanxiang host would run it: the homepage, the trusted
 //! domain's `WW_verify_*.txt` file, and the one-click login round trip (start → WeCom → callback).
 //! Hooks are blocking calls, so every hook runs on `spawn_blocking`, never on a runtime worker.
+//! It also serves WeCom's contact-change callbacks at [`CALLBACK_PATH`].
 
+mod callback;
 mod login;
 mod pages;
 mod state;
 
-pub use state::{LoginSessions, Platform, VerifyFile};
+pub use callback::CALLBACK_PATH;
+pub use state::{random_token, LoginSessions, Platform, VerifyFile};
 
 use axum::routing::get;
 use axum::Router;
@@ -20,6 +23,7 @@ pub fn router(platform: Arc<Platform>) -> Router {
         .route("/{file}", get(pages::verify_file))
         .route("/oauth/wecom/start", get(login::start))
         .route("/oauth/wecom/callback", get(login::callback))
+        .route(CALLBACK_PATH, get(callback::verify).post(callback::event))
         .with_state(platform)
 }
 

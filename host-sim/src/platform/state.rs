@@ -1,6 +1,7 @@
 //! Platform state: the plugin instance, the store, and login sessions. A login `state` is bound to
 //! the browser session that started the login, used once, and expires.
 
+use crate::callbacks::Follower;
 use crate::store::Store;
 use interface::{PluginBox, ScopeSelection};
 use std::collections::HashMap;
@@ -115,12 +116,14 @@ pub struct Platform {
     pub plugin: Arc<PluginBox>,
     /// The store.
     pub store: Arc<Mutex<Store>>,
-    /// Login sessions.
-    pub sessions: LoginSessions,
+    /// Login sessions (shared with the follower, which signs leavers out).
+    pub sessions: Arc<LoginSessions>,
     /// The synced scope (members outside it are refused).
     pub scope: ScopeSelection,
     /// The trusted-domain verification file, if the admin uploaded one.
     pub verify_file: Option<VerifyFile>,
+    /// Applies contact changes after their callback was answered, and runs the reconcile.
+    pub follower: Arc<Follower>,
 }
 
 impl Platform {

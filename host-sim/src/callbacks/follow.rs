@@ -1,0 +1,202 @@
+//! The host following WeCom after a callback was answered: complete the change through the
+//! plugin (it may read WeCom), decide ([`super::decide`], pure), and apply the change set in one
+//! transaction. Every outcome goes to the [`Journal`].
+//!
+//! A change that created an account or moved a binding is followed by a reconcile: the full
+//! read confirms the hint, and it refreshes the plugin's view of the synced scope, which its
+//! login check uses (a member created or renamed by a callback can then sign in). Reconciles
+//! coalesce: one runs at a time, and requests made meanwhile make it run once more.
+
+use super::decide::{decide, Verdict};
+use super::journal::{Journal, Outcome};
+use super::policy::Policy;
+use super::reconcile;
+use crate::store::Store;
+use crate::workflow::StoreState;
+use interface::{ChangeKind, DirectoryChange, PluginBox, ScopeSelection, Text};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+/// Called with each account whose binding was removed (the platform signs its sessions out).
+pub type OnUnbound = Box<dyn Fn(&str) + Send + Sync>;
+
+/// What following needs: the plugin instance, the store, the synced scope and the policy.
+pub struct Follower {
+    /// The configured plugin instance.
+    pub plugin: Arc<PluginBox>,
+    /// The host's store.
+    pub store: Arc<Mutex<Store>>,
+    /// The synced scope.
+    pub scope: ScopeSelection,
+    /// The host's policy.
+    pub policy: Policy,
+    /// What was done, in order.
+    pub journal: Journal,
+    on_unbound: Option<OnUnbound>,
+    /// Held while a reconcile runs.
+    reconciling: Mutex<()>,
+    /// A reconcile was asked for and has not started yet.
+    reconcile_requested: AtomicBool,
+    /// Changes accepted and not yet followed, for [`Follower::wait_idle`].
+    in_flight: Mutex<usize>,
+    idle: Condvar,
+}
+
+impl Follower {
+    /// A follower with an empty journal.
+    pub fn new(plugin: Arc<PluginBox>, store: Arc<Mutex<Store>>, scope: ScopeSelection, policy: Policy) -> Follower {
+        Follower {
+            plugin,
+            store,
+            scope,
+            policy,
+            journal: Journal::default(),
+            on_unbound: None,
+            reconciling: Mutex::new(()),
+            reconcile_requested: AtomicBool::new(false),
+            in_flight: Mutex::new(0),
+            idle: Condvar::new(),
+        }
+    }
+
+    /// Calls `f` with every account whose binding is removed, before the outcome is recorded.
+    pub fn on_unbound(mut self, f: impl Fn(&str) + Send + Sync + 'static) -> Follower {
+        self.on_unbound = Some(Box::new(f));
+        self
+    }
+
+    /// Follows `change` on a blocking thread of the current tokio runtime; counted as in flight
+    /// from now, so [`Follower::wait_idle`] waits for it even before it starts.
+    pub fn spawn_follow(self: &Arc<Self>, change: DirectoryChange) {
+        *self.in_flight.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+        let follower = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            follower.follow(&change);
+            let mut in_flight = follower.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
+            *in_flight = in_flight.saturating_sub(1);
+            follower.idle.notify_all();
+        });
+    }
+
+    /// Waits until every spawned change is followed (reconciles included); false on timeout.
+    pub fn wait_idle(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
+        while *in_flight > 0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            in_flight = self.idle.wait_timeout(in_flight, left).unwrap_or_else(PoisonError::into_inner).0;
+        }
+        true
+    }
+
+    /// Completes, decides and applies one change; then runs the reconcile when the change
+    /// alone could not be judged, or created an account or a binding. Blocking.
+    pub fn follow(&self, change: &DirectoryChange) -> Vec<Outcome> {
+        let completed = match self.plugin.complete_change(change).into_result() {
+            Ok(completed) => completed,
+            Err(error) => {
+                // The event itself is still worth applying (a delete needs nothing more); what
+                // is missing makes the decision an "ignore", and the reconcile settles it.
+                tracing::warn!("complete_change failed, deciding with the event as sent: {error}");
+                change.clone()
+            }
+        };
+        let (outcome, created) = self.decide_and_apply(&completed);
+        let wants_reconcile = outcome.verdict == Verdict::Reconcile || created;
+        self.journal.record(outcome.clone());
+        let mut outcomes = vec![outcome];
+        if wants_reconcile {
+            outcomes.extend(self.reconcile());
+        }
+        outcomes
+    }
+
+    /// The outcome, and whether an account or a binding was created.
+    fn decide_and_apply(&self, change: &DirectoryChange) -> (Outcome, bool) {
+        let mut outcome = Outcome {
+            what: change.change_type.to_string(),
+            subject: subject(change),
+            verdict: Verdict::Ignore,
+            reason: Text::default(),
+            applied: None,
+            unbound_accounts: Vec::new(),
+            error: None,
+        };
+        // The store stays locked from the read to the write, so the decision is applied to the
+        // state it was made from.
+        let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
+        let state = match StoreState::read(&store) {
+            Ok(state) => state,
+            Err(error) => {
+                outcome.error = Some(format!("{error:#}"));
+                return (outcome, false);
+            }
+        };
+        let decision = decide(change, &state, &self.scope, self.policy);
+        outcome.verdict = decision.verdict;
+        outcome.reason = decision.reason;
+        let mut created = false;
+        if decision.verdict == Verdict::Apply {
+            match store.apply(&decision.changes) {
+                Ok(applied) => {
+                    outcome.applied = Some(applied);
+                    outcome.unbound_accounts =
+                        decision.changes.remove_bindings.iter().map(|u| u.account_id.to_string()).collect();
+                    created = applied.accounts_created + applied.bindings_created > 0;
+                }
+                Err(error) => outcome.error = Some(error.to_string()),
+            }
+        }
+        drop(store);
+        self.signed_out(&outcome);
+        (outcome, created)
+    }
+
+    fn signed_out(&self, outcome: &Outcome) {
+        if let Some(hook) = &self.on_unbound {
+            outcome.unbound_accounts.iter().for_each(|account| hook(account));
+        }
+    }
+
+    /// A full read of the scope compared with the store ([`reconcile::run`]). When one is already
+    /// running, it is asked to run once more and this returns at once with nothing. Each run is
+    /// recorded in the journal.
+    pub fn reconcile(&self) -> Vec<Outcome> {
+        self.reconcile_requested.store(true, Ordering::SeqCst);
+        let mut outcomes = Vec::new();
+        loop {
+            let Ok(running) = self.reconciling.try_lock() else { return outcomes };
+            while self.reconcile_requested.swap(false, Ordering::SeqCst) {
+                let outcome = reconcile::run(&self.plugin, &self.store, &self.scope, self.policy);
+                self.signed_out(&outcome);
+                self.journal.record(outcome.clone());
+                outcomes.push(outcome);
+            }
+            drop(running);
+            // A request made between the last check and the unlock found the lock held.
+            if !self.reconcile_requested.load(Ordering::SeqCst) {
+                return outcomes;
+            }
+        }
+    }
+}
+
+fn subject(change: &DirectoryChange) -> String {
+    match change.kind {
+        ChangeKind::MemberCreated | ChangeKind::MemberUpdated | ChangeKind::MemberDeleted => {
+            if change.new_userid.is_empty() {
+                change.userid.to_string()
+            } else {
+                format!("{} → {}", change.userid, change.new_userid)
+            }
+        }
+        ChangeKind::DepartmentCreated | ChangeKind::DepartmentUpdated | ChangeKind::DepartmentDeleted => {
+            format!("department:{}", change.department_id)
+        }
+        ChangeKind::TagMembersChanged => format!("tag:{}", change.tag_id),
+    }
+}

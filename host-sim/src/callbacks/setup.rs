@@ -1,0 +1,67 @@
+//! The platform's callback settings: the Token and EncodingAESKey the admin enters in WeCom
+//! (接收消息 → 设置API接收) and the host's policy. With the built-in fake WeCom and none given,
+//! a fresh pair is generated, as the console's "随机获取" buttons do, and shared with the fake.
+
+use super::policy::PolicyArgs;
+use interface::SecretString;
+
+/// Callback options of `serve` (and the demo and tests, through [`crate::serve_cmd`]).
+#[derive(clap::Args, Clone, Default)]
+pub struct CallbackOptions {
+    /// The callback Token set in WeCom (or env WECOM_CALLBACK_TOKEN); generated with the built-in fake.
+    #[arg(long = "callback-token", env = "WECOM_CALLBACK_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// The callback EncodingAESKey set in WeCom (or env WECOM_CALLBACK_AES_KEY); generated with the built-in fake.
+    #[arg(long = "callback-aes-key", env = "WECOM_CALLBACK_AES_KEY", hide_env_values = true)]
+    pub aes_key: Option<String>,
+    /// What callbacks and the reconcile do without an operator.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+/// Never prints the Token or the key.
+impl std::fmt::Debug for CallbackOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallbackOptions")
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .field("aes_key", &self.aes_key.as_ref().map(|_| "***"))
+            .field("policy", &self.policy)
+            .finish()
+    }
+}
+
+/// The Token and EncodingAESKey in force (empty when callbacks are not set up). Debug masks both.
+#[derive(Clone, Debug, Default)]
+pub struct CallbackSecrets {
+    /// Token.
+    pub token: SecretString,
+    /// EncodingAESKey.
+    pub aes_key: SecretString,
+}
+
+impl CallbackOptions {
+    /// The pair to configure: as given, or generated when using the built-in fake.
+    pub fn secrets(&self, using_fake: bool) -> CallbackSecrets {
+        let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+        let (token, aes_key) = match (given(&self.token), given(&self.aes_key)) {
+            (None, None) if using_fake => (random_token(), random_encoding_aes_key()),
+            (token, key) => (token.unwrap_or_default(), key.unwrap_or_default()),
+        };
+        CallbackSecrets { token: SecretString::new(token), aes_key: SecretString::new(aes_key) }
+    }
+}
+
+fn random_token() -> String {
+    crate::platform::random_token(32)
+}
+
+/// 43 letters and digits that decode to 32 bytes: of the last character's six bits only the top
+/// four are used, so it is one whose two low bits are zero (a strict decoder accepts it too).
+pub fn random_encoding_aes_key() -> String {
+    const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    const LAST: &[u8] = b"AEIMQUYcgkosw048";
+    let mut rng = fastrand::Rng::new();
+    let mut key: String = (0..42).map(|_| ALNUM[rng.usize(..ALNUM.len())] as char).collect();
+    key.push(LAST[rng.usize(..LAST.len())] as char);
+    key
+}

@@ -1,0 +1,187 @@
+//! The fake WeCom's side of contact-change callbacks: it calls the app's callback URL as WeCom
+//! does, verifying the URL (GET with an encrypted `echostr`, which must come back decrypted) and
+//! pushing events (POST of the encrypted XML), signed with the app's Token and encrypted with its
+//! EncodingAESKey ([`super::wxcrypt`]).
+//!
+//! ```no_run
+//! # use host_sim::fake_wecom::{contact_events, CallbackPusher, FakeWecom};
+//! # fn demo(fake: &FakeWecom, pusher: &CallbackPusher) -> anyhow::Result<()> {
+//! // "王晓楷 left": the admin deletes the member, WeCom pushes delete_user.
+//! let delivery = pusher.member_leaves(fake, "wangxiaokai")?;
+//! assert_eq!(delivery.status, 200);
+//! # Ok(()) }
+//! ```
+
+use super::contact_events::{self, ContactEvent};
+use super::server::FakeWecom;
+use super::wxcrypt::{self, Key};
+use anyhow::Context;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// How long WeCom waits for an answer to an event (§10.3); the fake waits as long.
+pub const EVENT_DEADLINE: Duration = Duration::from_secs(5);
+
+/// Where and how to push: the app's callback URL, Token, EncodingAESKey and the corp (the
+/// receiver id inside every message). Debug shows the URL and the corp only.
+#[derive(Clone)]
+pub struct CallbackPusher {
+    url: String,
+    token: String,
+    key: Key,
+    corp_id: String,
+}
+
+impl std::fmt::Debug for CallbackPusher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallbackPusher").field("url", &self.url).field("corp_id", &self.corp_id).finish_non_exhaustive()
+    }
+}
+
+/// A signed request, ready to send (and for tests, to tamper with).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedRequest {
+    /// The query string: `msg_signature`, `timestamp`, `nonce` (and `echostr` for a verification).
+    pub query: String,
+    /// The POST body (the `<xml><Encrypt>…` envelope); empty for a verification.
+    pub body: String,
+    /// For a verification: the plaintext the URL must answer with.
+    pub expected_echo: Option<String>,
+}
+
+/// What the callback URL answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// HTTP status.
+    pub status: u16,
+    /// Body.
+    pub body: String,
+    /// Time to the answer.
+    pub elapsed: Duration,
+}
+
+impl Delivery {
+    /// WeCom's view of success: HTTP 200 (for a verification, also the exact echo; see
+    /// [`CallbackPusher::verify_url`]).
+    pub fn accepted(&self) -> bool {
+        self.status == 200
+    }
+}
+
+impl CallbackPusher {
+    /// Push to `url` with the app's callback Token and EncodingAESKey, as corp `corp_id`.
+    pub fn new(url: &str, token: &str, encoding_aes_key: &str, corp_id: &str) -> anyhow::Result<CallbackPusher> {
+        let key = Key::from_encoding_aes_key(encoding_aes_key)
+            .context("EncodingAESKey 须为 43 个字符的 base64 / the EncodingAESKey must be 43 base64 characters")?;
+        Ok(CallbackPusher { url: url.to_string(), token: token.to_string(), key, corp_id: corp_id.to_string() })
+    }
+
+    /// The callback URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The POST WeCom sends for `event_xml` (the decrypted event).
+    pub fn event_request(&self, event_xml: &str, timestamp: i64, nonce: &str) -> SignedRequest {
+        self.event_request_for(event_xml, &self.corp_id, timestamp, nonce)
+    }
+
+    /// As [`CallbackPusher::event_request`], encrypted for another receiver id (tests of the receiver check).
+    pub fn event_request_for(&self, event_xml: &str, receive_id: &str, timestamp: i64, nonce: &str) -> SignedRequest {
+        let encrypt = wxcrypt::encrypt(&self.key, event_xml, receive_id);
+        let timestamp = timestamp.to_string();
+        let signature = wxcrypt::signature(&self.token, &timestamp, nonce, &encrypt);
+        let body = format!(
+            "<xml><ToUserName><![CDATA[{}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt><AgentID><![CDATA[]]></AgentID></xml>",
+            self.corp_id
+        );
+        SignedRequest { query: query(&signature, &timestamp, nonce, None), body, expected_echo: None }
+    }
+
+    /// A POST whose `<Encrypt>` is `encrypt` as given, correctly signed (tests of broken
+    /// ciphertexts: the signature passes, decryption must fail).
+    pub fn raw_request(&self, encrypt: &str, timestamp: i64, nonce: &str) -> SignedRequest {
+        let timestamp = timestamp.to_string();
+        let signature = wxcrypt::signature(&self.token, &timestamp, nonce, encrypt);
+        let body = format!(
+            "<xml><ToUserName><![CDATA[{}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>",
+            self.corp_id
+        );
+        SignedRequest { query: query(&signature, &timestamp, nonce, None), body, expected_echo: None }
+    }
+
+    /// The GET WeCom sends when the admin saves the callback URL: `echo` encrypted as `echostr`.
+    pub fn verification_request(&self, echo: &str, timestamp: i64, nonce: &str) -> SignedRequest {
+        let echostr = wxcrypt::encrypt(&self.key, echo, &self.corp_id);
+        let timestamp = timestamp.to_string();
+        let signature = wxcrypt::signature(&self.token, &timestamp, nonce, &echostr);
+        SignedRequest {
+            query: query(&signature, &timestamp, nonce, Some(&echostr)),
+            body: String::new(),
+            expected_echo: Some(echo.to_string()),
+        }
+    }
+
+    /// Verifies the URL as WeCom does when the admin saves it; `Ok(true)` when the answer came
+    /// within 1 s, with HTTP 200 and exactly the echo.
+    pub fn verify_url(&self) -> anyhow::Result<(bool, Delivery)> {
+        let echo = fastrand::u64(1_000_000_000_000_000..u64::MAX).to_string();
+        let request = self.verification_request(&echo, unix_now(), &nonce());
+        let delivery = self.send(&request)?;
+        let ok = delivery.status == 200 && delivery.body == echo && delivery.elapsed <= Duration::from_secs(1);
+        Ok((ok, delivery))
+    }
+
+    /// Pushes one event now, as WeCom does.
+    pub fn push(&self, event: &ContactEvent) -> anyhow::Result<Delivery> {
+        let now = unix_now();
+        self.send(&self.event_request(&event.to_xml(&self.corp_id, now), now, &nonce()))
+    }
+
+    /// Sends a request (GET for a verification, POST otherwise) and waits for the answer, at most
+    /// WeCom's 5 s. Blocking; runs its own small runtime on a separate thread, so it may be called
+    /// from anywhere (but blocks the calling thread).
+    pub fn send(&self, request: &SignedRequest) -> anyhow::Result<Delivery> {
+        let url = format!("{}?{}", self.url, request.query);
+        let verification = request.expected_echo.is_some();
+        let body = request.body.clone();
+        let sent = std::thread::spawn(move || -> anyhow::Result<Delivery> {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(async move {
+                let client = reqwest::Client::builder().timeout(EVENT_DEADLINE).build()?;
+                let started = Instant::now();
+                let request = if verification { client.get(&url) } else { client.post(&url).body(body) };
+                let response = request.send().await.context("回调地址无应答 / the callback URL did not answer")?;
+                let status = response.status().as_u16();
+                let body = response.text().await.unwrap_or_default();
+                Ok(Delivery { status, body, elapsed: started.elapsed() })
+            })
+        });
+        sent.join().map_err(|_| anyhow::anyhow!("callback push thread failed"))?
+    }
+
+    /// "Member left": the admin deletes `userid` in the fake, and WeCom pushes `delete_user`.
+    pub fn member_leaves(&self, fake: &FakeWecom, userid: &str) -> anyhow::Result<Delivery> {
+        let event = fake
+            .with_org(|org| contact_events::delete_member(org, userid))
+            .with_context(|| format!("模拟企业微信中没有成员 {userid} / no member {userid} in the fake WeCom"))?;
+        self.push(&event)
+    }
+}
+
+fn query(signature: &str, timestamp: &str, nonce: &str, echostr: Option<&str>) -> String {
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    q.append_pair("msg_signature", signature).append_pair("timestamp", timestamp).append_pair("nonce", nonce);
+    if let Some(echostr) = echostr {
+        q.append_pair("echostr", echostr);
+    }
+    q.finish()
+}
+
+fn nonce() -> String {
+    fastrand::u32(100_000_000..u32::MAX).to_string()
+}
+
+/// The current Unix time, as WeCom stamps its requests.
+pub fn unix_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}

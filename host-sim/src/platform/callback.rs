@@ -1,0 +1,80 @@
+//! The WeCom callback URL ([`CALLBACK_PATH`]): `GET` verifies the URL (answered with the
+//! decrypted `echostr` at once, well inside WeCom's 1 s), `POST` delivers an event (answered with
+//! an empty 200 at once, inside WeCom's 5 s; the work happens after the answer, on a blocking
+//! thread: `complete_change` may read WeCom, then the change is decided and applied).
+//!
+//! A request the plugin refuses (bad signature, stale or replayed timestamp, wrong receiver,
+//! broken base64, padding or XML) gets 403 (signature) or 400 and its error, and changes nothing.
+
+use super::state::Platform;
+use crate::callbacks::Outcome;
+use axum::extract::{RawQuery, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use interface::{CallbackKind, CallbackReply, CallbackRequest, PluginError};
+use std::sync::Arc;
+
+/// Where the platform receives WeCom's callbacks (接收消息 → API 接收 URL).
+pub const CALLBACK_PATH: &str = "/wecom/callback";
+
+/// `GET`: URL verification.
+pub async fn verify(State(platform): State<Arc<Platform>>, RawQuery(query): RawQuery) -> Response {
+    answer(platform, "GET", query.unwrap_or_default(), String::new()).await
+}
+
+/// `POST`: an event.
+pub async fn event(State(platform): State<Arc<Platform>>, RawQuery(query): RawQuery, body: String) -> Response {
+    answer(platform, "POST", query.unwrap_or_default(), body).await
+}
+
+async fn answer(platform: Arc<Platform>, method: &str, query: String, body: String) -> Response {
+    let request = CallbackRequest { method: method.into(), query: query.into(), body: body.into(), now_unix: 0 };
+    let plugin = platform.plugin.clone();
+    let handled = tokio::task::spawn_blocking(move || plugin.handle_callback(&request).into_result()).await;
+    match handled {
+        Ok(Ok(reply)) => {
+            if let Some(change) =
+                reply.change.as_ref().into_option().filter(|_| reply.kind == CallbackKind::ContactChange)
+            {
+                // After the answer: complete_change may read WeCom, then decide and apply.
+                platform.follower.spawn_follow(change.clone());
+            }
+            plain(StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK), body_of(&reply))
+        }
+        Ok(Err(error)) => refuse(&error),
+        Err(_) => plain(StatusCode::INTERNAL_SERVER_ERROR, "内部错误 / internal error".into()),
+    }
+}
+
+/// Exactly what the plugin says to answer: the echo for a verification, nothing for an event.
+fn body_of(reply: &CallbackReply) -> String {
+    reply.body.to_string()
+}
+
+fn refuse(error: &PluginError) -> Response {
+    // Plugin errors carry no key material and no plaintext (the plugin's invariant).
+    tracing::warn!(target: "callback", "refused: {error}");
+    let status = if error.code.as_str() == "callback.signature_mismatch" {
+        StatusCode::FORBIDDEN
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    plain(status, format!("{error}"))
+}
+
+fn plain(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+}
+
+impl Platform {
+    /// Runs the reconcile now (the follower signs out whom it unbinds); nothing when one is
+    /// running already (it runs once more instead).
+    pub fn reconcile(&self) -> Vec<Outcome> {
+        self.follower.reconcile()
+    }
+
+    /// The callback URL.
+    pub fn callback_url(&self) -> String {
+        format!("{}{CALLBACK_PATH}", self.base_url)
+    }
+}
