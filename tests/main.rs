@@ -4,6 +4,7 @@
 mod abi_compat;
 mod abi_panics;
 mod binding;
+mod callbacks;
 mod concurrency;
 mod configure;
 mod demo;
