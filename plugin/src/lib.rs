@@ -20,6 +20,8 @@ pub mod guard;
 pub mod host_log;
 pub mod instance;
 pub mod login;
+#[cfg(test)]
+mod proptest_support;
 pub mod token_store;
 pub mod wecom;
 pub mod wecom_text;

@@ -116,9 +116,10 @@ fn element_name(raw: &[u8]) -> Result<String, XmlError> {
     std::str::from_utf8(raw).map(str::to_string).map_err(|_| XmlError::Malformed("element name is not UTF-8".into()))
 }
 
-/// Parser messages are bounded: they may echo input.
+/// Parser messages are bounded and escaped: they may echo input (a tag name with a control
+/// character in it, say), and they end up in an error message.
 fn short(detail: &str) -> String {
-    detail.chars().take(120).collect()
+    crate::configure::shown(detail, 120)
 }
 
 /// The `<Encrypt>` text of a POST body.

@@ -14,6 +14,8 @@ pub mod complete;
 pub mod crypto;
 mod error;
 pub mod event;
+#[cfg(test)]
+mod proptests;
 
 use crate::configure::CleanSettings;
 use crate::wecom::Secret;

@@ -2,7 +2,7 @@
 //! (`gettoken`), then the app (`agent/get`: Secret/AgentID pairing, trusted IP, disabled app), then
 //! what the platform needs set in the app (homepage, trusted domain, visible range).
 
-use super::findings::{finding, has_error, ok, with_errcode};
+use super::findings::{finding, has_error, ok, shown, shown_char, with_errcode};
 use super::paste::{self, Malformed};
 use super::settings::{domain_of, Accepted, CleanSettings};
 use crate::callback::crypto::{KeyProblem, TokenProblem};
@@ -244,7 +244,8 @@ fn app_findings(app: &AppInfo, clean: &CleanSettings, findings: &mut Vec<Finding
     }
 }
 
-fn clean_settings(raw: &ConnectionSettings, findings: &mut Vec<Finding>) -> Option<CleanSettings> {
+/// The pre-network part: cleaning and format checks. `pub(super)` for the property tests.
+pub(super) fn clean_settings(raw: &ConnectionSettings, findings: &mut Vec<Finding>) -> Option<CleanSettings> {
     let corp = paste::clean(raw.corp_id.as_str());
     let agent = paste::clean(raw.agent_id.as_str());
     let secret = paste::clean(raw.secret.expose());
@@ -335,8 +336,8 @@ fn clean_settings(raw: &ConnectionSettings, findings: &mut Vec<Finding>) -> Opti
                     "config.url_invalid",
                     Some(field),
                     Text::new(
-                        format!("{label_zh}不是有效的 http(s) 地址：{value}"),
-                        format!("The {label_en} is not a valid http(s) URL: {value}"),
+                        format!("{label_zh}不是有效的 http(s) 地址：{}", shown(&value, 200)),
+                        format!("The {label_en} is not a valid http(s) URL: {}", shown(&value, 200)),
                     ),
                     Text::new(
                         "填写完整地址，例如 https://wanxiang.example.com/",
@@ -418,8 +419,8 @@ fn callback_secrets(
                 format!("The callback EncodingAESKey must be 43 characters long, not {n}."),
             ),
             KeyProblem::BadCharacter(c) => (
-                format!("回调 EncodingAESKey 含有不应出现的字符「{}」。", c.escape_default()),
-                format!("The callback EncodingAESKey contains a character it cannot have: '{}'.", c.escape_default()),
+                format!("回调 EncodingAESKey 含有不应出现的字符「{}」。", shown_char(c)),
+                format!("The callback EncodingAESKey contains a character it cannot have: '{}'.", shown_char(c)),
             ),
         };
         push("config.callback_aes_key_invalid", "callback_aes_key", Text::new(zh, en), key_fix);
@@ -441,8 +442,8 @@ fn callback_secrets(
                 format!("The callback Token has at most 32 characters, not {n}."),
             ),
             TokenProblem::BadCharacter(c) => (
-                format!("回调 Token 只能包含英文字母和数字，却含有「{}」。", c.escape_default()),
-                format!("The callback Token may contain only letters and digits, not '{}'.", c.escape_default()),
+                format!("回调 Token 只能包含英文字母和数字，却含有「{}」。", shown_char(c)),
+                format!("The callback Token may contain only letters and digits, not '{}'.", shown_char(c)),
             ),
             TokenProblem::Empty => ("回调 Token 未填写。".to_string(), "The callback Token is empty.".to_string()),
         };
@@ -461,8 +462,8 @@ fn malformed(field: &str, label: &str, problem: &Malformed, where_zh: &str, wher
         ),
         Malformed::BadCharacter(c) => (
             "config.bad_character",
-            format!("{label} 含有不应出现的字符「{c}」。"),
-            format!("The {label} contains a character it cannot have: '{c}'."),
+            format!("{label} 含有不应出现的字符「{}」。", shown_char(*c)),
+            format!("The {label} contains a character it cannot have: '{}'.", shown_char(*c)),
         ),
         Malformed::NotANumber => {
             ("config.not_a_number", format!("{label} 应为纯数字。"), format!("The {label} must be a whole number."))

@@ -8,5 +8,9 @@ mod findings;
 pub mod paste;
 mod settings;
 
+#[cfg(test)]
+mod proptests;
+
 pub use checks::{check, Checked};
+pub(crate) use findings::shown;
 pub use settings::{domain_of as domain_of_url, Accepted, CleanSettings};

@@ -2,7 +2,7 @@
 //! WeCom-compatible server at a custom API base URL (a gateway, the fake) serves them under the
 //! same paths on that base URL.
 
-use crate::configure::CleanSettings;
+use crate::configure::{shown, CleanSettings};
 use crate::connect::DEFAULT_API_BASE;
 use interface::{AuthorizeRequest, AuthorizeUrl, LoginMode, PluginError, Text};
 use url::Url;
@@ -50,13 +50,16 @@ pub fn authorize_url(
     trusted_domain: &str,
     request: &AuthorizeRequest,
 ) -> Result<AuthorizeUrl, PluginError> {
-    let redirect = Url::parse(request.redirect_url.as_str()).map_err(|_| {
+    // Only http(s): `javascript://trusted.example.com/…` or `ftp://…` on the trusted host would
+    // pass the domain comparison below but is no page the member can be sent back to.
+    let parsed = Url::parse(request.redirect_url.as_str())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty()));
+    let redirect = parsed.ok_or_else(|| {
+        let shown_url = shown(request.redirect_url.as_str(), 200);
         PluginError::new(
             "login.redirect_invalid",
-            Text::new(
-                format!("登录回调地址无效：{}", request.redirect_url),
-                format!("Invalid login redirect URL: {}", request.redirect_url),
-            ),
+            Text::new(format!("登录回调地址无效：{shown_url}"), format!("Invalid login redirect URL: {shown_url}")),
             Text::new("使用平台的完整 http(s) 回调地址。", "Use the platform's full http(s) redirect URL."),
         )
         .with_field("redirect_url")
@@ -119,19 +122,20 @@ pub fn authorize_url(
     Ok(AuthorizeUrl { url: url.to_string().into(), mode })
 }
 
-fn display_or_none_zh(domain: &str) -> &str {
+/// The trusted domain comes from WeCom's `agent/get`: shown bounded and escaped.
+fn display_or_none_zh(domain: &str) -> String {
     if domain.is_empty() {
-        "未设置"
+        "未设置".to_string()
     } else {
-        domain
+        shown(domain, 200)
     }
 }
 
-fn display_or_none_en(domain: &str) -> &str {
+fn display_or_none_en(domain: &str) -> String {
     if domain.is_empty() {
-        "not set"
+        "not set".to_string()
     } else {
-        domain
+        shown(domain, 200)
     }
 }
 

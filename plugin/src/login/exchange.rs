@@ -10,10 +10,7 @@ use interface::{LoginOutcome, LoginRequest, MemberStatus, PluginError, Text};
 
 /// Exchanges a login code for the member.
 pub async fn exchange(accepted: &Accepted, request: &LoginRequest) -> Result<LoginOutcome, PluginError> {
-    let code = request.code.expose().trim();
-    if code.is_empty() || code.len() > 512 {
-        return Err(code_invalid(None));
-    }
+    let code = checked_code(request.code.expose())?;
     let client = &accepted.client;
     let userid = match client.user_info_by_code(code).await {
         Ok(CodeIdentity::Member { userid, .. }) => userid,
@@ -47,6 +44,16 @@ pub async fn exchange(accepted: &Accepted, request: &LoginRequest) -> Result<Log
         status,
         department_ids: member.department.into(),
     })
+}
+
+/// The pre-network check of the `code` query parameter: trimmed, 1 to 512 bytes. `pub(crate)`
+/// for the property tests.
+pub(crate) fn checked_code(raw: &str) -> Result<&str, PluginError> {
+    let code = raw.trim();
+    if code.is_empty() || code.len() > 512 {
+        return Err(code_invalid(None));
+    }
+    Ok(code)
 }
 
 fn map_code_error(error: &WecomError) -> PluginError {

@@ -3,6 +3,8 @@
 
 mod authorize;
 mod exchange;
+#[cfg(test)]
+mod proptests;
 
 pub use authorize::{authorize_url, pick_mode, LoginPages};
 pub use exchange::exchange;

@@ -636,8 +636,13 @@ fn transport_error(e: reqwest::Error, shown_url: &str, secrets: &[&str]) -> Weco
     WecomError::Transport { url: shown_url.to_string(), kind, detail }
 }
 
-/// Reads an answer: the `{errcode, errmsg}` envelope first, then the payload.
-fn decode<T: DeserializeOwned>(
+/// Longest `errmsg` kept. WeCom's are under 200 characters (`from ip:` included); a proxy or a
+/// broken server may send megabytes, which must not travel on into every error and log line.
+pub(crate) const MAX_ERRMSG_CHARS: usize = 1024;
+
+/// Reads an answer: the `{errcode, errmsg}` envelope first, then the payload. `pub(crate)` for
+/// the property tests, which feed it arbitrary bodies.
+pub(crate) fn decode<T: DeserializeOwned>(
     endpoint: &'static str,
     sensitive: bool,
     status: u16,
@@ -667,11 +672,15 @@ fn decode<T: DeserializeOwned>(
         Some(_) => return Err(decode_err("errcode has an unexpected type".into())),
     };
     if errcode != 0 {
-        let errmsg = match value.get("errmsg") {
+        let mut errmsg = match value.get("errmsg") {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Null) | None => String::new(),
             Some(other) => other.to_string(),
         };
+        if let Some((cut, _)) = errmsg.char_indices().nth(MAX_ERRMSG_CHARS) {
+            errmsg.truncate(cut);
+            errmsg.push('…');
+        }
         return Err(WecomError::Api { endpoint, errcode, errmsg });
     }
     serde_json::from_value(value).map_err(|e| {

@@ -41,6 +41,9 @@ pub mod pacing;
 pub mod secret;
 pub mod token;
 
+#[cfg(test)]
+mod proptests;
+
 pub use client::{validate_base_url, CallStats, Client, ClientConfig, DEFAULT_BASE_URL};
 pub use errcodes::{lookup as lookup_errcode, ErrcodeInfo, Retry};
 pub use error::{TransportKind, WecomError};
