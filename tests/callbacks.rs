@@ -7,7 +7,9 @@
 use crate::util::{self, ok};
 use host_sim::callbacks::command::{callback, CallbackArgs, CallbackOutcome};
 use host_sim::callbacks::{Follower, Outcome, Policy, Verdict};
-use host_sim::fake_wecom::{contact_events, unix_now, CallbackPusher, ContactEvent, SignedRequest, User};
+use host_sim::fake_wecom::{
+    contact_events, unix_now, CallbackPusher, ContactEvent, FaultKind, FaultRule, Faults, SignedRequest, User,
+};
 use host_sim::login_flow::{drive, IN_CLIENT_UA};
 use host_sim::platform::{Platform, RunningPlatform};
 use host_sim::serve_cmd::{open_platform, OpenPlatform};
@@ -425,4 +427,37 @@ fn the_official_samples_pass_through_host_sim_callback() {
         matches!(&outcome, CallbackOutcome::Refused(e) if e.code.as_str() == "callback.receiver_mismatch"),
         "{text}"
     );
+}
+
+#[test]
+fn the_reconcile_catches_a_lost_callback_but_never_from_a_partial_read() {
+    let (open, _pusher) = platform();
+    let fake = open.session.fake.as_ref().expect("fake");
+    // The first reconcile settles what the seed sync left for the operator (周敏 left earlier).
+    open.platform.reconcile();
+    let before = state(&open);
+    assert_eq!(account_of(&open, "cuncaoxin").map(|a| a.0).as_deref(), Some("wecom-cuncaoxin"));
+
+    // 寸草心 is deleted in WeCom and the callback never arrives.
+    fake.with_org(|org| contact_events::delete_member(org, "cuncaoxin")).expect("member");
+
+    // A read that fails part-way proves nothing about who left: nothing is removed.
+    fake.set_faults(Faults {
+        rules: vec![FaultRule {
+            endpoint: Some("user/list".into()),
+            ..FaultRule::new(FaultKind::Errcode { errcode: 60011, errmsg: String::new() })
+        }],
+    });
+    let partial = open.platform.reconcile();
+    assert!(partial.iter().all(|o| o.unbound_accounts.is_empty()), "{partial:#?}");
+    assert_eq!(state(&open).bindings, before.bindings);
+
+    // A complete read does: the binding goes and the account is disabled.
+    fake.clear_faults();
+    let full = open.platform.reconcile();
+    assert_eq!(full.len(), 1);
+    assert_eq!(full[0].unbound_accounts, ["wecom-cuncaoxin"], "{full:#?}");
+    assert_eq!(account_of(&open, "cuncaoxin"), None);
+    let account = state(&open).accounts.into_iter().find(|a| a.id.as_str() == "wecom-cuncaoxin").expect("kept");
+    assert!(!account.enabled);
 }

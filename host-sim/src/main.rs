@@ -47,6 +47,8 @@ enum Command {
     Commit(workflow::commit::CommitArgs),
     /// Runs one WeCom callback request through the plugin and prints the decoded change or the error.
     Callback(callbacks::command::CallbackArgs),
+    /// Compares a full read of the synced scope with the store and applies what callbacks missed.
+    Reconcile(callbacks::reconcile_cmd::ReconcileArgs),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +74,7 @@ fn main() -> ExitCode {
         Command::ConfirmRemoval(args) => workflow::run_confirm_removal(args, &mut out),
         Command::Commit(args) => workflow::run_commit(args, &mut out),
         Command::Callback(args) => callbacks::command::run(args, &mut out),
+        Command::Reconcile(args) => callbacks::reconcile_cmd::run(args, &mut out),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

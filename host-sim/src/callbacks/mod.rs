@@ -2,9 +2,10 @@
 //! URL (`platform::callback`), the plugin verifies, decrypts and decodes each request
 //! (`handle_callback`) and fills in what an id-only event left out (`complete_change`), and here
 //! the host turns the change into a change set ([`decide`], pure), applies it in one transaction
-//! ([`apply`]), and catches what callbacks missed with a full read ([`reconcile`]).
+//! ([`follow`]), and catches what callbacks missed with a full read ([`reconcile`]).
 //!
-//! `host-sim callback` ([`command`]) runs one request through the plugin, for WeCom's samples.
+//! `host-sim callback` ([`command`]) runs one request through the plugin, for WeCom's samples;
+//! `host-sim reconcile` ([`reconcile_cmd`]) runs one reconcile.
 
 pub mod command;
 pub mod decide;
@@ -12,6 +13,7 @@ pub mod follow;
 pub mod journal;
 pub mod policy;
 pub mod reconcile;
+pub mod reconcile_cmd;
 pub mod setup;
 
 pub use decide::{decide, Decision, Verdict};

@@ -1,0 +1,66 @@
+//! `host-sim reconcile`: one reconcile now (a full read of the synced scope compared with the
+//! store, see [`super::reconcile`]), for a scheduler that is not `host-sim serve
+//! --reconcile-every`, or to catch up after the callback URL was down.
+
+use super::policy::PolicyArgs;
+use super::{Follower, Verdict};
+use crate::login_cmd::visible_scope;
+use crate::plugin_host::SimHost;
+use crate::session::{PlatformUrls, Session};
+use crate::table;
+use crate::workflow::{open_store, WorkflowArgs};
+use interface::ScopeSelection;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+/// `host-sim reconcile`.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct ReconcileArgs {
+    /// Store, connection, language and JSON options.
+    #[command(flatten)]
+    pub common: WorkflowArgs,
+    /// The synced departments (with their sub-departments), comma-separated ids.
+    #[arg(long, value_delimiter = ',')]
+    pub scope_departments: Vec<u32>,
+    /// The synced members, comma-separated userids.
+    #[arg(long, value_delimiter = ',')]
+    pub scope_members: Vec<String>,
+    /// The synced tags, comma-separated ids. Without any --scope-*, the app's visible range.
+    #[arg(long, value_delimiter = ',')]
+    pub scope_tags: Vec<u32>,
+    /// What happens to leavers and newcomers.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+/// Runs one reconcile; `Ok(false)` when it failed (nothing written then).
+pub fn run(args: &ReconcileArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
+    let common = &args.common;
+    let lang = common.lang;
+    let session =
+        Session::open(&common.wecom, &PlatformUrls::at(crate::demo::DEMO_PLATFORM), SimHost::default(), |_| {})?;
+    if !session.report.accepted {
+        write!(out, "{}", table::checklist(&session.report, lang))?;
+        return Ok(false);
+    }
+    let given = ScopeSelection {
+        department_ids: args.scope_departments.clone().into(),
+        user_ids: args.scope_members.iter().map(|m| m.trim()).filter(|m| !m.is_empty()).map(Into::into).collect(),
+        tag_ids: args.scope_tags.clone().into(),
+    };
+    let scope = if given == ScopeSelection::default() { visible_scope(&session) } else { given };
+    let store = Arc::new(Mutex::new(open_store(&common.db)?));
+    let follower = Follower::new(session.instance.clone(), store, scope, args.policy.into());
+    let outcomes = follower.reconcile();
+    if common.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&outcomes)?)?;
+    } else {
+        for o in &outcomes {
+            writeln!(out, "{}", lang.pick(o.reason.zh.as_str(), o.reason.en.as_str()))?;
+            if let Some(error) = &o.error {
+                writeln!(out, "  {error}")?;
+            }
+        }
+    }
+    Ok(outcomes.iter().all(|o| o.error.is_none() && o.verdict != Verdict::Reconcile))
+}
