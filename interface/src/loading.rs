@@ -31,7 +31,11 @@ pub enum LoadError {
         found: String,
     },
     /// Same version string, but the types differ (the library was built from a changed interface).
-    #[error("插件接口布局不兼容 / incompatible plugin interface layout: {summary}")]
+    #[error(
+        "插件接口布局不兼容 / incompatible plugin interface layout: {summary}; deploy a plugin built against \
+         interface {host}",
+        host = env!("CARGO_PKG_VERSION")
+    )]
     IncompatibleLayout {
         /// The few lines of abi_stable's report that say what differs.
         summary: String,
@@ -103,10 +107,7 @@ fn layout_summary(report: &str) -> String {
             total += 1;
             let expected = block_value(&lines[i + 1..], "Expected:");
             let found = block_value(&lines[i + 1..], "Found:");
-            let difference = match (expected, found) {
-                (Some(e), Some(f)) => format!("{} (expected {e}, found {f})", what.trim()),
-                _ => what.trim().to_string(),
-            };
+            let difference = describe_difference(what.trim(), expected, found);
             let owner = current_type.clone().unwrap_or_else(|| "root module".to_string());
             match groups.iter_mut().find(|(t, _)| *t == owner) {
                 Some((_, list)) => list.push(difference),
@@ -132,6 +133,23 @@ fn layout_summary(report: &str) -> String {
         summary.push_str(&format!(" (+{} more)", total - shown));
     }
     summary.chars().take(500).collect()
+}
+
+/// One difference in words. abi_stable says "too many fields" whichever side has more; a library
+/// with fewer fields than the host is the common deployment mistake (a plugin older than the host),
+/// so that case says so.
+fn describe_difference(what: &str, expected: Option<String>, found: Option<String>) -> String {
+    let (Some(e), Some(f)) = (expected, found) else { return what.to_string() };
+    let counts = (e.parse::<usize>(), f.parse::<usize>());
+    match counts {
+        (Ok(host), Ok(library)) if what == "too many fields" && library < host => {
+            format!("missing fields (expected {e}, found {f}: the library is older than this host's interface)")
+        }
+        (Ok(host), Ok(library)) if what == "too many fields" && library > host => {
+            format!("extra fields (expected {e}, found {f})")
+        }
+        _ => format!("{what} (expected {e}, found {f})"),
+    }
 }
 
 /// `Name (module path)` from the lines after `Layout of expected type:` (`type:..`, `line:N mod:..`);
@@ -180,8 +198,8 @@ Error:unexpected field\nExpected:\n    field_name:corp_id\n    type:RString\nFou
         let summary = layout_summary(REPORT);
         assert_eq!(
             summary,
-            "the IntegrationPlugin hooks (interface::plugin::IntegrationPlugin_trait): too many fields (expected 11, \
-             found 9); unexpected field (expected corp_id, found extra)"
+            "the IntegrationPlugin hooks (interface::plugin::IntegrationPlugin_trait): missing fields (expected 11, \
+             found 9: the library is older than this host's interface); unexpected field (expected corp_id, found extra)"
         );
     }
 
