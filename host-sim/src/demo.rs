@@ -1,5 +1,6 @@
 //! `host-sim demo`: the whole integration guide on the embedded defaults — configure, scope,
-//! fetch, the binding table, commit with its summary, then a one-click login.
+//! fetch, the binding table, commit with its summary, a one-click login, and finally the member
+//! leaving in WeCom: the contact-change callback disables the account and the login is refused.
 
 use crate::login_flow;
 use crate::serve_cmd::open_platform_with;
@@ -35,8 +36,12 @@ pub struct DemoOutcome {
     pub row_kinds: Vec<RowKind>,
     /// The commit summary.
     pub summary: interface::CommitSummary,
-    /// The platform account signed in at the end.
+    /// The platform account signed in at step 5.
     pub signed_in_account: String,
+    /// Step 6 (built-in fake only): the leaver's account after the callback was followed.
+    pub leaver_account: Option<interface::PlatformAccount>,
+    /// Step 6: how the leaver's next login ended (`refused`, `unbound`, …).
+    pub leaver_login: Option<String>,
 }
 
 /// The platform's address in the demo (served for real once the login server exists).
@@ -166,9 +171,106 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> 
         )?,
         None => writeln!(out, "{}: {}", lang.pick("登录结果", "Login outcome"), trace.page)?,
     }
+    drop(store);
+
+    writeln!(
+        out,
+        "\n-- 6. {} --",
+        lang.pick("成员离职：企业微信实时回调", "A member leaves: WeCom's real-time callback")
+    )?;
+    let (leaver_account, leaver_login) = match open.pusher() {
+        Some(pusher) => {
+            let left = leave(&open, &pusher, &args.login_as, &signed_in, lang, out)?;
+            let again =
+                runtime.block_on(login_flow::drive(&open.server.base_url, &args.login_as, login_flow::IN_CLIENT_UA))?;
+            writeln!(
+                out,
+                "{} <{}> {}{}",
+                lang.pick("企业微信成员", "WeCom member"),
+                args.login_as,
+                lang.pick("再次登录：", "logs in again: "),
+                match again.outcome.as_str() {
+                    "signed-in" => lang.pick("已登录（不应发生）", "signed in (should not happen)"),
+                    _ => lang.pick("已拒绝", "refused"),
+                }
+            )?;
+            (left, Some(again.outcome))
+        }
+        None => {
+            writeln!(
+                out,
+                "{}",
+                lang.pick(
+                    "（仅在内置模拟企业微信上演示：真实企业微信由管理员在后台删除成员后推送。）",
+                    "(Shown with the built-in fake WeCom only: real WeCom pushes when the admin deletes the member.)"
+                )
+            )?;
+            (None, None)
+        }
+    };
     Ok(DemoOutcome {
         row_kinds: proposal.rows.iter().map(|r| r.kind).collect(),
         summary: s,
         signed_in_account: signed_in,
+        leaver_account,
+        leaver_login,
     })
+}
+
+/// Step 6: WeCom verifies the callback URL, the admin deletes `userid`, WeCom pushes the event,
+/// the platform answers at once and then unbinds and disables the account. Returns the account.
+fn leave(
+    open: &crate::serve_cmd::OpenPlatform,
+    pusher: &crate::fake_wecom::CallbackPusher,
+    userid: &str,
+    account_id: &str,
+    lang: Lang,
+    out: &mut dyn Write,
+) -> anyhow::Result<Option<interface::PlatformAccount>> {
+    let fake = open.session.fake.as_ref().context("built-in fake")?;
+    let (verified, check) = pusher.verify_url()?;
+    writeln!(
+        out,
+        "{} {} → {} ({} ms)",
+        lang.pick("企业微信验证回调 URL", "WeCom verifies the callback URL"),
+        pusher.url(),
+        if verified { "✓" } else { "✗" },
+        check.elapsed.as_millis()
+    )?;
+    let delivery = pusher.member_leaves(fake, userid)?;
+    let (status, ms) = (delivery.status, delivery.elapsed.as_millis());
+    writeln!(
+        out,
+        "{}",
+        match lang {
+            Lang::Zh => format!(
+                "管理员在企业微信删除成员 {userid}；企业微信推送加密事件 delete_user → 平台立即应答 HTTP {status} ({ms} ms)"
+            ),
+            Lang::En => format!(
+                "The admin deletes member {userid} in WeCom; WeCom pushes the encrypted delete_user event → the platform answers at once: HTTP {status} ({ms} ms)"
+            ),
+        }
+    )?;
+    if !open.platform.follower.wait_idle(std::time::Duration::from_secs(30)) {
+        bail!("{}", lang.pick("平台未能及时处理回调", "the platform did not follow the callback in time"));
+    }
+    for o in open.platform.follower.journal.entries() {
+        writeln!(out, "  {}", lang.pick(o.reason.zh.as_str(), o.reason.en.as_str()))?;
+    }
+    let store = open.platform.store.lock().map_err(|_| anyhow::anyhow!("store lock"))?;
+    let account = store.accounts()?.into_iter().find(|a| a.id.as_str() == account_id);
+    let bound = store.account_for_userid(userid)?.is_some();
+    if let Some(a) = &account {
+        writeln!(
+            out,
+            "{} {} ({}): {}{}{}",
+            lang.pick("平台账号", "Platform account"),
+            a.name,
+            a.id,
+            if a.enabled { lang.pick("仍启用", "still enabled") } else { lang.pick("已停用", "disabled") },
+            lang.pick("，", ", "),
+            if bound { lang.pick("仍绑定", "still bound") } else { lang.pick("绑定已解除", "binding removed") }
+        )?;
+    }
+    Ok(account)
 }

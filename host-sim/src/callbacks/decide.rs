@@ -194,17 +194,15 @@ fn leave(change: &DirectoryChange, state: &StoreState, policy: Policy, why_zh: &
         disable_account,
     });
     changes.summary = CommitSummary { wecom_users_synced: 1, bindings_removed: 1, ..Default::default() };
+    let account = b.account_id.as_str();
     let (then_zh, then_en) = if disable_account {
-        ("解除绑定并停用账号", "unbound and the account disabled")
+        (format!("解除绑定并停用账号 {account}"), format!("unbound, account {account} disabled"))
     } else {
-        ("解除绑定（账号保留启用）", "unbound (the account stays enabled)")
+        (format!("解除绑定（账号 {account} 保留启用）"), format!("unbound (account {account} stays enabled)"))
     };
     apply(
         changes,
-        Text::new(
-            format!("成员 {userid} {why_zh}：{then_zh} {}。", b.account_id),
-            format!("Member {userid} {why_en}: {then_en} {}.", b.account_id),
-        ),
+        Text::new(format!("成员 {userid} {why_zh}：{then_zh}。"), format!("Member {userid} {why_en}: {then_en}.")),
     )
 }
 
