@@ -6,6 +6,7 @@
 //! every type reachable from it (names, package `interface`, fields, the hook vtables), so:
 //! - `changed`: a field inserted into `ConnectionSettings`, same minor version → layout refused;
 //! - `old_version`: interface 0.0.9 → refused by version, before any layout is looked at;
+//! - `new_version`: interface 0.2.0 → refused by version too (found in the layout check);
 //! - `older`: the hooks appended after `last_prefix_field` removed → a newer host refuses it;
 //! - `newer`: a field appended to the root module and a defaulted hook appended to the trait → this
 //!   (older) host loads it and calls it.
@@ -69,6 +70,21 @@ fn a_library_built_against_an_older_interface_version_is_refused_by_version() {
 }
 
 #[test]
+fn a_library_built_against_a_newer_interface_version_is_refused_by_version() {
+    // abi_stable's own version check lets a newer minor through and its layout check fails on
+    // every type's package version (a 16,000-line report); the loader says it in one line.
+    let error = load("new_version").err().expect("interface 0.2.0 must not load in a 0.1 host");
+    let text = assert_short(&error);
+    match &error {
+        LoadError::IncompatibleVersion { expected, found } => {
+            assert_eq!((expected.as_str(), found.as_str()), (env!("CARGO_PKG_VERSION"), "0.2.0"));
+        }
+        other => panic!("IncompatibleVersion expected: {other}"),
+    }
+    assert!(text.contains("library has 0.2.0"), "{text}");
+}
+
+#[test]
 fn a_newer_plugin_with_an_appended_root_field_and_hook_loads_and_works_in_this_host() {
     let module = load("newer").unwrap_or_else(|e| panic!("a newer plugin must load in an older host: {e}"));
     let info = module.info()();
@@ -101,7 +117,7 @@ fn an_older_plugin_missing_appended_hooks_is_refused_by_this_newer_host() {
 fn refused_libraries_leave_the_loader_usable_for_the_real_plugin() {
     // `RootModule::load_from_file` would cache the first failure for the whole process; the
     // project's loader goes through `lib_header_from_path`, so each file is judged on its own.
-    for kind in ["changed", "old_version", "older", "changed"] {
+    for kind in ["changed", "old_version", "new_version", "older", "changed"] {
         assert!(load(kind).is_err(), "{kind}");
         let module = load_plugin(&util::plugin_path()).unwrap_or_else(|e| panic!("real plugin after {kind}: {e}"));
         assert_eq!(module.info()().name.as_str(), "wecom");

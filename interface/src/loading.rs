@@ -76,7 +76,13 @@ fn classify(path: &Path, error: LibraryError) -> LoadError {
             LoadError::IncompatibleVersion { expected: expected_version.to_string(), found: actual_version.to_string() }
         }
         LibraryError::AbiInstability(_) => {
-            LoadError::IncompatibleLayout { summary: layout_summary(&error.to_string()) }
+            let report = error.to_string();
+            // A library of a NEWER minor passes abi_stable's version check (it only refuses older
+            // ones) and fails on every type's package version instead: report it as a version.
+            match package_versions(&report) {
+                Some((expected, found)) => LoadError::IncompatibleVersion { expected, found },
+                None => LoadError::IncompatibleLayout { summary: layout_summary(&report) },
+            }
         }
         LibraryError::InvalidAbiHeader(_) | LibraryError::InvalidCAbi { .. } => {
             LoadError::NotAPlugin { path: path.to_path_buf(), detail: first_line(&error.to_string()) }
@@ -152,6 +158,14 @@ fn describe_difference(what: &str, expected: Option<String>, found: Option<Strin
     }
 }
 
+/// The host's and the library's interface versions, when the layout report says the types come
+/// from incompatible versions of the interface package.
+fn package_versions(report: &str) -> Option<(String, String)> {
+    let lines: Vec<&str> = report.lines().collect();
+    let at = lines.iter().position(|l| l.trim_end() == "Error:incompatible package versions")?;
+    Some((block_value(&lines[at + 1..], "Expected:")?, block_value(&lines[at + 1..], "Found:")?))
+}
+
 /// `Name (module path)` from the lines after `Layout of expected type:` (`type:..`, `line:N mod:..`);
 /// a sabi_trait vtable is named after its trait.
 fn describe_type(after: &[&str]) -> Option<String> {
@@ -209,6 +223,13 @@ Error:unexpected field\nExpected:\n    field_name:corp_id\n    type:RString\nFou
         let summary = layout_summary(&many);
         assert!(summary.ends_with("(+4 more)"), "{summary}");
         assert_eq!(summary.lines().count(), 1);
+    }
+
+    #[test]
+    fn package_versions_are_read_from_the_report() {
+        let report = format!("{REPORT}Error:incompatible package versions\nExpected:\n    0.1.0\nFound:\n    0.2.0\n");
+        assert_eq!(package_versions(&report), Some(("0.1.0".into(), "0.2.0".into())));
+        assert_eq!(package_versions(REPORT), None);
     }
 
     #[test]
