@@ -13,5 +13,7 @@ mod faults;
 mod loading;
 mod login;
 mod login_http;
+mod secrets;
+mod trust;
 mod util;
 mod workflow;

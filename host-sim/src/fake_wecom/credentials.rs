@@ -1,6 +1,7 @@
 //! Access tokens and OAuth codes: what WeCom issues, and how they stop working.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 const TOKEN_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -8,6 +9,70 @@ const TOKEN_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv
 /// Random text in the character set of real tokens and codes (URL-safe base64).
 pub(crate) fn random_text(len: usize) -> String {
     (0..len).map(|_| TOKEN_ALPHABET[fastrand::usize(..TOKEN_ALPHABET.len())] as char).collect()
+}
+
+/// Most recent tokens and codes remembered for [`IssuedCredentials`], per fake and per process.
+const ISSUED_HISTORY: usize = 10_000;
+
+/// Every access token and OAuth code a fake issued (the most recent 10 000 of each, oldest
+/// first), expired, revoked and redeemed ones included. For tests that must prove these values
+/// appear in no log line, error or report: they need the values to look for.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct IssuedCredentials {
+    /// Tokens answered by `gettoken` (each once, however often it was returned again).
+    pub access_tokens: Vec<String>,
+    /// Codes minted for the login pages and `mint_code`.
+    pub oauth_codes: Vec<String>,
+}
+
+/// Counts only: the values are credentials.
+impl std::fmt::Debug for IssuedCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedCredentials")
+            .field("access_tokens", &self.access_tokens.len())
+            .field("oauth_codes", &self.oauth_codes.len())
+            .finish()
+    }
+}
+
+/// A bounded record of issued values.
+#[derive(Default)]
+pub(crate) struct IssueLog(VecDeque<String>);
+
+impl std::fmt::Debug for IssueLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "IssueLog({} values)", self.0.len())
+    }
+}
+
+impl IssueLog {
+    const fn new() -> IssueLog {
+        IssueLog(VecDeque::new())
+    }
+
+    fn push(&mut self, value: &str) {
+        if self.0.len() >= ISSUED_HISTORY {
+            self.0.pop_front();
+        }
+        self.0.push_back(value.to_owned());
+    }
+
+    pub fn values(&self) -> Vec<String> {
+        self.0.iter().cloned().collect()
+    }
+}
+
+/// Tokens and codes issued by every fake in this process: the fake started inside a
+/// command (e.g. `demo::run`) is out of a test's reach, its credentials are not.
+static PROCESS_TOKENS: Mutex<IssueLog> = Mutex::new(IssueLog::new());
+static PROCESS_CODES: Mutex<IssueLog> = Mutex::new(IssueLog::new());
+
+/// Every token and code issued by any fake WeCom in this process (bounded as [`IssuedCredentials`]).
+pub fn issued_in_this_process() -> IssuedCredentials {
+    IssuedCredentials {
+        access_tokens: super::lock(&PROCESS_TOKENS).values(),
+        oauth_codes: super::lock(&PROCESS_CODES).values(),
+    }
 }
 
 /// `now + ttl`, capped: a configured ttl of `u64::MAX` means "never", not an overflow panic.
@@ -35,6 +100,7 @@ pub(crate) enum TokenProblem {
 #[derive(Debug, Default)]
 pub(crate) struct TokenBook {
     tokens: HashMap<String, Token>,
+    issued: IssueLog,
 }
 
 /// Expired tokens remembered for 42001 answers; older ones fall back to 40014.
@@ -57,8 +123,15 @@ impl TokenBook {
         }
         self.prune(now);
         let token = random_text(128);
+        self.issued.push(&token);
+        super::lock(&PROCESS_TOKENS).push(&token);
         self.tokens.insert(token.clone(), Token { agent_id, expires_at: deadline(now, ttl) });
         (token, ttl.as_secs())
+    }
+
+    /// Every token issued by this book, oldest first (bounded).
+    pub fn issued(&self) -> Vec<String> {
+        self.issued.values()
     }
 
     pub fn check(&self, token: &str, now: Instant) -> Result<i64, TokenProblem> {
@@ -111,6 +184,7 @@ struct Code {
 #[derive(Debug, Default)]
 pub(crate) struct CodeBook {
     codes: HashMap<String, Code>,
+    issued: IssueLog,
 }
 
 impl CodeBook {
@@ -118,8 +192,15 @@ impl CodeBook {
         // Unconsumed codes die after their ttl anyway; dropping them keeps a long benchmark flat.
         self.codes.retain(|_, c| c.expires_at > now);
         let code = random_text(43);
+        self.issued.push(&code);
+        super::lock(&PROCESS_CODES).push(&code);
         self.codes.insert(code.clone(), Code { agent_id, subject, expires_at: deadline(now, ttl) });
         code
+    }
+
+    /// Every code minted by this book, oldest first (bounded), redeemed ones included.
+    pub fn issued(&self) -> Vec<String> {
+        self.issued.values()
     }
 
     /// Consumes a code for an app. A code from another app's context stays usable by that app.
@@ -162,6 +243,33 @@ mod tests {
         let now = Instant::now();
         let (token, _) = book.issue(1, Duration::from_secs(u64::MAX), now);
         assert_eq!(book.check(&token, now + Duration::from_secs(86_400)), Ok(1));
+    }
+
+    #[test]
+    fn issued_values_are_remembered_once_and_bounded() {
+        let mut tokens = TokenBook::default();
+        let mut codes = CodeBook::default();
+        let now = Instant::now();
+        let ttl = Duration::from_secs(7200);
+        let (a, _) = tokens.issue(7, ttl, now);
+        assert_eq!(tokens.issue(7, ttl, now).0, a, "a live token is returned again");
+        tokens.invalidate_all();
+        let (b, _) = tokens.issue(7, ttl, now);
+        assert_eq!(tokens.issued(), vec![a.clone(), b.clone()], "revoked ones are still listed, each once");
+        let c = codes.mint(7, CodeSubject::Member("a".into()), ttl, now);
+        assert!(codes.redeem(&c, 7, now).is_some());
+        assert_eq!(codes.issued(), vec![c.clone()], "redeemed codes are still listed");
+        let process = issued_in_this_process();
+        assert!(process.access_tokens.contains(&a) && process.access_tokens.contains(&b));
+        assert!(process.oauth_codes.contains(&c));
+        let mut log = IssueLog::new();
+        for i in 0..ISSUED_HISTORY + 5 {
+            log.push(&i.to_string());
+        }
+        let kept = log.values();
+        assert_eq!((kept.len(), kept[0].as_str()), (ISSUED_HISTORY, "5"), "oldest dropped first");
+        let shown = format!("{process:?} {log:?}");
+        assert!(!shown.contains(&a) && !shown.contains(&c), "Debug prints counts only: {shown}");
     }
 
     #[test]

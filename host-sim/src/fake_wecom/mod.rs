@@ -93,6 +93,10 @@
 //! | `POST /_sim/faults` `{"rules": [{"kind": "http_500", "endpoint": "user/list", "times": 1}]}` | replaces the faults in force (counters restart); 400 on a bad body |
 //! | `DELETE /_sim/faults` | no faults |
 //!
+//! Every access token and OAuth code a fake issues is also remembered (bounded) for leak tests:
+//! [`FakeWecom::issued_credentials`] for one fake, [`issued_in_this_process`] for all of them
+//! (e.g. the fake that `demo::run` starts out of the caller's reach).
+//!
 //! ## Organisation file (`host-sim wecom-sim --org FILE`)
 //!
 //! ```json
@@ -146,6 +150,7 @@ mod tests;
 
 pub use callback_push::{unix_now, CallbackPusher, Delivery, SignedRequest};
 pub use contact_events::ContactEvent;
+pub use credentials::{issued_in_this_process, IssuedCredentials};
 pub use faults::{FaultKind, FaultRule, Faults};
 pub use org::{App, Department, Org, Tag, User};
 pub use server::{serve, FakeWecom};

@@ -117,6 +117,12 @@ impl FakeWecom {
         self.shared.mint_code(agent_id, CodeSubject::NonMember(openid.to_owned()))
     }
 
+    /// Every access token and OAuth code this fake has issued (bounded: the most recent 10 000
+    /// of each), for tests that prove the values leak nowhere.
+    pub fn issued_credentials(&self) -> super::IssuedCredentials {
+        self.shared.issued()
+    }
+
     /// Every token issued so far answers 42001 from now on; `gettoken` issues fresh ones.
     pub fn expire_all_tokens(&self) {
         self.shared.expire_all_tokens();

@@ -76,6 +76,10 @@ impl Shared {
         lock(&self.codes).mint(agent_id, subject, Duration::from_secs(self.config.code_ttl_secs), Instant::now())
     }
 
+    pub fn issued(&self) -> super::IssuedCredentials {
+        super::IssuedCredentials { access_tokens: lock(&self.tokens).issued(), oauth_codes: lock(&self.codes).issued() }
+    }
+
     pub fn redeem_code(&self, code: &str, agent_id: i64) -> Option<CodeSubject> {
         lock(&self.codes).redeem(code, agent_id, Instant::now())
     }
