@@ -104,6 +104,17 @@ pub struct PendingSync {
     pub edits: Vec<Edit>,
 }
 
+/// What [`Store::apply_decided`] hands its decision: the store as read inside the transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contents {
+    /// Accounts, by id.
+    pub accounts: Vec<PlatformAccount>,
+    /// Bindings.
+    pub bindings: Vec<Binding>,
+    /// Mirrored departments.
+    pub departments: Vec<PlatformDepartment>,
+}
+
 /// The store state a change set was computed from; [`Store::apply_pending`] checks it is unchanged.
 #[derive(Debug, Clone, Copy)]
 pub struct Basis<'a> {
@@ -198,6 +209,27 @@ impl Store {
         let applied = apply_changes(&tx, changes)?;
         tx.commit()?;
         Ok(applied)
+    }
+
+    /// Reads the accounts, bindings and departments and applies the change set `decide` makes of
+    /// them (if any), in one `BEGIN IMMEDIATE` transaction: the decision is applied to exactly the
+    /// state it was made from, even with another process writing the same file. For changes made
+    /// without an operator (callbacks, the reconcile).
+    pub fn apply_decided<T>(
+        &mut self,
+        decide: impl FnOnce(Contents) -> (T, Option<ChangeSet>),
+    ) -> Result<(T, Option<Applied>), StoreError> {
+        let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let contents = Contents {
+            accounts: read_accounts(&tx)?,
+            bindings: read_bindings(&tx)?,
+            departments: read_departments(&tx)?,
+        };
+        let (decided, changes) = decide(contents);
+        let Some(changes) = changes else { return Ok((decided, None)) };
+        let applied = apply_changes(&tx, &changes)?;
+        tx.commit()?;
+        Ok((decided, Some(applied)))
     }
 
     /// The pending sync, if any.
@@ -457,6 +489,29 @@ mod tests {
         assert!(s.apply(&bad).is_err());
         assert!(s.bindings().expect("b").is_empty(), "nothing applied");
         assert_eq!(s.accounts().expect("a").len(), 8, "no account created");
+    }
+
+    #[test]
+    fn a_decision_is_applied_to_the_state_it_was_made_from_or_not_at_all() {
+        let mut s = store();
+        s.import_bindings(&[Binding { userid: "zhoumin".into(), account_id: "u-1008".into() }]).expect("seed");
+        let leave = ChangeSet {
+            remove_bindings: vec![Unbinding {
+                userid: "zhoumin".into(),
+                account_id: "u-1008".into(),
+                disable_account: true,
+            }]
+            .into(),
+            ..Default::default()
+        };
+        let (seen, applied) = s.apply_decided(|c| (c.bindings.len(), Some(leave.clone()))).expect("apply");
+        assert_eq!((seen, applied.map(|a| a.accounts_disabled)), (1, Some(1)));
+        let ((), applied) = s.apply_decided(|_| ((), None)).expect("nothing to apply");
+        assert!(applied.is_none());
+        let mut bad = change_set();
+        bad.create_bindings.push(Binding { userid: "someoneelse".into(), account_id: "u-1004".into() });
+        assert!(s.apply_decided(|_| ((), Some(bad))).is_err());
+        assert!(s.bindings().expect("b").is_empty(), "rolled back");
     }
 
     #[test]

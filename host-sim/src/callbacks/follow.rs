@@ -126,30 +126,36 @@ impl Follower {
             unbound_accounts: Vec::new(),
             error: None,
         };
-        // The store stays locked from the read to the write, so the decision is applied to the
-        // state it was made from.
+        let mut decided = None;
         let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
-        let state = match StoreState::read(&store) {
-            Ok(state) => state,
-            Err(error) => {
-                outcome.error = Some(format!("{error:#}"));
-                return (outcome, false);
-            }
-        };
-        let decision = decide(change, &state, &self.scope, self.policy);
-        outcome.verdict = decision.verdict;
-        outcome.reason = decision.reason;
+        // Read, decided and written in one transaction: the decision fits the store it changes.
+        let result = store.apply_decided(|contents| {
+            let state = StoreState {
+                accounts: contents.accounts,
+                bindings: contents.bindings,
+                departments: contents.departments,
+            };
+            let decision = decide(change, &state, &self.scope, self.policy);
+            let apply = (decision.verdict == Verdict::Apply).then(|| decision.changes.clone());
+            decided = Some(decision);
+            ((), apply)
+        });
         let mut created = false;
-        if decision.verdict == Verdict::Apply {
-            match store.apply(&decision.changes) {
-                Ok(applied) => {
+        if let Some(decision) = decided {
+            outcome.verdict = decision.verdict;
+            outcome.reason = decision.reason;
+            match result {
+                Ok((_, Some(applied))) => {
                     outcome.applied = Some(applied);
                     outcome.unbound_accounts =
                         decision.changes.remove_bindings.iter().map(|u| u.account_id.to_string()).collect();
                     created = applied.accounts_created + applied.bindings_created > 0;
                 }
+                Ok((_, None)) => {}
                 Err(error) => outcome.error = Some(error.to_string()),
             }
+        } else if let Err(error) = result {
+            outcome.error = Some(error.to_string());
         }
         drop(store);
         self.signed_out(&outcome);

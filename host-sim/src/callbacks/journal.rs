@@ -1,12 +1,12 @@
-//! What the host did with each change after answering WeCom, kept in memory for the operator's
-//! view, the demo and the tests (which wait on it instead of sleeping).
+//! What the host did with each change after answering WeCom, kept in memory (the most recent
+//! [`CAPACITY`]) for the operator's view, the demo and the tests.
 
 use super::decide::Verdict;
 use crate::store::Applied;
 use interface::Text;
 use serde::Serialize;
-use std::sync::{Condvar, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::collections::VecDeque;
+use std::sync::{Mutex, PoisonError};
 
 /// What became of one change (or one reconcile).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -27,36 +27,28 @@ pub struct Outcome {
     pub error: Option<String>,
 }
 
+/// Outcomes kept; older ones are dropped, so a long-running platform does not grow without bound.
+pub const CAPACITY: usize = 10_000;
+
 /// The outcomes so far, in order.
 #[derive(Default)]
 pub struct Journal {
-    entries: Mutex<Vec<Outcome>>,
-    added: Condvar,
+    entries: Mutex<VecDeque<Outcome>>,
 }
 
 impl Journal {
-    /// Records an outcome and wakes waiters.
+    /// Records an outcome, also as a log line (outcomes carry ids and reasons, never secrets).
     pub fn record(&self, outcome: Outcome) {
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner).push(outcome);
-        self.added.notify_all();
+        tracing::info!(target: "callback", "{} {}: {:?} {}", outcome.what, outcome.subject, outcome.verdict, outcome.reason.en);
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        if entries.len() >= CAPACITY {
+            entries.pop_front();
+        }
+        entries.push_back(outcome);
     }
 
     /// Every outcome so far.
     pub fn entries(&self) -> Vec<Outcome> {
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner).clone()
-    }
-
-    /// Waits until at least `count` outcomes are recorded or `timeout` passes; the outcomes then.
-    pub fn wait_for(&self, count: usize, timeout: Duration) -> Vec<Outcome> {
-        let deadline = Instant::now() + timeout;
-        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        while entries.len() < count {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            entries = self.added.wait_timeout(entries, left).unwrap_or_else(PoisonError::into_inner).0;
-        }
-        entries.clone()
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner).iter().cloned().collect()
     }
 }

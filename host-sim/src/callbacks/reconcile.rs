@@ -17,8 +17,8 @@
 use super::decide::Verdict;
 use super::journal::Outcome;
 use super::policy::{NewMembers, OnLeave, Policy};
-use crate::store::Store;
-use crate::workflow::{dry_commit, StoreState};
+use crate::store::{Contents, Store};
+use crate::workflow::dry_commit;
 use interface::{
     ChangeSet, CommitInput, Edit, EditKind, PluginBox, Proposal, ProposalInput, RowKind, ScopeSelection, Text,
 };
@@ -69,49 +69,65 @@ pub fn run(plugin: &PluginBox, store: &Mutex<Store>, scope: &ScopeSelection, pol
         Ok(snapshot) => snapshot,
         Err(error) => return failed(error),
     };
-    let complete = snapshot.complete;
     let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
-    let state = match StoreState::read(&store) {
-        Ok(state) => state,
-        Err(error) => return failed(format!("{error:#}")),
-    };
-    if state.bindings.is_empty() {
-        return outcome(
+    // Compared and applied in one transaction: the change set fits the store it is applied to.
+    let planned = store.apply_decided(|contents| match plan(plugin, snapshot, contents, policy) {
+        Ok((changes, reason)) => {
+            let apply = (!is_empty(&changes)).then(|| changes.clone());
+            (Ok((changes, reason)), apply)
+        }
+        Err(outcome) => (Err(outcome), None),
+    });
+    match planned {
+        Ok((Err(outcome), _)) => outcome,
+        Ok((Ok((_, reason)), None)) => outcome(Verdict::Ignore, reason),
+        Ok((Ok((changes, reason)), Some(applied))) => Outcome {
+            applied: Some(applied),
+            unbound_accounts: changes.remove_bindings.iter().map(|u| u.account_id.to_string()).collect(),
+            ..outcome(Verdict::Apply, reason)
+        },
+        Err(error) => failed(error),
+    }
+}
+
+/// The change set for the store as it is (pure apart from the plugin's pure hooks), and why; an
+/// outcome instead when there is nothing to compare or a hook refused.
+fn plan(
+    plugin: &PluginBox,
+    snapshot: interface::DirectorySnapshot,
+    contents: Contents,
+    policy: Policy,
+) -> Result<(ChangeSet, Text), Outcome> {
+    if contents.bindings.is_empty() {
+        return Err(outcome(
             Verdict::Ignore,
             Text::new(
                 "尚无任何绑定：首次同步由管理员完成（host-sim sync / commit），核对不代劳。",
                 "No binding yet: the first sync is the operator's (host-sim sync / commit); the reconcile does not do it.",
             ),
-        );
+        ));
     }
+    let complete = snapshot.complete;
     let input = ProposalInput {
         snapshot,
-        accounts: state.accounts.into(),
-        bindings: state.bindings.into(),
-        departments: state.departments.into(),
+        accounts: contents.accounts.into(),
+        bindings: contents.bindings.into(),
+        departments: contents.departments.into(),
     };
-    let proposal = match plugin.propose_bindings(&input).into_result() {
-        Ok(proposal) => proposal,
-        Err(error) => return failed(error),
-    };
+    let proposal = plugin.propose_bindings(&input).into_result().map_err(failed)?;
     let edits = edits(&proposal, complete, policy);
-    let mut changes = match dry_commit(plugin, &CommitInput { input, proposal, edits: edits.into() }) {
-        Ok(changes) => changes,
-        Err(error) => return failed(error),
-    };
+    let mut changes = dry_commit(plugin, &CommitInput { input, proposal, edits: edits.into() }).map_err(failed)?;
     for removal in changes.remove_bindings.iter_mut() {
         removal.disable_account = policy.on_leave == OnLeave::Disable;
     }
     let held_back = if complete { "" } else { "（读取不完整：本次不解除任何绑定）" };
     let held_back_en = if complete { "" } else { " (incomplete read: no binding is removed this time)" };
     if is_empty(&changes) {
-        return outcome(
-            Verdict::Ignore,
-            Text::new(
-                format!("与企业微信一致，无需变更{held_back}。"),
-                format!("In step with WeCom; nothing to change{held_back_en}."),
-            ),
+        let reason = Text::new(
+            format!("与企业微信一致，无需变更{held_back}。"),
+            format!("In step with WeCom; nothing to change{held_back_en}."),
         );
+        return Ok((changes, reason));
     }
     let s = changes.summary;
     let reason = Text::new(
@@ -124,14 +140,7 @@ pub fn run(plugin: &PluginBox, store: &Mutex<Store>, scope: &ScopeSelection, pol
             s.accounts_created, s.bindings_removed, s.department_changes
         ),
     );
-    match store.apply(&changes) {
-        Ok(applied) => Outcome {
-            applied: Some(applied),
-            unbound_accounts: changes.remove_bindings.iter().map(|u| u.account_id.to_string()).collect(),
-            ..outcome(Verdict::Apply, reason)
-        },
-        Err(error) => failed(error),
-    }
+    Ok((changes, reason))
 }
 
 fn is_empty(c: &ChangeSet) -> bool {

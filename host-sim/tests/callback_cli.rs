@@ -1,0 +1,57 @@
+//! `host-sim callback` as a person runs it: the real binary, WeCom's official sample vectors
+//! (wecom-api.md §11.1), the exit codes, and no secret in the output.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const EXE: &str = env!("CARGO_BIN_EXE_host-sim");
+const TOKEN: &str = "QDG6eK";
+const KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
+const ECHOSTR: &str = "P9nAzCzyDtyTWESHep1vC5X9xho/qYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp+4RPcs8TgAE7OaBO+FZXvnaqQ==";
+
+fn plugin_path() -> PathBuf {
+    let name = interface::plugin_file_name();
+    let profile_dir = Path::new(EXE).parent().expect("binary has a folder").to_path_buf();
+    [profile_dir.join("deps").join(&name), profile_dir.join(&name)]
+        .into_iter()
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("plugin library {name} not found under {}", profile_dir.display()))
+}
+
+fn host_sim(args: &[&str]) -> Output {
+    Command::new(EXE)
+        .arg("callback")
+        .arg("--plugin")
+        .arg(plugin_path())
+        .args(["--token", TOKEN, "--aes-key", KEY, "--corp-id", "wx5823bf96d3bd56c7"])
+        .args(args)
+        .env_remove("WECOM_CALLBACK_TOKEN")
+        .env_remove("WECOM_CALLBACK_AES_KEY")
+        .output()
+        .expect("host-sim runs")
+}
+
+fn text(output: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
+
+#[test]
+fn the_official_url_verification_vector_through_the_binary() {
+    let signed = ["--msg-signature", "5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3", "--timestamp", "1409659589"];
+    let output = host_sim(
+        &[&signed[..], &["--nonce", "263014780", "--echostr", ECHOSTR, "--now", "1409659600", "--json"]].concat(),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(json["ok"], true);
+    assert_eq!(json["reply"]["kind"], "url_verification");
+    assert_eq!(json["reply"]["body"], "1616140317555161061");
+
+    // A nonce that was not signed: refused, exit 1, and the output names the error, not the secrets.
+    let output =
+        host_sim(&[&signed[..], &["--nonce", "263014781", "--echostr", ECHOSTR, "--now", "1409659600"]].concat());
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let all = text(&output);
+    assert!(all.contains("callback.signature_mismatch"), "{all}");
+    assert!(!all.contains(KEY) && !all.contains(TOKEN), "no secret in the output: {all}");
+}
