@@ -6,13 +6,13 @@
 
 use crate::util::{self, ok};
 use host_sim::callbacks::command::{callback, CallbackArgs, CallbackOutcome};
-use host_sim::callbacks::{Follower, Outcome, Policy, Verdict};
+use host_sim::callbacks::{CallbackOptions, Follower, NewMembers, OnLeave, Outcome, Policy, PolicyArgs, Verdict};
 use host_sim::fake_wecom::{
     contact_events, unix_now, CallbackPusher, ContactEvent, FaultKind, FaultRule, Faults, SignedRequest, User,
 };
 use host_sim::login_flow::{drive, IN_CLIENT_UA};
 use host_sim::platform::{Platform, RunningPlatform};
-use host_sim::serve_cmd::{open_platform, OpenPlatform};
+use host_sim::serve_cmd::{open_platform, open_platform_full, OpenPlatform};
 use host_sim::session::WecomArgs;
 use host_sim::store::Store;
 use host_sim::table::Lang;
@@ -371,6 +371,8 @@ fn the_official_samples_pass_through_host_sim_callback() {
     let (outcome, text) = run_callback(&CallbackArgs { now: None, ..args.clone() });
     assert!(matches!(&outcome, CallbackOutcome::Refused(e) if e.code.as_str() == "callback.stale_timestamp"), "{text}");
 
+    assert!(!format!("{args:?}").contains(OFFICIAL_KEY), "Debug masks the key");
+
     // §11.1 (b): a valid POST of a text message: decrypted, acknowledged, not a contact change.
     let encrypt = "RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3QczcdCUpj911L3vg3W/sYYvuJTs3TUUkSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4zG4LUMnvw2r+KqCKIw+3IQH03v+BCA9nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS+/uh9KsNlY6bHCmJU9p8g7m3fVKn28H3KDYA5Pl/T8Z1ptDAVe0lXdQ2YoyyH2uyPIGHBZZIs2pDBS8R07+qN+E7Q==";
     let body = format!(
@@ -460,4 +462,32 @@ fn the_reconcile_catches_a_lost_callback_but_never_from_a_partial_read() {
     assert_eq!(account_of(&open, "cuncaoxin"), None);
     let account = state(&open).accounts.into_iter().find(|a| a.id.as_str() == "wecom-cuncaoxin").expect("kept");
     assert!(!account.enabled);
+}
+
+#[test]
+fn the_host_policy_can_only_unbind_and_leave_newcomers_to_the_operator() {
+    let args = WecomArgs { plugin: Some(util::plugin_path()), ..Default::default() };
+    let options = CallbackOptions {
+        policy: PolicyArgs { on_leave: OnLeave::Unbind, new_members: NewMembers::Ignore },
+        ..Default::default()
+    };
+    let store = Store::in_memory().expect("store");
+    let open = open_platform_full(&args, 0, store, None, true, &options).expect("platform starts");
+    let pusher = open.pusher().expect("pusher");
+    let fake = open.session.fake.as_ref().expect("fake");
+    assert_eq!(account_of(&open, "clear").map(|a| a.0).as_deref(), Some("u-1005"));
+
+    // Disabled by the admin (status 2): a leave, but under this policy the account stays enabled.
+    push(&pusher, &fake.with_org(|org| contact_events::set_status(org, "clear", 2)).expect("member"));
+    let outcomes = followed(&open, 1);
+    assert_eq!(outcomes[0].verdict, Verdict::Apply, "{outcomes:#?}");
+    assert_eq!(account_of(&open, "clear"), None, "unbound");
+    let account = state(&open).accounts.into_iter().find(|a| a.id.as_str() == "u-1005").expect("account");
+    assert!(account.enabled, "only unbound");
+
+    let newbie = User { userid: "newbie".into(), name: "新同事".into(), departments: vec![4], ..User::default() };
+    push(&pusher, &fake.with_org(|org| contact_events::add_member(org, newbie)));
+    let outcomes = followed(&open, 2);
+    assert_eq!(outcomes[1].verdict, Verdict::Ignore, "left to the operator: {outcomes:#?}");
+    assert_eq!(account_of(&open, "newbie"), None);
 }

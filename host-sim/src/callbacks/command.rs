@@ -15,8 +15,8 @@ use interface::{CallbackKind, CallbackReply, CallbackRequest, PluginError, Secre
 use std::io::Write;
 use std::path::PathBuf;
 
-/// `host-sim callback` options.
-#[derive(clap::Args, Clone, Debug)]
+/// `host-sim callback` options. Debug masks the Token and the EncodingAESKey.
+#[derive(clap::Args, Clone)]
 pub struct CallbackArgs {
     /// Connection options; `--corp-id` is the receiver id the message must be addressed to.
     #[command(flatten)]
@@ -51,6 +51,22 @@ pub struct CallbackArgs {
     /// Print `{"ok": true, "reply": …}` or `{"ok": false, "error": …}`.
     #[arg(long)]
     pub json: bool,
+}
+
+impl std::fmt::Debug for CallbackArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallbackArgs")
+            .field("corp_id", &self.wecom.corp_id)
+            .field("token", &"***")
+            .field("aes_key", &"***")
+            .field("msg_signature", &self.msg_signature)
+            .field("timestamp", &self.timestamp)
+            .field("nonce", &self.nonce)
+            .field("echostr", &self.echostr)
+            .field("body", &self.body)
+            .field("now", &self.now)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What a run gave.
