@@ -314,6 +314,10 @@ fn trace_capture_child() {
         assert!(report.accepted, "{:#?}", report.findings);
     }
     let corp_id = settings.corp_id.to_string();
+    let pusher = fake_wecom::CallbackPusher::new(settings.callback_url.as_str(), &callback_token, &aes_key, &corp_id)
+        .expect("pusher");
+    dump.debug("callback pusher", &pusher);
+    dump.debug("pushed event", &pusher.event_request("<xml/>", unix_now(), "n0"));
     let key = wanxiang_wecom::callback::crypto::AesKey::from_encoding_aes_key(&aes_key).expect("key");
     dump.debug("aes key", &key);
     let sign = |encrypted: &str, timestamp: i64, nonce: &str| {
@@ -502,6 +506,10 @@ fn trace_capture_child() {
     needles.extend(issued.access_tokens.iter().map(|t| Needle::random("access token", t)));
     needles.extend(issued.oauth_codes.iter().map(|c| Needle::random("OAuth code", c)));
     needles.push(Needle::random("callback Token", &callback_token));
+    // The demo's step 6 generates its own pair and hands it to the fake's pusher.
+    assert!(!issued.callback_aes_keys.is_empty(), "the demo's callback step ran with a pair the fake knows");
+    needles.extend(issued.callback_tokens.iter().map(|t| Needle::random("callback Token", t)));
+    needles.extend(issued.callback_aes_keys.iter().map(|k| Needle::aes_key(k)));
     needles.push(Needle::random("proxy password", &proxy_password));
     needles.push(Needle::aes_key(&aes_key));
 

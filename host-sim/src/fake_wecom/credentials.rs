@@ -23,6 +23,10 @@ pub struct IssuedCredentials {
     pub access_tokens: Vec<String>,
     /// Codes minted for the login pages and `mint_code`.
     pub oauth_codes: Vec<String>,
+    /// Callback Tokens the fake signs pushes with ([`super::CallbackPusher`]; process-wide only).
+    pub callback_tokens: Vec<String>,
+    /// Callback EncodingAESKeys the fake encrypts pushes with (process-wide only).
+    pub callback_aes_keys: Vec<String>,
 }
 
 /// Counts only: the values are credentials.
@@ -31,6 +35,8 @@ impl std::fmt::Debug for IssuedCredentials {
         f.debug_struct("IssuedCredentials")
             .field("access_tokens", &self.access_tokens.len())
             .field("oauth_codes", &self.oauth_codes.len())
+            .field("callback_tokens", &self.callback_tokens.len())
+            .field("callback_aes_keys", &self.callback_aes_keys.len())
             .finish()
     }
 }
@@ -66,12 +72,22 @@ impl IssueLog {
 /// command (e.g. `demo::run`) is out of a test's reach, its credentials are not.
 static PROCESS_TOKENS: Mutex<IssueLog> = Mutex::new(IssueLog::new());
 static PROCESS_CODES: Mutex<IssueLog> = Mutex::new(IssueLog::new());
+static PROCESS_CALLBACK_TOKENS: Mutex<IssueLog> = Mutex::new(IssueLog::new());
+static PROCESS_CALLBACK_KEYS: Mutex<IssueLog> = Mutex::new(IssueLog::new());
+
+/// Remembers a callback Token and EncodingAESKey the fake was given to push with.
+pub(crate) fn record_callback_secrets(token: &str, encoding_aes_key: &str) {
+    super::lock(&PROCESS_CALLBACK_TOKENS).push(token);
+    super::lock(&PROCESS_CALLBACK_KEYS).push(encoding_aes_key);
+}
 
 /// Every token and code issued by any fake WeCom in this process (bounded as [`IssuedCredentials`]).
 pub fn issued_in_this_process() -> IssuedCredentials {
     IssuedCredentials {
         access_tokens: super::lock(&PROCESS_TOKENS).values(),
         oauth_codes: super::lock(&PROCESS_CODES).values(),
+        callback_tokens: super::lock(&PROCESS_CALLBACK_TOKENS).values(),
+        callback_aes_keys: super::lock(&PROCESS_CALLBACK_KEYS).values(),
     }
 }
 

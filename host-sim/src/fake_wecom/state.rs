@@ -77,7 +77,11 @@ impl Shared {
     }
 
     pub fn issued(&self) -> super::IssuedCredentials {
-        super::IssuedCredentials { access_tokens: lock(&self.tokens).issued(), oauth_codes: lock(&self.codes).issued() }
+        super::IssuedCredentials {
+            access_tokens: lock(&self.tokens).issued(),
+            oauth_codes: lock(&self.codes).issued(),
+            ..Default::default()
+        }
     }
 
     pub fn redeem_code(&self, code: &str, agent_id: i64) -> Option<CodeSubject> {
