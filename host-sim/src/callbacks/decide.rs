@@ -1,7 +1,7 @@
 //! The decision for one contact change, as a pure function: the change (as the plugin decoded
 //! and completed it), the store as read, the synced scope and the host's policy in; a change set
 //! of the same kind `commit` produces out, or "nothing to do", or "only a full read can tell"
-//! (the reconcile). No I/O, no clock: [`super::apply`] does the reading and the writing.
+//! (the reconcile). No I/O, no clock: [`super::follow`] does the reading and the writing.
 //!
 //! Callbacks are hints (wecom-api.md §10.1, §13.1): where an event alone cannot say whether a
 //! member is in the synced scope (a tag scope, departments not sent), nothing is decided here and

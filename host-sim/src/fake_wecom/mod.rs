@@ -97,6 +97,19 @@
 //! [`FakeWecom::issued_credentials`] for one fake, [`issued_in_this_process`] for all of them
 //! (e.g. the fake that `demo::run` starts out of the caller's reach).
 //!
+//! ## Contact-change callbacks (通讯录回调, the fake calling the platform)
+//!
+//! [`CallbackPusher`] is WeCom's side of the app's callback URL: given the URL, the Token and the
+//! EncodingAESKey the admin set, it verifies the URL (`GET` with an encrypted `echostr`; the
+//! answer must be the plaintext within 1 s) and pushes `change_contact` events (`POST` of
+//! `<xml><ToUserName/><Encrypt/><AgentID/></xml>`), signed and encrypted as WeCom does by the
+//! fake's own implementation of the scheme (`wxcrypt`, pinned to the official vectors and
+//! independent of the plugin's). [`contact_events`] holds the events ([`ContactEvent`], written as
+//! WeCom writes them) and the console edits that produce them (`delete_member`, `add_member`,
+//! `change_userid`, `set_status`, `tag_members`, `add_department`, …), to use through
+//! [`FakeWecom::with_org`]; [`CallbackPusher::member_leaves`] does both for a leaver. For tests,
+//! requests can be built and tampered with before sending ([`SignedRequest`]).
+//!
 //! ## Organisation file (`host-sim wecom-sim --org FILE`)
 //!
 //! ```json
