@@ -1,5 +1,5 @@
 //! The host following WeCom after a callback was answered: complete the change through the
-//! plugin (it may read WeCom), decide ([`super::decide`], pure), and apply the change set in one
+//! plugin (it may read WeCom), decide ([`mod@super::decide`], pure), and apply the change set in one
 //! transaction. Every outcome goes to the [`Journal`].
 //!
 //! A change that created an account or moved a binding is followed by a reconcile: the full
