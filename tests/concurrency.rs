@@ -263,3 +263,38 @@ fn a_hook_called_from_inside_a_plugin_callback_is_refused_cleanly() {
     // Outside the callback the same instance serves the login normally.
     check(4, &login(&plugin, fake.mint_code(1000002, "clear")));
 }
+
+/// A host whose progress callback drops another instance, e.g. replacing it after a new
+/// configuration was saved, while this instance's read is running.
+struct DroppingHost {
+    victim: Arc<Mutex<Option<PluginBox>>>,
+}
+
+impl HostServices for DroppingHost {
+    fn log(&self, _: LogLevel, _: RStr<'_>) {}
+    fn progress(&self, _: RStr<'_>, _: u64, _: u64) -> bool {
+        drop(self.victim.lock().expect("victim").take());
+        true
+    }
+}
+
+#[test]
+fn an_instance_dropped_from_inside_a_plugin_callback_shuts_down_without_taking_the_host_down() {
+    // The dropped instance's runtime is shut down on a thread that is driving the other
+    // instance's runtime; a blocking shutdown there would panic inside a drop called across the
+    // ABI, which aborts the host process (and this test binary with it).
+    let fake = slow_fake();
+    let (victim, _) = util::configured(&fake);
+    ok(victim.fetch_scope(&whole()));
+    let slot = Arc::new(Mutex::new(Some(victim)));
+    let module = load_plugin(&util::plugin_path()).expect("library");
+    let host = DroppingHost { victim: slot.clone() };
+    let plugin = (module.new_instance())(HostServices_TO::from_value(host, TD_Opaque)).into_result().expect("instance");
+    assert!(ok(plugin.configure(&util::settings(&fake))).accepted);
+    let snapshot = ok(plugin.fetch_scope(&whole()));
+    assert!(snapshot.complete, "{:?}", snapshot.problems);
+    assert!(slot.lock().expect("slot").is_none(), "the other instance was dropped during the read");
+    // And the host can still create and use instances.
+    let (again, _) = util::configured(&fake);
+    assert!(ok(again.fetch_scope(&whole())).complete);
+}

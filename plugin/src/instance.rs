@@ -25,7 +25,7 @@ struct ScopeMembers {
 /// State of one instance.
 pub struct Instance {
     host: Host,
-    runtime: Runtime,
+    runtime: OwnRuntime,
     accepted: RwLock<Option<Accepted>>,
     last_scope: Mutex<Option<ScopeMembers>>,
     /// Callback deliveries already accepted, so that WeCom's retries are not applied twice.
@@ -53,7 +53,7 @@ impl Instance {
             })?;
         Ok(Instance {
             host,
-            runtime,
+            runtime: OwnRuntime(Some(runtime)),
             accepted: RwLock::new(None),
             last_scope: Mutex::new(None),
             replay: ReplayGuard::new(),
@@ -77,7 +77,15 @@ impl Instance {
         if tokio::runtime::Handle::try_current().is_ok() {
             return Err(reentrant(hook));
         }
-        Ok(self.runtime.block_on(async {
+        // `None` only while the instance is being dropped, when no hook can run.
+        let runtime = self.runtime.0.as_ref().ok_or_else(|| {
+            PluginError::new(
+                "plugin.runtime",
+                Text::new("插件运行时已关闭。", "The plugin runtime has shut down."),
+                Text::new("重新创建插件实例。", "Create the plugin instance again."),
+            )
+        })?;
+        Ok(runtime.block_on(async {
             self.failpoints.hit_at(hook, "runtime");
             future.await
         }))
@@ -203,6 +211,23 @@ impl Instance {
                 ),
             )
             .with_field("userid"))
+        }
+    }
+}
+
+/// The instance's tokio runtime. Always `Some` until dropped.
+struct OwnRuntime(Option<Runtime>);
+
+impl Drop for OwnRuntime {
+    /// A runtime dropped on a thread that drives a plugin runtime (a host callback of another
+    /// instance dropping this one, or this instance's own worker) would panic on tokio's blocking
+    /// shutdown, inside a drop called across the ABI, which aborts the host. There it is shut down
+    /// in the background instead; everywhere else it waits for its threads as usual.
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                runtime.shutdown_background();
+            }
         }
     }
 }
