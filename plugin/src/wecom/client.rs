@@ -11,7 +11,9 @@ use super::models::{
     DepartmentSimpleListResponse, Member, SimpleMember, TagListResponse, TagMembers, TagSummary, TokenResponse,
     UserDetail, UserListResponse,
 };
-use super::pacing::{Pacer, RetryPolicy, DEFAULT_CALLS_PER_MINUTE, DEFAULT_MAX_IN_FLIGHT, HOUR_PER_MINUTE_QUOTA_RATIO};
+use super::pacing::{
+    GaveUp, Pacer, RetryPolicy, DEFAULT_CALLS_PER_MINUTE, DEFAULT_MAX_IN_FLIGHT, HOUR_PER_MINUTE_QUOTA_RATIO,
+};
 use super::secret::{AccessToken, Secret};
 use super::token::{store_key, Clock, FetchedToken, MemoryTokenStore, SystemClock, TokenCache, TokenStore};
 use serde::de::DeserializeOwned;
@@ -423,14 +425,19 @@ impl Client {
         let pacer = &self.inner.pacer;
         let mut token_refreshed = false;
         let mut busy_retries = 0u32;
-        let mut rate_retries = 0u32;
-        let mut rate_waited = Duration::ZERO;
         let mut concurrency_retries = 0u32;
         loop {
             let token = if ep.auth { Some(self.access_token().await?) } else { None };
+            // The slot is taken after the token (a refresh needs a slot of its own) and held
+            // until the outcome is known, so a probe after 45009 ends only once judged.
+            let slot = pacer
+                .acquire(ep.name)
+                .await
+                .map_err(|GaveUp| WecomError::RateLimitedGaveUp { endpoint: ep.name, errcode: 45009 })?;
             let err = match self.send_once(ep, query, body, token.as_ref()).await {
                 Ok(value) => {
                     pacer.record_success();
+                    pacer.endpoint_ok(ep.name);
                     return Ok(value);
                 }
                 Err(err) => err,
@@ -438,6 +445,14 @@ impl Client {
             let WecomError::Api { errcode, .. } = &err else {
                 return Err(err);
             };
+            if *errcode == 45009 {
+                let paced = pacer.rate_limited(ep.name, policy);
+                drop(slot);
+                paced.map_err(|GaveUp| WecomError::RateLimitedGaveUp { endpoint: ep.name, errcode: 45009 })?;
+                self.count(|c| c.retries += 1);
+                continue;
+            }
+            drop(slot);
             match *errcode {
                 // 41001 too: if an empty token was ever sent, a fresh one is the cure.
                 40014 | 42001 | 41001 if ep.auth && !token_refreshed => {
@@ -455,18 +470,6 @@ impl Client {
                     busy_retries += 1;
                     self.count(|c| c.retries += 1);
                     tokio::time::sleep(delay).await;
-                }
-                45009 => {
-                    let delay = policy.rate_limit_delay(rate_retries);
-                    if rate_waited.saturating_add(delay) > policy.rate_limit_budget {
-                        return Err(WecomError::RateLimitedGaveUp { endpoint: ep.name, errcode: 45009 });
-                    }
-                    rate_retries += 1;
-                    rate_waited += delay;
-                    self.count(|c| c.retries += 1);
-                    // WeCom blocks the whole API for the window, so hold back every caller of
-                    // this endpoint, not only this one; the wait happens in the pacer.
-                    pacer.pause_endpoint(ep.name, delay);
                 }
                 45033 => {
                     pacer.reduce_concurrency();
@@ -509,7 +512,6 @@ impl Client {
             secrets.push(token.expose());
         }
 
-        let _slot = self.inner.pacer.acquire(ep.name).await;
         self.count(|c| *c.calls.entry(ep.name).or_insert(0) += 1);
         let request = match (ep.method, body) {
             (Method::Post, Some(body)) => self.inner.http.post(url).json(body),
@@ -530,7 +532,6 @@ impl Client {
             }
             buf.extend_from_slice(&chunk);
         }
-        drop(_slot);
         decode(ep.name, ep.sensitive_answer, status, &shown_url, &buf)
     }
 

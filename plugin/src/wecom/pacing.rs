@@ -5,12 +5,20 @@
 //! same corp share those quotas, so we pace well below them: per endpoint, a sliding window for the
 //! minute and one for the hour, and a bounded number of requests in flight. The in-flight bound
 //! halves on 45033 (concurrency limit) and grows back one step per run of successes.
+//!
+//! When 45009 comes anyway (other programs share the quota, or it is lower than documented), the
+//! endpoint is paused for everyone, with growing delays, and probed by ONE call at a time until a
+//! call succeeds, so a block costs a handful of refused calls instead of one per waiting task.
+//! The minute window then keeps to 90 % of what got through before the block, and creeps back up
+//! after ten quiet minutes. When the pauses of one episode add up to more than the budget, the
+//! endpoint gives up for a while: its calls fail at once, and a read ends clearly instead of
+//! hammering.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
 /// Default requests in flight (far below the old 300-per-corp concurrency figure).
@@ -38,9 +46,9 @@ pub struct RetryPolicy {
     pub rate_limit_base_delay: Duration,
     /// Longest single delay after 45009.
     pub rate_limit_max_delay: Duration,
-    /// Total time one call may spend waiting out 45009s before giving up with
-    /// `RateLimitedGaveUp`. The default covers a one-minute block (2+4+8+16+32 s, then 60 s
-    /// steps); an hour block cannot be waited out inside a call and is reported instead.
+    /// Total pause one endpoint may spend waiting out a run of 45009s (one episode, ended by a
+    /// success) before it gives up with `RateLimitedGaveUp`. The default covers a one-minute block
+    /// (2+4+8+16+32 s, then 60 s steps); an hour block cannot be waited out and is reported instead.
     pub rate_limit_budget: Duration,
     /// Retries after 45033 (concurrency limit), each after lowering our concurrency.
     pub concurrency_max_retries: u32,
@@ -112,7 +120,11 @@ fn backoff(base: Duration, max: Duration, retry: u32) -> Duration {
 /// fixed (calendar minutes) or sliding (the reference does not say).
 #[derive(Debug)]
 struct Window {
+    /// The pace asked for; `limit` returns to it after a block.
+    configured: u32,
     limit: u32,
+    /// When `limit` last changed (creeping back up is counted from there).
+    limit_changed: Instant,
     slot: Duration,
     origin: Instant,
     /// (slot index since `origin`, calls in it), oldest first, at most `SLOTS + 1` entries.
@@ -129,7 +141,26 @@ impl Window {
             return None;
         }
         let slot = (window / SLOTS as u32).max(Duration::from_millis(1));
-        Some(Window { limit, slot, origin: now, counts: VecDeque::new() })
+        Some(Window { configured: limit, limit, limit_changed: now, slot, origin: now, counts: VecDeque::new() })
+    }
+
+    /// WeCom refused a call: keep to 90 % of what got through in the last window. Never below
+    /// a hundredth of the configured pace: when only a few calls got through, the quota was
+    /// used up by someone else, and the pause (not the pace) is what helps.
+    fn shrink(&mut self, now: Instant) {
+        let used: u64 = self.counts.iter().map(|(_, n)| u64::from(*n)).sum();
+        let kept = u32::try_from(used.min(u64::from(self.limit)) * 9 / 10).unwrap_or(self.limit);
+        self.limit = kept.max(self.configured / 100).max(1);
+        self.limit_changed = now;
+    }
+
+    /// After ten windows without a block, a tenth more, up to the configured pace.
+    fn creep_up(&mut self, now: Instant) {
+        let quiet = self.slot.saturating_mul(SLOTS as u32 * 10);
+        while self.limit < self.configured && now.saturating_duration_since(self.limit_changed) >= quiet {
+            self.limit = self.limit.saturating_add((self.limit / 10).max(1)).min(self.configured);
+            self.limit_changed += quiet;
+        }
     }
 
     fn slot_index(&self, now: Instant) -> u64 {
@@ -139,6 +170,7 @@ impl Window {
 
     /// How long until one more call fits; zero when it fits now.
     fn wait(&mut self, now: Instant) -> Duration {
+        self.creep_up(now);
         let current = self.slot_index(now);
         while self.counts.front().is_some_and(|(index, _)| index.saturating_add(SLOTS) < current) {
             self.counts.pop_front();
@@ -167,7 +199,21 @@ struct EndpointPace {
     minute: Option<Window>,
     hour: Option<Window>,
     paused_until: Option<Instant>,
+    /// 45009 pauses since the last success; while non-zero, calls go one at a time (probes).
+    strikes: u32,
+    /// Sum of this episode's pauses, held against `RetryPolicy::rate_limit_budget`.
+    paused_total: Duration,
+    /// A probe is in flight: the others wait for its outcome.
+    probing: bool,
+    /// Wakes the callers waiting for a probe's outcome.
+    probe_done: Arc<Notify>,
+    /// Gave up on this endpoint: calls fail at once until then.
+    gave_up_until: Option<Instant>,
 }
+
+/// The endpoint gave up after a run of 45009s (see [`RetryPolicy::rate_limit_budget`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GaveUp;
 
 #[derive(Debug)]
 struct Limits {
@@ -185,12 +231,17 @@ struct Shared {
     limits: Mutex<Limits>,
     in_flight: AtomicUsize,
     peak: AtomicUsize,
+    endpoints: Mutex<HashMap<&'static str, EndpointPace>>,
 }
 
 impl Shared {
     fn limits(&self) -> MutexGuard<'_, Limits> {
         // Plain counters: still consistent after a panic elsewhere.
         self.limits.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn endpoints(&self) -> MutexGuard<'_, HashMap<&'static str, EndpointPace>> {
+        self.endpoints.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -200,18 +251,29 @@ pub struct Pacer {
     shared: Arc<Shared>,
     calls_per_minute: u32,
     calls_per_hour: u32,
-    endpoints: Mutex<HashMap<&'static str, EndpointPace>>,
 }
 
-/// One request slot; dropping it frees the slot.
+/// One request slot; dropping it frees the slot (and ends its probe, if it was one).
 #[derive(Debug)]
 pub struct Slot {
     permit: Option<OwnedSemaphorePermit>,
     shared: Arc<Shared>,
+    probe_of: Option<&'static str>,
+    /// Counted in `in_flight` (false while still waiting for the semaphore).
+    counted: bool,
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
+        if let Some(endpoint) = self.probe_of {
+            if let Some(pace) = self.shared.endpoints().get_mut(endpoint) {
+                pace.probing = false;
+                pace.probe_done.notify_waiters();
+            }
+        }
+        if !self.counted {
+            return;
+        }
         self.shared.in_flight.fetch_sub(1, Ordering::SeqCst);
         let mut limits = self.shared.limits();
         if limits.capacity > limits.target {
@@ -236,33 +298,74 @@ impl Pacer {
                 limits: Mutex::new(Limits { capacity: max, target: max, max, successes: 0 }),
                 in_flight: AtomicUsize::new(0),
                 peak: AtomicUsize::new(0),
+                endpoints: Mutex::new(HashMap::new()),
             }),
             calls_per_minute,
             calls_per_hour,
-            endpoints: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Waits for the endpoint's pace, then for a free slot.
-    pub async fn acquire(&self, endpoint: &'static str) -> Slot {
-        self.wait_for_pace(endpoint).await;
-        let permit = self.shared.semaphore.clone().acquire_owned().await.ok();
+    /// Waits for the endpoint's pace, then for a free slot. Fails at once while the endpoint has
+    /// given up after a run of 45009s.
+    pub async fn acquire(&self, endpoint: &'static str) -> Result<Slot, GaveUp> {
+        let probe = self.wait_for_pace(endpoint).await?;
+        // Built before waiting for the semaphore, so a caller dropped while waiting still ends its probe.
+        let mut slot =
+            Slot { permit: None, shared: self.shared.clone(), probe_of: probe.then_some(endpoint), counted: false };
         // `acquire_owned` fails only when the semaphore is closed, which this code never does;
         // proceeding unbounded is better than failing the call in that impossible case.
+        slot.permit = self.shared.semaphore.clone().acquire_owned().await.ok();
         let now = self.shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        slot.counted = true;
         self.shared.peak.fetch_max(now, Ordering::SeqCst);
-        Slot { permit, shared: self.shared.clone() }
+        Ok(slot)
     }
 
-    /// Holds back every call to `endpoint` for `delay` (WeCom blocks the whole API, not one
-    /// request, after 45009).
-    pub fn pause_endpoint(&self, endpoint: &'static str, delay: Duration) {
+    /// WeCom answered 45009 (it blocks the whole API for the window, not one request): pauses
+    /// every call to `endpoint` and, on the first refusal of an episode, lowers its minute pace
+    /// to what got through. A refusal that arrives while the endpoint is already paused belongs
+    /// to the same block and changes nothing. `Err` when this episode's pauses would exceed the
+    /// policy's budget: the endpoint then gives up for `rate_limit_max_delay`.
+    pub fn rate_limited(&self, endpoint: &'static str, policy: &RetryPolicy) -> Result<(), GaveUp> {
         let now = Instant::now();
-        // An absurd delay must not panic on overflow; a day is "paused" for any practical purpose.
-        let until = now.checked_add(delay).unwrap_or(now + Duration::from_secs(86_400));
-        let mut map = self.endpoints();
+        let mut map = self.shared.endpoints();
         let pace = self.pace_entry(&mut map, endpoint);
-        pace.paused_until = Some(pace.paused_until.map_or(until, |u| u.max(until)));
+        if pace.gave_up_until.is_some_and(|until| until > now) {
+            return Err(GaveUp);
+        }
+        if pace.paused_until.is_some_and(|until| until > now) {
+            return Ok(());
+        }
+        let delay = policy.rate_limit_delay(pace.strikes);
+        if pace.paused_total.saturating_add(delay) > policy.rate_limit_budget {
+            pace.gave_up_until = Some(later(now, policy.rate_limit_max_delay));
+            pace.strikes = 0;
+            pace.paused_total = Duration::ZERO;
+            pace.paused_until = None;
+            pace.probe_done.notify_waiters();
+            return Err(GaveUp);
+        }
+        if pace.strikes == 0 {
+            if let Some(minute) = &mut pace.minute {
+                minute.shrink(now);
+            }
+        }
+        pace.strikes += 1;
+        pace.paused_total += delay;
+        pace.paused_until = Some(later(now, delay));
+        Ok(())
+    }
+
+    /// A call to `endpoint` succeeded: a 45009 episode, if any, is over.
+    pub fn endpoint_ok(&self, endpoint: &'static str) {
+        let mut map = self.shared.endpoints();
+        if let Some(pace) = map.get_mut(endpoint) {
+            if pace.strikes > 0 {
+                pace.strikes = 0;
+                pace.paused_total = Duration::ZERO;
+                pace.probe_done.notify_waiters();
+            }
+        }
     }
 
     /// Halves the concurrency bound (45033).
@@ -307,10 +410,6 @@ impl Pacer {
         self.shared.peak.load(Ordering::SeqCst)
     }
 
-    fn endpoints(&self) -> MutexGuard<'_, HashMap<&'static str, EndpointPace>> {
-        self.endpoints.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
     fn pace_entry<'m>(
         &self,
         map: &'m mut HashMap<&'static str, EndpointPace>,
@@ -321,30 +420,66 @@ impl Pacer {
             minute: Window::new(self.calls_per_minute, Duration::from_secs(60), now),
             hour: Window::new(self.calls_per_hour, Duration::from_secs(3600), now),
             paused_until: None,
+            strikes: 0,
+            paused_total: Duration::ZERO,
+            probing: false,
+            probe_done: Arc::new(Notify::new()),
+            gave_up_until: None,
         })
     }
 
-    async fn wait_for_pace(&self, endpoint: &'static str) {
+    /// Waits until the endpoint may take one more call; `Ok(true)` when that call is the probe
+    /// of a 45009 episode.
+    async fn wait_for_pace(&self, endpoint: &'static str) -> Result<bool, GaveUp> {
         loop {
-            let wait = {
-                let mut map = self.endpoints();
+            let probe_done = {
+                let mut map = self.shared.endpoints();
                 let pace = self.pace_entry(&mut map, endpoint);
                 let now = Instant::now();
+                if pace.gave_up_until.is_some_and(|until| until > now) {
+                    return Err(GaveUp);
+                }
                 let mut wait = pace.paused_until.map_or(Duration::ZERO, |u| u.saturating_duration_since(now));
                 for window in [&mut pace.minute, &mut pace.hour].into_iter().flatten() {
                     wait = wait.max(window.wait(now));
                 }
-                if wait.is_zero() {
+                if !wait.is_zero() {
+                    Err(wait)
+                } else if pace.strikes > 0 && pace.probing {
+                    Ok(pace.probe_done.clone())
+                } else {
                     for window in [&mut pace.minute, &mut pace.hour].into_iter().flatten() {
                         window.record(now);
                     }
-                    return;
+                    let probe = pace.strikes > 0;
+                    pace.probing |= probe;
+                    return Ok(probe);
                 }
-                wait
             };
-            tokio::time::sleep(wait).await;
+            match probe_done {
+                Err(wait) => tokio::time::sleep(wait).await,
+                Ok(notify) => {
+                    let notified = notify.notified();
+                    tokio::pin!(notified);
+                    // Registered before the probe can end, so its notification is not missed;
+                    // the timeout covers a probe whose end raced with the registration.
+                    notified.as_mut().enable();
+                    if self.probe_still_running(endpoint) {
+                        let _ = tokio::time::timeout(Duration::from_secs(1), notified).await;
+                    }
+                }
+            }
         }
     }
+
+    fn probe_still_running(&self, endpoint: &'static str) -> bool {
+        self.shared.endpoints().get(endpoint).is_some_and(|p| p.strikes > 0 && p.probing)
+    }
+}
+
+/// `now + delay`, saturating at a day: an absurd delay must not panic on overflow.
+fn later(now: Instant, delay: Duration) -> Instant {
+    now.checked_add(delay).unwrap_or(now + Duration::from_secs(86_400))
 }
 
 #[cfg(test)]
@@ -372,16 +507,16 @@ mod tests {
         let pacer = Pacer::new(16, 600, 0);
         let start = Instant::now();
         for _ in 0..600 {
-            drop(pacer.acquire("user/get").await);
+            drop(pacer.acquire("user/get").await.expect("slot"));
         }
         assert!(start.elapsed() < Duration::from_millis(1), "600 calls fit in the minute: no wait");
-        drop(pacer.acquire("user/get").await);
+        drop(pacer.acquire("user/get").await.expect("slot"));
         let elapsed = start.elapsed();
         // The first slot leaves the window after 61 one-second slots.
         assert!(elapsed >= Duration::from_secs(60) && elapsed <= Duration::from_secs(62), "{elapsed:?}");
         // Another endpoint has its own window.
         let other = Instant::now();
-        drop(pacer.acquire("department/list").await);
+        drop(pacer.acquire("department/list").await.expect("slot"));
         assert!(other.elapsed() < Duration::from_millis(1));
     }
 
@@ -391,7 +526,7 @@ mod tests {
         let start = Instant::now();
         let mut times = Vec::new();
         while start.elapsed() < Duration::from_secs(300) {
-            drop(pacer.acquire("user/get").await);
+            drop(pacer.acquire("user/get").await.expect("slot"));
             times.push(start.elapsed());
             // Uneven spacing, so calls land at every offset within the slots.
             tokio::time::advance(Duration::from_millis(fastrand::u64(0..150))).await;
@@ -413,22 +548,108 @@ mod tests {
         let pacer = Pacer::new(16, 0, 1_000);
         let start = Instant::now();
         for _ in 0..1_000 {
-            drop(pacer.acquire("user/get").await);
+            drop(pacer.acquire("user/get").await.expect("slot"));
         }
         assert!(start.elapsed() < Duration::from_millis(1));
-        drop(pacer.acquire("user/get").await);
+        drop(pacer.acquire("user/get").await.expect("slot"));
         assert!(start.elapsed() >= Duration::from_secs(3600), "{:?}", start.elapsed());
     }
 
+    fn fast_policy() -> RetryPolicy {
+        RetryPolicy {
+            rate_limit_base_delay: Duration::from_secs(2),
+            rate_limit_max_delay: Duration::from_secs(60),
+            rate_limit_budget: Duration::from_secs(180),
+            ..RetryPolicy::default()
+        }
+    }
+
     #[tokio::test(start_paused = true)]
-    async fn pause_holds_back_the_endpoint() {
+    async fn a_refusal_pauses_the_endpoint_for_everyone_and_once_per_block() {
         let pacer = Pacer::new(4, 0, 0);
-        pacer.pause_endpoint("user/get", Duration::from_secs(5));
+        let policy = fast_policy();
+        pacer.rate_limited("user/get", &policy).expect("within budget");
+        // The other in-flight calls of the same block change nothing.
+        pacer.rate_limited("user/get", &policy).expect("same block");
         let start = Instant::now();
-        drop(pacer.acquire("tag/list").await);
+        drop(pacer.acquire("tag/list").await.expect("other endpoints go on"));
         assert!(start.elapsed() < Duration::from_millis(1));
-        drop(pacer.acquire("user/get").await);
-        assert!(start.elapsed() >= Duration::from_secs(5));
+        drop(pacer.acquire("user/get").await.expect("after the pause"));
+        let paused = start.elapsed();
+        // One strike: 2 s with jitter, never shorter than the base.
+        assert!(paused >= Duration::from_secs(2) && paused <= Duration::from_millis(2_600), "{paused:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn after_a_refusal_one_probe_goes_at_a_time_until_a_success() {
+        let pacer = Arc::new(Pacer::new(16, 0, 0));
+        let policy = fast_policy();
+        pacer.rate_limited("user/list", &policy).expect("within budget");
+        tokio::time::advance(Duration::from_secs(3)).await;
+        let probe = pacer.acquire("user/list").await.expect("the probe");
+        let waiting = {
+            let pacer = pacer.clone();
+            tokio::spawn(async move { drop(pacer.acquire("user/list").await.expect("after the probe")) })
+        };
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(!waiting.is_finished(), "a second call waits for the probe's outcome");
+        assert_eq!(pacer.in_flight(), 1);
+        pacer.endpoint_ok("user/list");
+        drop(probe);
+        tokio::time::timeout(Duration::from_millis(10), waiting).await.expect("released by the success").expect("task");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_block_that_outlasts_the_budget_gives_up_and_fails_fast() {
+        let pacer = Pacer::new(16, 0, 0);
+        let policy = fast_policy();
+        let start = Instant::now();
+        let mut strikes = 0;
+        loop {
+            let probe = pacer.acquire("user/list").await.expect("probing while within budget");
+            let outcome = pacer.rate_limited("user/list", &policy);
+            drop(probe);
+            if outcome.is_err() {
+                break;
+            }
+            strikes += 1;
+        }
+        // 2, 4, 8, 16, 32, 60, 60 s (±25 % jitter, never below 2 s nor above 60 s): the budget of
+        // 180 s holds six or seven of them.
+        assert!((6..=7).contains(&strikes), "{strikes}");
+        assert!(start.elapsed() < Duration::from_secs(180), "{:?}", start.elapsed());
+        let failed_at = Instant::now();
+        assert_eq!(pacer.acquire("user/list").await.err(), Some(GaveUp), "no more calls while given up");
+        assert!(failed_at.elapsed() < Duration::from_millis(1));
+        tokio::time::advance(Duration::from_secs(61)).await;
+        assert!(pacer.acquire("user/list").await.is_ok(), "tries again after rate_limit_max_delay");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn after_a_block_the_minute_pace_keeps_below_what_got_through_then_creeps_back() {
+        let pacer = Pacer::new(16, 8_000, 0);
+        let policy = fast_policy();
+        for _ in 0..600 {
+            drop(pacer.acquire("user/list").await.expect("slot"));
+        }
+        pacer.rate_limited("user/list", &policy).expect("within budget");
+        pacer.endpoint_ok("user/list");
+        // 90 % of the 600 that got through, per minute.
+        tokio::time::advance(Duration::from_secs(62)).await;
+        let start = Instant::now();
+        for _ in 0..540 {
+            drop(pacer.acquire("user/list").await.expect("slot"));
+        }
+        assert!(start.elapsed() < Duration::from_millis(1));
+        drop(pacer.acquire("user/list").await.expect("slot"));
+        assert!(start.elapsed() >= Duration::from_secs(59), "the 541st waits: {:?}", start.elapsed());
+        // Ten quiet minutes later the pace has grown again.
+        tokio::time::advance(Duration::from_secs(600)).await;
+        let start = Instant::now();
+        for _ in 0..594 {
+            drop(pacer.acquire("user/list").await.expect("slot"));
+        }
+        assert!(start.elapsed() < Duration::from_millis(1), "{:?}", start.elapsed());
     }
 
     #[tokio::test]
@@ -463,7 +684,7 @@ mod tests {
     async fn futures_collect(pacer: &Pacer, n: usize) -> Vec<Slot> {
         let mut v = Vec::new();
         for _ in 0..n {
-            v.push(pacer.acquire("x").await);
+            v.push(pacer.acquire("x").await.expect("slot"));
         }
         v
     }
