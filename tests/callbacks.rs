@@ -491,3 +491,27 @@ fn the_host_policy_can_only_unbind_and_leave_newcomers_to_the_operator() {
     assert_eq!(outcomes[1].verdict, Verdict::Ignore, "left to the operator: {outcomes:#?}");
     assert_eq!(account_of(&open, "newbie"), None);
 }
+
+#[test]
+fn an_event_is_acknowledged_before_the_slow_work_starts() {
+    let (open, pusher) = platform();
+    let fake = open.session.fake.as_ref().expect("fake");
+    // WeCom is slow to answer user/get, which completing an id-only event needs.
+    fake.set_faults(Faults {
+        rules: vec![FaultRule { endpoint: Some("user/get".into()), ..FaultRule::new(FaultKind::Stall { ms: 1500 }) }],
+    });
+    let late = User { userid: "late".into(), name: "迟到".into(), departments: vec![3], ..User::default() };
+    fake.with_org(|org| org.users.push(late));
+    let id_only = ContactEvent::UpdateUser {
+        userid: "late".into(),
+        new_userid: None,
+        name: None,
+        departments: None,
+        status: None,
+    };
+    push(&pusher, &id_only);
+    assert!(open.platform.follower.journal.entries().is_empty(), "answered before the change was followed");
+    assert_eq!(account_of(&open, "late"), None);
+    followed(&open, 1);
+    assert_eq!(account_of(&open, "late"), Some(("wecom-late".into(), true)), "followed after the answer");
+}
