@@ -12,11 +12,18 @@ pub struct Cleaned {
     pub changed: bool,
 }
 
+/// Invisible characters that copying from chat windows and web pages brings along: zero-width
+/// spaces and joiners, the byte-order mark, direction marks and embeddings, the soft hyphen. The
+/// admin cannot see them, so cannot fix them: they are removed (and the removal reported).
 fn is_zero_width(c: char) -> bool {
-    matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}')
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}'
+            | '\u{061C}' | '\u{00AD}' | '\u{FEFF}'
+    )
 }
 
-/// Removes zero-width characters and line breaks anywhere, and whitespace (including the
+/// Removes invisible characters and line breaks anywhere, and whitespace (including the
 /// full-width U+3000 and no-break spaces) at both ends.
 pub fn clean(raw: &str) -> Cleaned {
     let without_invisible: String = raw.chars().filter(|&c| !is_zero_width(c) && c != '\n' && c != '\r').collect();
@@ -86,6 +93,8 @@ mod tests {
             ("ww8f3a1c\u{200B}2d4e5b6a70", "ww8f3a1c2d4e5b6a70", true),
             ("\u{FEFF}1000002\r\n", "1000002", true),
             ("abc\ndef", "abcdef", true),
+            ("\u{202A}ww8f3a1c2d4e5b6a70\u{202C}\u{200E}", "ww8f3a1c2d4e5b6a70", true),
+            ("10000\u{AD}02", "1000002", true),
             ("ab cd", "ab cd", false),
         ];
         for (raw, want, changed) in cases {
