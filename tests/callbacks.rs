@@ -515,3 +515,31 @@ fn an_event_is_acknowledged_before_the_slow_work_starts() {
     followed(&open, 1);
     assert_eq!(account_of(&open, "late"), Some(("wecom-late".into(), true)), "followed after the answer");
 }
+
+#[test]
+fn changes_are_followed_in_the_order_they_arrived() {
+    let (open, pusher) = platform();
+    let fake = open.session.fake.as_ref().expect("fake");
+    // The first event needs a slow user/get; the second needs no WeCom call at all. Followed in
+    // parallel, the delete would land first (nothing bound yet) and the account would survive.
+    fake.set_faults(Faults {
+        rules: vec![FaultRule { endpoint: Some("user/get".into()), ..FaultRule::new(FaultKind::Stall { ms: 800 }) }],
+    });
+    let brief = User { userid: "brief".into(), name: "短暂".into(), departments: vec![3], ..User::default() };
+    fake.with_org(|org| org.users.push(brief));
+    let joined = ContactEvent::UpdateUser {
+        userid: "brief".into(),
+        new_userid: None,
+        name: None,
+        departments: None,
+        status: None,
+    };
+    push(&pusher, &joined);
+    push(&pusher, &ContactEvent::DeleteUser { userid: "brief".into() });
+    let outcomes = followed(&open, 2);
+    let order: Vec<(&str, Verdict)> = outcomes.iter().map(|o| (o.what.as_str(), o.verdict)).collect();
+    assert_eq!(order, [("update_user", Verdict::Apply), ("delete_user", Verdict::Apply)], "{outcomes:#?}");
+    assert_eq!(account_of(&open, "brief"), None, "the later delete wins");
+    let account = state(&open).accounts.into_iter().find(|a| a.id.as_str() == "wecom-brief").expect("created first");
+    assert!(!account.enabled);
+}

@@ -1,6 +1,7 @@
 //! The host following WeCom after a callback was answered: complete the change through the
 //! plugin (it may read WeCom), decide ([`mod@super::decide`], pure), and apply the change set in one
-//! transaction. Every outcome goes to the [`Journal`].
+//! transaction. Every outcome goes to the [`Journal`]. Changes queue for one worker thread, so
+//! they are applied in the order WeCom sent them.
 //!
 //! A change that created an account or moved a binding is followed by a reconcile: the full
 //! read confirms the hint, and it refreshes the plugin's view of the synced scope, which its
@@ -15,7 +16,7 @@ use crate::store::Store;
 use crate::workflow::StoreState;
 use interface::{ChangeKind, DirectoryChange, PluginBox, ScopeSelection, Text};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::{mpsc, Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// Called with each account whose binding was removed (the platform signs its sessions out).
@@ -38,6 +39,8 @@ pub struct Follower {
     reconciling: Mutex<()>,
     /// A reconcile was asked for and has not started yet.
     reconcile_requested: AtomicBool,
+    /// Changes waiting for the worker, in arrival order (started on first use).
+    queue: Mutex<Option<mpsc::Sender<DirectoryChange>>>,
     /// Changes accepted and not yet followed, for [`Follower::wait_idle`].
     in_flight: Mutex<usize>,
     idle: Condvar,
@@ -55,6 +58,7 @@ impl Follower {
             on_unbound: None,
             reconciling: Mutex::new(()),
             reconcile_requested: AtomicBool::new(false),
+            queue: Mutex::new(None),
             in_flight: Mutex::new(0),
             idle: Condvar::new(),
         }
@@ -66,17 +70,43 @@ impl Follower {
         self
     }
 
-    /// Follows `change` on a blocking thread of the current tokio runtime; counted as in flight
-    /// from now, so [`Follower::wait_idle`] waits for it even before it starts.
+    /// Queues `change` to be followed after the answer, on the follower's own worker thread
+    /// (blocking work, off the async runtime). One worker, so changes are applied in the order
+    /// WeCom sent them: a member's create and delete arriving together must not swap. Counted as
+    /// in flight from now, so [`Follower::wait_idle`] waits for it even before it starts.
     pub fn spawn_follow(self: &Arc<Self>, change: DirectoryChange) {
         *self.in_flight.lock().unwrap_or_else(PoisonError::into_inner) += 1;
-        let follower = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
-            follower.follow(&change);
-            let mut in_flight = follower.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
-            *in_flight = in_flight.saturating_sub(1);
-            follower.idle.notify_all();
+        let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        if queue.is_none() {
+            *queue = self.start_worker();
+        }
+        let sent = queue.as_ref().map(|q| q.send(change));
+        if !matches!(sent, Some(Ok(()))) {
+            *queue = None;
+            tracing::error!(target: "callback", "the follower's worker is gone; the change is left to the reconcile");
+            self.done_one();
+        }
+    }
+
+    /// The worker: follows queued changes one by one until the follower is dropped.
+    fn start_worker(self: &Arc<Self>) -> Option<mpsc::Sender<DirectoryChange>> {
+        let (sender, changes) = mpsc::channel::<DirectoryChange>();
+        // Weak: the worker must not keep the follower (and its queue) alive forever.
+        let follower = Arc::downgrade(self);
+        let started = std::thread::Builder::new().name("callback-follower".into()).spawn(move || {
+            for change in changes {
+                let Some(follower) = follower.upgrade() else { break };
+                follower.follow(&change);
+                follower.done_one();
+            }
         });
+        started.ok().map(|_| sender)
+    }
+
+    fn done_one(&self) {
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
+        *in_flight = in_flight.saturating_sub(1);
+        self.idle.notify_all();
     }
 
     /// Waits until every spawned change is followed (reconciles included); false on timeout.

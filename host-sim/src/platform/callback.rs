@@ -1,7 +1,8 @@
 //! The WeCom callback URL ([`CALLBACK_PATH`]): `GET` verifies the URL (answered with the
 //! decrypted `echostr` at once, well inside WeCom's 1 s), `POST` delivers an event (answered with
-//! an empty 200 at once, inside WeCom's 5 s; the work happens after the answer, on a blocking
-//! thread: `complete_change` may read WeCom, then the change is decided and applied).
+//! an empty 200 at once, inside WeCom's 5 s; the work happens after the answer, in arrival order
+//! on the follower's worker thread: `complete_change` may read WeCom, then the change is decided
+//! and applied). Verifying and decrypting run on `spawn_blocking`, as every hook does here.
 //!
 //! A request the plugin refuses (bad signature, stale or replayed timestamp, wrong receiver,
 //! broken base64, padding or XML) gets 403 (signature) or 400 and its error, and changes nothing.
