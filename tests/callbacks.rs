@@ -543,3 +543,35 @@ fn changes_are_followed_in_the_order_they_arrived() {
     let account = state(&open).accounts.into_iter().find(|a| a.id.as_str() == "wecom-brief").expect("created first");
     assert!(!account.enabled);
 }
+
+#[test]
+fn a_fake_in_another_process_is_driven_through_its_sim_controls() {
+    // As with `host-sim wecom-sim` beside `host-sim serve`: the admin saves the callback setting
+    // through /_sim/callback/target, and has a member leave through /_sim/callback/member-left.
+    let (open, _pusher) = platform();
+    let fake = open.session.fake.as_ref().expect("fake").base_url();
+    let secrets = &open.callback_secrets;
+    let client = reqwest::Client::new();
+    let rt = runtime();
+    let post = |path: &str, body: serde_json::Value| {
+        rt.block_on(async {
+            let r = client.post(format!("{fake}{path}")).json(&body).send().await.expect("sim control");
+            (r.status().as_u16(), r.json::<serde_json::Value>().await.expect("json"))
+        })
+    };
+    let (status, _) = post("/_sim/callback/member-left", serde_json::json!({ "userid": "baikaishui" }));
+    assert_eq!(status, 409, "no target yet");
+    let target = serde_json::json!({
+        "url": open.platform.callback_url(),
+        "token": secrets.token.expose(),
+        "aes_key": secrets.aes_key.expose(),
+    });
+    let (status, answer) = post("/_sim/callback/target", target);
+    assert_eq!((status, &answer["verified"]), (200, &serde_json::json!(true)), "{answer}");
+    let (status, answer) = post("/_sim/callback/member-left", serde_json::json!({ "userid": "baikaishui" }));
+    assert_eq!((status, &answer["status"]), (200, &serde_json::json!(200)), "{answer}");
+    followed(&open, 1);
+    assert_eq!(account_of(&open, "baikaishui"), None);
+    let (status, _) = post("/_sim/callback/member-left", serde_json::json!({ "userid": "baikaishui" }));
+    assert_eq!(status, 404, "already gone");
+}

@@ -5,7 +5,7 @@ use super::faults::Faults;
 use super::org::Org;
 use super::state::Shared;
 use super::wire::{Peer, Wired};
-use super::{api, login_pages, sim_controls, FakeConfig};
+use super::{api, callback_controls, login_pages, sim_controls, FakeConfig};
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -15,7 +15,10 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 fn app(shared: Arc<Shared>) -> axum::Router {
-    api::router(Arc::clone(&shared)).merge(login_pages::router(Arc::clone(&shared))).merge(sim_controls::router(shared))
+    api::router(Arc::clone(&shared))
+        .merge(login_pages::router(Arc::clone(&shared)))
+        .merge(callback_controls::router(Arc::clone(&shared)))
+        .merge(sim_controls::router(shared))
 }
 
 async fn run(shared: Arc<Shared>, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
