@@ -256,3 +256,21 @@ fn unarmed_instances_of_the_test_build_never_hit_a_failpoint() {
         assert_not_panic(hook, call(&plugin, &fake));
     }
 }
+
+#[test]
+fn a_panic_in_a_read_task_on_a_plugin_worker_thread_gives_an_incomplete_snapshot_then_a_complete_one() {
+    // The panic happens on one of the plugin runtime's own threads, in one of the concurrent
+    // department reads: the read reports that part as failed instead of losing the thread or the
+    // whole call, and the next read is complete.
+    let fake = util::fake();
+    let plugin = armed("fetch_scope@task");
+    assert!(ok(plugin.configure(&util::settings(&fake))).accepted);
+    let whole = ScopeSelection { department_ids: vec![1].into(), ..Default::default() };
+    let partial = ok(plugin.fetch_scope(&whole));
+    assert!(!partial.complete, "a failed part makes the snapshot incomplete");
+    let problem =
+        partial.problems.iter().find(|p| p.subject.as_str() == "internal").expect("the task's failure is listed");
+    assert!(problem.message.en.contains("ended abnormally") && problem.message.en.contains("panic"), "{problem:?}");
+    let full = ok(plugin.fetch_scope(&whole));
+    assert!(full.complete && full.members.len() == 9, "{:?}", full.problems);
+}

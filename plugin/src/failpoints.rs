@@ -9,11 +9,12 @@
 //! the answer lists the points to panic at, comma-separated:
 //! - `new_instance`, or a hook name (`configure`, `fetch_scope`, ...): at the start of the hook's body;
 //! - `<hook>@runtime`: inside the future the hook runs on the plugin's own tokio runtime;
-//! - `configure@locked`: while `configure` holds the instance's state lock (poisons it).
+//! - `configure@locked`: while `configure` holds the instance's state lock (poisons it);
+//! - `fetch_scope@task`: in a read task of `fetch_scope` on a worker thread of the plugin runtime.
 //!
 //! Each armed point fires once, so a test can show the same instance working afterwards.
 
-use crate::host_log::Host;
+use interface::HostServicesBox;
 
 /// The token-store key a host answers to arm failpoints (only asked in `failpoints` builds).
 pub const HOST_KEY: &str = "wanxiang-test-failpoints";
@@ -27,10 +28,10 @@ pub struct Failpoints {
 
 impl Failpoints {
     /// Asks the host which points to arm (no call at all without the feature).
-    pub fn from_host(host: &Host) -> Self {
+    pub fn from_services(host: &HostServicesBox) -> Self {
         #[cfg(feature = "failpoints")]
         {
-            let answer = host.services().load_token(HOST_KEY.into()).into_option();
+            let answer = host.load_token(HOST_KEY.into()).into_option();
             let armed = answer
                 .map(|t| t.token.expose().split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect())
                 .unwrap_or_default();

@@ -1,17 +1,24 @@
 //! Forwards the plugin's log lines to the host. The plugin has no global logger: its output goes
 //! nowhere unless sent through the host's callback. Callers never pass secrets in a message.
 
+use crate::failpoints::Failpoints;
 use interface::{HostServicesBox, LogLevel};
 use std::sync::Arc;
 
-/// The host's services, shared by the instance and its tasks.
+/// The host's services, shared by the instance and its tasks, with the failpoints the host armed
+/// (test builds only; see `failpoints`).
 #[derive(Clone)]
-pub struct Host(Arc<HostServicesBox>);
+pub struct Host(Arc<HostServicesBox>, Arc<Failpoints>);
 
 impl Host {
     /// Wraps the services the host passed at construction.
     pub fn new(services: HostServicesBox) -> Self {
-        Host(Arc::new(services))
+        let failpoints = Failpoints::from_services(&services);
+        Host(Arc::new(services), Arc::new(failpoints))
+    }
+    /// The failpoints armed for this instance (none outside test builds).
+    pub fn failpoints(&self) -> &Failpoints {
+        &self.1
     }
     /// Sends a log line to the host.
     pub fn log(&self, level: LogLevel, message: &str) {

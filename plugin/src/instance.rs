@@ -4,7 +4,6 @@
 
 use crate::callback::{self, CallbackConfig, ReplayGuard};
 use crate::configure::{self, Accepted};
-use crate::failpoints::Failpoints;
 use crate::host_log::Host;
 use crate::{binding, directory, login};
 use interface::{
@@ -30,15 +29,12 @@ pub struct Instance {
     last_scope: Mutex<Option<ScopeMembers>>,
     /// Callback deliveries already accepted, so that WeCom's retries are not applied twice.
     replay: ReplayGuard,
-    /// Deliberate panics armed by the host (test builds only; empty otherwise).
-    failpoints: Failpoints,
 }
 
 impl Instance {
     /// A new, unconfigured instance.
     pub fn new(host: Host) -> Result<Self, PluginError> {
-        let failpoints = Failpoints::from_host(&host);
-        failpoints.hit("new_instance");
+        host.failpoints().hit("new_instance");
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("wecom-plugin")
@@ -57,13 +53,12 @@ impl Instance {
             accepted: RwLock::new(None),
             last_scope: Mutex::new(None),
             replay: ReplayGuard::new(),
-            failpoints,
         })
     }
 
     /// The failpoints armed for this instance.
-    pub fn failpoints(&self) -> &Failpoints {
-        &self.failpoints
+    pub fn failpoints(&self) -> &crate::failpoints::Failpoints {
+        self.host.failpoints()
     }
 
     /// Runs a hook's async part on the instance's own runtime (failpoint `<hook>@runtime` fires
@@ -86,7 +81,7 @@ impl Instance {
             )
         })?;
         Ok(runtime.block_on(async {
-            self.failpoints.hit_at(hook, "runtime");
+            self.host.failpoints().hit_at(hook, "runtime");
             future.await
         }))
     }
@@ -107,7 +102,7 @@ impl Instance {
         let checked = self.block_on("configure", configure::check(settings, &self.host))?;
         if let Some(accepted) = checked.accepted {
             let mut slot = self.accepted.write().map_err(|_| poisoned())?;
-            self.failpoints.hit_at("configure", "locked");
+            self.host.failpoints().hit_at("configure", "locked");
             *slot = Some(accepted);
             drop(slot);
             *self.last_scope.lock().map_err(|_| poisoned())? = None;

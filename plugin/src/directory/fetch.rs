@@ -102,8 +102,11 @@ pub async fn fetch(accepted: &Accepted, scope: &ScopeSelection, host: &Host) -> 
     let total = to_list.len() as u64;
     let mut jobs = JoinSet::new();
     for dept in to_list {
-        let client = client.clone();
-        jobs.spawn(async move { (dept, client.list_users(dept).await) });
+        let (client, host) = (client.clone(), host.clone());
+        jobs.spawn(async move {
+            host.failpoints().hit_at("fetch_scope", "task"); // test builds only
+            (dept, client.list_users(dept).await)
+        });
     }
     // Pages are merged as they arrive, so at most the in-flight answers exist twice in memory.
     let mut failed = Vec::new();
