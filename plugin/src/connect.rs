@@ -26,8 +26,24 @@ pub fn client_for(settings: &CleanSettings, host: &Host) -> Result<Client, Wecom
         max_in_flight: 16,
         calls_per_minute: 8_000,
         retry: wecom::RetryPolicy::default(),
+        on_call: Some(trace_calls(host.clone())),
     };
     Client::with_store(config, Arc::new(HostTokenStore::new(host.clone())))
+}
+
+/// One trace line per WeCom request, so an operator can follow a read or a login call by call.
+fn trace_calls(host: Host) -> wecom::CallObserver {
+    Arc::new(move |call: &wecom::CallRecord<'_>| {
+        let outcome = match (call.errcode, call.error) {
+            (Some(errcode), _) => format!("errcode {errcode}"),
+            (None, Some(error)) => error.to_string(),
+            (None, None) => "no answer".to_string(),
+        };
+        host.log(
+            interface::LogLevel::Trace,
+            &format!("wecom {}: {outcome} in {} ms", call.endpoint, call.elapsed.as_millis()),
+        );
+    })
 }
 
 /// True for `http://127.x.x.x`, `http://[::1]` and `http://localhost` URLs.

@@ -67,6 +67,24 @@ pub struct ClientConfig {
     pub calls_per_minute: u32,
     /// Retries of -1 / 45009 / 45033.
     pub retry: RetryPolicy,
+    /// Told about every request once its outcome is known (for the host's trace log).
+    pub on_call: Option<CallObserver>,
+}
+
+/// Receives a [`CallRecord`] per request sent.
+pub type CallObserver = Arc<dyn Fn(&CallRecord<'_>) + Send + Sync>;
+
+/// One request and its outcome, without URL or query (those carry credentials).
+#[derive(Debug)]
+pub struct CallRecord<'a> {
+    /// Endpoint name, e.g. `user/list`.
+    pub endpoint: &'static str,
+    /// WeCom's errcode, when an envelope was decoded (0 = success).
+    pub errcode: Option<i64>,
+    /// The error otherwise (already free of credentials).
+    pub error: Option<&'a WecomError>,
+    /// Time from sending to the decoded answer (pacing waits excluded).
+    pub elapsed: Duration,
 }
 
 impl ClientConfig {
@@ -91,6 +109,7 @@ impl Default for ClientConfig {
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             calls_per_minute: DEFAULT_CALLS_PER_MINUTE,
             retry: RetryPolicy::default(),
+            on_call: None,
         }
     }
 }
@@ -115,6 +134,7 @@ impl fmt::Debug for ClientConfig {
             .field("max_in_flight", &self.max_in_flight)
             .field("calls_per_minute", &self.calls_per_minute)
             .field("retry", &self.retry)
+            .field("on_call", &self.on_call.is_some())
             .finish()
     }
 }
@@ -203,6 +223,7 @@ struct Inner {
     secret: Secret,
     max_body_bytes: usize,
     retry: RetryPolicy,
+    on_call: Option<CallObserver>,
     pacer: Pacer,
     tokens: TokenCache,
     counters: Mutex<Counters>,
@@ -283,6 +304,7 @@ impl Client {
                     config.calls_per_minute.saturating_mul(HOUR_PER_MINUTE_QUOTA_RATIO),
                 ),
                 retry: config.retry,
+                on_call: config.on_call,
                 tokens,
                 counters: Mutex::new(Counters::default()),
             }),
@@ -434,7 +456,17 @@ impl Client {
                 .acquire(ep.name)
                 .await
                 .map_err(|GaveUp| WecomError::RateLimitedGaveUp { endpoint: ep.name, errcode: 45009 })?;
-            let err = match self.send_once(ep, query, body, token.as_ref()).await {
+            let sent = std::time::Instant::now();
+            let result = self.send_once(ep, query, body, token.as_ref()).await;
+            if let Some(observe) = &self.inner.on_call {
+                let (errcode, error) = match &result {
+                    Ok(_) => (Some(0), None),
+                    Err(WecomError::Api { errcode, .. }) => (Some(*errcode), None),
+                    Err(other) => (None, Some(other)),
+                };
+                observe(&CallRecord { endpoint: ep.name, errcode, error, elapsed: sent.elapsed() });
+            }
+            let err = match result {
                 Ok(value) => {
                     pacer.record_success();
                     pacer.endpoint_ok(ep.name);
@@ -1025,6 +1057,39 @@ mod tests {
         }
         assert_eq!(c.stats().calls_to("gettoken"), 2);
         assert!(c.stats().in_flight_peak >= 1);
+    }
+
+    #[tokio::test]
+    async fn every_request_is_reported_to_the_observer_without_credentials() {
+        let srv = Responder::start(|target, nth| {
+            if target.starts_with("/cgi-bin/gettoken") {
+                token_answer(nth)
+            } else if nth == 1 {
+                http(200, r#"{"errcode":45009,"errmsg":"api freq out of limit"}"#)
+            } else if nth == 2 {
+                http(200, r#"{"errcode":0,"errmsg":"ok","taglist":[]}"#)
+            } else {
+                http(500, "<html>oops</html>")
+            }
+        })
+        .await;
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+        let sink = seen.clone();
+        let c = srv.client(|cfg| {
+            cfg.on_call = Some(Arc::new(move |call: &CallRecord<'_>| {
+                let line = format!("{} {:?} {:?}", call.endpoint, call.errcode, call.error.map(|e| e.to_string()));
+                sink.lock().unwrap().push(line);
+            }))
+        });
+        c.list_tags().await.unwrap();
+        assert!(c.list_tags().await.is_err());
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(seen.len(), 4, "gettoken, 45009, retry, 500: {seen:?}");
+        assert!(seen[0].starts_with("gettoken Some(0)"), "{seen:?}");
+        assert!(seen[1].starts_with("tag/list Some(45009)"), "{seen:?}");
+        assert!(seen[2].starts_with("tag/list Some(0)"), "{seen:?}");
+        assert!(seen[3].starts_with("tag/list None Some(") && seen[3].contains("500"), "{seen:?}");
+        assert!(!seen.iter().any(|l| l.contains("THE-SECRET") || l.contains("T0")), "{seen:?}");
     }
 
     #[tokio::test]

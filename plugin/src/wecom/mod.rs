@@ -44,7 +44,7 @@ pub mod token;
 #[cfg(test)]
 mod proptests;
 
-pub use client::{validate_base_url, CallStats, Client, ClientConfig, DEFAULT_BASE_URL};
+pub use client::{validate_base_url, CallObserver, CallRecord, CallStats, Client, ClientConfig, DEFAULT_BASE_URL};
 pub use errcodes::{lookup as lookup_errcode, ErrcodeInfo, Retry};
 pub use error::{TransportKind, WecomError};
 pub use models::{
