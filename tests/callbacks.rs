@@ -441,7 +441,8 @@ fn a_fake_in_another_process_is_driven_through_its_sim_controls() {
             let r = client.post(format!("{fake}{path}")).json(&body).send().await.expect("sim control");
             let status = r.status().as_u16();
             let text = r.text().await.expect("body");
-            let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: HTTP {status} {text:?}: {e}"));
+            let json: serde_json::Value =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: HTTP {status} {text:?}: {e}"));
             (status, json)
         })
     };
