@@ -162,6 +162,14 @@ pub fn run(args: &ServeArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     writeln!(out, "万象智维（模拟）已启动 / platform listening on {}", open.server.base_url)?;
     writeln!(out, "  {}/oauth/wecom/start   企业微信登录 / WeCom login", open.server.base_url)?;
     writeln!(out, "  {}   通讯录回调 / contact-change callbacks", open.platform.callback_url())?;
+    let policy = open.platform.follower.policy;
+    writeln!(
+        out,
+        "  回调策略 / policy: --on-leave {} --new-members {}; 定期核对 / reconcile every: {}",
+        format!("{:?}", policy.on_leave).to_lowercase(),
+        format!("{:?}", policy.new_members).to_lowercase(),
+        if args.reconcile_every > 0 { format!("{} s", args.reconcile_every) } else { "—".to_string() }
+    )?;
     if let Some(v) = &verify {
         writeln!(out, "  {}/{}   可信域名校验文件 / trusted-domain verification file", open.server.base_url, v.name)?;
     }
