@@ -121,4 +121,14 @@ fn the_official_samples_pass_through_host_sim_callback() {
         matches!(&outcome, CallbackOutcome::Refused(e) if e.code.as_str() == "callback.receiver_mismatch"),
         "{text}"
     );
+
+    // A malformed EncodingAESKey (42 characters): the configuration names it, nothing is decrypted.
+    let mut args = sample_args("5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3", "1409659589", "263014780");
+    args.aes_key = OFFICIAL_KEY[..42].into();
+    args.echostr =
+        Some("P9nAzCzyDtyTWESHep1vC5X9xho/qYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp+4RPcs8TgAE7OaBO+FZXvnaqQ==".into());
+    let (outcome, text) = run_callback(&args);
+    assert!(matches!(outcome, CallbackOutcome::NotConfigured), "{outcome:?}\n{text}");
+    assert!(text.contains("callback_aes_key") && text.contains("43"), "{text}");
+    assert!(!text.contains(&OFFICIAL_KEY[..42]), "the key is not echoed: {text}");
 }

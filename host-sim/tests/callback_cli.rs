@@ -55,3 +55,41 @@ fn the_official_url_verification_vector_through_the_binary() {
     assert!(all.contains("callback.signature_mismatch"), "{all}");
     assert!(!all.contains(KEY) && !all.contains(TOKEN), "no secret in the output: {all}");
 }
+
+fn run(args: &[&str]) -> Output {
+    Command::new(EXE)
+        .args(args)
+        .arg("--plugin")
+        .arg(plugin_path())
+        .env_remove("WECOM_SECRET")
+        .output()
+        .expect("host-sim runs")
+}
+
+#[test]
+fn host_sim_reconcile_applies_what_the_operator_left_and_then_finds_nothing() {
+    let dir = std::env::temp_dir().join(format!("host-sim-reconcile-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let db = dir.join("store.db");
+    let db = db.to_str().expect("utf-8 path");
+
+    let before = run(&["reconcile", "--db", db]);
+    assert_eq!(before.status.code(), Some(0), "{}", text(&before));
+    assert!(text(&before).contains("首次同步由管理员完成"), "no first sync by the reconcile: {}", text(&before));
+
+    for step in [&["sync", "--db", db][..], &["commit", "--db", db][..]] {
+        let output = run(step);
+        assert_eq!(output.status.code(), Some(0), "{step:?}: {}", text(&output));
+    }
+    // 周敏 left WeCom before the sync; the commit kept her binding for the operator to confirm.
+    let first = run(&["reconcile", "--db", db, "--json"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let outcomes: serde_json::Value = serde_json::from_slice(&first.stdout).expect("JSON");
+    assert_eq!(outcomes[0]["verdict"], "apply", "{outcomes}");
+    assert_eq!(outcomes[0]["unbound_accounts"], serde_json::json!(["u-1008"]), "{outcomes}");
+
+    let second = run(&["reconcile", "--db", db, "--lang", "en"]);
+    assert!(text(&second).contains("In step with WeCom"), "{}", text(&second));
+    let _ = std::fs::remove_dir_all(&dir);
+}
