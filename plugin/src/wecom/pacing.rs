@@ -211,6 +211,16 @@ struct EndpointPace {
     gave_up_until: Option<Instant>,
 }
 
+/// Where an endpoint stands for one more call.
+enum Pace {
+    /// It may go (as the probe of a 45009 episode when `probe`).
+    Clear { probe: bool },
+    /// Paused, or the window is full, for this long.
+    Wait(Duration),
+    /// A probe is out; its outcome decides.
+    AwaitProbe(Arc<Notify>),
+}
+
 /// The endpoint gave up after a run of 45009s (see [`RetryPolicy::rate_limit_budget`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GaveUp;
@@ -308,17 +318,25 @@ impl Pacer {
     /// Waits for the endpoint's pace, then for a free slot. Fails at once while the endpoint has
     /// given up after a run of 45009s.
     pub async fn acquire(&self, endpoint: &'static str) -> Result<Slot, GaveUp> {
-        let probe = self.wait_for_pace(endpoint).await?;
-        // Built before waiting for the semaphore, so a caller dropped while waiting still ends its probe.
-        let mut slot =
-            Slot { permit: None, shared: self.shared.clone(), probe_of: probe.then_some(endpoint), counted: false };
-        // `acquire_owned` fails only when the semaphore is closed, which this code never does;
-        // proceeding unbounded is better than failing the call in that impossible case.
-        slot.permit = self.shared.semaphore.clone().acquire_owned().await.ok();
-        let now = self.shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-        slot.counted = true;
-        self.shared.peak.fetch_max(now, Ordering::SeqCst);
-        Ok(slot)
+        loop {
+            self.wait_for_pace(endpoint).await?;
+            // `acquire_owned` fails only when the semaphore is closed, which this code never
+            // does; proceeding unbounded is better than failing the call in that impossible case.
+            let permit = self.shared.semaphore.clone().acquire_owned().await.ok();
+            // Judged again, and counted, only now that the call can go: while it queued for a
+            // slot the endpoint may have been paused, and a call counted in the window while it
+            // merely waited would make the window's figures (and a learned quota) wrong.
+            if let Pace::Clear { probe } = self.check(endpoint, true)? {
+                let now = self.shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                self.shared.peak.fetch_max(now, Ordering::SeqCst);
+                return Ok(Slot {
+                    permit,
+                    shared: self.shared.clone(),
+                    probe_of: probe.then_some(endpoint),
+                    counted: true,
+                });
+            }
+        }
     }
 
     /// WeCom answered 45009 (it blocks the whole API for the window, not one request): pauses
@@ -428,37 +446,42 @@ impl Pacer {
         })
     }
 
-    /// Waits until the endpoint may take one more call; `Ok(true)` when that call is the probe
-    /// of a 45009 episode.
-    async fn wait_for_pace(&self, endpoint: &'static str) -> Result<bool, GaveUp> {
+    /// Where the endpoint stands for one more call; with `take`, a clear answer also counts the
+    /// call in the windows and makes it the probe of a 45009 episode, if one is on.
+    fn check(&self, endpoint: &'static str, take: bool) -> Result<Pace, GaveUp> {
+        let mut map = self.shared.endpoints();
+        let pace = self.pace_entry(&mut map, endpoint);
+        let now = Instant::now();
+        if pace.gave_up_until.is_some_and(|until| until > now) {
+            return Err(GaveUp);
+        }
+        let mut wait = pace.paused_until.map_or(Duration::ZERO, |u| u.saturating_duration_since(now));
+        for window in [&mut pace.minute, &mut pace.hour].into_iter().flatten() {
+            wait = wait.max(window.wait(now));
+        }
+        if !wait.is_zero() {
+            return Ok(Pace::Wait(wait));
+        }
+        if pace.strikes > 0 && pace.probing {
+            return Ok(Pace::AwaitProbe(pace.probe_done.clone()));
+        }
+        let probe = pace.strikes > 0;
+        if take {
+            for window in [&mut pace.minute, &mut pace.hour].into_iter().flatten() {
+                window.record(now);
+            }
+            pace.probing |= probe;
+        }
+        Ok(Pace::Clear { probe })
+    }
+
+    /// Waits until the endpoint looks clear for one more call.
+    async fn wait_for_pace(&self, endpoint: &'static str) -> Result<(), GaveUp> {
         loop {
-            let probe_done = {
-                let mut map = self.shared.endpoints();
-                let pace = self.pace_entry(&mut map, endpoint);
-                let now = Instant::now();
-                if pace.gave_up_until.is_some_and(|until| until > now) {
-                    return Err(GaveUp);
-                }
-                let mut wait = pace.paused_until.map_or(Duration::ZERO, |u| u.saturating_duration_since(now));
-                for window in [&mut pace.minute, &mut pace.hour].into_iter().flatten() {
-                    wait = wait.max(window.wait(now));
-                }
-                if !wait.is_zero() {
-                    Err(wait)
-                } else if pace.strikes > 0 && pace.probing {
-                    Ok(pace.probe_done.clone())
-                } else {
-                    for window in [&mut pace.minute, &mut pace.hour].into_iter().flatten() {
-                        window.record(now);
-                    }
-                    let probe = pace.strikes > 0;
-                    pace.probing |= probe;
-                    return Ok(probe);
-                }
-            };
-            match probe_done {
-                Err(wait) => tokio::time::sleep(wait).await,
-                Ok(notify) => {
+            match self.check(endpoint, false)? {
+                Pace::Clear { .. } => return Ok(()),
+                Pace::Wait(wait) => tokio::time::sleep(wait).await,
+                Pace::AwaitProbe(notify) => {
                     let notified = notify.notified();
                     tokio::pin!(notified);
                     // Registered before the probe can end, so its notification is not missed;
@@ -578,6 +601,26 @@ mod tests {
         let paused = start.elapsed();
         // One strike: 2 s with jitter, never shorter than the base.
         assert!(paused >= Duration::from_secs(2) && paused <= Duration::from_millis(2_600), "{paused:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn calls_queued_for_a_slot_do_not_go_out_during_a_pause() {
+        let pacer = Arc::new(Pacer::new(1, 8_000, 0));
+        let first = pacer.acquire("user/list").await.expect("slot");
+        let queued = {
+            let pacer = pacer.clone();
+            tokio::spawn(async move {
+                let _slot = pacer.acquire("user/list").await.expect("slot");
+                Instant::now()
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        // The first call comes back refused while the second waits for the only slot.
+        let refused_at = Instant::now();
+        pacer.rate_limited("user/list", &fast_policy()).expect("within budget");
+        drop(first);
+        let went_at = queued.await.expect("task");
+        assert!(went_at - refused_at >= Duration::from_secs(2), "{:?}", went_at - refused_at);
     }
 
     #[tokio::test(start_paused = true)]
