@@ -7,8 +7,8 @@ use anyhow::Context;
 use interface::{ConfigReport, ConnectionSettings, PluginBox, SecretString};
 use std::path::PathBuf;
 
-/// The connection options every WeCom command takes.
-#[derive(clap::Args, Clone, Debug, Default)]
+/// The connection options every WeCom command takes. Debug masks the Secret.
+#[derive(clap::Args, Clone, Default)]
 pub struct WecomArgs {
     /// WeCom API base URL (e.g. https://qyapi.weixin.qq.com). Without it, the built-in fake WeCom
     /// with the sample organisation is started and used.
@@ -32,6 +32,20 @@ pub struct WecomArgs {
     /// Plugin library to load (default: the workspace's built library beside this executable).
     #[arg(long)]
     pub plugin: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for WecomArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WecomArgs")
+            .field("wecom_base_url", &self.wecom_base_url)
+            .field("corp_id", &self.corp_id)
+            .field("agent_id", &self.agent_id)
+            .field("secret", &self.secret.as_ref().map(|_| "***"))
+            .field("proxy_url", &self.proxy_url)
+            .field("allow_plain_http", &self.allow_plain_http)
+            .field("plugin", &self.plugin)
+            .finish()
+    }
 }
 
 /// The platform's own URLs that WeCom must know.
@@ -137,5 +151,15 @@ impl Session {
         let instance = std::sync::Arc::new(plugin.instance(host)?);
         let report = instance.configure(&settings).into_result()?;
         Ok(Session { fake, plugin, instance, settings, report })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn debug_masks_the_secret() {
+        let args = super::WecomArgs { secret: Some("s3cr3t-value".into()), ..Default::default() };
+        let shown = format!("{args:?}");
+        assert!(!shown.contains("s3cr3t-value") && shown.contains("***"), "{shown}");
     }
 }
