@@ -4,12 +4,10 @@
 
 use super::policy::PolicyArgs;
 use super::{Follower, Verdict};
-use crate::login_cmd::visible_scope;
 use crate::plugin_host::SimHost;
 use crate::session::{PlatformUrls, Session};
 use crate::table;
-use crate::workflow::{open_store, WorkflowArgs};
-use interface::ScopeSelection;
+use crate::workflow::{open_store, ScopeArgs, WorkflowArgs};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -19,15 +17,9 @@ pub struct ReconcileArgs {
     /// Store, connection, language and JSON options.
     #[command(flatten)]
     pub common: WorkflowArgs,
-    /// The synced departments (with their sub-departments), comma-separated ids.
-    #[arg(long, value_delimiter = ',')]
-    pub scope_departments: Vec<u32>,
-    /// The synced members, comma-separated userids.
-    #[arg(long, value_delimiter = ',')]
-    pub scope_members: Vec<String>,
-    /// The synced tags, comma-separated ids. Without any --scope-*, the app's visible range.
-    #[arg(long, value_delimiter = ',')]
-    pub scope_tags: Vec<u32>,
+    /// The synced scope.
+    #[command(flatten)]
+    pub scope: ScopeArgs,
     /// What happens to leavers and newcomers.
     #[command(flatten)]
     pub policy: PolicyArgs,
@@ -43,12 +35,7 @@ pub fn run(args: &ReconcileArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
         write!(out, "{}", table::checklist(&session.report, lang))?;
         return Ok(false);
     }
-    let given = ScopeSelection {
-        department_ids: args.scope_departments.clone().into(),
-        user_ids: args.scope_members.iter().map(|m| m.trim()).filter(|m| !m.is_empty()).map(Into::into).collect(),
-        tag_ids: args.scope_tags.clone().into(),
-    };
-    let scope = if given == ScopeSelection::default() { visible_scope(&session) } else { given };
+    let scope = args.scope.chosen(&session);
     let store = Arc::new(Mutex::new(open_store(&common.db)?));
     let follower = Follower::new(session.instance.clone(), store, scope, args.policy.into());
     let outcomes = follower.reconcile();

@@ -43,6 +43,36 @@ pub mod commit;
 pub mod edit;
 pub mod sync;
 
+/// The synced scope as `--scope-*` options (shared by `sync` and `reconcile`).
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct ScopeArgs {
+    /// Departments (with their sub-departments), comma-separated ids.
+    #[arg(long, value_delimiter = ',')]
+    pub scope_departments: Vec<u32>,
+    /// Members, comma-separated userids.
+    #[arg(long, value_delimiter = ',')]
+    pub scope_members: Vec<String>,
+    /// Tags, comma-separated ids. Without any --scope-*, the app's visible range.
+    #[arg(long, value_delimiter = ',')]
+    pub scope_tags: Vec<u32>,
+}
+
+impl ScopeArgs {
+    /// The options as a selection, or the app's whole visible range when none is given.
+    pub fn chosen(&self, session: &crate::session::Session) -> interface::ScopeSelection {
+        let given = interface::ScopeSelection {
+            department_ids: self.scope_departments.clone().into(),
+            user_ids: self.scope_members.iter().map(|m| m.trim()).filter(|m| !m.is_empty()).map(Into::into).collect(),
+            tag_ids: self.scope_tags.clone().into(),
+        };
+        if given == interface::ScopeSelection::default() {
+            crate::login_cmd::visible_scope(session)
+        } else {
+            given
+        }
+    }
+}
+
 pub use accounts::{run_accounts, run_accounts_import, run_accounts_list};
 pub use commit::run_commit;
 pub use edit::{run_bind, run_confirm_removal, run_skip, run_unbind};

@@ -4,11 +4,11 @@
 //! searched (`--search`) and filtered (`--filter unbound`). The search and filter only choose the
 //! rows shown; the stored proposal always has every row.
 
-use super::{open_store, StoreState, WorkflowArgs};
+use super::{open_store, ScopeArgs, StoreState, WorkflowArgs};
 use crate::plugin_host::SimHost;
 use crate::session::{PlatformUrls, Session};
 use crate::table::{self, Lang};
-use interface::{Proposal, ProposalInput, RowFilter, RowQuery, ScopeSelection};
+use interface::{Proposal, ProposalInput, RowFilter, RowQuery};
 use std::io::Write;
 
 /// The table filter.
@@ -39,15 +39,9 @@ pub struct SyncArgs {
     /// The platform's base URL (homepage; the OAuth redirect is under it).
     #[arg(long, default_value = crate::demo::DEMO_PLATFORM)]
     pub platform_url: String,
-    /// Departments to sync (with their sub-departments), comma-separated ids.
-    #[arg(long, value_delimiter = ',')]
-    pub scope_departments: Vec<u32>,
-    /// Members to sync, comma-separated userids.
-    #[arg(long, value_delimiter = ',')]
-    pub scope_members: Vec<String>,
-    /// Tags to sync, comma-separated ids. Without any --scope-*, the app's visible range.
-    #[arg(long, value_delimiter = ',')]
-    pub scope_tags: Vec<u32>,
+    /// What to sync.
+    #[command(flatten)]
+    pub scope: ScopeArgs,
     /// Show only rows whose WeCom name, userid or account name contains this.
     #[arg(long, default_value = "")]
     pub search: String,
@@ -96,7 +90,7 @@ pub fn sync(args: &SyncArgs, out: &mut dyn Write) -> anyhow::Result<Option<SyncO
         }
         return Ok(None);
     }
-    let scope = chosen_scope(args, &session);
+    let scope = args.scope.chosen(&session);
     let mut store = open_store(&common.db)?;
     if session.fake.is_some() && store.accounts()?.is_empty() {
         store.import_accounts(&crate::sample::accounts())?;
@@ -139,29 +133,6 @@ pub fn sync(args: &SyncArgs, out: &mut dyn Write) -> anyhow::Result<Option<SyncO
         write_text(out, lang, &input, &proposal, &shown, dropped_edits)?;
     }
     Ok(Some(SyncOutcome { proposal, shown, dropped_edits }))
-}
-
-/// The `--scope-*` options, or the app's whole visible range when none is given.
-fn chosen_scope(args: &SyncArgs, session: &Session) -> ScopeSelection {
-    let given = ScopeSelection {
-        department_ids: args.scope_departments.clone().into(),
-        user_ids: args.scope_members.iter().map(|m| m.trim()).filter(|m| !m.is_empty()).map(Into::into).collect(),
-        tag_ids: args.scope_tags.clone().into(),
-    };
-    if !(given.department_ids.is_empty() && given.user_ids.is_empty() && given.tag_ids.is_empty()) {
-        return given;
-    }
-    session
-        .report
-        .app
-        .as_ref()
-        .into_option()
-        .map(|a| ScopeSelection {
-            department_ids: a.visible.department_ids.clone(),
-            user_ids: a.visible.user_ids.clone(),
-            tag_ids: a.visible.tag_ids.clone(),
-        })
-        .unwrap_or_default()
 }
 
 fn write_text(
