@@ -269,8 +269,6 @@ pub struct Slot {
     permit: Option<OwnedSemaphorePermit>,
     shared: Arc<Shared>,
     probe_of: Option<&'static str>,
-    /// Counted in `in_flight` (false while still waiting for the semaphore).
-    counted: bool,
 }
 
 impl Drop for Slot {
@@ -280,9 +278,6 @@ impl Drop for Slot {
                 pace.probing = false;
                 pace.probe_done.notify_waiters();
             }
-        }
-        if !self.counted {
-            return;
         }
         self.shared.in_flight.fetch_sub(1, Ordering::SeqCst);
         let mut limits = self.shared.limits();
@@ -298,7 +293,7 @@ impl Drop for Slot {
 
 impl Pacer {
     /// `max_in_flight` requests at once (at least 1); per-endpoint pace in calls per minute and
-    /// per hour (0 turns that bucket off).
+    /// per hour (0 turns that window off).
     pub fn new(max_in_flight: usize, calls_per_minute: u32, calls_per_hour: u32) -> Pacer {
         // Semaphore::new panics above MAX_PERMITS; nobody means that many anyway.
         let max = max_in_flight.clamp(1, Semaphore::MAX_PERMITS);
@@ -329,12 +324,7 @@ impl Pacer {
             if let Pace::Clear { probe } = self.check(endpoint, true)? {
                 let now = self.shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
                 self.shared.peak.fetch_max(now, Ordering::SeqCst);
-                return Ok(Slot {
-                    permit,
-                    shared: self.shared.clone(),
-                    probe_of: probe.then_some(endpoint),
-                    counted: true,
-                });
+                return Ok(Slot { permit, shared: self.shared.clone(), probe_of: probe.then_some(endpoint) });
             }
         }
     }
