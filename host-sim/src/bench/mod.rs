@@ -80,6 +80,11 @@ pub struct BenchArgs {
     /// Plugin library to load (default: the workspace's built library beside this executable).
     #[arg(long)]
     pub plugin: Option<PathBuf>,
+    /// How many times to time propose_bindings and commit on the same input. The first run also
+    /// gives the memory figures; the target is judged on the median, which a busy machine moves
+    /// less than one run.
+    #[arg(long, default_value_t = 3)]
+    pub binding_runs: usize,
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
@@ -93,6 +98,9 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     }
     if args.rate_limit_per_min == 0 {
         bail!("--rate-limit-per-min must be at least 1");
+    }
+    if args.binding_runs == 0 {
+        bail!("--binding-runs must be at least 1");
     }
     let platform = PlatformUrls::at(crate::demo::DEMO_PLATFORM);
     let spec = Spec { users: args.users, departments: args.departments, tags: args.tags, seed: args.seed };
@@ -166,11 +174,12 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     });
     drop(least);
 
-    let binding = binding_figures(&instance, snapshot, accounts, bindings)?;
+    let binding = binding_figures(&instance, snapshot, accounts, bindings, args.binding_runs)?;
     let process_peak_mb = [&generate_phase, &read.configure, &read.read, &binding.propose, &binding.commit]
         .into_iter()
         .chain([&binding.seed_store, &binding.apply])
         .filter_map(|p| p.peak_mb)
+        .chain(binding.repeat_peak_mb)
         .reduce(f64::max);
     let targets = targets(args, &read, &binding);
     let ok = read.snapshot.complete
@@ -366,6 +375,7 @@ fn binding_figures(
     snapshot: interface::DirectorySnapshot,
     accounts: Vec<interface::PlatformAccount>,
     bindings: Vec<interface::Binding>,
+    runs: usize,
 ) -> anyhow::Result<BindingFigures> {
     let (members, account_count, binding_count) = (snapshot.members.len(), accounts.len(), bindings.len());
     let input = ProposalInput {
@@ -382,6 +392,25 @@ fn binding_figures(
     let commit_input = CommitInput { input, proposal, edits: Default::default() };
     let (changes, commit) = phase(|| instance.commit(&commit_input).into_result());
     let changes = changes?;
+
+    // Later runs come after both first runs, so those keep their own memory figures; they reuse
+    // memory the earlier runs returned, as a long-running host does.
+    let (mut propose_runs, mut commit_runs) = (vec![propose.secs], vec![commit.secs]);
+    let mut repeat_peak_mb: Option<f64> = None;
+    for _ in 1..runs {
+        let (again, timed) = phase(|| instance.propose_bindings(&commit_input.input).into_result());
+        if again? != commit_input.proposal {
+            bail!("propose_bindings gave a different table on the same input");
+        }
+        propose_runs.push(timed.secs);
+        repeat_peak_mb = repeat_peak_mb.into_iter().chain(timed.peak_mb).reduce(f64::max);
+        let (again, timed) = phase(|| instance.commit(&commit_input).into_result());
+        if again? != changes {
+            bail!("commit gave a different change set on the same input");
+        }
+        commit_runs.push(timed.secs);
+        repeat_peak_mb = repeat_peak_mb.into_iter().chain(timed.peak_mb).reduce(f64::max);
+    }
 
     let db = TempDb::new();
     let (store, seed_store) = phase(|| -> anyhow::Result<Store> {
@@ -405,6 +434,11 @@ fn binding_figures(
         propose_bytes_per_input_row: per_row(&propose),
         commit_bytes_per_input_row: per_row(&commit),
         propose,
+        propose_median_secs: median(&propose_runs),
+        propose_runs,
+        commit_median_secs: median(&commit_runs),
+        commit_runs,
+        repeat_peak_mb,
         rows,
         table_rows,
         candidates,
@@ -460,9 +494,9 @@ fn targets(args: &BenchArgs, read: &ReadFigures, binding: &BindingFigures) -> Ve
             met: Some(sn.missing == 0 && sn.unexpected == 0),
         },
         Target {
-            what: "propose_bindings < 1 s".into(),
-            measured: format!("{:.3} s", binding.propose.secs),
-            met: Some(binding.propose.secs < 1.0),
+            what: "propose_bindings < 1 s (median of the runs)".into(),
+            measured: format!("{:.3} s (first run {:.3} s)", binding.propose_median_secs, binding.propose.secs),
+            met: Some(binding.propose_median_secs < 1.0),
         },
         Target {
             what: "applying the change set (Store::apply) < 5 s".into(),
@@ -480,6 +514,17 @@ fn targets(args: &BenchArgs, read: &ReadFigures, binding: &BindingFigures) -> Ve
         met: None,
     });
     out
+}
+
+/// The middle value (the mean of the two middle ones for an even count); 0 for none.
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
 }
 
 fn unix_now() -> i64 {

@@ -2,8 +2,11 @@
 //! was made from, so a commit after any of them changed (another admin bound someone, an account
 //! was disabled) is refused instead of applying pairs nobody looked at.
 //!
-//! FNV-1a over a canonical form: stable across builds and platforms (unlike `DefaultHasher`), and
-//! independent of the order the host lists things in, so only a real change makes it differ.
+//! Each item (account, binding, department) is hashed on its own with FNV-1a, mixed, and the
+//! items of a section are summed: stable across builds and platforms (unlike `DefaultHasher`),
+//! independent of the order the host lists things in, and linear, with no sort of 100,000
+//! accounts. The mix spreads every item's hash over all 64 bits, so two edits cancelling out in
+//! the sum is as unlikely as any 64-bit collision.
 
 use interface::ProposalInput;
 
@@ -27,18 +30,35 @@ impl Fnv {
     fn count(&mut self, n: usize) {
         self.field(&(n as u64).to_le_bytes());
     }
+
+    /// The item's hash, mixed (the SplitMix64 finaliser) so that sums of them behave.
+    fn finish(&self) -> u64 {
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// The order-independent hash of one section: its tag, its length and the sum of its items'.
+fn section<T>(tag: &[u8], items: &[T], item: impl Fn(&mut Fnv, &T)) -> u64 {
+    let sum = items.iter().fold(0u64, |sum, t| {
+        let mut h = Fnv::new();
+        h.field(tag);
+        item(&mut h, t);
+        sum.wrapping_add(h.finish())
+    });
+    let mut h = Fnv::new();
+    h.field(tag);
+    h.count(items.len());
+    h.field(&sum.to_le_bytes());
+    h.finish()
 }
 
 /// Fingerprint of everything on the host side a proposal depends on: the accounts (id, name,
 /// departments, enabled), the bindings, and the departments the platform mirrors. 16 hex digits.
 pub fn host_state_id(input: &ProposalInput) -> String {
-    let mut h = Fnv::new();
-
-    let mut accounts: Vec<_> = input.accounts.iter().collect();
-    accounts.sort_by(|a, b| a.id.as_str().cmp(b.id.as_str()).then_with(|| a.name.as_str().cmp(b.name.as_str())));
-    // Section counts keep an account list that ends where the bindings begin unambiguous.
-    h.count(accounts.len());
-    for a in accounts {
+    let accounts = section(b"accounts", &input.accounts, |h, a| {
         h.field(a.id.as_bytes());
         h.field(a.name.as_bytes());
         h.field(&[u8::from(a.enabled)]);
@@ -46,29 +66,22 @@ pub fn host_state_id(input: &ProposalInput) -> String {
         for d in a.departments.iter() {
             h.field(d.as_bytes());
         }
-    }
-
-    let mut bindings: Vec<_> = input.bindings.iter().collect();
-    bindings.sort_by(|a, b| {
-        a.userid.as_str().cmp(b.userid.as_str()).then_with(|| a.account_id.as_str().cmp(b.account_id.as_str()))
     });
-    h.count(bindings.len());
-    for b in bindings {
+    let bindings = section(b"bindings", &input.bindings, |h, b| {
         h.field(b.userid.as_bytes());
         h.field(b.account_id.as_bytes());
-    }
-
-    let mut departments: Vec<_> = input.departments.iter().collect();
-    departments.sort_by_key(|d| d.wecom_id);
-    h.count(departments.len());
-    for d in departments {
+    });
+    let departments = section(b"departments", &input.departments, |h, d| {
         h.field(&d.wecom_id.to_le_bytes());
         h.field(d.name.as_bytes());
         h.field(&d.parent_wecom_id.to_le_bytes());
         h.field(&d.order.to_le_bytes());
+    });
+    let mut h = Fnv::new();
+    for part in [accounts, bindings, departments] {
+        h.field(&part.to_le_bytes());
     }
-
-    format!("{:016x}", h.0)
+    format!("{:016x}", h.finish())
 }
 
 #[cfg(test)]
@@ -106,6 +119,24 @@ mod tests {
         changed.push(x);
         let mut x = base.clone();
         x.departments.push(platform_dept(2, "研发", 1, 0));
+        changed.push(x);
+        // Changes that keep every value but move it to another item.
+        let mut x = base.clone();
+        x.accounts[0].enabled = false;
+        x.accounts[1].enabled = true;
+        let mut y = x.clone();
+        y.accounts[0].enabled = true;
+        y.accounts[1].enabled = false;
+        assert_ne!(host_state_id(&x), host_state_id(&y), "enabled flags swapped between accounts");
+        let mut x = base.clone();
+        x.accounts[0].departments = Vec::new().into();
+        x.accounts[1].departments = vec!["研发".into()].into();
+        changed.push(x);
+        let mut x = base.clone();
+        x.bindings[0].account_id = "a2".into();
+        changed.push(x);
+        let mut x = base.clone();
+        x.accounts.push(x.accounts[0].clone());
         changed.push(x);
         for x in changed {
             assert_ne!(host_state_id(&x), id);

@@ -23,6 +23,8 @@ mod names;
 mod propose;
 mod query;
 mod reasons;
+mod rows;
+mod solve;
 
 #[cfg(test)]
 mod testkit;

@@ -11,18 +11,35 @@
 //! (case-insensitively, then as spelled). The key is unique per row, so the order is total and
 //! the same input always gives the same rows — commit relies on that to recognise its proposal.
 //!
-//! Cost: one hash lookup per member and per account, plus sorting; the per-name work in [`solve`]
-//! is linear in the size of that name's group per round.
+//! The work is done in three passes: decide what every row is (hash lookups, and [`solve`] per
+//! name), put the decisions in row order (small records, no row moved), then build the rows in
+//! that order. Building is where the time goes, since every row owns copies of its strings.
 
 use super::fingerprint::host_state_id;
 use super::names::normalized;
-use super::reasons::{self, BoundAccount};
+use super::reasons;
+use super::rows;
+use super::solve::{agrees, departments_agree, solve, KeyLists, Outcome, PairBy};
 use interface::{
     Binding, Candidate, Member, MemberStatus, PlatformAccount, Proposal, ProposalCounts, ProposalInput, ProposalRow,
     RowKind, Text,
 };
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
+
+/// Hash maps keyed by names and ids that come from WeCom and the host. foldhash is seeded per
+/// process, so crafted names cannot be aimed at its buckets in advance.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+type Set<K> = HashSet<K, foldhash::fast::RandomState>;
+
+fn map<K, V>(capacity: usize) -> Map<K, V> {
+    Map::with_capacity_and_hasher(capacity, Default::default())
+}
+
+fn set<K>(capacity: usize) -> Set<K> {
+    Set::with_capacity_and_hasher(capacity, Default::default())
+}
 
 /// Where a row came from, for commit (which needs the member's department ids and the host's
 /// exact spelling of the binding it removes).
@@ -36,13 +53,6 @@ pub(crate) struct Source<'a> {
 pub(crate) struct Plan<'a> {
     pub rows: Vec<ProposalRow>,
     pub sources: Vec<Source<'a>>,
-}
-
-impl<'a> Plan<'a> {
-    fn push(&mut self, (row, source): (ProposalRow, Source<'a>)) {
-        self.rows.push(row);
-        self.sources.push(source);
-    }
 }
 
 /// Proposes a binding table for the snapshot and the host's accounts and bindings.
@@ -80,98 +90,209 @@ fn is_inactive(status: MemberStatus) -> bool {
     matches!(status, MemberStatus::Disabled | MemberStatus::Left)
 }
 
-/// Department names in comparison form: normalised, without empties, sorted and deduplicated
-/// (so agreement is a merge, and an account listed twice under one name counts once).
-fn department_keys<'s>(names: impl Iterator<Item = &'s str>) -> Keys<'s> {
-    let mut keys: Keys<'s> = names.map(normalized).filter(|k| !k.is_empty()).collect();
-    keys.sort_unstable();
-    keys.dedup();
-    keys
+/// What one row will be, decided before any row is built.
+#[derive(Clone, Copy)]
+enum Work<'a> {
+    /// A member with a binding.
+    Bound { member: &'a Member, binding: &'a Binding, account: Option<&'a PlatformAccount> },
+    /// A binding whose member a complete snapshot no longer has.
+    Gone { binding: &'a Binding, account: Option<&'a PlatformAccount> },
+    /// An inactive member without a binding.
+    Inactive { member: &'a Member },
+    /// A member no account of whose name is offered.
+    NoMatch { member: &'a Member, unavailable: bool },
+    /// Member `index` of name group `group`.
+    Grouped { member: &'a Member, group: usize, index: usize },
 }
 
-/// Department names in comparison form, sorted and deduplicated.
-pub(crate) type Keys<'s> = Vec<Cow<'s, str>>;
-
-/// True when two sorted key lists share an element.
-fn agrees(a: &[Cow<'_, str>], b: &[Cow<'_, str>]) -> bool {
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => return true,
+impl<'a> Work<'a> {
+    fn source(self) -> Source<'a> {
+        match self {
+            Work::Bound { member, binding, .. } => Source { member: Some(member), binding: Some(binding) },
+            Work::Gone { binding, .. } => Source { member: None, binding: Some(binding) },
+            Work::Inactive { member } | Work::NoMatch { member, .. } | Work::Grouped { member, .. } => {
+                Source { member: Some(member), binding: None }
+            }
         }
     }
-    false
 }
 
-fn candidate(account: &PlatformAccount, department_agrees: bool) -> Candidate {
-    Candidate {
-        account_id: account.id.clone(),
-        account_name: account.name.clone(),
-        departments: account.departments.clone(),
-        department_agrees,
+/// A row to be: what it is, and the strings that place it in the table.
+struct Item<'a> {
+    kind: RowKind,
+    /// The normalised name shown on the row.
+    name: Cow<'a, str>,
+    userid_key: Cow<'a, str>,
+    userid: &'a str,
+    work: Work<'a>,
+}
+
+impl<'a> Item<'a> {
+    fn new(kind: RowKind, shown_name: &'a str, userid: &'a str, work: Work<'a>) -> Self {
+        Item { kind, name: normalized(shown_name), userid_key: userid_key(userid), userid, work }
+    }
+
+    fn order_key(&self) -> (&str, &str, &str) {
+        (&self.name, &self.userid_key, self.userid)
+    }
+}
+
+/// The members and accounts of one name, and what [`solve`] made of them.
+struct Group<'a> {
+    accounts: Vec<&'a PlatformAccount>,
+    /// Department keys of the members and of the accounts; empty for a group of one member and
+    /// one account, which needs no solving.
+    member_depts: KeyLists<'a>,
+    account_depts: KeyLists<'a>,
+    outcomes: Vec<Outcome>,
+    /// The open accounts in display order (by name, then id), shared by the ambiguous members.
+    listed: Vec<usize>,
+    /// The reason shown on each ambiguous row (the same for all of them).
+    ambiguous_reason: Option<Text>,
+}
+
+impl<'a> Group<'a> {
+    fn new(members: &[&'a Member], accounts: Vec<&'a PlatformAccount>) -> Self {
+        if members.len() == 1 && accounts.len() == 1 {
+            return Group {
+                accounts,
+                member_depts: KeyLists::new(std::iter::empty::<[&str; 0]>()),
+                account_depts: KeyLists::new(std::iter::empty::<[&str; 0]>()),
+                outcomes: vec![Outcome::Pair { account: 0, by: PairBy::Name { after_department: false } }],
+                listed: Vec::new(),
+                ambiguous_reason: None,
+            };
+        }
+        let member_depts = KeyLists::new(members.iter().map(|m| m.department_names.iter().map(|d| d.as_str())));
+        let account_depts = KeyLists::new(accounts.iter().map(|a| a.departments.iter().map(|d| d.as_str())));
+        let solution = solve(&member_depts, &account_depts);
+        let mut listed = solution.open;
+        listed.sort_by(|&x, &y| {
+            let (x, y) = (accounts[x], accounts[y]);
+            x.name.as_str().cmp(y.name.as_str()).then_with(|| x.id.as_str().cmp(y.id.as_str()))
+        });
+        let ambiguous_reason = solution.outcomes.iter().find_map(|o| match o {
+            Outcome::Ambiguous { members } => Some(reasons::ambiguous(listed.len(), *members)),
+            _ => None,
+        });
+        Group { accounts, member_depts, account_depts, outcomes: solution.outcomes, listed, ambiguous_reason }
+    }
+
+    /// Whether member `index`'s and account `account`'s departments share a name.
+    fn agree(&self, member: &Member, index: usize, account: usize) -> bool {
+        if self.member_depts.len() == 0 {
+            departments_agree(&member.department_names, &self.accounts[account].departments)
+        } else {
+            agrees(self.member_depts.get(index), self.account_depts.get(account))
+        }
+    }
+
+    fn row(&self, member: &Member, index: usize) -> ProposalRow {
+        match self.outcomes[index] {
+            Outcome::Pair { account, by } => {
+                rows::pair(member, self.accounts[account], self.agree(member, index, account), by)
+            }
+            Outcome::Ambiguous { members } => {
+                // Agreeing departments first: the likeliest choice on top, the rest by name and id.
+                // Agreement is asked twice rather than kept: a merge of two short lists costs
+                // less than one more allocation per row.
+                let mut candidates: Vec<Candidate> = Vec::with_capacity(self.listed.len());
+                for first in [true, false] {
+                    for &a in &self.listed {
+                        if self.agree(member, index, a) == first {
+                            candidates.push(rows::candidate(self.accounts[a], first));
+                        }
+                    }
+                }
+                let reason =
+                    self.ambiguous_reason.clone().unwrap_or_else(|| reasons::ambiguous(self.listed.len(), members));
+                rows::ambiguous(member, candidates, reason)
+            }
+            Outcome::Taken => rows::taken(member),
+        }
     }
 }
 
 /// Builds the rows. Shared by [`propose`] and commit, which recomputes the table instead of
 /// trusting the rows sent back.
 pub(crate) fn plan(input: &ProposalInput) -> Plan<'_> {
+    let (items, groups) = decide(input);
+    let order = row_order(&items);
+    build(&items, &order, &groups)
+}
+
+/// Decides what every row is, without building any.
+fn decide(input: &ProposalInput) -> (Vec<Item<'_>>, Vec<Group<'_>>) {
     let snapshot = &input.snapshot;
 
-    // First occurrence wins for duplicate ids; the host's store makes ids unique anyway.
-    let mut account_by_id: HashMap<&str, &PlatformAccount> = HashMap::with_capacity(input.accounts.len());
-    for a in input.accounts.iter() {
-        account_by_id.entry(a.id.as_str()).or_insert(a);
+    // First occurrence wins for duplicate ids; the host's store makes ids unique anyway. The
+    // others are shadowed: never offered, never shown.
+    let mut account_by_id: Map<&str, &PlatformAccount> = map(input.accounts.len());
+    let mut shadowed: Vec<bool> = Vec::new();
+    for (i, a) in input.accounts.iter().enumerate() {
+        if let Entry::Vacant(e) = account_by_id.entry(a.id.as_str()) {
+            e.insert(a);
+        } else {
+            shadowed.resize(input.accounts.len(), false);
+            shadowed[i] = true;
+        }
     }
     // An account held by any binding is never offered again, even if its member is out of this
     // snapshot: it belongs to someone.
-    let mut held: HashSet<&str> = HashSet::with_capacity(input.bindings.len());
-    let mut binding_by_user: HashMap<Cow<'_, str>, &Binding> = HashMap::with_capacity(input.bindings.len());
+    let mut held: Set<&str> = set(input.bindings.len());
+    let mut binding_by_user: Map<Cow<'_, str>, &Binding> = map(input.bindings.len());
     for b in input.bindings.iter() {
         held.insert(b.account_id.as_str());
         binding_by_user.entry(userid_key(b.userid.as_str())).or_insert(b);
     }
 
-    let mut out =
-        Plan { rows: Vec::with_capacity(snapshot.members.len()), sources: Vec::with_capacity(snapshot.members.len()) };
-    let mut member_keys: HashSet<Cow<'_, str>> = HashSet::with_capacity(snapshot.members.len());
-    // Members that may get a binding or a new account, by normalised name.
-    let mut waiting: HashMap<Cow<'_, str>, Vec<&Member>> = HashMap::new();
+    // One item per member, plus at most one per binding whose member is gone.
+    let mut items: Vec<Item<'_>> = Vec::with_capacity(snapshot.members.len() + input.bindings.len());
+    let mut seen_users: Set<Cow<'_, str>> = set(snapshot.members.len());
+    // Members that may get a binding or a new account, numbered by normalised name.
+    let mut name_group: Map<Cow<'_, str>, usize> = map(snapshot.members.len());
+    let mut waiting: Vec<(usize, &Member)> = Vec::new();
 
     for m in snapshot.members.iter() {
         let key = userid_key(m.userid.as_str());
+        let binding = binding_by_user.get(key.as_ref()).copied();
         // The same member twice (differing only in case) would claim one binding twice.
-        if member_keys.contains(&key) {
+        if !seen_users.insert(key) {
             continue;
         }
-        let binding = binding_by_user.get(key.as_ref()).copied();
-        member_keys.insert(key);
+        let (name, userid) = (m.name.as_str(), m.userid.as_str());
         match binding {
-            Some(b) => out.push(bound_row(m, b, &account_by_id)),
-            None if is_inactive(m.status) => out.push((
-                member_row(m, RowKind::LeftWecom, None, reasons::label_no_action(), reasons::inactive_unbound()),
-                Source { member: Some(m), binding: None },
-            )),
-            None => waiting.entry(normalized(m.name.as_str())).or_default().push(m),
+            Some(b) => {
+                let kind = if is_inactive(m.status) { RowKind::LeftWecom } else { RowKind::AlreadyBound };
+                let account = account_by_id.get(b.account_id.as_str()).copied();
+                items.push(Item::new(kind, name, userid, Work::Bound { member: m, binding: b, account }));
+            }
+            None if is_inactive(m.status) => {
+                items.push(Item::new(RowKind::LeftWecom, name, userid, Work::Inactive { member: m }));
+            }
+            None => {
+                let next = name_group.len();
+                waiting.push((*name_group.entry(normalized(name)).or_insert(next), m));
+            }
         }
     }
 
     // A partial read never removes a binding: a member missing from it may simply not have been read.
     if snapshot.complete {
         for (key, b) in &binding_by_user {
-            if !member_keys.contains(key) {
-                out.push(gone_row(b, &account_by_id));
+            if !seen_users.contains(key) {
+                let account = account_by_id.get(b.account_id.as_str()).copied();
+                let work = Work::Gone { binding: b, account };
+                items.push(Item::new(RowKind::LeftWecom, rows::gone_name(b, account), b.userid.as_str(), work));
             }
         }
     }
 
-    // Only names some waiting member has are kept, so memory stays proportional to the members.
-    let mut offered: HashMap<&str, Vec<&PlatformAccount>> = HashMap::new();
-    let mut unavailable: HashSet<&str> = HashSet::new();
-    for a in input.accounts.iter() {
-        let is_first = account_by_id.get(a.id.as_str()).is_some_and(|first| std::ptr::eq(*first, a));
-        if !is_first {
+    // Only names some waiting member has are looked at, so memory stays proportional to the members.
+    let mut offered: Vec<(usize, &PlatformAccount)> = Vec::new();
+    let mut unavailable = vec![false; name_group.len()];
+    for (i, a) in input.accounts.iter().enumerate() {
+        if shadowed.get(i).copied().unwrap_or(false) {
             continue;
         }
         let name = normalized(a.name.as_str());
@@ -179,38 +300,53 @@ pub(crate) fn plan(input: &ProposalInput) -> Plan<'_> {
         if name.is_empty() {
             continue;
         }
-        if let Some((key, _)) = waiting.get_key_value(name.as_ref()) {
+        if let Some(&group) = name_group.get(name.as_ref()) {
             if a.enabled && !held.contains(a.id.as_str()) {
-                offered.entry(key.as_ref()).or_default().push(a);
+                offered.push((group, a));
             } else {
-                unavailable.insert(key.as_ref());
+                unavailable[group] = true;
             }
         }
     }
+    drop((account_by_id, held, binding_by_user, seen_users, name_group));
 
-    for (name, members) in &waiting {
-        match offered.get(name.as_ref()) {
-            None => {
-                let reason = if unavailable.contains(name.as_ref()) {
-                    reasons::no_match_unavailable()
-                } else {
-                    reasons::no_match()
-                };
-                for m in members {
-                    out.push((
-                        member_row(m, RowKind::NoMatch, None, reasons::label_new_account(), reason.clone()),
-                        Source { member: Some(*m), binding: None },
-                    ));
-                }
+    // Each name's members and accounts side by side (stable: in the order they were given).
+    waiting.sort_by_key(|&(group, _)| group);
+    offered.sort_by_key(|&(group, _)| group);
+    let mut groups: Vec<Group<'_>> = Vec::new();
+    let mut members_of_name: Vec<&Member> = Vec::new();
+    let mut offered_rest = offered.as_slice();
+    for run in waiting.chunk_by(|x, y| x.0 == y.0) {
+        let name = run[0].0;
+        let taken = offered_rest.iter().take_while(|(group, _)| *group == name).count();
+        let (accounts, rest) = offered_rest.split_at(taken);
+        offered_rest = rest;
+        members_of_name.clear();
+        members_of_name.extend(run.iter().map(|&(_, m)| m));
+        if accounts.is_empty() {
+            for m in &members_of_name {
+                let work = Work::NoMatch { member: m, unavailable: unavailable[name] };
+                items.push(Item::new(RowKind::NoMatch, m.name.as_str(), m.userid.as_str(), work));
             }
-            Some(accounts) => group_rows(members, accounts, &mut out),
+            continue;
         }
+        let group = Group::new(&members_of_name, accounts.iter().map(|&(_, a)| a).collect());
+        for (index, (m, outcome)) in members_of_name.iter().zip(&group.outcomes).enumerate() {
+            let kind = match outcome {
+                Outcome::Pair { .. } => RowKind::NameMatch,
+                Outcome::Ambiguous { .. } => RowKind::Ambiguous,
+                Outcome::Taken => RowKind::NoMatch,
+            };
+            let work = Work::Grouped { member: m, group: groups.len(), index };
+            items.push(Item::new(kind, m.name.as_str(), m.userid.as_str(), work));
+        }
+        groups.push(group);
     }
-
-    sort_rows(out)
+    (items, groups)
 }
 
-fn sort_rows(mut plan: Plan<'_>) -> Plan<'_> {
+/// Indices of `items` in row order (see the module documentation).
+fn row_order(items: &[Item<'_>]) -> Vec<usize> {
     fn rank(kind: RowKind) -> u8 {
         match kind {
             RowKind::AlreadyBound => 0,
@@ -220,273 +356,48 @@ fn sort_rows(mut plan: Plan<'_>) -> Plan<'_> {
             RowKind::LeftWecom => 4,
         }
     }
-    // Sorting indices, then permuting in place: a row is large, and moving 100,000 of them
-    // through a sort (or into a second table) costs more than the comparisons. The userid as
-    // spelled comes last so the order is total even for userids differing only in case (not
-    // produced, but cheap to rule out).
-    let order: Vec<usize> = {
-        let keys: Vec<(u8, Cow<'_, str>, Cow<'_, str>, &str)> = plan
-            .rows
-            .iter()
-            .map(|row| {
-                let userid = row.userid.as_str();
-                (rank(row.kind), normalized(row.member_name.as_str()), userid_key(userid), userid)
-            })
-            .collect();
-        let mut order: Vec<usize> = (0..keys.len()).collect();
-        order.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]));
-        order
-    };
-    permute(&mut plan.rows, &mut plan.sources, &order);
-    plan
-}
-
-/// Reorders both slices so that position `i` holds what was at `order[i]`, following each cycle
-/// of the permutation once (no second copy of the table).
-fn permute<A, B>(a: &mut [A], b: &mut [B], order: &[usize]) {
-    let mut done = vec![false; order.len()];
-    for start in 0..order.len() {
-        if done[start] {
-            continue;
-        }
-        let mut at = start;
-        loop {
-            done[at] = true;
-            let from = order[at];
-            if from == start || from >= a.len() || from >= b.len() {
-                break;
-            }
-            a.swap(at, from);
-            b.swap(at, from);
-            at = from;
-        }
-    }
-}
-
-fn member_row(m: &Member, kind: RowKind, account: Option<Candidate>, label: Text, reason: Text) -> ProposalRow {
-    ProposalRow {
-        userid: m.userid.clone(),
-        member_name: m.name.clone(),
-        member_departments: m.department_names.clone(),
-        member_status: m.status,
-        kind,
-        account: account.into(),
-        candidates: Vec::new().into(),
-        label,
-        reason,
-    }
-}
-
-fn bound_account<'a>(b: &'a Binding, account: Option<&'a PlatformAccount>) -> BoundAccount<'a> {
-    match account {
-        Some(a) if a.enabled => BoundAccount::Enabled { id: a.id.as_str(), name: a.name.as_str() },
-        Some(a) => BoundAccount::Disabled { id: a.id.as_str(), name: a.name.as_str() },
-        None => BoundAccount::Missing { id: b.account_id.as_str() },
-    }
-}
-
-/// The candidate shown for an existing binding; an account the host did not list is shown by id.
-fn bound_candidate(b: &Binding, account: Option<&PlatformAccount>, department_agrees: bool) -> Candidate {
-    match account {
-        Some(a) => candidate(a, department_agrees),
-        None => Candidate {
-            account_id: b.account_id.clone(),
-            account_name: "".into(),
-            departments: Vec::new().into(),
-            department_agrees: false,
-        },
-    }
-}
-
-fn bound_row<'a>(
-    m: &'a Member,
-    b: &'a Binding,
-    account_by_id: &HashMap<&str, &'a PlatformAccount>,
-) -> (ProposalRow, Source<'a>) {
-    let account = account_by_id.get(b.account_id.as_str()).copied();
-    let agree = account.is_some_and(|a| {
-        agrees(
-            &department_keys(m.department_names.iter().map(|d| d.as_str())),
-            &department_keys(a.departments.iter().map(|d| d.as_str())),
-        )
+    // Most comparisons are settled by the kind and the name's first eight bytes (a Chinese name
+    // is six or nine), compared as one integer held next to the index; only ties read the
+    // strings, which lie scattered over the heap.
+    let mut order: Vec<(u8, u64, usize)> =
+        items.iter().enumerate().map(|(i, item)| (rank(item.kind), prefix(&item.name), i)).collect();
+    order.sort_unstable_by(|a, b| {
+        (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| items[a.2].order_key().cmp(&items[b.2].order_key()))
     });
-    let shown = bound_account(b, account);
-    let (kind, label, reason) = if is_inactive(m.status) {
-        (RowKind::LeftWecom, reasons::label_to_unbind(), reasons::left_wecom(m.status, &shown))
-    } else {
-        (RowKind::AlreadyBound, reasons::label_bound(), reasons::already_bound(&shown))
-    };
-    let row = member_row(m, kind, Some(bound_candidate(b, account, agree)), label, reason);
-    (row, Source { member: Some(m), binding: Some(b) })
+    order.into_iter().map(|(_, _, i)| i).collect()
 }
 
-/// A binding whose member a complete snapshot no longer has. The member's name is unknown, so the
-/// account's name stands in (the userid when the account is unknown too).
-fn gone_row<'a>(b: &'a Binding, account_by_id: &HashMap<&str, &'a PlatformAccount>) -> (ProposalRow, Source<'a>) {
-    let account = account_by_id.get(b.account_id.as_str()).copied();
-    let name = account.map_or_else(|| b.userid.clone(), |a| a.name.clone());
-    let row = ProposalRow {
-        userid: b.userid.clone(),
-        member_name: name,
-        member_departments: Vec::new().into(),
-        member_status: MemberStatus::Unknown,
-        kind: RowKind::LeftWecom,
-        account: Some(bound_candidate(b, account, false)).into(),
-        candidates: Vec::new().into(),
-        label: reasons::label_to_unbind(),
-        reason: reasons::gone_from_scope(&bound_account(b, account)),
-    };
-    (row, Source { member: None, binding: Some(b) })
+/// The first eight bytes of `s` as a big-endian integer, zero-padded: `prefix(a) < prefix(b)`
+/// implies `a < b` in byte order, so it can settle a comparison before the strings are read.
+fn prefix(s: &str) -> u64 {
+    let mut bytes = [0u8; 8];
+    let n = s.len().min(8);
+    bytes[..n].copy_from_slice(&s.as_bytes()[..n]);
+    u64::from_be_bytes(bytes)
 }
 
-/// Rows for the members of one name that has at least one offered account.
-fn group_rows<'a>(members: &[&'a Member], accounts: &[&PlatformAccount], out: &mut Plan<'a>) {
-    let member_depts: Vec<Keys<'_>> =
-        members.iter().map(|m| department_keys(m.department_names.iter().map(|d| d.as_str()))).collect();
-    let account_depts: Vec<Keys<'_>> =
-        accounts.iter().map(|a| department_keys(a.departments.iter().map(|d| d.as_str()))).collect();
-    let outcomes = solve(&member_depts, &account_depts);
-    for (mi, (m, outcome)) in members.iter().zip(outcomes).enumerate() {
-        let source = Source { member: Some(*m), binding: None };
-        let row = match outcome {
-            Outcome::Pair { account, by } => {
-                let agree = agrees(&member_depts[mi], &account_depts[account]);
-                let reason = match by {
-                    PairBy::Name { after_department } => reasons::name_match(agree, after_department),
-                    PairBy::Department { accounts, members } => reasons::resolved_by_department(accounts, members),
-                };
-                let shown = candidate(accounts[account], agree);
-                member_row(m, RowKind::NameMatch, Some(shown), reasons::label_name_match(), reason)
-            }
-            Outcome::Ambiguous { accounts: open, members: open_members } => {
-                let mut candidates: Vec<Candidate> = open
-                    .iter()
-                    .map(|&a| candidate(accounts[a], agrees(&member_depts[mi], &account_depts[a])))
-                    .collect();
-                // Agreeing departments first: the likeliest choice on top, the rest by name and id.
-                candidates.sort_by(|x, y| {
-                    y.department_agrees
-                        .cmp(&x.department_agrees)
-                        .then_with(|| x.account_name.as_str().cmp(y.account_name.as_str()))
-                        .then_with(|| x.account_id.as_str().cmp(y.account_id.as_str()))
-                });
-                let reason = reasons::ambiguous(open.len(), open_members);
-                let mut row = member_row(m, RowKind::Ambiguous, None, reasons::label_ambiguous(), reason);
-                row.candidates = candidates.into();
-                row
-            }
-            Outcome::Taken => {
-                member_row(m, RowKind::NoMatch, None, reasons::label_new_account(), reasons::no_match_taken())
-            }
-        };
-        out.push((row, source));
-    }
-}
-
-/// How a pair was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum PairBy {
-    /// The only member and the only account of this name (after department pairs, if any, were
-    /// taken out).
-    Name { after_department: bool },
-    /// Departments singled the pair out among `accounts` accounts and `members` members.
-    Department { accounts: usize, members: usize },
-}
-
-/// What one member of a name group gets.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Outcome {
-    /// Paired with this account (index into the group's accounts).
-    Pair { account: usize, by: PairBy },
-    /// The operator decides among these accounts; `members` members compete for them.
-    Ambiguous { accounts: Vec<usize>, members: usize },
-    /// Every account of this name went to another member of the group by department.
-    Taken,
-}
-
-/// Pairs the members and accounts of one name, given each side's department keys.
+/// Builds the rows in `order`, with their sources.
 ///
-/// A pair by name alone needs exactly one member and one account. Otherwise departments may
-/// single out a pair: member `m` and account `a` pair when `a` is the only account whose
-/// department agrees with `m`'s and `m` the only member whose department agrees with `a`'s.
-/// Paired members and accounts are taken out and the rest is looked at again, until nothing
-/// changes. Repeating is what makes commit idempotent: once the pairs found are applied, the
-/// next proposal sees exactly the rest, and it must find nothing new there.
-///
-/// Each round is linear in the group (department lists are short and the uniqueness checks stop
-/// at the second hit); a round that finds no pair ends the loop.
-pub(crate) fn solve(member_depts: &[Keys<'_>], account_depts: &[Keys<'_>]) -> Vec<Outcome> {
-    let mut out: Vec<Option<Outcome>> = vec![None; member_depts.len()];
-    let mut live_m: Vec<usize> = (0..member_depts.len()).collect();
-    let mut live_a: Vec<usize> = (0..account_depts.len()).collect();
-    let mut after_department = false;
-    loop {
-        if live_m.is_empty() {
-            break;
-        }
-        if live_a.is_empty() {
-            for &m in &live_m {
-                out[m] = Some(Outcome::Taken);
-            }
-            break;
-        }
-        if let ([m], [a]) = (live_m.as_slice(), live_a.as_slice()) {
-            out[*m] = Some(Outcome::Pair { account: *a, by: PairBy::Name { after_department } });
-            break;
-        }
-        let accounts_by_dept = index_by_dept(&live_a, account_depts);
-        let members_by_dept = index_by_dept(&live_m, member_depts);
-        let mut paired_account = vec![false; account_depts.len()];
-        let mut progress = false;
-        for &m in &live_m {
-            let Some(a) = only_agreeing(&member_depts[m], &accounts_by_dept) else { continue };
-            if only_agreeing(&account_depts[a], &members_by_dept) == Some(m) {
-                out[m] = Some(Outcome::Pair {
-                    account: a,
-                    by: PairBy::Department { accounts: live_a.len(), members: live_m.len() },
-                });
-                paired_account[a] = true;
-                progress = true;
-            }
-        }
-        if !progress {
-            for &m in &live_m {
-                out[m] = Some(Outcome::Ambiguous { accounts: live_a.clone(), members: live_m.len() });
-            }
-            break;
-        }
-        live_m.retain(|&m| out[m].is_none());
-        live_a.retain(|&a| !paired_account[a]);
-        after_department = true;
-    }
-    // Every member is decided when the loop ends; `Taken` is only a fallback for the type.
-    out.into_iter().map(|o| o.unwrap_or(Outcome::Taken)).collect()
+/// One thread: building is allocation and copying, and splitting it over threads was measured
+/// to gain little (the allocator and page faults set the pace) while holding each thread's part
+/// twice until joined.
+fn build<'a>(items: &[Item<'a>], order: &[usize], groups: &[Group<'a>]) -> Plan<'a> {
+    let rows = order.iter().map(|&i| build_row(&items[i], groups)).collect();
+    let sources = order.iter().map(|&i| items[i].work.source()).collect();
+    Plan { rows, sources }
 }
 
-fn index_by_dept<'k>(live: &[usize], depts: &'k [Keys<'_>]) -> HashMap<&'k str, Vec<usize>> {
-    let mut index: HashMap<&str, Vec<usize>> = HashMap::new();
-    for &i in live {
-        for d in &depts[i] {
-            index.entry(d.as_ref()).or_default().push(i);
+fn build_row(item: &Item<'_>, groups: &[Group<'_>]) -> ProposalRow {
+    match item.work {
+        Work::Bound { member, binding, account } => {
+            let agree = account.is_some_and(|a| departments_agree(&member.department_names, &a.departments));
+            rows::bound(member, binding, account, agree)
         }
+        Work::Gone { binding, account } => rows::gone(binding, account),
+        Work::Inactive { member } => rows::inactive(member),
+        Work::NoMatch { member, unavailable } => rows::no_match(member, unavailable),
+        Work::Grouped { member, group, index } => groups[group].row(member, index),
     }
-    index
-}
-
-/// The one item (of the other side) sharing a department with `depts`, or none when there are
-/// zero or several. Stops at the second distinct hit.
-fn only_agreeing(depts: &[Cow<'_, str>], index: &HashMap<&str, Vec<usize>>) -> Option<usize> {
-    let mut found = None;
-    for d in depts {
-        for &i in index.get(d.as_ref()).map(Vec::as_slice).unwrap_or_default() {
-            match found {
-                None => found = Some(i),
-                Some(f) if f == i => {}
-                Some(_) => return None,
-            }
-        }
-    }
-    found
 }
 
 #[cfg(test)]
@@ -822,32 +733,6 @@ mod tests {
         for r in p.rows.iter() {
             assert!(users.insert(r.userid.as_str().to_lowercase()), "member {} twice", r.userid);
         }
-    }
-
-    #[test]
-    fn solve_rounds() {
-        let k = |v: &[&'static str]| v.iter().map(|s| Cow::Borrowed(*s)).collect::<Keys<'static>>();
-        // 1 member x 1 account: by name.
-        assert_eq!(
-            solve(&[k(&[])], &[k(&[])]),
-            [Outcome::Pair { account: 0, by: PairBy::Name { after_department: false } }]
-        );
-        // Chain: m0 pairs with a0 by department; then m1 and a1 are the only ones left.
-        let out = solve(&[k(&["x"]), k(&["y"])], &[k(&["x"]), k(&["z"])]);
-        assert_eq!(out[0], Outcome::Pair { account: 0, by: PairBy::Department { accounts: 2, members: 2 } });
-        assert_eq!(out[1], Outcome::Pair { account: 1, by: PairBy::Name { after_department: true } });
-        // Nothing singles out anyone.
-        let out = solve(&[k(&["x"]), k(&["x"])], &[k(&["x"]), k(&["x"])]);
-        assert!(out.iter().all(|o| matches!(o, Outcome::Ambiguous { accounts, members: 2 } if accounts.len() == 2)));
-    }
-
-    #[test]
-    fn permute_follows_order() {
-        let mut a = vec!['a', 'b', 'c', 'd', 'e'];
-        let mut b = vec![0, 1, 2, 3, 4];
-        permute(&mut a, &mut b, &[3, 0, 4, 1, 2]);
-        assert_eq!(a, ['d', 'a', 'e', 'b', 'c']);
-        assert_eq!(b, [3, 0, 4, 1, 2]);
     }
 
     #[test]
