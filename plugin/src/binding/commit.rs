@@ -24,7 +24,8 @@
 use super::departments::{department_changes, in_scope};
 use super::error::{BindingError, StalePart};
 use super::fingerprint::host_state_id;
-use super::propose::{plan, userid_key, Plan, Source};
+use super::maps::{map, Map};
+use super::propose::{current_sources, userid_key, Source};
 use interface::{
     Binding, ChangeSet, CommitInput, CommitSummary, EditKind, NewAccount, PlatformAccount, ProposalRow, RowKind,
     Unbinding,
@@ -53,14 +54,14 @@ pub fn build_change_set(input: &CommitInput) -> Result<ChangeSet, BindingError> 
     if input.proposal.host_state_id.as_str() != host_state_id(state) {
         return Err(BindingError::Stale { part: StalePart::HostState });
     }
-    let Plan { rows, sources } = plan(state);
-    if rows.as_slice() != input.proposal.rows.as_slice() {
+    let rows = input.proposal.rows.as_slice();
+    let Some(sources) = current_sources(state, rows) else {
         return Err(BindingError::Stale { part: StalePart::Rows });
-    }
+    };
 
-    let row_by_user: HashMap<Cow<'_, str>, usize> =
-        rows.iter().enumerate().map(|(i, r)| (userid_key(r.userid.as_str()), i)).collect();
-    let decisions = validate_edits(input, &rows, &sources, &row_by_user)?;
+    let mut row_by_user: Map<Cow<'_, str>, usize> = map(rows.len());
+    row_by_user.extend(rows.iter().enumerate().map(|(i, r)| (userid_key(r.userid.as_str()), i)));
+    let decisions = validate_edits(input, rows, &sources, &row_by_user)?;
     let syncs_departments = snapshot.syncs_departments;
     let scope = in_scope(snapshot);
 
@@ -105,7 +106,7 @@ pub fn build_change_set(input: &CommitInput) -> Result<ChangeSet, BindingError> 
         }
     }
 
-    check_one_to_one(input, &rows, &sources, &row_by_user, &decisions, &new_bindings, &removals)?;
+    check_one_to_one(input, rows, &sources, &row_by_user, &decisions, &new_bindings, &removals)?;
 
     let create_bindings: Vec<Binding> = new_bindings
         .iter()
@@ -167,9 +168,9 @@ fn validate_edits<'a>(
     input: &'a CommitInput,
     rows: &[ProposalRow],
     sources: &[Source<'_>],
-    row_by_user: &HashMap<Cow<'_, str>, usize>,
+    row_by_user: &Map<Cow<'_, str>, usize>,
 ) -> Result<Vec<Option<Decision<'a>>>, BindingError> {
-    let mut account_by_id: HashMap<&str, &PlatformAccount> = HashMap::with_capacity(input.input.accounts.len());
+    let mut account_by_id: Map<&str, &PlatformAccount> = map(input.input.accounts.len());
     for a in input.input.accounts.iter() {
         account_by_id.entry(a.id.as_str()).or_insert(a);
     }
@@ -242,7 +243,7 @@ fn check_one_to_one(
     input: &CommitInput,
     rows: &[ProposalRow],
     sources: &[Source<'_>],
-    row_by_user: &HashMap<Cow<'_, str>, usize>,
+    row_by_user: &Map<Cow<'_, str>, usize>,
     decisions: &[Option<Decision<'_>>],
     new_bindings: &[(usize, &str)],
     removals: &[(usize, bool)],
@@ -258,7 +259,7 @@ fn check_one_to_one(
         }
     }
     // Owner of each account after the removals, by the owner's userid as spelled.
-    let mut owner: HashMap<&str, &str> = HashMap::new();
+    let mut owner: Map<&str, &str> = map(input.input.bindings.len());
     for b in input.input.bindings.iter() {
         if !removed.contains(&(userid_key(b.userid.as_str()), b.account_id.as_str())) {
             owner.entry(b.account_id.as_str()).or_insert(b.userid.as_str());

@@ -19,6 +19,7 @@ mod commit;
 mod departments;
 mod error;
 mod fingerprint;
+mod maps;
 mod names;
 mod propose;
 mod query;

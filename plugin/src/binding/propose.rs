@@ -16,6 +16,7 @@
 //! that order. Building is where the time goes, since every row owns copies of its strings.
 
 use super::fingerprint::host_state_id;
+use super::maps::{map, set, Map, Set};
 use super::names::normalized;
 use super::reasons;
 use super::rows;
@@ -26,20 +27,6 @@ use interface::{
 };
 use std::borrow::Cow;
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
-
-/// Hash maps keyed by names and ids that come from WeCom and the host. foldhash is seeded per
-/// process, so crafted names cannot be aimed at its buckets in advance.
-type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-type Set<K> = HashSet<K, foldhash::fast::RandomState>;
-
-fn map<K, V>(capacity: usize) -> Map<K, V> {
-    Map::with_capacity_and_hasher(capacity, Default::default())
-}
-
-fn set<K>(capacity: usize) -> Set<K> {
-    Set::with_capacity_and_hasher(capacity, Default::default())
-}
 
 /// Where a row came from, for commit (which needs the member's department ids and the host's
 /// exact spelling of the binding it removes).
@@ -49,17 +36,13 @@ pub(crate) struct Source<'a> {
     pub binding: Option<&'a Binding>,
 }
 
-/// The proposal's rows with their sources, in row order.
-pub(crate) struct Plan<'a> {
-    pub rows: Vec<ProposalRow>,
-    pub sources: Vec<Source<'a>>,
-}
-
 /// Proposes a binding table for the snapshot and the host's accounts and bindings.
 pub fn propose(input: &ProposalInput) -> Proposal {
-    let plan = plan(input);
+    let (items, groups) = decide(input);
+    let order = row_order(&items);
+    let rows: Vec<ProposalRow> = order.iter().map(|&i| build_row(&items[i], &groups)).collect();
     let mut counts = ProposalCounts { wecom_users: input.snapshot.members.len() as u64, ..Default::default() };
-    for row in &plan.rows {
+    for row in &rows {
         match row.kind {
             RowKind::AlreadyBound => counts.already_bound += 1,
             RowKind::NameMatch => counts.name_matches += 1,
@@ -71,7 +54,7 @@ pub fn propose(input: &ProposalInput) -> Proposal {
     Proposal {
         snapshot_id: input.snapshot.snapshot_id.clone(),
         host_state_id: host_state_id(input).into(),
-        rows: plan.rows.into(),
+        rows: rows.into(),
         counts,
     }
 }
@@ -213,12 +196,21 @@ impl<'a> Group<'a> {
     }
 }
 
-/// Builds the rows. Shared by [`propose`] and commit, which recomputes the table instead of
-/// trusting the rows sent back.
-pub(crate) fn plan(input: &ProposalInput) -> Plan<'_> {
+/// The sources of `rows` (in row order) when they are exactly the rows `input` yields now, else
+/// none. Commit recomputes the table instead of trusting the rows sent back; each row is built,
+/// compared and dropped in turn, so checking a proposal never holds a second table.
+pub(crate) fn current_sources<'a>(input: &'a ProposalInput, rows: &[ProposalRow]) -> Option<Vec<Source<'a>>> {
     let (items, groups) = decide(input);
     let order = row_order(&items);
-    build(&items, &order, &groups)
+    if order.len() != rows.len() {
+        return None;
+    }
+    for (&i, row) in order.iter().zip(rows) {
+        if build_row(&items[i], &groups) != *row {
+            return None;
+        }
+    }
+    Some(order.iter().map(|&i| items[i].work.source()).collect())
 }
 
 /// Decides what every row is, without building any.
@@ -376,17 +368,9 @@ fn prefix(s: &str) -> u64 {
     u64::from_be_bytes(bytes)
 }
 
-/// Builds the rows in `order`, with their sources.
-///
-/// One thread: building is allocation and copying, and splitting it over threads was measured
-/// to gain little (the allocator and page faults set the pace) while holding each thread's part
-/// twice until joined.
-fn build<'a>(items: &[Item<'a>], order: &[usize], groups: &[Group<'a>]) -> Plan<'a> {
-    let rows = order.iter().map(|&i| build_row(&items[i], groups)).collect();
-    let sources = order.iter().map(|&i| items[i].work.source()).collect();
-    Plan { rows, sources }
-}
-
+/// Builds one row. Single-threaded on purpose: building is allocation and copying, and splitting
+/// it over threads was measured to gain little (the allocator and page faults set the pace) while
+/// holding each thread's part twice until joined.
 fn build_row(item: &Item<'_>, groups: &[Group<'_>]) -> ProposalRow {
     match item.work {
         Work::Bound { member, binding, account } => {
@@ -406,6 +390,7 @@ mod tests {
     use crate::binding::testkit::*;
     use interface::MemberStatus::{Active, Disabled, Inactive, Left, Unknown};
     use interface::RowKind::*;
+    use std::collections::HashSet;
 
     #[test]
     fn single_name_match() {
