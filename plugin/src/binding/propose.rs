@@ -139,8 +139,8 @@ impl<'a> Group<'a> {
         if members.len() == 1 && accounts.len() == 1 {
             return Group {
                 accounts,
-                member_depts: KeyLists::new(std::iter::empty::<[&str; 0]>()),
-                account_depts: KeyLists::new(std::iter::empty::<[&str; 0]>()),
+                member_depts: KeyLists::default(),
+                account_depts: KeyLists::default(),
                 outcomes: vec![Outcome::Pair { account: 0, by: PairBy::Name { after_department: false } }],
                 listed: Vec::new(),
                 ambiguous_reason: None,
@@ -163,7 +163,7 @@ impl<'a> Group<'a> {
 
     /// Whether member `index`'s and account `account`'s departments share a name.
     fn agree(&self, member: &Member, index: usize, account: usize) -> bool {
-        if self.member_depts.len() == 0 {
+        if self.member_depts.is_empty() {
             departments_agree(&member.department_names, &self.accounts[account].departments)
         } else {
             agrees(self.member_depts.get(index), self.account_depts.get(account))

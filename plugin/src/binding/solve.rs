@@ -25,6 +25,7 @@ pub(crate) type Keys<'s> = Vec<Cow<'s, str>>;
 /// The department keys of one side of a name group (its members, or its accounts), each item's
 /// keys as [`department_keys`] makes them, all in one buffer: a group of a hundred members costs
 /// two allocations, not a hundred.
+#[derive(Default)]
 pub(crate) struct KeyLists<'s> {
     keys: Vec<Cow<'s, str>>,
     /// Item `i`'s keys are `keys[ends[i - 1]..ends[i]]` (from 0 for the first).
@@ -56,6 +57,10 @@ impl<'s> KeyLists<'s> {
 
     pub(crate) fn len(&self) -> usize {
         self.ends.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.ends.is_empty()
     }
 
     pub(crate) fn get(&self, i: usize) -> &[Cow<'s, str>] {
