@@ -1,4 +1,4 @@
-use crate::{DirectorySnapshot, MemberStatus, Text};
+use crate::{DirectorySnapshot, Extensions, MemberStatus, PersonalData, Text};
 use abi_stable::{
     std_types::{ROption, RString, RVec},
     StableAbi,
@@ -19,13 +19,52 @@ pub struct PlatformAccount {
     /// Disabled accounts are never proposed for a new binding.
     #[serde(default = "default_true")]
     pub enabled: bool,
+    /// The account's mobile number, when the platform has one (personal data: never logged,
+    /// shown masked). Compared with the member's consented WeCom mobile at login.
+    #[serde(default, skip_serializing_if = "PersonalData::is_empty")]
+    pub mobile: PersonalData,
+    /// The account's email, when the platform has one (personal data, like `mobile`).
+    #[serde(default, skip_serializing_if = "PersonalData::is_empty")]
+    pub email: PersonalData,
+    /// Fields added in later 0.2.x releases.
+    #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+    pub ext: Extensions,
 }
 
 fn default_true() -> bool {
     true
 }
 
-/// A WeCom member bound to a platform account (one to one).
+crate::open_enum! {
+    /// How a binding was made: the evidence that the member and the account are one person.
+    /// `name` and `name_department` are provisional: the plugin does not sign a member in on them
+    /// alone (see `decide_login`). A value from a newer plugin: treat it as provisional.
+    pub enum Evidence {
+        /// Matched by name only (姓名匹配).
+        Name = 0 => "name",
+        /// Matched by name, and a department name agrees.
+        NameDepartment = 1 => "name_department",
+        /// An operator chose it (a person decided).
+        Operator = 2 => "operator",
+        /// The member's consented WeCom mobile or email equals the account's.
+        Contact = 3 => "contact",
+        /// The member proved the account with its platform credentials.
+        Password = 4 => "password",
+        /// From a mapping file the operator imported (`userid,account_id`).
+        Imported = 5 => "imported",
+        /// Followed a userid change in WeCom (the same person under a new userid).
+        Rename = 6 => "rename",
+    }
+}
+
+impl Default for Evidence {
+    /// Bindings stored before evidence existed count as name matches: provisional.
+    fn default() -> Self {
+        Evidence::Name
+    }
+}
+
+/// A WeCom member bound to a platform account (one to one), with the evidence it rests on.
 #[repr(C)]
 #[derive(StableAbi, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Binding {
@@ -33,6 +72,9 @@ pub struct Binding {
     pub userid: RString,
     /// Platform account id.
     pub account_id: RString,
+    /// How it was made.
+    #[serde(default)]
+    pub evidence: Evidence,
 }
 
 /// A department the platform already mirrors from WeCom (by WeCom id).
@@ -61,24 +103,36 @@ pub struct ProposalInput {
     pub bindings: RVec<Binding>,
     /// Departments the platform already mirrors from WeCom.
     pub departments: RVec<PlatformDepartment>,
+    /// Fields added in later 0.2.x releases.
+    #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+    pub ext: Extensions,
 }
 
-/// What a row of the binding table proposes.
-#[repr(u8)]
-#[derive(StableAbi, Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RowKind {
-    /// Already bound: nothing changes.
-    AlreadyBound,
-    /// 姓名匹配: exactly one unbound platform account has the same name; bound at commit.
-    NameMatch,
-    /// Two or more candidates: the operator decides; skipped at commit otherwise.
-    Ambiguous,
-    /// No account of that name: a new platform account is created at commit.
-    NoMatch,
-    /// Bound, but the member is disabled, has left, or is gone from a complete snapshot:
-    /// proposed for unbinding, applied only when the operator confirms.
-    LeftWecom,
+crate::open_enum! {
+    /// What a row of the binding table proposes. A value from a newer plugin: show the row's
+    /// label and reason, and treat it as waiting for the operator.
+    pub enum RowKind {
+        /// Already bound: nothing changes.
+        AlreadyBound = 0 => "already_bound",
+        /// 姓名匹配: exactly one unbound platform account has the same name and no department
+        /// disagrees; bound at commit (provisional evidence, confirmed at first login).
+        NameMatch = 1 => "name_match",
+        /// Two or more candidates: the operator decides, or the member at first login; skipped at
+        /// commit otherwise.
+        Ambiguous = 2 => "ambiguous",
+        /// No account of that name: a new platform account is created at commit.
+        NoMatch = 3 => "no_match",
+        /// Bound, but the member is disabled, has left, or is gone from a complete snapshot:
+        /// proposed for unbinding, applied only when the operator confirms.
+        LeftWecom = 4 => "left_wecom",
+        /// 姓名匹配·部门不一致: one account has the name, but both sides have departments and none
+        /// agrees. Not bound unless the operator accepts it.
+        NameMatchDepartmentsDiffer = 5 => "name_match_departments_differ",
+        /// A bound member vanished from a complete read while exactly one new member with the same
+        /// name and departments appeared: probably a changed userid. The account is proposed for
+        /// the new userid; applied only when the operator confirms (`confirm_rename`).
+        RenameProposed = 6 => "rename_proposed",
+    }
 }
 
 /// A platform account offered for a WeCom member.
@@ -93,6 +147,8 @@ pub struct Candidate {
     pub departments: RVec<RString>,
     /// True when one of its departments has the same name as one of the member's.
     pub department_agrees: bool,
+    /// True when the account's mobile or email is known (a login can then confirm it by contact).
+    pub has_contact: bool,
 }
 
 /// One row of the binding table: one WeCom member.
@@ -117,6 +173,13 @@ pub struct ProposalRow {
     pub label: Text,
     /// Why the row is what it is.
     pub reason: Text,
+    /// The evidence the row's binding has (bound rows) or will have when committed as proposed.
+    pub evidence: Evidence,
+    /// For a rename row: the userid the account is bound to now; empty otherwise.
+    pub previous_userid: RString,
+    /// Fields added in later 0.2.x releases.
+    #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+    pub ext: Extensions,
 }
 
 /// The counts the guide shows above the table.
@@ -135,6 +198,10 @@ pub struct ProposalCounts {
     pub no_match: u64,
     /// Rows proposed for unbinding.
     pub left_wecom: u64,
+    /// Name matches whose departments disagree (counted apart: to check).
+    pub name_departments_differ: u64,
+    /// Probable userid renames waiting for the operator.
+    pub renames: u64,
 }
 
 /// The binding table proposed to the operator.
@@ -149,18 +216,27 @@ pub struct Proposal {
     pub rows: RVec<ProposalRow>,
     /// Counts for the table's header.
     pub counts: ProposalCounts,
+    /// Fields added in later 0.2.x releases.
+    #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+    pub ext: Extensions,
 }
 
-/// The table filter of the guide.
-#[repr(u8)]
-#[derive(StableAbi, Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RowFilter {
-    /// Every row.
-    #[default]
-    All,
-    /// Rows with no account bound or proposed (ambiguous and no-match rows).
-    Unbound,
+crate::open_enum! {
+    /// The table filter of the guide. A value from a newer host: the plugin answers every row.
+    pub enum RowFilter {
+        /// Every row.
+        All = 0 => "all",
+        /// Rows with no account bound or proposed (ambiguous and no-match rows).
+        Unbound = 1 => "unbound",
+        /// Rows that wait for the operator: ambiguous, departments differ, renames, removals.
+        ToCheck = 2 => "to_check",
+    }
+}
+
+impl Default for RowFilter {
+    fn default() -> Self {
+        RowFilter::All
+    }
 }
 
 /// Search and filter over a proposal's rows.
@@ -173,19 +249,22 @@ pub struct RowQuery {
     pub filter: RowFilter,
 }
 
-/// What the operator did to a row.
-#[repr(u8)]
-#[derive(StableAbi, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EditKind {
-    /// Bind the member to `account_id` (rebind, or resolve an ambiguous row).
-    Bind,
-    /// Remove the proposed pair: the member gets a new account instead.
-    Unbind,
-    /// Leave the member out of this commit (no binding, no new account).
-    Skip,
-    /// Confirm a proposed removal (left-WeCom row).
-    ConfirmRemoval,
+crate::open_enum! {
+    /// What the operator did to a row. A value the plugin does not know is refused
+    /// (`binding.edit_unknown`), never ignored.
+    pub enum EditKind {
+        /// Bind the member to `account_id` (rebind, resolve an ambiguous row, accept a name match
+        /// whose departments differ).
+        Bind = 0 => "bind",
+        /// Remove the proposed pair: the member gets a new account instead.
+        Unbind = 1 => "unbind",
+        /// Leave the member out of this commit (no binding, no new account).
+        Skip = 2 => "skip",
+        /// Confirm a proposed removal (left-WeCom row).
+        ConfirmRemoval = 3 => "confirm_removal",
+        /// Confirm a proposed rename: the account moves to the new userid (evidence `rename`).
+        ConfirmRename = 4 => "confirm_rename",
+    }
 }
 
 /// One operator edit, naming its row by userid.
@@ -199,6 +278,27 @@ pub struct Edit {
     /// The account, for `bind`.
     #[serde(default)]
     pub account_id: ROption<RString>,
+    /// The evidence a `bind` records: `operator` (a person chose it), or `imported` for a
+    /// mapping file. Other values are refused for edits.
+    #[serde(default = "operator_evidence")]
+    pub evidence: Evidence,
+}
+
+fn operator_evidence() -> Evidence {
+    Evidence::Operator
+}
+
+/// The mass-removal safeguard (Okta's import safeguard, Entra's deletion threshold): a change that
+/// would unbind or disable more than 10 % of the current bindings (and at least 20), or more than
+/// `max_removals` when that is set, is refused unless `confirmed_removals` equals its exact count.
+#[repr(C)]
+#[derive(StableAbi, Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RemovalGuard {
+    /// A fixed limit instead of the 10 % rule; 0 = the 10 % rule.
+    pub max_removals: u64,
+    /// The exact number of removals the operator confirmed (`--confirm-removals N`); 0 = none.
+    pub confirmed_removals: u64,
 }
 
 /// Everything `commit` needs: the state the proposal was made from, the proposal, and the edits.
@@ -211,6 +311,12 @@ pub struct CommitInput {
     pub proposal: Proposal,
     /// The operator's edits.
     pub edits: RVec<Edit>,
+    /// The mass-removal safeguard.
+    #[serde(default)]
+    pub removal_guard: RemovalGuard,
+    /// Fields added in later 0.2.x releases.
+    #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+    pub ext: Extensions,
 }
 
 /// A platform account to create for a WeCom member left unbound.
@@ -237,6 +343,8 @@ pub struct Unbinding {
     pub account_id: RString,
     /// Also disable the platform account.
     pub disable_account: bool,
+    /// Why (for the audit trail and the log).
+    pub reason: Text,
 }
 
 /// A change to the platform's department tree (department scope only).
@@ -257,6 +365,11 @@ pub struct DepartmentChange {
     pub renamed: bool,
     /// Existing department moved under another parent (or reordered).
     pub moved: bool,
+    /// Department removed from the platform's tree (gone from a complete read, or a
+    /// `delete_party` event). A removal waits while a mirrored department still names it as
+    /// parent (WeCom deletes only empty departments; children are removed first, in the same
+    /// change set). Members keep their accounts; the host drops the department from them.
+    pub removed: bool,
 }
 
 /// The summary the guide shows after commit.
@@ -273,8 +386,12 @@ pub struct CommitSummary {
     pub skipped: u64,
     /// Bindings removed: confirmed removals, and the old binding of a rebound or unbound member.
     pub bindings_removed: u64,
-    /// Departments created, renamed or moved.
+    /// Departments created, renamed, moved or removed.
     pub department_changes: u64,
+    /// Accounts disabled (leavers under the `disable` policy).
+    pub accounts_disabled: u64,
+    /// Existing bindings whose evidence changed (confirmed at login, renamed).
+    pub bindings_updated: u64,
 }
 
 /// A validated change set for the host to apply in one transaction.
@@ -287,10 +404,14 @@ pub struct ChangeSet {
     pub departments: RVec<DepartmentChange>,
     /// Accounts to create (each bound to its member).
     pub create_accounts: RVec<NewAccount>,
-    /// Bindings to existing accounts.
+    /// Bindings to existing accounts. A binding whose userid is already bound replaces it (same
+    /// account: new evidence; the host keeps one binding per userid and per account).
     pub create_bindings: RVec<Binding>,
-    /// Bindings to remove.
+    /// Bindings to remove. Applied before `create_bindings`.
     pub remove_bindings: RVec<Unbinding>,
     /// Counts.
     pub summary: CommitSummary,
+    /// Fields added in later 0.2.x releases.
+    #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+    pub ext: Extensions,
 }

@@ -1,4 +1,4 @@
-use crate::MemberStatus;
+use crate::{Extensions, MemberStatus};
 use abi_stable::{
     std_types::{ROption, RString, RVec},
     StableAbi,
@@ -17,42 +17,45 @@ pub struct CallbackRequest {
     pub body: RString,
     /// The time to judge the timestamp's freshness by (Unix seconds); 0 = now.
     pub now_unix: i64,
+    /// Fields added in later 0.2.x releases.
+    #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+    pub ext: Extensions,
 }
 
-/// What kind of callback it was.
-#[repr(u8)]
-#[derive(StableAbi, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CallbackKind {
-    /// WeCom checking the URL (GET with `echostr`).
-    UrlVerification,
-    /// A contact-change event.
-    ContactChange,
-    /// A valid event that is not a contact change (ignored).
-    OtherEvent,
-    /// The same event delivered again (WeCom retries); acknowledged, nothing to apply.
-    Duplicate,
+crate::open_enum! {
+    /// What kind of callback it was. A value from a newer plugin: answer WeCom with the reply's
+    /// status and body, apply nothing.
+    pub enum CallbackKind {
+        /// WeCom checking the URL (GET with `echostr`).
+        UrlVerification = 0 => "url_verification",
+        /// A contact-change event.
+        ContactChange = 1 => "contact_change",
+        /// A valid event that is not a contact change (ignored).
+        OtherEvent = 2 => "other_event",
+        /// The same event delivered again (WeCom retries); acknowledged, nothing to apply.
+        Duplicate = 3 => "duplicate",
+    }
 }
 
-/// What a directory change is.
-#[repr(u8)]
-#[derive(StableAbi, Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ChangeKind {
-    /// `create_user`.
-    MemberCreated,
-    /// `update_user` (a changed userid comes as `new_userid`).
-    MemberUpdated,
-    /// `delete_user`.
-    MemberDeleted,
-    /// `create_party`.
-    DepartmentCreated,
-    /// `update_party`.
-    DepartmentUpdated,
-    /// `delete_party`.
-    DepartmentDeleted,
-    /// `update_tag`: members or departments added to or removed from a tag.
-    TagMembersChanged,
+crate::open_enum! {
+    /// What a directory change is. A value from a newer plugin: pass it to `plan_change` as it is
+    /// (the plugin that sent it knows it).
+    pub enum ChangeKind {
+        /// `create_user`.
+        MemberCreated = 0 => "member_created",
+        /// `update_user` (a changed userid comes as `new_userid`).
+        MemberUpdated = 1 => "member_updated",
+        /// `delete_user`.
+        MemberDeleted = 2 => "member_deleted",
+        /// `create_party`.
+        DepartmentCreated = 3 => "department_created",
+        /// `update_party`.
+        DepartmentUpdated = 4 => "department_updated",
+        /// `delete_party`.
+        DepartmentDeleted = 5 => "department_deleted",
+        /// `update_tag`: members or departments added to or removed from a tag.
+        TagMembersChanged = 6 => "tag_members_changed",
+    }
 }
 
 /// A typed contact change. Only fields the event carried are set: absent is not empty (events of
@@ -96,6 +99,9 @@ pub struct DirectoryChange {
     pub added_department_ids: RVec<u32>,
     /// Tag events: departments removed.
     pub removed_department_ids: RVec<u32>,
+    /// Fields added in later 0.2.x releases.
+    #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+    pub ext: Extensions,
 }
 
 /// What the host answers WeCom, and what the callback carried.
@@ -110,4 +116,7 @@ pub struct CallbackReply {
     pub body: RString,
     /// The change to apply (after answering), for contact-change events.
     pub change: ROption<DirectoryChange>,
+    /// Fields added in later 0.2.x releases.
+    #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+    pub ext: Extensions,
 }

@@ -1,4 +1,4 @@
-use crate::{SecretString, Text};
+use crate::{Extensions, SecretString, Text};
 use abi_stable::{
     std_types::{ROption, RString, RVec},
     StableAbi,
@@ -19,6 +19,16 @@ pub struct ConnectionSettings {
     pub secret: SecretString,
     /// WeCom API base URL; empty means `https://qyapi.weixin.qq.com`.
     pub api_base_url: RString,
+    /// Base of WeCom's in-client OAuth page (网页授权); empty means `https://open.weixin.qq.com`.
+    /// Set it only where members reach that page through another address.
+    pub authorize_base_url: RString,
+    /// Base of WeCom's web (QR / desktop client) login page; empty means
+    /// `https://login.work.weixin.qq.com`.
+    pub web_login_base_url: RString,
+    /// The app's web-login callback domain (企业微信授权登录 → Web网页 → 授权回调域), which
+    /// `agent/get` does not report; empty when it is the trusted domain. Browser logins may
+    /// redirect to it or to the trusted domain; in-client logins only to the trusted domain.
+    pub web_login_domain: RString,
     /// The platform's homepage, which the WeCom app's 应用主页 must point to.
     pub homepage_url: RString,
     /// The platform's OAuth redirect URL; its host must be the app's 可信域名.
@@ -33,6 +43,28 @@ pub struct ConnectionSettings {
     pub callback_token: SecretString,
     /// Callback EncodingAESKey (43 characters); may be empty.
     pub callback_aes_key: SecretString,
+    /// How far a callback's timestamp may be from the server's clock, in seconds; 0 = 300.
+    /// (The window is the plugin's guard against replays, not WeCom's rule.)
+    pub callback_timestamp_window_secs: u32,
+    /// Fields added in later 0.2.x releases.
+    #[serde(skip_serializing_if = "Extensions::is_empty")]
+    pub ext: Extensions,
+}
+
+/// A configuration the host stored after an earlier `configure` accepted it, to activate without
+/// asking WeCom (a restart while WeCom is unreachable). `app` is the report's `app` as stored; the
+/// callback receiver needs only `corp_id`, `callback_token` and `callback_aes_key`.
+#[repr(C)]
+#[derive(StableAbi, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Activation {
+    /// The settings as the host stored them.
+    pub settings: ConnectionSettings,
+    /// The app as WeCom last described it, when known (its trusted domain bounds login redirects).
+    pub app: ROption<AppInfo>,
+    /// Fields added in later 0.2.x releases.
+    #[serde(skip_serializing_if = "Extensions::is_empty")]
+    pub ext: Extensions,
 }
 
 /// How serious a configuration finding is.
@@ -108,6 +140,9 @@ pub struct SetupSheet {
     pub homepage_url: RString,
     /// Set as 网页授权及JS-SDK → 可信域名, and as 企业微信授权登录 → 授权回调域.
     pub trusted_domain: RString,
+    /// The web-login callback domain, when it differs from the trusted domain (企业微信授权登录 →
+    /// Web网页 → 授权回调域); empty otherwise.
+    pub web_login_domain: RString,
     /// The platform's OAuth redirect URL (for reference).
     pub redirect_url: RString,
     /// Set as 接收消息 → API接收 URL (contact-change callbacks), when used.
@@ -134,4 +169,7 @@ pub struct ConfigReport {
     pub findings: RVec<Finding>,
     /// What to set in the WeCom console.
     pub setup: SetupSheet,
+    /// Fields added in later 0.2.x releases.
+    #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+    pub ext: Extensions,
 }

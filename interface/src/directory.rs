@@ -1,4 +1,4 @@
-use crate::Text;
+use crate::{Extensions, Text};
 use abi_stable::{
     std_types::{ROption, RString, RVec},
     StableAbi,
@@ -19,21 +19,27 @@ pub struct ScopeSelection {
     pub tag_ids: RVec<u32>,
 }
 
-/// A WeCom member's account status (`status` of `user/get`).
-#[repr(u8)]
-#[derive(StableAbi, Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MemberStatus {
-    /// 1: activated.
-    Active,
-    /// 2: disabled by the admin (已禁用).
-    Disabled,
-    /// 4: invited, not yet activated (未激活).
-    Inactive,
-    /// 5: left the corp (退出企业).
-    Left,
-    /// Not reported, or a value this version does not know.
-    Unknown,
+crate::open_enum! {
+    /// A WeCom member's account status (`status` of `user/get`). A value from a newer plugin:
+    /// treat the member as not active.
+    pub enum MemberStatus {
+        /// 1: activated.
+        Active = 0 => "active",
+        /// 2: disabled by the admin (已禁用).
+        Disabled = 1 => "disabled",
+        /// 4: invited, not yet activated (未激活).
+        Inactive = 2 => "inactive",
+        /// 5: left the corp (退出企业).
+        Left = 3 => "left",
+        /// Not reported, or a value this version does not know.
+        Unknown = 4 => "unknown",
+    }
+}
+
+impl Default for MemberStatus {
+    fn default() -> Self {
+        MemberStatus::Unknown
+    }
 }
 
 /// A WeCom department.
@@ -78,19 +84,19 @@ pub struct Tag {
     pub name: RString,
 }
 
-/// Why part of the chosen scope is missing from a snapshot.
-#[repr(u8)]
-#[derive(StableAbi, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProblemKind {
-    /// Chosen, but outside the app's visible range (可见范围).
-    OutOfRange,
-    /// Chosen, but WeCom does not know it (deleted department, member or tag).
-    NotFound,
-    /// WeCom could not be read for this part (error, timeout, rate limit): the snapshot is incomplete.
-    ReadFailed,
-    /// Read, but some fields were not available to this app.
-    FieldsUnavailable,
+crate::open_enum! {
+    /// Why part of the chosen scope is missing from a snapshot. A value from a newer plugin: show
+    /// the problem's message; the snapshot's `complete` flag says whether removals may follow.
+    pub enum ProblemKind {
+        /// Chosen, but outside the app's visible range (可见范围).
+        OutOfRange = 0 => "out_of_range",
+        /// Chosen, but WeCom does not know it (deleted department, member or tag).
+        NotFound = 1 => "not_found",
+        /// WeCom could not be read for this part (error, timeout, rate limit): incomplete.
+        ReadFailed = 2 => "read_failed",
+        /// Read, but some fields were not available to this app.
+        FieldsUnavailable = 3 => "fields_unavailable",
+    }
 }
 
 /// One part of the scope that the snapshot does not fully cover.
@@ -135,4 +141,7 @@ pub struct DirectorySnapshot {
     pub problems: RVec<ScopeProblem>,
     /// WeCom API calls the read made (including `gettoken` when one was needed).
     pub api_calls: u64,
+    /// Fields added in later 0.2.x releases.
+    #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+    pub ext: Extensions,
 }

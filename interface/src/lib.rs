@@ -27,29 +27,47 @@
 //! runtime does the I/O). No hook panics or unwinds into the host: a panic comes back as a
 //! [`PluginError`] with code `plugin.panic`.
 //!
-//! ## How the contract grows (compatibly)
-//! - New hooks are appended to [`IntegrationPlugin`] after the `#[sabi(last_prefix_field)]` method,
-//!   with a default body, so an older host still loads a newer plugin (the older host never calls them).
-//! - New host services are appended to [`HostServices`] the same way: a newer plugin calling a service
-//!   an older host lacks gets the default answer.
-//! - New fields go after `last_prefix_field` of [`PluginModule`].
-//! - Data structs and enums are closed `#[repr(C)]` types: changing one is a new interface version
-//!   (the minor of this crate while it is 0.x), which the loader reports as
-//!   [`LoadError::IncompatibleVersion`]. New data arrives through new hooks and new types.
-//! - A newer host refuses an older plugin: deploy the plugin at least as new as the host's interface.
+//! ## What a host may expect of a newer or an older plugin (interface 0.2)
+//! The library's interface version is checked at load ([`load_plugin`]); for 0.x the minor is the
+//! compatibility line. Each promise below is proved by a fixture library in `tests/abi_compat.rs`.
+//! - **Same 0.2, newer patch plugin: loads and works.** It may fill [`Extensions`] fields this
+//!   host does not know (ignored), send open-enum values this host does not know (each type says
+//!   what a receiver does: e.g. an unknown [`RowKind`] waits for the operator), and carry hooks
+//!   appended after `last_prefix_field` (this host never calls them), and fields appended to the
+//!   root module [`PluginModule`].
+//! - **Same 0.2, older patch plugin in a newer host: refused at load** with
+//!   [`LoadError::IncompatibleVersion`] ("deploy a plugin at least as new as the host").
+//!   abi_stable checks `host patch <= library patch`; a host therefore never meets a plugin
+//!   lacking a hook or an extension it was built to use.
+//! - **Another minor (0.1, 0.3): refused at load** with [`LoadError::IncompatibleVersion`].
+//! - **Same version string, changed layout** (a rebuilt interface that was edited without a version
+//!   bump): refused with [`LoadError::IncompatibleLayout`] naming the type.
+//!
+//! ## How the contract grows within 0.2 (what a release may add)
+//! - Hooks: appended to [`IntegrationPlugin`] after `last_prefix_field`, with a default body that
+//!   answers [`unsupported`]; services likewise on [`HostServices`]; fields after the last prefix
+//!   field of [`PluginModule`].
+//! - Values of open enums (`open_enum!` types such as [`RowKind`], [`Evidence`], [`ChangeKind`]);
+//!   `match` on them always has a `_` arm. [`FindingStatus`] and [`LogLevel`] are closed.
+//! - Optional fields: in the `ext` [`Extensions`] of each request and response, with a typed
+//!   accessor added beside the type. No struct gains or loses a field within 0.2.
+//! - Error codes: new constants in [`codes`]; existing codes keep their meaning.
 #![deny(missing_docs)]
 // abi_stable's derive and sabi_trait expansions trigger these lints inside generated code.
 #![allow(non_local_definitions, clippy::too_many_arguments, non_camel_case_types)]
 
 mod binding;
 mod callback;
+pub mod codes;
 mod config;
 mod directory;
 mod error;
+mod growth;
 mod host;
 mod loading;
 mod login;
 mod module;
+mod plan;
 mod plugin;
 mod text;
 
@@ -58,9 +76,11 @@ pub use callback::*;
 pub use config::*;
 pub use directory::*;
 pub use error::*;
+pub use growth::*;
 pub use host::*;
 pub use loading::*;
 pub use login::*;
 pub use module::*;
+pub use plan::*;
 pub use plugin::*;
 pub use text::*;

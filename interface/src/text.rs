@@ -63,3 +63,48 @@ impl From<&str> for SecretString {
         SecretString::new(value)
     }
 }
+
+/// Personal data (a mobile number, an email): never logged. `Debug` and `Display` print a mask;
+/// only [`PersonalData::expose`] reveals it (to compare, to store, or for an export the operator
+/// asked for). It serialises in the clear, because the host stores it.
+#[repr(transparent)]
+#[derive(StableAbi, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PersonalData(RString);
+
+impl PersonalData {
+    /// Wraps a value.
+    pub fn new(value: impl Into<RString>) -> Self {
+        PersonalData(value.into())
+    }
+    /// The value itself: call only to compare, store, or export on request.
+    pub fn expose(&self) -> &str {
+        self.0.as_str()
+    }
+    /// True when no value is known.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for PersonalData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            f.write_str("PersonalData(<empty>)")
+        } else {
+            f.write_str("PersonalData(***)")
+        }
+    }
+}
+
+impl fmt::Display for PersonalData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl From<&str> for PersonalData {
+    fn from(value: &str) -> Self {
+        PersonalData::new(value)
+    }
+}
