@@ -109,6 +109,7 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> 
         accounts: store.accounts()?.into(),
         bindings: store.bindings()?.into(),
         departments: store.departments()?.into(),
+        ..Default::default()
     };
     let proposal = session.instance.propose_bindings(&input).into_result()?;
     let all = session.instance.query_rows(&proposal, &RowQuery::default()).into_result()?;
@@ -131,7 +132,7 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> 
     write!(out, "{}", table::reasons(&proposal, all.as_slice(), lang))?;
 
     writeln!(out, "\n-- 4. {} --", lang.pick("提交", "Commit"))?;
-    let commit = CommitInput { input, proposal: proposal.clone(), edits: Default::default() };
+    let commit = CommitInput { input, proposal: proposal.clone(), edits: Default::default(), ..Default::default() };
     let changes = session.instance.commit(&commit).into_result()?;
     store.apply(&changes)?;
     let s = changes.summary;

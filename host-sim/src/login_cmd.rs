@@ -7,7 +7,8 @@ use crate::plugin_host::SimHost;
 use crate::session::{PlatformUrls, Session, WecomArgs};
 use crate::store::Store;
 use anyhow::{bail, Context};
-use interface::{CommitInput, LoginRequest, ProposalInput, ScopeSelection, SecretString};
+use crate::login_decide;
+use interface::{CommitInput, LoginNeed, LoginProof, LoginRequest, ProposalInput, ScopeSelection, SecretString};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -36,9 +37,17 @@ pub struct LoginArgs {
     /// Where the member starts the login.
     #[arg(long, value_enum, default_value_t = Via::InClient)]
     pub via: Via,
-    /// SQLite store with the platform's accounts and bindings (default: in memory, synced from the sample).
+    /// SQLite store with the platform's accounts, bindings and stored configuration (default
+    /// for `--code`: host-sim.db, like every other command; for `--as`: in memory, synced from
+    /// the sample).
     #[arg(long)]
     pub db: Option<PathBuf>,
+    /// With `--code`: the platform password of the account the plugin asks the member to prove.
+    #[arg(long, requires = "code", hide_env_values = true)]
+    pub password: Option<String>,
+    /// With `--code`: decline the account the plugin named ("this is not my account").
+    #[arg(long, requires = "code", conflicts_with = "password")]
+    pub not_mine: bool,
     /// Port for the platform's web server (0 = any).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
@@ -91,10 +100,14 @@ pub fn seed_and_sync(session: &Session, store: &mut Store, scope: &ScopeSelectio
         accounts: store.accounts()?.into(),
         bindings: store.bindings()?.into(),
         departments: store.departments()?.into(),
+        ..Default::default()
     };
     let proposal = session.instance.propose_bindings(&input).into_result()?;
-    let changes = session.instance.commit(&CommitInput { input, proposal, edits: Default::default() }).into_result()?;
+    let changes =
+        session.instance.commit(&CommitInput { input, proposal: proposal.clone(), ..Default::default() }).into_result()?;
     store.apply(&changes)?;
+    store.set_synced_scope(scope)?;
+    store.set_roster(&crate::workflow::commit::roster(&proposal))?;
     Ok(())
 }
 
@@ -119,47 +132,116 @@ fn round_trip(args: &LoginArgs, userid: &str, out: &mut dyn Write) -> anyhow::Re
 }
 
 fn exchange(args: &LoginArgs, code: &str, out: &mut dyn Write) -> anyhow::Result<bool> {
-    let session =
-        Session::open(&args.wecom, &PlatformUrls::at(crate::demo::DEMO_PLATFORM), SimHost::default(), |_| {})?;
+    let db = args.db.clone().unwrap_or_else(|| PathBuf::from(crate::workflow::DEFAULT_DB));
+    let mut store = Store::open(&db).with_context(|| format!("open {}", db.display()))?;
+    // The stored configuration is activated without WeCom; configure runs only when none is stored.
+    let session = Session::start(
+        &args.wecom,
+        &PlatformUrls::at(crate::demo::DEMO_PLATFORM),
+        SimHost::default(),
+        &mut store,
+        |_| {},
+        |_| {},
+    )?;
     if !session.report.accepted {
-        write!(out, "{}", crate::table::checklist(&session.report, crate::table::Lang::Zh))?;
+        if args.json {
+            writeln!(out, "{}", serde_json::json!({ "ok": false, "signed_in": false, "account": null, "report": session.report }))?;
+        } else {
+            write!(out, "{}", crate::table::checklist(&session.report, crate::table::Lang::Zh))?;
+        }
         return Ok(false);
     }
-    let result = session
-        .instance
-        .oauth_login(&LoginRequest { code: SecretString::new(code), scope: Default::default() })
-        .into_result();
-    let store = match &args.db {
-        Some(_) => Some(open_store(&args.db)?),
-        None => None,
-    };
-    match result {
-        Ok(outcome) => {
-            let account = match &store {
-                Some(s) => s.account_for_userid(outcome.userid.as_str())?,
-                None => None,
-            };
-            if args.json {
-                writeln!(out, "{}", serde_json::json!({ "ok": true, "member": outcome, "account": account }))?;
-            } else {
-                writeln!(
-                    out,
-                    "企业微信成员 / WeCom member: {} <{}> ({:?})",
-                    outcome.name, outcome.userid, outcome.status
-                )?;
-                if let Some(a) = account {
-                    writeln!(out, "平台账号 / platform account: {} ({})", a.name, a.id)?;
-                }
-            }
-            Ok(true)
-        }
+    let member = match session.instance.oauth_login(&LoginRequest { code: SecretString::new(code), ..Default::default() }).into_result() {
+        Ok(member) => member,
         Err(error) => {
             if args.json {
-                writeln!(out, "{}", serde_json::json!({ "ok": false, "error": error }))?;
+                writeln!(out, "{}", serde_json::json!({ "ok": false, "signed_in": false, "account": null, "error": error }))?;
             } else {
                 writeln!(out, "登录被拒绝 / login refused: {error}")?;
             }
-            Ok(false)
+            return Ok(false);
+        }
+    };
+    let fallback_scope = visible_scope(&session);
+    let policy = interface::ChangePolicy::default();
+    let mut decided = login_decide::decide(
+        &session.instance,
+        &mut store,
+        member.clone(),
+        &fallback_scope,
+        policy,
+        LoginProof::default(),
+    )?;
+    // `--password` / `--not-mine` answer a password request for the account the plugin named.
+    if decided.decision.needs == LoginNeed::Password && (args.password.is_some() || args.not_mine) {
+        let named: Vec<String> = decided
+            .decision
+            .account_id
+            .as_ref()
+            .into_option()
+            .map(|a| a.to_string())
+            .into_iter()
+            .chain(decided.decision.candidate_account_ids.iter().map(|a| a.to_string()))
+            .collect();
+        let mut proof = LoginProof::default();
+        if args.not_mine {
+            proof.not_mine_account_id = named.first().cloned().unwrap_or_default().into();
+        } else if let Some(password) = &args.password {
+            let proved = named.iter().find(|id| {
+                store.password_hash(id).ok().flatten().is_some_and(|h| crate::password::verify(password, &h))
+            });
+            match proved {
+                Some(id) => proof.password_account_id = id.as_str().into(),
+                None => {
+                    if args.json {
+                        writeln!(
+                            out,
+                            "{}",
+                            serde_json::json!({ "ok": false, "signed_in": false, "account": null, "member": member,
+                                "needs": "password", "error": { "code": "login.password_invalid" } })
+                        )?;
+                    } else {
+                        writeln!(out, "平台密码不正确 / the platform password is not correct")?;
+                    }
+                    return Ok(false);
+                }
+            }
+        }
+        decided = login_decide::decide(&session.instance, &mut store, member.clone(), &fallback_scope, policy, proof)?;
+    }
+    let signed_in = decided.account.is_some();
+    let d = &decided.decision;
+    if args.json {
+        let mut json = serde_json::json!({
+            "ok": signed_in,
+            "signed_in": signed_in,
+            "member": member,
+            "account": decided.account,
+            "evidence": d.evidence,
+            "reason": d.reason,
+        });
+        if !signed_in {
+            json["needs"] = serde_json::json!(decided.needs());
+            json["candidate_account_ids"] = serde_json::json!(d.candidate_account_ids);
+            if let Some(error) = d.refusal.as_ref().into_option() {
+                json["error"] = serde_json::json!(error);
+            }
+            if let Some(id) = d.account_id.as_ref().into_option() {
+                json["account_id"] = serde_json::json!(id);
+            }
+        }
+        writeln!(out, "{json}")?;
+    } else {
+        writeln!(out, "企业微信成员 / WeCom member: {} <{}> ({:?})", member.name, member.userid, member.status)?;
+        match &decided.account {
+            Some(a) => writeln!(out, "已登录平台账号 / signed in to: {} ({}) [{:?}]", a.name, a.id, d.evidence)?,
+            None => {
+                writeln!(out, "未登录 / not signed in ({}): {} / {}", decided.needs(), d.reason.zh, d.reason.en)?;
+                if let Some(error) = d.refusal.as_ref().into_option() {
+                    writeln!(out, "  {error}")?;
+                }
+            }
         }
     }
+    Ok(signed_in)
 }

@@ -43,6 +43,10 @@ enum Command {
     Skip(workflow::edit::RowArgs),
     /// Confirms a proposed removal (a member who left WeCom).
     ConfirmRemoval(workflow::edit::RowArgs),
+    /// Confirms a proposed userid rename (the account moves to the new userid).
+    ConfirmRename(workflow::edit::RowArgs),
+    /// Shows the department tree the platform mirrors from WeCom.
+    Departments(workflow::departments::DepartmentsArgs),
     /// Applies the pending sync and its edits in one transaction (`--dry-run` only prints).
     Commit(workflow::commit::CommitArgs),
     /// Runs one WeCom callback request through the plugin and prints the decoded change or the error.
@@ -72,6 +76,8 @@ fn main() -> ExitCode {
         Command::Unbind(args) => workflow::run_unbind(args, &mut out),
         Command::Skip(args) => workflow::run_skip(args, &mut out),
         Command::ConfirmRemoval(args) => workflow::run_confirm_removal(args, &mut out),
+        Command::ConfirmRename(args) => workflow::run_confirm_rename(args, &mut out),
+        Command::Departments(args) => workflow::departments::run(args, &mut out),
         Command::Commit(args) => workflow::run_commit(args, &mut out),
         Command::Callback(args) => callbacks::command::run(args, &mut out),
         Command::Reconcile(args) => callbacks::reconcile_cmd::run(args, &mut out),

@@ -11,6 +11,9 @@ fn account(id: &str, name: &str, departments: &[&str]) -> PlatformAccount {
         name: name.into(),
         departments: departments.iter().map(|d| (*d).into()).collect(),
         enabled: true,
+        mobile: Default::default(),
+        email: Default::default(),
+        ext: Default::default(),
     }
 }
 
@@ -31,7 +34,7 @@ pub fn accounts() -> Vec<PlatformAccount> {
 /// Bindings made by an earlier sync.
 pub fn bindings() -> Vec<Binding> {
     vec![
-        Binding { userid: "baikaishui".into(), account_id: "u-1003".into() },
-        Binding { userid: "zhoumin".into(), account_id: "u-1008".into() },
+        Binding { userid: "baikaishui".into(), account_id: "u-1003".into(), evidence: Default::default() },
+        Binding { userid: "zhoumin".into(), account_id: "u-1008".into(), evidence: Default::default() },
     ]
 }

@@ -25,7 +25,8 @@ pub struct ServeArgs {
     /// The WW_verify_<code>.txt file downloaded from the WeCom console, served at the site root.
     #[arg(long)]
     pub verify_file: Option<PathBuf>,
-    /// SQLite store (default: in memory, synced from the sample organisation).
+    /// SQLite store (default: in memory, synced from the sample organisation). The accepted
+    /// configuration is stored in it and activated at the next start without calling WeCom.
     #[arg(long)]
     pub db: Option<PathBuf>,
     /// WeCom contact-change callbacks: Token, EncodingAESKey and the host's policy.
@@ -103,7 +104,7 @@ pub fn open_platform_full(
     seed: bool,
     callbacks: &CallbackOptions,
 ) -> anyhow::Result<OpenPlatform> {
-    let secrets = callbacks.secrets(wecom.wecom_base_url.is_none());
+    let secrets = callbacks.secrets(wecom.wecom_base_url.is_none() && store.connection()?.is_none_or(|c| c.origin != crate::session::ORIGIN_EXTERNAL));
     let mut opened: Option<(Session, Arc<Platform>)> = None;
     let server = RunningPlatform::start(port, |base| {
         let urls = PlatformUrls::at(base);
@@ -118,18 +119,24 @@ pub fn open_platform_full(
                 }
             })
         };
-        let session = Session::open_with(wecom, &urls, SimHost::default(), prepare, |settings| {
+        // The stored configuration is activated without WeCom; configure runs only when none is
+        // stored (or the options name another WeCom). Token and key given now replace the stored.
+        let session = Session::start(wecom, &urls, SimHost::default(), &mut store, prepare, |settings| {
             settings.callback_url = callback_url.as_str().into();
-            settings.callback_token = secrets.token.clone();
-            settings.callback_aes_key = secrets.aes_key.clone();
+            if !secrets.token.is_empty() {
+                settings.callback_token = secrets.token.clone();
+            }
+            if !secrets.aes_key.is_empty() {
+                settings.callback_aes_key = secrets.aes_key.clone();
+            }
         })?;
         if !session.report.accepted {
             bail!("{}", crate::table::checklist(&session.report, crate::table::Lang::Zh));
         }
-        let scope = visible_scope(&session);
         if seed && session.fake.is_some() {
-            seed_and_sync(&session, &mut store, &scope)?;
+            seed_and_sync(&session, &mut store, &visible_scope(&session))?;
         }
+        let scope = store.synced_scope()?.unwrap_or_else(|| visible_scope(&session));
         let store = Arc::new(Mutex::new(std::mem::replace(&mut store, Store::in_memory()?)));
         let sessions = Arc::new(LoginSessions::default());
         let signed_in = sessions.clone();
@@ -148,7 +155,11 @@ pub fn open_platform_full(
         Ok(platform)
     })?;
     let (session, platform) = opened.context("platform did not start")?;
-    Ok(OpenPlatform { server, session, platform, callback_secrets: secrets })
+    let callback_secrets = CallbackSecrets {
+        token: session.settings.callback_token.clone(),
+        aes_key: session.settings.callback_aes_key.clone(),
+    };
+    Ok(OpenPlatform { server, session, platform, callback_secrets })
 }
 
 /// Serves until interrupted.
@@ -166,8 +177,8 @@ pub fn run(args: &ServeArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     writeln!(
         out,
         "  回调策略 / policy: --on-leave {} --new-members {}; 定期核对 / reconcile every: {}",
-        format!("{:?}", policy.on_leave).to_lowercase(),
-        format!("{:?}", policy.new_members).to_lowercase(),
+        format!("{:?}", policy.on_leave),
+        format!("{:?}", policy.new_members),
         if args.reconcile_every > 0 { format!("{} s", args.reconcile_every) } else { "—".to_string() }
     )?;
     if let Some(v) = &verify {

@@ -3,8 +3,9 @@
 
 use crate::fake_wecom::{FakeConfig, FakeWecom, Org};
 use crate::plugin_host::{default_plugin_path, LoadedPlugin, SimHost};
+use crate::store::Store;
 use anyhow::Context;
-use interface::{ConfigReport, ConnectionSettings, PluginBox, SecretString};
+use interface::{Activation, ConfigReport, ConnectionSettings, PluginBox, SecretString};
 use std::path::PathBuf;
 
 /// The connection options every WeCom command takes. Debug masks the Secret.
@@ -14,6 +15,17 @@ pub struct WecomArgs {
     /// with the sample organisation is started and used.
     #[arg(long)]
     pub wecom_base_url: Option<String>,
+    /// Base of WeCom's in-client OAuth page (default: https://open.weixin.qq.com; with the
+    /// built-in fake, the fake's address).
+    #[arg(long)]
+    pub authorize_base_url: Option<String>,
+    /// Base of WeCom's web (QR) login page (default: https://login.work.weixin.qq.com; with the
+    /// built-in fake, the fake's address).
+    #[arg(long)]
+    pub web_login_base_url: Option<String>,
+    /// The app's web-login callback domain when it is not the trusted domain (授权回调域).
+    #[arg(long)]
+    pub web_login_domain: Option<String>,
     /// CorpID (default with the built-in fake: the sample corp).
     #[arg(long)]
     pub corp_id: Option<String>,
@@ -38,6 +50,9 @@ impl std::fmt::Debug for WecomArgs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WecomArgs")
             .field("wecom_base_url", &self.wecom_base_url)
+            .field("authorize_base_url", &self.authorize_base_url)
+            .field("web_login_base_url", &self.web_login_base_url)
+            .field("web_login_domain", &self.web_login_domain)
             .field("corp_id", &self.corp_id)
             .field("agent_id", &self.agent_id)
             .field("secret", &self.secret.as_ref().map(|_| "***"))
@@ -87,9 +102,17 @@ pub struct Session {
     pub instance: std::sync::Arc<PluginBox>,
     /// The settings passed to configure.
     pub settings: ConnectionSettings,
-    /// Configure's report.
+    /// Configure's (or activate's) report.
     pub report: ConfigReport,
+    /// True when the stored configuration was activated (no WeCom call), false after configure.
+    pub activated: bool,
 }
+
+/// Where a stored configuration came from: the built-in fake (a new one, at a new address,
+/// starts with every command, so it is configured again) or a WeCom given by URL.
+pub const ORIGIN_BUILTIN_FAKE: &str = "builtin_fake";
+/// See [`ORIGIN_BUILTIN_FAKE`].
+pub const ORIGIN_EXTERNAL: &str = "external";
 
 impl Session {
     /// Starts the fake if needed, loads the plugin and configures an instance.
@@ -136,11 +159,19 @@ impl Session {
         let pick = |given: &Option<String>, fallback: String| {
             given.clone().or_else(|| using_fake.then_some(fallback)).unwrap_or_default()
         };
+        let fake_base = fake.as_ref().map(|f| f.base_url());
+        // The fake serves WeCom's login pages at their real paths under its own address.
+        let login_base = |given: &Option<String>| {
+            given.clone().or_else(|| fake_base.clone()).unwrap_or_default().into()
+        };
         let mut settings = ConnectionSettings {
             corp_id: pick(&args.corp_id, sample.corp_id.clone()).into(),
             agent_id: pick(&args.agent_id, default_app.map(|a| a.agent_id.to_string()).unwrap_or_default()).into(),
             secret: SecretString::new(pick(&args.secret, default_app.map(|a| a.secret.clone()).unwrap_or_default())),
             api_base_url: base_url.into(),
+            authorize_base_url: login_base(&args.authorize_base_url),
+            web_login_base_url: login_base(&args.web_login_base_url),
+            web_login_domain: args.web_login_domain.clone().unwrap_or_default().into(),
             homepage_url: platform.homepage.as_str().into(),
             redirect_url: platform.redirect.as_str().into(),
             proxy_url: args.proxy_url.clone().unwrap_or_default().into(),
@@ -150,8 +181,109 @@ impl Session {
         adjust(&mut settings);
         let instance = std::sync::Arc::new(plugin.instance(host)?);
         let report = instance.configure(&settings).into_result()?;
-        Ok(Session { fake, plugin, instance, settings, report })
+        Ok(Session { fake, plugin, instance, settings, report, activated: false })
     }
+
+    /// As [`Session::open_with`], and the accepted configuration is stored in `store` for the
+    /// next start ([`Session::start`]).
+    pub fn open_and_store(
+        args: &WecomArgs,
+        platform: &PlatformUrls,
+        host: SimHost,
+        store: &mut Store,
+        prepare_fake: impl FnOnce(&FakeWecom),
+        adjust: impl FnOnce(&mut ConnectionSettings),
+    ) -> anyhow::Result<Session> {
+        let session = Session::open_with(args, platform, host, prepare_fake, adjust)?;
+        session.store_in(store)?;
+        Ok(session)
+    }
+
+    /// Stores this session's configuration when it was accepted by `configure`.
+    pub fn store_in(&self, store: &mut Store) -> anyhow::Result<()> {
+        if self.report.accepted && !self.activated {
+            let origin = if self.fake.is_some() { ORIGIN_BUILTIN_FAKE } else { ORIGIN_EXTERNAL };
+            store.save_connection(&self.settings, self.report.app.as_ref().into_option(), origin)?;
+        }
+        Ok(())
+    }
+
+    /// What a host does at every start: activates the configuration `store` holds, without any
+    /// WeCom call (so logins and callbacks work while WeCom is unreachable), and configures (and
+    /// stores) only when nothing usable is stored: nothing at all, a configuration of the built-in
+    /// fake (a new fake starts with each command), or connection options that name another WeCom.
+    /// `adjust` completes the settings either way (the platform's own callback settings).
+    pub fn start(
+        args: &WecomArgs,
+        platform: &PlatformUrls,
+        host: SimHost,
+        store: &mut Store,
+        prepare_fake: impl FnOnce(&FakeWecom),
+        adjust: impl FnOnce(&mut ConnectionSettings),
+    ) -> anyhow::Result<Session> {
+        let stored = store.connection()?.filter(|s| s.origin == ORIGIN_EXTERNAL && args.agrees_with(&s.settings));
+        let Some(stored) = stored else {
+            return Session::open_and_store(args, platform, host, store, prepare_fake, adjust);
+        };
+        let plugin = load(args)?;
+        let mut settings = stored.settings;
+        settings.homepage_url = platform.homepage.as_str().into();
+        settings.redirect_url = platform.redirect.as_str().into();
+        adjust(&mut settings);
+        let instance = std::sync::Arc::new(plugin.instance(host)?);
+        let activation = Activation { settings: settings.clone(), app: stored.app.into(), ext: Default::default() };
+        let report = instance.activate(&activation).into_result()?;
+        Ok(Session { fake: None, plugin, instance, settings, report, activated: true })
+    }
+
+    /// A session that only receives callbacks: `corp_id`, Token and EncodingAESKey activated,
+    /// no Secret (an unrelated `WECOM_SECRET` is ignored), no WeCom, no fake.
+    pub fn callback_only(
+        args: &WecomArgs,
+        host: SimHost,
+        corp_id: &str,
+        token: &str,
+        aes_key: &str,
+    ) -> anyhow::Result<Session> {
+        let plugin = load(args)?;
+        let settings = ConnectionSettings {
+            corp_id: corp_id.trim().into(),
+            callback_token: SecretString::new(token),
+            callback_aes_key: SecretString::new(aes_key),
+            ..Default::default()
+        };
+        let instance = std::sync::Arc::new(plugin.instance(host)?);
+        let activation = Activation { settings: settings.clone(), ..Default::default() };
+        let report = instance.activate(&activation).into_result()?;
+        Ok(Session { fake: None, plugin, instance, settings, report, activated: true })
+    }
+}
+
+impl WecomArgs {
+    /// True when the options given (if any) name the same WeCom, corp and app as `settings`.
+    pub fn agrees_with(&self, settings: &ConnectionSettings) -> bool {
+        let same = |given: &Option<String>, stored: &str| {
+            given.as_deref().map(str::trim).filter(|g| !g.is_empty()).is_none_or(|g| g == stored.trim())
+        };
+        same(&self.wecom_base_url, settings.api_base_url.as_str())
+            && same(&self.corp_id, settings.corp_id.as_str())
+            && same(&self.agent_id, settings.agent_id.as_str())
+            && same(&self.secret, settings.secret.expose())
+            && same(&self.authorize_base_url, settings.authorize_base_url.as_str())
+            && same(&self.web_login_base_url, settings.web_login_base_url.as_str())
+            && same(&self.web_login_domain, settings.web_login_domain.as_str())
+            && same(&self.proxy_url, settings.proxy_url.as_str())
+    }
+}
+
+fn load(args: &WecomArgs) -> anyhow::Result<LoadedPlugin> {
+    let plugin_path = args.plugin.clone().unwrap_or_else(default_plugin_path);
+    LoadedPlugin::load(&plugin_path).with_context(|| {
+        format!(
+            "加载插件失败 / could not load the plugin (build it first: cargo build -p plugin): {}",
+            plugin_path.display()
+        )
+    })
 }
 
 #[cfg(test)]

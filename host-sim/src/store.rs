@@ -9,7 +9,8 @@
 //! store with nothing pending.
 
 use interface::{
-    Binding, ChangeSet, DirectorySnapshot, Edit, PlatformAccount, PlatformDepartment, Proposal, ScopeSelection,
+    AppInfo, Binding, ChangeSet, ConnectionSettings, DirectorySnapshot, Edit, Evidence, PersonalData, PlatformAccount,
+    PlatformDepartment, Proposal, ScopeSelection,
 };
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::Path;
@@ -41,6 +42,10 @@ pub struct Applied {
     pub accounts_disabled: u64,
     /// Department rows inserted or updated.
     pub departments_written: u64,
+    /// Department rows deleted (gone from WeCom).
+    pub departments_removed: u64,
+    /// Existing bindings whose evidence changed, or that moved to another account.
+    pub bindings_updated: u64,
 }
 
 /// The SQLite store.
@@ -55,12 +60,16 @@ CREATE TABLE IF NOT EXISTS accounts (
     id          TEXT PRIMARY KEY,
     name        TEXT NOT NULL,
     departments TEXT NOT NULL DEFAULT '[]',
-    enabled     INTEGER NOT NULL DEFAULT 1
+    enabled     INTEGER NOT NULL DEFAULT 1,
+    mobile      TEXT NOT NULL DEFAULT '',
+    email       TEXT NOT NULL DEFAULT '',
+    password_hash TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS bindings (
     userid_key  TEXT PRIMARY KEY,          -- lower-cased: WeCom userids are case-insensitive
     userid      TEXT NOT NULL,
-    account_id  TEXT NOT NULL UNIQUE REFERENCES accounts(id)
+    account_id  TEXT NOT NULL UNIQUE REFERENCES accounts(id),
+    evidence    TEXT NOT NULL DEFAULT 'name'
 );
 CREATE TABLE IF NOT EXISTS departments (
     wecom_id        INTEGER PRIMARY KEY,
@@ -81,7 +90,41 @@ CREATE TABLE IF NOT EXISTS pending_sync (
     proposal TEXT NOT NULL,
     edits    TEXT NOT NULL
 );
+-- The members of the last committed sync (userid_key), with the accounts its row offered them
+-- (JSON array of account ids; empty for a row without candidates): whom a login may recognise.
+CREATE TABLE IF NOT EXISTS sync_roster (
+    userid_key TEXT PRIMARY KEY,
+    candidates TEXT NOT NULL DEFAULT '[]'
+);
 ";
+
+/// Columns added after the first release, with the definition `ALTER TABLE` adds them by: a store
+/// written by an older host-sim is migrated when opened (existing bindings get evidence `name`).
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    ("accounts", "mobile", "TEXT NOT NULL DEFAULT ''"),
+    ("accounts", "email", "TEXT NOT NULL DEFAULT ''"),
+    ("accounts", "password_hash", "TEXT NOT NULL DEFAULT ''"),
+    ("bindings", "evidence", "TEXT NOT NULL DEFAULT 'name'"),
+];
+
+/// Settings keys: the accepted connection settings, the app as WeCom described it, where they
+/// came from, and the synced scope.
+const KEY_CONNECTION: &str = "connection";
+const KEY_APP: &str = "connection_app";
+const KEY_ORIGIN: &str = "connection_origin";
+const KEY_SYNCED_SCOPE: &str = "synced_scope";
+
+/// The configuration a `configure` accepted, as stored to activate it at the next start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredConnection {
+    /// The settings as accepted (the Secret and callback key included: the host keeps them).
+    pub settings: ConnectionSettings,
+    /// The app as WeCom described it then.
+    pub app: Option<AppInfo>,
+    /// `builtin_fake` when it was accepted by host-sim's built-in fake (whose address changes at
+    /// every start), `external` otherwise.
+    pub origin: String,
+}
 
 /// Test hook (crash-safety test only): when this variable holds a number of milliseconds,
 /// [`Store::apply`] and [`Store::apply_pending`] announce `HOST_SIM_TEST_PAUSED` on stderr and sleep
@@ -150,29 +193,70 @@ impl Store {
 
     fn init(db: Connection) -> Result<Self, StoreError> {
         db.execute_batch(SCHEMA)?;
+        for (table, column, definition) in ADDED_COLUMNS {
+            let has: bool = db.query_row(
+                &format!("SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = ?1"),
+                [column],
+                |r| r.get::<_, i64>(0).map(|n| n > 0),
+            )?;
+            if !has {
+                db.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {definition}"))?;
+            }
+        }
         Ok(Store { db })
     }
 
-    /// Adds or replaces accounts.
+    /// Adds or replaces accounts (a replaced account keeps its password).
     pub fn import_accounts(&mut self, accounts: &[PlatformAccount]) -> Result<usize, StoreError> {
+        self.import_accounts_with_passwords(accounts, &[])
+    }
+
+    /// Adds or replaces accounts and sets the password hashes given as `(account id, hash)` (an
+    /// account not listed keeps its password), in one transaction.
+    pub fn import_accounts_with_passwords(
+        &mut self,
+        accounts: &[PlatformAccount],
+        password_hashes: &[(String, String)],
+    ) -> Result<usize, StoreError> {
         let tx = self.db.transaction()?;
         {
-            let mut put = tx.prepare("INSERT INTO accounts (id, name, departments, enabled) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, departments = excluded.departments, enabled = excluded.enabled")?;
+            let mut put = tx.prepare("INSERT INTO accounts (id, name, departments, enabled, mobile, email) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, departments = excluded.departments, enabled = excluded.enabled,
+                 mobile = excluded.mobile, email = excluded.email")?;
             for a in accounts {
                 let departments: Vec<&str> = a.departments.iter().map(|d| d.as_str()).collect();
-                put.execute(params![a.id.as_str(), a.name.as_str(), serde_json::to_string(&departments)?, a.enabled])?;
+                put.execute(params![
+                    a.id.as_str(),
+                    a.name.as_str(),
+                    serde_json::to_string(&departments)?,
+                    a.enabled,
+                    a.mobile.expose(),
+                    a.email.expose()
+                ])?;
+            }
+            let mut hash = tx.prepare("UPDATE accounts SET password_hash = ?2 WHERE id = ?1")?;
+            for (id, h) in password_hashes {
+                hash.execute(params![id, h])?;
             }
         }
         tx.commit()?;
         Ok(accounts.len())
     }
 
+    /// The stored password hash of an account (`None`: no such account, or no password).
+    pub fn password_hash(&self, account_id: &str) -> Result<Option<String>, StoreError> {
+        let hash: Option<String> = self
+            .db
+            .query_row("SELECT password_hash FROM accounts WHERE id = ?1", [account_id], |r| r.get(0))
+            .optional()?;
+        Ok(hash.filter(|h| !h.is_empty()))
+    }
+
     /// Adds bindings (used to seed the sample organisation).
     pub fn import_bindings(&mut self, bindings: &[Binding]) -> Result<(), StoreError> {
         let tx = self.db.transaction()?;
         for b in bindings {
-            insert_binding(&tx, b.userid.as_str(), b.account_id.as_str())?;
+            insert_binding(&tx, b.userid.as_str(), b.account_id.as_str(), b.evidence)?;
         }
         tx.commit()?;
         Ok(())
@@ -191,6 +275,23 @@ impl Store {
     /// Mirrored departments.
     pub fn departments(&self) -> Result<Vec<PlatformDepartment>, StoreError> {
         read_departments(&self.db)
+    }
+
+    /// The binding of a WeCom userid (case-insensitive), if any.
+    pub fn binding_for_userid(&self, userid: &str) -> Result<Option<Binding>, StoreError> {
+        Ok(self
+            .db
+            .query_row(
+                "SELECT userid, account_id, evidence FROM bindings WHERE userid_key = ?1",
+                [userid.to_lowercase()],
+                binding_row,
+            )
+            .optional()?)
+    }
+
+    /// The account with this id, if any.
+    pub fn account(&self, id: &str) -> Result<Option<PlatformAccount>, StoreError> {
+        Ok(self.accounts()?.into_iter().find(|a| a.id.as_str() == id))
     }
 
     /// The account bound to a WeCom userid (case-insensitive), if any.
@@ -310,12 +411,98 @@ impl Store {
         )?;
         Ok(())
     }
+
+    /// Stores the configuration a `configure` accepted (settings, the app, where it came from).
+    pub fn save_connection(
+        &mut self,
+        settings: &ConnectionSettings,
+        app: Option<&AppInfo>,
+        origin: &str,
+    ) -> Result<(), StoreError> {
+        let tx = self.db.transaction()?;
+        for (key, value) in [
+            (KEY_CONNECTION, serde_json::to_string(settings)?),
+            (KEY_APP, serde_json::to_string(&app)?),
+            (KEY_ORIGIN, origin.to_string()),
+        ] {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The stored configuration, if a `configure` was ever accepted with this store.
+    pub fn connection(&self) -> Result<Option<StoredConnection>, StoreError> {
+        let Some(settings) = self.setting(KEY_CONNECTION)? else { return Ok(None) };
+        let app: Option<AppInfo> = match self.setting(KEY_APP)? {
+            Some(app) => serde_json::from_str(&app)?,
+            None => None,
+        };
+        Ok(Some(StoredConnection {
+            settings: serde_json::from_str(&settings)?,
+            app,
+            origin: self.setting(KEY_ORIGIN)?.unwrap_or_else(|| "external".into()),
+        }))
+    }
+
+    /// Stores the synced scope (at commit).
+    pub fn set_synced_scope(&mut self, scope: &ScopeSelection) -> Result<(), StoreError> {
+        let value = serde_json::to_string(scope)?;
+        self.set_setting(KEY_SYNCED_SCOPE, &value)
+    }
+
+    /// The synced scope, once a sync was committed.
+    pub fn synced_scope(&self) -> Result<Option<ScopeSelection>, StoreError> {
+        Ok(match self.setting(KEY_SYNCED_SCOPE)? {
+            Some(v) => Some(serde_json::from_str(&v)?),
+            None => None,
+        })
+    }
+
+    /// Replaces the roster of the last committed sync: `(userid, candidate account ids)` per row.
+    pub fn set_roster(&mut self, rows: &[(String, Vec<String>)]) -> Result<(), StoreError> {
+        let tx = self.db.transaction()?;
+        tx.execute("DELETE FROM sync_roster", [])?;
+        {
+            let mut put = tx.prepare(
+                "INSERT INTO sync_roster (userid_key, candidates) VALUES (?1, ?2)
+                 ON CONFLICT(userid_key) DO UPDATE SET candidates = excluded.candidates",
+            )?;
+            for (userid, candidates) in rows {
+                put.execute(params![userid.to_lowercase(), serde_json::to_string(candidates)?])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The roster entry of a member: `Some(candidate account ids)` when the last committed sync had
+    /// a row for them.
+    pub fn roster_entry(&self, userid: &str) -> Result<Option<Vec<String>>, StoreError> {
+        let value: Option<String> = self
+            .db
+            .query_row("SELECT candidates FROM sync_roster WHERE userid_key = ?1", [userid.to_lowercase()], |r| r.get(0))
+            .optional()?;
+        Ok(match value {
+            Some(v) => Some(serde_json::from_str(&v)?),
+            None => None,
+        })
+    }
 }
 
-/// Writes a change set inside an open transaction: removals first, so two members can swap accounts.
+/// Writes a change set inside an open transaction: departments (in the order given: a removal
+/// lists children first), then removals, so two members can swap accounts, then new accounts and
+/// bindings. A binding for a userid that is already bound replaces it (same account: the evidence).
 fn apply_changes(tx: &rusqlite::Transaction<'_>, changes: &ChangeSet) -> Result<Applied, StoreError> {
     let mut applied = Applied::default();
     for d in changes.departments.iter() {
+        if d.removed {
+            applied.departments_removed += remove_department(tx, d.wecom_id)?;
+            continue;
+        }
         applied.departments_written += tx.execute(
             "INSERT INTO departments (wecom_id, name, parent_wecom_id, sort_order) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(wecom_id) DO UPDATE SET name = excluded.name, parent_wecom_id = excluded.parent_wecom_id, sort_order = excluded.sort_order
@@ -342,13 +529,51 @@ fn apply_changes(tx: &rusqlite::Transaction<'_>, changes: &ChangeSet) -> Result<
             "INSERT INTO accounts (id, name, departments, enabled) VALUES (?1, ?2, ?3, 1) ON CONFLICT(id) DO NOTHING",
             params![id, a.name.as_str(), serde_json::to_string(&departments)?],
         )? as u64;
-        applied.bindings_created += insert_binding(tx, a.userid.as_str(), &id)?;
+        insert_binding(tx, a.userid.as_str(), &id, created_evidence())?.count(&mut applied);
     }
     test_pause_in_commit();
     for b in changes.create_bindings.iter() {
-        applied.bindings_created += insert_binding(tx, b.userid.as_str(), b.account_id.as_str())?;
+        insert_binding(tx, b.userid.as_str(), b.account_id.as_str(), b.evidence)?.count(&mut applied);
     }
     Ok(applied)
+}
+
+/// The evidence of the binding of an account created for its member.
+pub fn created_evidence() -> Evidence {
+    // `created` is newer than the first 0.2 draft; `operator` stands in where it is unknown.
+    Evidence::from_name("created").unwrap_or(Evidence::Operator)
+}
+
+/// Deletes a mirrored department and drops its name from the accounts that carry it (the
+/// accounts themselves stay). 1 when it was there.
+fn remove_department(tx: &rusqlite::Transaction<'_>, wecom_id: u32) -> Result<u64, StoreError> {
+    let name: Option<String> =
+        tx.query_row("SELECT name FROM departments WHERE wecom_id = ?1", [wecom_id], |r| r.get(0)).optional()?;
+    let Some(name) = name else { return Ok(0) };
+    tx.execute("DELETE FROM departments WHERE wecom_id = ?1", [wecom_id])?;
+    // Another mirrored department of the same name still stands for it on the accounts.
+    let namesake: Option<i64> =
+        tx.query_row("SELECT 1 FROM departments WHERE name = ?1 LIMIT 1", [&name], |r| r.get(0)).optional()?;
+    if namesake.is_none() {
+        let carrying: Vec<(String, String)> = {
+            let mut stmt = tx.prepare("SELECT id, departments FROM accounts WHERE instr(departments, ?1) > 0")?;
+            let quoted = serde_json::to_string(&name)?;
+            let rows = stmt.query_map([quoted], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        for (id, departments) in carrying {
+            let mut list: Vec<String> = serde_json::from_str(&departments)?;
+            let before = list.len();
+            list.retain(|d| *d != name);
+            if list.len() != before {
+                tx.execute(
+                    "UPDATE accounts SET departments = ?2 WHERE id = ?1",
+                    params![id, serde_json::to_string(&list)?],
+                )?;
+            }
+        }
+    }
+    Ok(1)
 }
 
 /// See [`TEST_PAUSE_ENV`].
@@ -359,29 +584,58 @@ fn test_pause_in_commit() {
 }
 
 fn read_accounts(db: &Connection) -> Result<Vec<PlatformAccount>, StoreError> {
-    let mut stmt = db.prepare("SELECT id, name, departments, enabled FROM accounts ORDER BY id")?;
+    let mut stmt = db.prepare("SELECT id, name, departments, enabled, mobile, email FROM accounts ORDER BY id")?;
     let rows = stmt.query_map([], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, bool>(3)?))
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, bool>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+        ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (id, name, departments, enabled) = row?;
+        let (id, name, departments, enabled, mobile, email) = row?;
         let departments: Vec<String> = serde_json::from_str(&departments)?;
         out.push(PlatformAccount {
             id: id.into(),
             name: name.into(),
             departments: departments.into_iter().map(Into::into).collect(),
             enabled,
+            mobile: PersonalData::new(mobile),
+            email: PersonalData::new(email),
+            ext: Default::default(),
         });
     }
     Ok(out)
 }
 
+fn binding_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Binding> {
+    let evidence: String = r.get(2)?;
+    Ok(Binding {
+        userid: r.get::<_, String>(0)?.into(),
+        account_id: r.get::<_, String>(1)?.into(),
+        evidence: evidence_from_column(&evidence),
+    })
+}
+
+/// A stored evidence: its name, or the number of a value this build does not know.
+fn evidence_from_column(text: &str) -> Evidence {
+    Evidence::from_name(text)
+        .or_else(|| text.parse::<u8>().ok().map(Evidence::from_raw))
+        .unwrap_or_default()
+}
+
+/// How an evidence is stored: its name, or its number when this build does not know it.
+pub fn evidence_column(evidence: Evidence) -> String {
+    evidence.name().map(str::to_string).unwrap_or_else(|| evidence.raw().to_string())
+}
+
 fn read_bindings(db: &Connection) -> Result<Vec<Binding>, StoreError> {
-    let mut stmt = db.prepare("SELECT userid, account_id FROM bindings ORDER BY userid_key")?;
-    let rows = stmt.query_map([], |r| {
-        Ok(Binding { userid: r.get::<_, String>(0)?.into(), account_id: r.get::<_, String>(1)?.into() })
-    })?;
+    let mut stmt = db.prepare("SELECT userid, account_id, evidence FROM bindings ORDER BY userid_key")?;
+    let rows = stmt.query_map([], binding_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -422,25 +676,63 @@ pub fn new_account_id(userid: &str) -> String {
     format!("wecom-{}", userid.to_lowercase())
 }
 
-/// Inserts a binding; an identical one already there is not an error (idempotence), a different
-/// one for the same member or account is (the unique constraints reject it and roll back).
-fn insert_binding(tx: &rusqlite::Transaction<'_>, userid: &str, account_id: &str) -> Result<u64, StoreError> {
-    let exists: Option<String> = tx
-        .query_row("SELECT account_id FROM bindings WHERE userid_key = ?1", [userid.to_lowercase()], |r| r.get(0))
+/// What writing one binding did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Written {
+    Unchanged,
+    Created,
+    /// The member's binding got new evidence or another account.
+    Updated,
+}
+
+impl Written {
+    fn count(self, applied: &mut Applied) {
+        match self {
+            Written::Unchanged => {}
+            Written::Created => applied.bindings_created += 1,
+            Written::Updated => applied.bindings_updated += 1,
+        }
+    }
+}
+
+/// Writes a binding: an identical one already there changes nothing (idempotence); one for the
+/// same member replaces theirs (same account: new evidence); an account bound to another member
+/// is an error (the unique constraint rejects it and the transaction rolls back).
+fn insert_binding(
+    tx: &rusqlite::Transaction<'_>,
+    userid: &str,
+    account_id: &str,
+    evidence: Evidence,
+) -> Result<Written, StoreError> {
+    let key = userid.to_lowercase();
+    let evidence_text = evidence_column(evidence);
+    let exists: Option<(String, String)> = tx
+        .query_row("SELECT account_id, evidence FROM bindings WHERE userid_key = ?1", [&key], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?;
-    if exists.as_deref() == Some(account_id) {
-        return Ok(0);
+    if let Some((bound, stored_evidence)) = &exists {
+        if bound == account_id {
+            if *stored_evidence == evidence_text {
+                return Ok(Written::Unchanged);
+            }
+            tx.execute("UPDATE bindings SET evidence = ?2 WHERE userid_key = ?1", params![key, evidence_text])?;
+            return Ok(Written::Updated);
+        }
     }
     let known: Option<i64> =
         tx.query_row("SELECT 1 FROM accounts WHERE id = ?1", [account_id], |r| r.get(0)).optional()?;
     if known.is_none() {
         return Err(StoreError::UnknownAccount(account_id.to_string()));
     }
+    if exists.is_some() {
+        tx.execute("DELETE FROM bindings WHERE userid_key = ?1", [&key])?;
+    }
     tx.execute(
-        "INSERT INTO bindings (userid_key, userid, account_id) VALUES (?1, ?2, ?3)",
-        params![userid.to_lowercase(), userid, account_id],
+        "INSERT INTO bindings (userid_key, userid, account_id, evidence) VALUES (?1, ?2, ?3, ?4)",
+        params![key, userid, account_id, evidence_text],
     )?;
-    Ok(1)
+    Ok(if exists.is_some() { Written::Updated } else { Written::Created })
 }
 
 #[cfg(test)]
@@ -463,7 +755,7 @@ mod tests {
                 department_wecom_ids: Default::default(),
             }]
             .into(),
-            create_bindings: vec![Binding { userid: "wangxiaokai".into(), account_id: "u-1004".into() }].into(),
+            create_bindings: vec![Binding { userid: "wangxiaokai".into(), account_id: "u-1004".into(), evidence: Default::default() }].into(),
             ..Default::default()
         }
     }
@@ -485,7 +777,7 @@ mod tests {
     fn a_conflicting_binding_rolls_back_everything() {
         let mut s = store();
         let mut bad = change_set();
-        bad.create_bindings.push(Binding { userid: "someoneelse".into(), account_id: "u-1004".into() });
+        bad.create_bindings.push(Binding { userid: "someoneelse".into(), account_id: "u-1004".into(), evidence: Default::default() });
         assert!(s.apply(&bad).is_err());
         assert!(s.bindings().expect("b").is_empty(), "nothing applied");
         assert_eq!(s.accounts().expect("a").len(), 8, "no account created");
@@ -494,12 +786,13 @@ mod tests {
     #[test]
     fn a_decision_is_applied_to_the_state_it_was_made_from_or_not_at_all() {
         let mut s = store();
-        s.import_bindings(&[Binding { userid: "zhoumin".into(), account_id: "u-1008".into() }]).expect("seed");
+        s.import_bindings(&[Binding { userid: "zhoumin".into(), account_id: "u-1008".into(), evidence: Default::default() }]).expect("seed");
         let leave = ChangeSet {
             remove_bindings: vec![Unbinding {
                 userid: "zhoumin".into(),
                 account_id: "u-1008".into(),
                 disable_account: true,
+                reason: Default::default(),
             }]
             .into(),
             ..Default::default()
@@ -509,7 +802,7 @@ mod tests {
         let ((), applied) = s.apply_decided(|_| ((), None)).expect("nothing to apply");
         assert!(applied.is_none());
         let mut bad = change_set();
-        bad.create_bindings.push(Binding { userid: "someoneelse".into(), account_id: "u-1004".into() });
+        bad.create_bindings.push(Binding { userid: "someoneelse".into(), account_id: "u-1004".into(), evidence: Default::default() });
         assert!(s.apply_decided(|_| ((), Some(bad))).is_err());
         assert!(s.bindings().expect("b").is_empty(), "rolled back");
     }
@@ -517,12 +810,13 @@ mod tests {
     #[test]
     fn removal_unbinds_and_disables() {
         let mut s = store();
-        s.import_bindings(&[Binding { userid: "zhoumin".into(), account_id: "u-1008".into() }]).expect("seed");
+        s.import_bindings(&[Binding { userid: "zhoumin".into(), account_id: "u-1008".into(), evidence: Default::default() }]).expect("seed");
         let changes = ChangeSet {
             remove_bindings: vec![Unbinding {
                 userid: "ZhouMin".into(),
                 account_id: "u-1008".into(),
                 disable_account: true,
+                reason: Default::default(),
             }]
             .into(),
             ..Default::default()

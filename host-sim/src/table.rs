@@ -44,6 +44,22 @@ pub fn row_tag(row: &ProposalRow, lang: Lang) -> String {
         RowKind::Ambiguous => format!("{} ({})", lang.pick("同名待确认", "ambiguous"), row.candidates.len()),
         RowKind::NoMatch => lang.pick("新建账号", "new account").to_string(),
         RowKind::LeftWecom => lang.pick("已离开企业微信", "left WeCom").to_string(),
+        RowKind::NameMatchDepartmentsDiffer => label_or(row, lang, "姓名匹配·部门不一致", "name match, departments differ"),
+        RowKind::RenameProposed => {
+            let label = label_or(row, lang, "疑似改名", "rename proposed");
+            format!("{label} ({} →)", row.previous_userid)
+        }
+        // A kind from a newer plugin: its own label; it waits for the operator.
+        _ => label_or(row, lang, "待确认", "to check"),
+    }
+}
+
+fn label_or(row: &ProposalRow, lang: Lang, zh: &str, en: &str) -> String {
+    let label = lang.pick(row.label.zh.as_str(), row.label.en.as_str());
+    if label.is_empty() {
+        lang.pick(zh, en).to_string()
+    } else {
+        label.to_string()
     }
 }
 

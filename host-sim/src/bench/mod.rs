@@ -383,13 +383,14 @@ fn binding_figures(
         accounts: accounts.into(),
         bindings: bindings.into(),
         departments: Default::default(),
+        ..Default::default()
     };
     let (proposal, propose) = phase(|| instance.propose_bindings(&input).into_result());
     let proposal = proposal?;
     let rows = proposal.counts;
     let table_rows = proposal.rows.len();
     let candidates = proposal.rows.iter().map(|r| r.candidates.len()).sum();
-    let commit_input = CommitInput { input, proposal, edits: Default::default() };
+    let commit_input = CommitInput { input, proposal, edits: Default::default(), ..Default::default() };
     let (changes, commit) = phase(|| instance.commit(&commit_input).into_result());
     let changes = changes?;
 

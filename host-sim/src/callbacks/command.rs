@@ -3,15 +3,15 @@
 //! Made for checking against WeCom's own samples, whose timestamps are old: `--now` judges the
 //! timestamp's freshness as of that time.
 //!
-//! `handle_callback` needs an accepted configuration. Verifying and decrypting call no WeCom API,
-//! so without `--wecom-base-url` the configuration is accepted by the built-in fake WeCom, whose
-//! corp is given the `--corp-id` of the request (the receiver id the message must carry).
+//! `handle_callback` needs an active configuration. Verifying and decrypting call no WeCom API, so
+//! only `--corp-id` (the receiver id the message must carry), `--token` and `--aes-key` are
+//! activated (`activate`, offline): no Secret, no WeCom, no fake.
 
 use crate::plugin_host::SimHost;
-use crate::session::{PlatformUrls, Session, WecomArgs};
+use crate::session::{Session, WecomArgs};
 use crate::table::{self, Lang};
 use anyhow::Context;
-use interface::{CallbackKind, CallbackReply, CallbackRequest, PluginError, SecretString};
+use interface::{CallbackKind, CallbackReply, CallbackRequest, PluginError};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -104,21 +104,14 @@ pub fn callback(args: &CallbackArgs, out: &mut dyn Write) -> anyhow::Result<Call
             .with_context(|| format!("读取请求体失败 / could not read the body file {}", path.display()))?,
         None => String::new(),
     };
-    let corp_id = args.wecom.corp_id.clone();
-    let session = Session::open_with(
-        &args.wecom,
-        &PlatformUrls::at(crate::demo::DEMO_PLATFORM),
-        SimHost::default(),
-        |fake| {
-            if let Some(corp_id) = corp_id.filter(|c| !c.trim().is_empty()) {
-                fake.with_org(|org| org.corp_id = corp_id.trim().to_string());
-            }
-        },
-        |settings| {
-            settings.callback_token = SecretString::new(args.token.as_str());
-            settings.callback_aes_key = SecretString::new(args.aes_key.as_str());
-        },
-    )?;
+    // Verifying and decrypting need only the corp id, the Token and the key: they are activated
+    // without a Secret and without WeCom (an unrelated WECOM_SECRET in the environment is ignored).
+    let corp_id = args.wecom.corp_id.clone().unwrap_or_default();
+    anyhow::ensure!(
+        !corp_id.trim().is_empty(),
+        "请给出 --corp-id（消息的接收方）/ give --corp-id (the receiver the message must carry)"
+    );
+    let session = Session::callback_only(&args.wecom, SimHost::default(), &corp_id, &args.token, &args.aes_key)?;
     if !session.report.accepted {
         if args.json {
             writeln!(out, "{}", serde_json::json!({ "ok": false, "report": session.report }))?;
@@ -132,6 +125,7 @@ pub fn callback(args: &CallbackArgs, out: &mut dyn Write) -> anyhow::Result<Call
         query: query_string(&args.msg_signature, &args.timestamp, &args.nonce, args.echostr.as_deref()).into(),
         body: body.into(),
         now_unix: args.now.unwrap_or(0),
+        ..Default::default()
     };
     match session.instance.handle_callback(&request).into_result() {
         Ok(reply) => {
@@ -163,6 +157,7 @@ fn write_reply(out: &mut dyn Write, reply: &CallbackReply, lang: Lang) -> anyhow
         CallbackKind::ContactChange => lang.pick("通讯录变更", "contact change"),
         CallbackKind::OtherEvent => lang.pick("其他消息（忽略）", "another message (ignored)"),
         CallbackKind::Duplicate => lang.pick("重复投递（忽略）", "a repeated delivery (ignored)"),
+        _ => lang.pick("未知类型（忽略）", "a kind this host does not know (ignored)"),
     };
     writeln!(out, "{}{kind}", lang.pick("签名与解密通过：", "Signature and decryption OK: "))?;
     if reply.kind == CallbackKind::UrlVerification {

@@ -1,20 +1,18 @@
 //! The host following WeCom after a callback was answered: complete the change through the
-//! plugin (it may read WeCom), decide ([`mod@super::decide`], pure), and apply the change set in one
-//! transaction. Every outcome goes to the [`Journal`]. Changes queue for one worker thread, so
-//! they are applied in the order WeCom sent them.
+//! plugin (it may read WeCom), let the plugin decide what it does (`plan_change`, pure, given the
+//! store as read, the synced scope and the policy), and apply its change set in one transaction,
+//! signing out the accounts it unbinds. Every outcome goes to the [`Journal`]. Changes queue for
+//! one worker thread, so they are applied in the order WeCom sent them.
 //!
-//! A change that created an account or moved a binding is followed by a reconcile: the full
-//! read confirms the hint, and it refreshes the plugin's view of the synced scope, which its
-//! login check uses (a member created or renamed by a callback can then sign in). Reconciles
-//! coalesce: one runs at a time, and requests made meanwhile make it run once more.
+//! A change the plugin cannot settle from the event alone (`plan.needs_full_read`) is followed
+//! by a reconcile. Reconciles coalesce: one runs at a time, and requests made meanwhile make it
+//! run once more.
 
-use super::decide::{decide, Verdict};
 use super::journal::{Journal, Outcome};
-use super::policy::Policy;
 use super::reconcile;
+use super::{Policy, Verdict};
 use crate::store::Store;
-use crate::workflow::StoreState;
-use interface::{ChangeKind, DirectoryChange, PluginBox, ScopeSelection, Text};
+use interface::{ChangeKind, ChangeSet, DirectoryChange, PlanInput, PluginBox, RemovalGuard, ScopeSelection, Text};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -28,10 +26,12 @@ pub struct Follower {
     pub plugin: Arc<PluginBox>,
     /// The host's store.
     pub store: Arc<Mutex<Store>>,
-    /// The synced scope.
+    /// The synced scope when the store holds none (the store's, once a sync was committed, wins).
     pub scope: ScopeSelection,
     /// The host's policy.
     pub policy: Policy,
+    /// The mass-removal safeguard passed to `plan_change`.
+    pub removal_guard: RemovalGuard,
     /// What was done, in order.
     pub journal: Journal,
     on_unbound: Option<OnUnbound>,
@@ -54,6 +54,7 @@ impl Follower {
             store,
             scope,
             policy,
+            removal_guard: RemovalGuard::default(),
             journal: Journal::default(),
             on_unbound: None,
             reconciling: Mutex::new(()),
@@ -123,30 +124,34 @@ impl Follower {
         true
     }
 
-    /// Completes, decides and applies one change; then runs the reconcile when the change
-    /// alone could not be judged, or created an account or a binding. Blocking.
+    /// Completes one change, has the plugin plan it and applies the plan; then runs the
+    /// reconcile when the plugin asks for a full read. Blocking.
     pub fn follow(&self, change: &DirectoryChange) -> Vec<Outcome> {
         let completed = match self.plugin.complete_change(change).into_result() {
             Ok(completed) => completed,
             Err(error) => {
-                // The event itself is still worth applying (a delete needs nothing more); what
-                // is missing makes the decision an "ignore", and the reconcile settles it.
-                tracing::warn!("complete_change failed, deciding with the event as sent: {error}");
+                // The event itself is still worth planning (a delete needs nothing more); what is
+                // missing makes the plugin ask for the reconcile.
+                tracing::warn!("complete_change failed, planning with the event as sent: {error}");
                 change.clone()
             }
         };
-        let (outcome, created) = self.decide_and_apply(&completed);
-        let wants_reconcile = outcome.verdict == Verdict::Reconcile || created;
+        let (outcome, needs_full_read) = self.plan_and_apply(&completed);
         self.journal.record(outcome.clone());
         let mut outcomes = vec![outcome];
-        if wants_reconcile {
+        if needs_full_read {
             outcomes.extend(self.reconcile());
         }
         outcomes
     }
 
-    /// The outcome, and whether an account or a binding was created.
-    fn decide_and_apply(&self, change: &DirectoryChange) -> (Outcome, bool) {
+    /// The synced scope: the store's, else the one this follower was given.
+    pub fn synced_scope(&self, store: &Store) -> ScopeSelection {
+        store.synced_scope().ok().flatten().unwrap_or_else(|| self.scope.clone())
+    }
+
+    /// The outcome, and whether the plugin asked for a full read.
+    fn plan_and_apply(&self, change: &DirectoryChange) -> (Outcome, bool) {
         let mut outcome = Outcome {
             what: change.change_type.to_string(),
             subject: subject(change),
@@ -156,40 +161,54 @@ impl Follower {
             unbound_accounts: Vec::new(),
             error: None,
         };
-        let mut decided = None;
         let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
-        // Read, decided and written in one transaction: the decision fits the store it changes.
+        let scope = self.synced_scope(&store);
+        let mut planned = None;
+        // Read, planned and written in one transaction: the plan fits the store it changes.
         let result = store.apply_decided(|contents| {
-            let state = StoreState {
-                accounts: contents.accounts,
-                bindings: contents.bindings,
-                departments: contents.departments,
+            let input = PlanInput {
+                changes: vec![change.clone()].into(),
+                snapshot: None.into(),
+                accounts: contents.accounts.into(),
+                bindings: contents.bindings.into(),
+                departments: contents.departments.into(),
+                scope,
+                policy: self.policy,
+                removal_guard: self.removal_guard,
+                ext: Default::default(),
             };
-            let decision = decide(change, &state, &self.scope, self.policy);
-            let apply = (decision.verdict == Verdict::Apply).then(|| decision.changes.clone());
-            decided = Some(decision);
-            ((), apply)
+            match self.plugin.plan_change(&input).into_result() {
+                Ok(plan) => {
+                    let apply = (!is_empty(&plan.changes)).then(|| plan.changes.clone());
+                    planned = Some(plan);
+                    (None, apply)
+                }
+                Err(error) => (Some(error), None),
+            }
         });
-        let mut created = false;
-        if let Some(decision) = decided {
-            outcome.verdict = decision.verdict;
-            outcome.reason = decision.reason;
-            match result {
-                Ok((_, Some(applied))) => {
+        let mut needs_full_read = false;
+        match (result, planned) {
+            (Ok((Some(error), _)), _) => outcome.error = Some(error.to_string()),
+            (Ok((None, applied)), Some(plan)) => {
+                needs_full_read = plan.needs_full_read;
+                if let Some(event) = plan.events.first() {
+                    outcome.verdict = event.verdict;
+                    outcome.reason = event.reason.clone();
+                } else if needs_full_read {
+                    outcome.verdict = Verdict::NeedsFullRead;
+                }
+                if let Some(applied) = applied {
                     outcome.applied = Some(applied);
                     outcome.unbound_accounts =
-                        decision.changes.remove_bindings.iter().map(|u| u.account_id.to_string()).collect();
-                    created = applied.accounts_created + applied.bindings_created > 0;
+                        plan.changes.remove_bindings.iter().map(|u| u.account_id.to_string()).collect();
                 }
-                Ok((_, None)) => {}
-                Err(error) => outcome.error = Some(error.to_string()),
             }
-        } else if let Err(error) = result {
-            outcome.error = Some(error.to_string());
+            (Ok((None, _)), None) => {}
+            (Err(error), _) => outcome.error = Some(error.to_string()),
         }
         drop(store);
         self.signed_out(&outcome);
-        (outcome, created)
+        (outcome, needs_full_read)
     }
 
     fn signed_out(&self, outcome: &Outcome) {
@@ -207,7 +226,8 @@ impl Follower {
         loop {
             let Ok(running) = self.reconciling.try_lock() else { return outcomes };
             while self.reconcile_requested.swap(false, Ordering::SeqCst) {
-                let outcome = reconcile::run(&self.plugin, &self.store, &self.scope, self.policy);
+                let scope = self.synced_scope(&self.store.lock().unwrap_or_else(PoisonError::into_inner));
+                let outcome = reconcile::run(&self.plugin, &self.store, &scope, self.policy, self.removal_guard);
                 self.signed_out(&outcome);
                 self.journal.record(outcome.clone());
                 outcomes.push(outcome);
@@ -234,5 +254,14 @@ fn subject(change: &DirectoryChange) -> String {
             format!("department:{}", change.department_id)
         }
         ChangeKind::TagMembersChanged => format!("tag:{}", change.tag_id),
+        _ => String::new(),
     }
+}
+
+/// True when a change set changes nothing.
+pub fn is_empty(c: &ChangeSet) -> bool {
+    c.departments.is_empty()
+        && c.create_accounts.is_empty()
+        && c.create_bindings.is_empty()
+        && c.remove_bindings.is_empty()
 }

@@ -1,7 +1,7 @@
 //! What the host did with each change after answering WeCom, kept in memory (the most recent
 //! [`CAPACITY`]) for the operator's view, the demo and the tests.
 
-use super::decide::Verdict;
+use super::Verdict;
 use crate::store::Applied;
 use interface::Text;
 use serde::Serialize;

@@ -2,7 +2,7 @@
 //! store, see [`super::reconcile`]), for a scheduler that is not `host-sim serve
 //! --reconcile-every`, or to catch up after the callback URL was down.
 
-use super::policy::PolicyArgs;
+use super::PolicyArgs;
 use super::{Follower, Verdict};
 use crate::plugin_host::SimHost;
 use crate::session::{PlatformUrls, Session};
@@ -49,5 +49,5 @@ pub fn run(args: &ReconcileArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
             }
         }
     }
-    Ok(outcomes.iter().all(|o| o.error.is_none() && o.verdict != Verdict::Reconcile))
+    Ok(outcomes.iter().all(|o| o.error.is_none() && o.verdict != Verdict::NeedsFullRead))
 }

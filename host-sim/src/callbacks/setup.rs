@@ -2,8 +2,57 @@
 //! (接收消息 → 设置API接收) and the host's policy. With the built-in fake WeCom and none given,
 //! a fresh pair is generated, as the console's "随机获取" buttons do, and shared with the fake.
 
-use super::policy::PolicyArgs;
-use interface::SecretString;
+use interface::{ChangePolicy, SecretString};
+
+/// `--on-leave`: what happens to the account of a member who left, was deleted, or was disabled
+/// in WeCom (the CLI's spelling of [`interface::OnLeave`]; the plugin applies it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum OnLeave {
+    /// Remove the binding and disable the platform account.
+    #[default]
+    Disable,
+    /// Only remove the binding; the account stays enabled.
+    Unbind,
+}
+
+/// `--new-members`: what happens to a new member in the synced scope who has no account (the
+/// CLI's spelling of [`interface::NewMembers`]; the plugin applies it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum NewMembers {
+    /// Create an account bound to the member, unless a namesake account waits for the operator.
+    #[default]
+    Create,
+    /// Leave new members to the operator's next sync.
+    Ignore,
+}
+
+/// The policy options of `serve` and `reconcile`.
+#[derive(clap::Args, Clone, Copy, Debug, Default)]
+pub struct PolicyArgs {
+    /// A member who left or was deleted: unbind and disable the account, or only unbind.
+    #[arg(long, value_enum, default_value_t = OnLeave::Disable)]
+    pub on_leave: OnLeave,
+    /// A new member in the synced scope: create an account, or leave it to the operator.
+    #[arg(long, value_enum, default_value_t = NewMembers::Create)]
+    pub new_members: NewMembers,
+}
+
+impl From<PolicyArgs> for ChangePolicy {
+    fn from(a: PolicyArgs) -> Self {
+        ChangePolicy {
+            on_leave: match a.on_leave {
+                OnLeave::Disable => interface::OnLeave::Disable,
+                OnLeave::Unbind => interface::OnLeave::Unbind,
+            },
+            new_members: match a.new_members {
+                NewMembers::Create => interface::NewMembers::Create,
+                NewMembers::Ignore => interface::NewMembers::Ignore,
+            },
+        }
+    }
+}
 
 /// Callback options of `serve` (and the demo and tests, through [`crate::serve_cmd`]).
 #[derive(clap::Args, Clone, Default)]

@@ -5,7 +5,8 @@ use super::state::{random_token, Platform, StateProblem};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use interface::{AuthorizeRequest, LoginMode, LoginRequest, SecretString};
+use crate::login_decide::{self, Decided};
+use interface::{AuthorizeRequest, LoginMode, LoginNeed, LoginOutcome, LoginProof, LoginRequest, SecretString};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -35,6 +36,7 @@ pub async fn start(State(platform): State<Arc<Platform>>, headers: HeaderMap, Qu
         state: state.into(),
         mode,
         user_agent: user_agent.into(),
+        ..Default::default()
     };
     let plugin = platform.plugin.clone();
     let built = tokio::task::spawn_blocking(move || plugin.oauth_authorize_url(&request).into_result()).await;
@@ -90,49 +92,181 @@ pub async fn callback(
             ),
         );
     };
-    let request = LoginRequest { code: SecretString::new(code), scope: platform.scope.clone() };
+    let request = LoginRequest { code: SecretString::new(code), ..Default::default() };
     let plugin = platform.plugin.clone();
     let exchanged = tokio::task::spawn_blocking(move || plugin.oauth_login(&request).into_result()).await;
-    let outcome = match exchanged {
-        Ok(Ok(outcome)) => outcome,
+    let member = match exchanged {
+        Ok(Ok(member)) => member,
         Ok(Err(error)) => {
             return page(
                 StatusCode::FORBIDDEN,
                 Outcome::Refused(error.message.zh.to_string(), error.message.en.to_string()),
             )
         }
-        Err(_) => {
-            return page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Outcome::Refused("内部错误".into(), "internal error".into()),
-            )
-        }
+        Err(_) => return internal_error(),
     };
-    let account = platform.store.lock().ok().and_then(|s| s.account_for_userid(outcome.userid.as_str()).ok().flatten());
-    match (account, session) {
-        (Some(account), Some(session)) if account.enabled => {
-            platform.sessions.sign_in(&session, account.id.as_str());
-            page(
-                StatusCode::OK,
-                Outcome::SignedIn {
-                    account_id: account.id.to_string(),
-                    account_name: account.name.to_string(),
-                    userid: outcome.userid.to_string(),
-                },
-            )
+    decide_and_answer(platform, session, &headers, member, LoginProof::default()).await
+}
+
+/// Form of the password page.
+#[derive(Deserialize, Default)]
+pub struct PasswordForm {
+    /// The account the member proves (or declines).
+    #[serde(default)]
+    pub account_id: String,
+    /// Its platform password.
+    #[serde(default)]
+    pub password: String,
+    /// Set when the member says "this is not my account".
+    #[serde(default)]
+    pub not_mine: Option<String>,
+}
+
+/// `POST /oauth/wecom/password`: the platform's own credential check for the account the plugin
+/// asked the member to prove, then `decide_login` again with the proof.
+pub async fn password(
+    State(platform): State<Arc<Platform>>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<PasswordForm>,
+) -> Response {
+    let Some(session) = session_id(&headers) else {
+        return page(StatusCode::FORBIDDEN, Outcome::Refused("没有进行中的登录。".into(), "No login in progress.".into()));
+    };
+    let Some(member) = platform.sessions.awaiting(&session) else {
+        return page(
+            StatusCode::FORBIDDEN,
+            Outcome::Refused("没有待确认的登录（可能已过期）。".into(), "No login awaits a confirmation (it may have expired).".into()),
+        );
+    };
+    let account_id = form.account_id.trim().to_string();
+    let mut proof = LoginProof::default();
+    if form.not_mine.is_some() {
+        proof.not_mine_account_id = account_id.as_str().into();
+    } else {
+        let store = platform.store.clone();
+        let (id, given) = (account_id.clone(), form.password.clone());
+        let checked = tokio::task::spawn_blocking(move || {
+            let hash = store.lock().ok().and_then(|s| s.password_hash(&id).ok().flatten());
+            hash.is_some_and(|h| crate::password::verify(&given, &h))
+        })
+        .await
+        .unwrap_or(false);
+        if !checked {
+            return page(
+                StatusCode::FORBIDDEN,
+                Outcome::Refused("平台密码不正确。".into(), "The platform password is not correct.".into()),
+            );
         }
-        (Some(account), _) => page(
-            StatusCode::FORBIDDEN,
-            Outcome::Refused(
-                format!("平台账号 {} 已停用。", account.name),
-                format!("The platform account {} is disabled.", account.name),
-            ),
-        ),
-        (None, _) => page(
-            StatusCode::FORBIDDEN,
-            Outcome::Unbound { userid: outcome.userid.to_string(), name: outcome.name.to_string() },
-        ),
+        proof.password_account_id = account_id.as_str().into();
     }
+    platform.sessions.proof_done(&session);
+    decide_and_answer(platform, Some(session), &headers, member, proof).await
+}
+
+/// Asks the plugin whether and where the member signs in, applies its changes, and answers.
+async fn decide_and_answer(
+    platform: Arc<Platform>,
+    session: Option<String>,
+    headers: &HeaderMap,
+    member: LoginOutcome,
+    proof: LoginProof,
+) -> Response {
+    let p = platform.clone();
+    let m = member.clone();
+    let decided = tokio::task::spawn_blocking(move || {
+        let mut store = p.store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        login_decide::decide(&p.plugin, &mut store, m, &p.scope, p.follower.policy, proof)
+    })
+    .await;
+    let decided: Decided = match decided {
+        Ok(Ok(decided)) => decided,
+        Ok(Err(error)) => {
+            tracing::warn!("login decision failed: {error:#}");
+            return internal_error();
+        }
+        Err(_) => return internal_error(),
+    };
+    let decision = &decided.decision;
+    let reason = (decision.reason.zh.to_string(), decision.reason.en.to_string());
+    if decided.applied.is_some_and(|a| a.bindings_removed > 0) {
+        // A binding the decision suspended or removed: that account's sessions end.
+        for u in decision.changes.remove_bindings.iter() {
+            platform.sessions.sign_out_account(u.account_id.as_str());
+        }
+    }
+    if let (Some(account), Some(session)) = (&decided.account, &session) {
+        platform.sessions.sign_in(session, account.id.as_str());
+        return page(
+            StatusCode::OK,
+            Outcome::SignedIn {
+                account_id: account.id.to_string(),
+                account_name: account.name.to_string(),
+                userid: member.userid.to_string(),
+            },
+        );
+    }
+    if let Some(error) = decision.refusal.as_ref().into_option() {
+        return page(StatusCode::FORBIDDEN, Outcome::Refused(error.message.zh.to_string(), error.message.en.to_string()));
+    }
+    match decision.needs {
+        LoginNeed::Consent => {
+            let Some(session) = session else { return internal_error() };
+            // The second hop: the same login page, now asking the member to share mobile and email.
+            let state = platform.sessions.begin(&session);
+            let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+            let request = AuthorizeRequest {
+                redirect_url: platform.redirect_url().into(),
+                state: state.into(),
+                mode: LoginMode::Auto,
+                user_agent: user_agent.into(),
+                consent: true,
+                ..Default::default()
+            };
+            let plugin = platform.plugin.clone();
+            match tokio::task::spawn_blocking(move || plugin.oauth_authorize_url(&request).into_result()).await {
+                Ok(Ok(url)) => (StatusCode::FOUND, [(header::LOCATION, url.url.to_string())]).into_response(),
+                Ok(Err(error)) => page(
+                    StatusCode::BAD_REQUEST,
+                    Outcome::Refused(error.message.zh.to_string(), error.message.en.to_string()),
+                ),
+                Err(_) => internal_error(),
+            }
+        }
+        LoginNeed::Password => {
+            let Some(session) = session else { return internal_error() };
+            let mut account_ids: Vec<String> = decision.candidate_account_ids.iter().map(|a| a.to_string()).collect();
+            if let Some(id) = decision.account_id.as_ref().into_option() {
+                if !account_ids.iter().any(|a| a == id.as_str()) {
+                    account_ids.insert(0, id.to_string());
+                }
+            }
+            platform.sessions.await_proof(&session, member.clone());
+            page(StatusCode::OK, Outcome::NeedsPassword { userid: member.userid.to_string(), account_ids, reason })
+        }
+        LoginNeed::Operator => page(StatusCode::FORBIDDEN, Outcome::Operator { userid: member.userid.to_string(), reason }),
+        LoginNeed::Nothing if decision.binding_missing() => page(
+            StatusCode::FORBIDDEN,
+            Outcome::Unbound { userid: member.userid.to_string(), name: member.name.to_string() },
+        ),
+        // Not signed in, nothing the host can do (a value from a newer plugin included).
+        _ => page(StatusCode::FORBIDDEN, Outcome::Refused(reason.0, reason.1)),
+    }
+}
+
+/// Decision helpers for the pages.
+trait DecisionExt {
+    /// Not signed in and no account named: the member has no platform account yet.
+    fn binding_missing(&self) -> bool;
+}
+
+impl DecisionExt for interface::LoginDecision {
+    fn binding_missing(&self) -> bool {
+        !self.signed_in && self.account_id.is_none()
+    }
+}
+
+fn internal_error() -> Response {
+    page(StatusCode::INTERNAL_SERVER_ERROR, Outcome::Refused("内部错误".into(), "internal error".into()))
 }
 
 /// The session id from the cookie header.

@@ -23,6 +23,7 @@ pub fn router(platform: Arc<Platform>) -> Router {
         .route("/{file}", get(pages::verify_file))
         .route("/oauth/wecom/start", get(login::start))
         .route("/oauth/wecom/callback", get(login::callback))
+        .route("/oauth/wecom/password", axum::routing::post(login::password))
         .route(CALLBACK_PATH, get(callback::verify).post(callback::event))
         .with_state(platform)
 }

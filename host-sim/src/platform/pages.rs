@@ -27,6 +27,22 @@ pub enum Outcome {
     },
     /// Refused, with the reason in both languages.
     Refused(String, String),
+    /// The member must prove a platform account with its password (or decline it).
+    NeedsPassword {
+        /// WeCom userid.
+        userid: String,
+        /// The accounts the member may prove.
+        account_ids: Vec<String>,
+        /// Why, in both languages.
+        reason: (String, String),
+    },
+    /// An operator must decide first.
+    Operator {
+        /// WeCom userid.
+        userid: String,
+        /// Why, in both languages.
+        reason: (String, String),
+    },
 }
 
 fn escape(text: &str) -> String {
@@ -43,6 +59,26 @@ pub fn page(status: StatusCode, outcome: Outcome) -> Response {
         Outcome::Unbound { userid, name } => format!(
             "<h1 data-outcome=\"unbound\">尚未开通平台账号 / No platform account yet</h1><p>{} ({}) 还没有绑定万象智维账号。请联系管理员在「企业微信对接」中同步通讯录后再登录。</p><p>{} ({}) has no Wanxiang account yet. Ask your admin to sync the WeCom directory, then log in again.</p>",
             escape(&name), escape(&userid), escape(&name), escape(&userid)
+        ),
+        Outcome::NeedsPassword { userid, account_ids, reason } => {
+            let options: String = account_ids
+                .iter()
+                .map(|id| format!("<option value=\"{0}\">{0}</option>", escape(id)))
+                .collect();
+            format!(
+                "<h1 data-outcome=\"needs-password\" data-accounts=\"{}\">请确认您的平台账号 / Confirm your platform account</h1><p>{}</p><p>{}</p>\
+                 <form method=\"post\" action=\"/oauth/wecom/password\"><p>{} <select name=\"account_id\">{options}</select></p>\
+                 <p>平台密码 / platform password: <input type=\"password\" name=\"password\"></p>\
+                 <button type=\"submit\">确认 / Confirm</button> <button type=\"submit\" name=\"not_mine\" value=\"1\">这不是我的账号 / This is not my account</button></form>",
+                escape(&account_ids.join(",")),
+                escape(&reason.0),
+                escape(&reason.1),
+                escape(&userid)
+            )
+        }
+        Outcome::Operator { userid, reason } => format!(
+            "<h1 data-outcome=\"operator\">需要管理员确认 / An operator must confirm</h1><p>{} 的平台账号需要管理员在「企业微信对接」中确认后才能登录。{}</p><p>An operator must confirm the platform account of {} before it can sign in. {}</p>",
+            escape(&userid), escape(&reason.0), escape(&userid), escape(&reason.1)
         ),
         Outcome::Refused(zh, en) => format!("<h1 data-outcome=\"refused\">无法登录 / Login refused</h1><p>{}</p><p>{}</p>", escape(&zh), escape(&en)),
     };

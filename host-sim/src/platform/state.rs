@@ -3,7 +3,7 @@
 
 use crate::callbacks::Follower;
 use crate::store::Store;
-use interface::{PluginBox, ScopeSelection};
+use interface::{LoginOutcome, PluginBox, ScopeSelection};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -30,6 +30,8 @@ struct PendingLogin {
 pub struct LoginSessions {
     pending: Mutex<HashMap<String, PendingLogin>>,
     signed_in: Mutex<HashMap<String, String>>,
+    /// Members asked to prove a platform account (`needs: password`), by session.
+    awaiting_proof: Mutex<HashMap<String, (LoginOutcome, Instant)>>,
 }
 
 /// Why a callback's state was refused.
@@ -88,6 +90,27 @@ impl LoginSessions {
         }
     }
 
+    /// Keeps the member of a session who must prove a platform account next.
+    pub fn await_proof(&self, session: &str, member: LoginOutcome) {
+        if let Ok(mut awaiting) = self.awaiting_proof.lock() {
+            awaiting.retain(|_, (_, at)| at.elapsed() < Self::TTL);
+            awaiting.insert(session.to_string(), (member, Instant::now()));
+        }
+    }
+
+    /// The member of a session who was asked to prove an account, while the request is fresh.
+    pub fn awaiting(&self, session: &str) -> Option<LoginOutcome> {
+        let awaiting = self.awaiting_proof.lock().ok()?;
+        awaiting.get(session).filter(|(_, at)| at.elapsed() < Self::TTL).map(|(m, _)| m.clone())
+    }
+
+    /// Drops a session's pending proof (done, or declined).
+    pub fn proof_done(&self, session: &str) {
+        if let Ok(mut awaiting) = self.awaiting_proof.lock() {
+            awaiting.remove(session);
+        }
+    }
+
     /// Records the account signed in for a session.
     pub fn sign_in(&self, session: &str, account_id: &str) {
         if let Ok(mut signed) = self.signed_in.lock() {
@@ -118,7 +141,7 @@ pub struct Platform {
     pub store: Arc<Mutex<Store>>,
     /// Login sessions (shared with the follower, which signs leavers out).
     pub sessions: Arc<LoginSessions>,
-    /// The synced scope (members outside it are refused).
+    /// The synced scope when the store holds none (the plugin refuses members outside it).
     pub scope: ScopeSelection,
     /// The trusted-domain verification file, if the admin uploaded one.
     pub verify_file: Option<VerifyFile>,

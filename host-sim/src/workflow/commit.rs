@@ -93,6 +93,9 @@ pub fn commit(args: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<CommitOu
     };
     match store.apply_pending(&changes, basis)? {
         PendingApplied::Applied(applied) => {
+            // What a login later needs to know about this sync: its scope, and whom it listed.
+            store.set_synced_scope(&pending.scope)?;
+            store.set_roster(&roster(&pending.proposal))?;
             if common.json {
                 write_json(out, false, &changes, Some(&applied))?;
             } else {
@@ -114,6 +117,23 @@ pub fn commit(args: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<CommitOu
             Ok(CommitOutcome::Changed)
         }
     }
+}
+
+/// Every member of the proposal, with the accounts their row offered (proposed and candidates).
+pub fn roster(proposal: &Proposal) -> Vec<(String, Vec<String>)> {
+    proposal
+        .rows
+        .iter()
+        .map(|row| {
+            let mut ids: Vec<String> = Vec::new();
+            for id in row.account.as_ref().into_option().into_iter().map(|a| &a.account_id).chain(row.candidates.iter().map(|c| &c.account_id)) {
+                if !ids.iter().any(|i| i == id.as_str()) {
+                    ids.push(id.to_string());
+                }
+            }
+            (row.userid.to_string(), ids)
+        })
+        .collect()
 }
 
 fn write_json(
@@ -151,6 +171,7 @@ fn write_changes(out: &mut dyn Write, changes: &ChangeSet, proposal: &Proposal, 
     };
     for d in changes.departments.iter() {
         let what = match (d.created, d.renamed, d.moved) {
+            _ if d.removed => lang.pick("删除部门", "department removed"),
             (true, _, _) => lang.pick("新建部门", "new department"),
             (_, true, _) => lang.pick("部门改名", "department renamed"),
             _ => lang.pick("部门移动", "department moved"),
@@ -171,7 +192,8 @@ fn write_changes(out: &mut dyn Write, changes: &ChangeSet, proposal: &Proposal, 
         )?;
     }
     for b in changes.create_bindings.iter() {
-        writeln!(out, "  + {} {} → {}", lang.pick("绑定", "bind"), name(&b.userid), b.account_id)?;
+        let evidence = b.evidence.name().unwrap_or("?");
+        writeln!(out, "  + {} {} → {} [{evidence}]", lang.pick("绑定", "bind"), name(&b.userid), b.account_id)?;
     }
     Ok(())
 }

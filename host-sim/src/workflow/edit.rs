@@ -11,7 +11,7 @@ use super::{
     StoreState, WorkflowArgs,
 };
 use crate::table::Lang;
-use interface::{ChangeSet, Edit, EditKind, PluginError, Proposal};
+use interface::{ChangeSet, Edit, EditKind, Evidence, PluginError, Proposal};
 use std::io::Write;
 
 /// `host-sim bind`.
@@ -42,6 +42,7 @@ pub fn run_bind(args: &BindArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
         kind: EditKind::Bind,
         userid: args.userid.trim().into(),
         account_id: Some(args.account_id.trim().into()).into(),
+        evidence: Evidence::Operator,
     };
     record(&args.common, edit, out)
 }
@@ -61,8 +62,13 @@ pub fn run_confirm_removal(args: &RowArgs, out: &mut dyn Write) -> anyhow::Resul
     record(&args.common, row_edit(EditKind::ConfirmRemoval, args), out)
 }
 
+/// Confirm a proposed rename: the account moves to the new userid (evidence `rename`).
+pub fn run_confirm_rename(args: &RowArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
+    record(&args.common, row_edit(EditKind::ConfirmRename, args), out)
+}
+
 fn row_edit(kind: EditKind, args: &RowArgs) -> Edit {
-    Edit { kind, userid: args.userid.trim().into(), account_id: None.into() }
+    Edit { kind, userid: args.userid.trim().into(), account_id: None.into(), evidence: Evidence::Operator }
 }
 
 /// The edits with `edit` in place of any earlier edit of its row, spelt as the row spells its userid.
@@ -185,6 +191,8 @@ pub fn describe(edit: &Edit, proposal: &Proposal, lang: Lang) -> String {
         }
         EditKind::Skip => format!("{} {member}", lang.pick("跳过", "skip")),
         EditKind::ConfirmRemoval => format!("{} {member}", lang.pick("确认解除绑定", "confirm removal")),
+        EditKind::ConfirmRename => format!("{} {member}", lang.pick("确认改名（账号转给新 userid）", "confirm rename")),
+        other => format!("{other:?} {member}"),
     }
 }
 
@@ -193,7 +201,7 @@ mod tests {
     use super::*;
 
     fn edit(kind: EditKind, userid: &str) -> Edit {
-        Edit { kind, userid: userid.into(), account_id: None.into() }
+        Edit { kind, userid: userid.into(), account_id: None.into(), evidence: Evidence::Operator }
     }
 
     #[test]

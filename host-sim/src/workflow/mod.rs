@@ -40,6 +40,7 @@
 
 pub mod accounts;
 pub mod commit;
+pub mod departments;
 pub mod edit;
 pub mod sync;
 
@@ -75,7 +76,7 @@ impl ScopeArgs {
 
 pub use accounts::{run_accounts, run_accounts_import, run_accounts_list};
 pub use commit::run_commit;
-pub use edit::{run_bind, run_confirm_removal, run_skip, run_unbind};
+pub use edit::{run_bind, run_confirm_removal, run_confirm_rename, run_skip, run_unbind};
 pub use sync::run_sync;
 
 use crate::plugin_host::{default_plugin_path, LoadedPlugin, SimHost};
@@ -170,9 +171,11 @@ pub fn commit_input(pending: &PendingSync, state: &StoreState, edits: &[interfac
             accounts: state.accounts.clone().into(),
             bindings: state.bindings.clone().into(),
             departments: state.departments.clone().into(),
+            ..Default::default()
         },
         proposal: pending.proposal.clone(),
         edits: edits.to_vec().into(),
+        ..Default::default()
     }
 }
 
@@ -233,7 +236,7 @@ pub fn nothing_pending(lang: Lang) -> &'static str {
 mod tests {
     use super::*;
     use crate::store::{Basis, PendingApplied};
-    use interface::{Binding, DirectorySnapshot, Edit, EditKind, Proposal, ScopeSelection};
+    use interface::{Binding, DirectorySnapshot, Edit, EditKind, Evidence, Proposal, ScopeSelection};
 
     fn store_with_pending() -> (Store, i64) {
         let mut store = Store::in_memory().expect("store");
@@ -246,7 +249,7 @@ mod tests {
 
     fn change_set() -> ChangeSet {
         ChangeSet {
-            create_bindings: vec![Binding { userid: "wangxiaokai".into(), account_id: "u-1004".into() }].into(),
+            create_bindings: vec![Binding { userid: "wangxiaokai".into(), account_id: "u-1004".into(), evidence: Default::default() }].into(),
             ..Default::default()
         }
     }
@@ -254,7 +257,7 @@ mod tests {
     #[test]
     fn an_edit_on_a_rewritten_pending_sync_is_not_stored() {
         let (mut store, first) = store_with_pending();
-        let skip = Edit { kind: EditKind::Skip, userid: "zhangxu".into(), account_id: None.into() };
+        let skip = Edit { kind: EditKind::Skip, userid: "zhangxu".into(), account_id: None.into(), evidence: Evidence::Operator };
         let second = store.set_pending_edits(first, std::slice::from_ref(&skip)).expect("edit").expect("current");
         assert_ne!(first, second);
         assert_eq!(store.set_pending_edits(first, &[]).expect("edit"), None, "an old revision is refused");
@@ -270,7 +273,7 @@ mod tests {
     fn apply_pending_writes_nothing_when_the_store_moved_on() {
         let (mut store, revision) = store_with_pending();
         let state = StoreState::read(&store).expect("read");
-        store.import_bindings(&[Binding { userid: "zhangxu".into(), account_id: "u-1006".into() }]).expect("meanwhile");
+        store.import_bindings(&[Binding { userid: "zhangxu".into(), account_id: "u-1006".into(), evidence: Default::default() }]).expect("meanwhile");
         let basis =
             Basis { revision, accounts: &state.accounts, bindings: &state.bindings, departments: &state.departments };
         assert_eq!(store.apply_pending(&change_set(), basis).expect("apply"), PendingApplied::Changed);

@@ -103,6 +103,7 @@ pub fn sync(args: &SyncArgs, out: &mut dyn Write) -> anyhow::Result<Option<SyncO
         accounts: state.accounts.into(),
         bindings: state.bindings.into(),
         departments: state.departments.into(),
+        ..Default::default()
     };
     let proposal = session.instance.propose_bindings(&input).into_result()?;
     let dropped_edits = store.pending()?.map(|p| p.edits.len()).unwrap_or(0);

@@ -1,0 +1,114 @@
+//! The host's side of a login after WeCom said who came back (`oauth_login`): gather what the
+//! store knows about the member ([`facts`]), let the plugin decide (`decide_login`, pure), apply
+//! the decision's changes in one transaction, and only then sign in to the account it names.
+//! host-sim holds no rule about who may sign in where; it runs its own password check (the
+//! platform's part) when the plugin asks for one ([`crate::password`]).
+
+use crate::store::{Applied, Store};
+use anyhow::Context;
+use interface::{
+    ChangePolicy, LoginDecision, LoginFacts, LoginNeed, LoginOutcome, LoginProof, PlatformAccount, PluginBox,
+    ScopeSelection,
+};
+
+/// What the store knows about the member, as `decide_login` takes it.
+pub fn facts(
+    store: &Store,
+    member: LoginOutcome,
+    fallback_scope: &ScopeSelection,
+    policy: ChangePolicy,
+    proof: LoginProof,
+) -> anyhow::Result<LoginFacts> {
+    let userid = member.userid.to_string();
+    let binding = store.binding_for_userid(&userid)?;
+    let account = match &binding {
+        Some(b) => store.account(b.account_id.as_str())?,
+        None => None,
+    };
+    let key = userid.to_lowercase();
+    let pending = store.pending()?;
+    let pending_row = pending.as_ref().and_then(|p| p.proposal.rows.iter().find(|r| r.userid.to_lowercase() == key));
+    let roster = store.roster_entry(&userid)?;
+    let member_synced = binding.is_some() || pending_row.is_some() || roster.is_some();
+    let mut candidates: Vec<PlatformAccount> = Vec::new();
+    if binding.is_none() {
+        let ids: Vec<String> = match pending_row {
+            Some(row) => row
+                .account
+                .as_ref()
+                .into_option()
+                .map(|a| a.account_id.to_string())
+                .into_iter()
+                .chain(row.candidates.iter().map(|c| c.account_id.to_string()))
+                .collect(),
+            None => roster.unwrap_or_default(),
+        };
+        let accounts = store.accounts()?;
+        for id in ids {
+            if let Some(a) = accounts.iter().find(|a| a.id.as_str() == id) {
+                if !candidates.iter().any(|c| c.id == a.id) {
+                    candidates.push(a.clone());
+                }
+            }
+        }
+    }
+    let scope = store.synced_scope()?.unwrap_or_else(|| fallback_scope.clone());
+    Ok(LoginFacts {
+        member,
+        scope,
+        scope_department_ids: store.departments()?.iter().map(|d| d.wecom_id).collect(),
+        member_synced,
+        binding: binding.into(),
+        account: account.into(),
+        candidates: candidates.into(),
+        proof,
+        policy,
+        ext: Default::default(),
+    })
+}
+
+/// A decided login.
+#[derive(Debug, Clone)]
+pub struct Decided {
+    /// The plugin's decision.
+    pub decision: LoginDecision,
+    /// The account signed into (when `decision.signed_in`), as stored after the changes.
+    pub account: Option<PlatformAccount>,
+    /// What applying the decision's changes wrote.
+    pub applied: Option<Applied>,
+}
+
+impl Decided {
+    /// The `needs` name (`none`, `consent`, `password`, `operator`), or the raw value.
+    pub fn needs(&self) -> String {
+        self.decision.needs.name().map(str::to_string).unwrap_or_else(|| format!("{}", self.decision.needs.raw()))
+    }
+}
+
+/// Gathers the facts, asks the plugin, applies its changes; signs in nobody (the caller does,
+/// with `account`, only when `decision.signed_in`).
+pub fn decide(
+    plugin: &PluginBox,
+    store: &mut Store,
+    member: LoginOutcome,
+    fallback_scope: &ScopeSelection,
+    policy: ChangePolicy,
+    proof: LoginProof,
+) -> anyhow::Result<Decided> {
+    let facts = facts(store, member, fallback_scope, policy, proof)?;
+    let decision = plugin.decide_login(&facts).into_result().context("decide_login")?;
+    let changes = &decision.changes;
+    let has_changes = !(changes.departments.is_empty()
+        && changes.create_accounts.is_empty()
+        && changes.create_bindings.is_empty()
+        && changes.remove_bindings.is_empty());
+    let applied = if has_changes { Some(store.apply(changes)?) } else { None };
+    // A decision from a newer plugin that says "signed in" while also needing something is not
+    // a sign-in.
+    let signs_in = decision.signed_in && decision.needs == LoginNeed::Nothing;
+    let account = match decision.account_id.as_ref().into_option() {
+        Some(id) if signs_in => store.account(id.as_str())?,
+        _ => None,
+    };
+    Ok(Decided { decision, account, applied })
+}
