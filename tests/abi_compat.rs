@@ -4,17 +4,20 @@
 //! this crate): each is the current `interface/src`, copied by a build script with one change, plus
 //! a tiny plugin. abi_stable identifies a root module by its version string, then by the layout of
 //! every type reachable from it (names, package `interface`, fields, the hook vtables), so:
-//! - `changed`: a field inserted into `ConnectionSettings`, same minor version → layout refused;
-//! - `old_version`: interface 0.0.9 → refused by version, before any layout is looked at;
-//! - `new_version`: interface 0.2.0 → refused by version too (found in the layout check);
-//! - `older`: the hooks appended after `last_prefix_field` removed → a newer host refuses it;
-//! - `newer`: a field appended to the root module and a defaulted hook appended to the trait → this
-//!   (older) host loads it and calls it.
+//! - `changed`: interface 0.2.2 with a field inserted into `ConnectionSettings` → layout refused;
+//! - `old_version`: interface 0.1.0 → refused by version, before any layout is looked at;
+//! - `new_version`: interface 0.3.0 → refused by version too (found in the layout check);
+//! - `older`: interface 0.2.1 without the last prefix hook (`complete_change`) → this host,
+//!   which calls it, refuses the library as older than its interface;
+//! - `newer`: interface 0.2.3 with a field appended to the root module and a defaulted hook
+//!   appended to the trait, answering with a login mode and an extension field this host does not
+//!   know → this (older) host loads it, calls it, and reads both intact.
 
 use crate::util;
 use abi_stable::sabi_trait::TD_Opaque;
 use host_sim::plugin_host::SimHost;
 use interface::{load_plugin, AuthorizeRequest, HostServices_TO, LoadError, LoginMode, PluginModuleRef};
+use serde_json::json;
 use std::path::PathBuf;
 
 /// A fixture library, beside this test binary (`target/<profile>/deps/`) where cargo put it.
@@ -57,31 +60,31 @@ fn a_library_built_against_a_changed_interface_is_refused_with_a_short_layout_er
 
 #[test]
 fn a_library_built_against_an_older_interface_version_is_refused_by_version() {
-    let error = load("old_version").err().expect("interface 0.0.9 must not load in a 0.1 host");
+    let error = load("old_version").err().expect("interface 0.1.0 must not load in a 0.2 host");
     let text = assert_short(&error);
     match &error {
         LoadError::IncompatibleVersion { expected, found } => {
             assert_eq!(expected, env!("CARGO_PKG_VERSION"), "the host's interface version");
-            assert_eq!(found, "0.0.9");
+            assert_eq!(found, "0.1.0");
         }
         other => panic!("IncompatibleVersion expected: {other}"),
     }
-    assert!(text.contains("0.0.9") && text.contains("incompatible plugin interface version"), "{text}");
+    assert!(text.contains("0.1.0") && text.contains("incompatible plugin interface version"), "{text}");
 }
 
 #[test]
 fn a_library_built_against_a_newer_interface_version_is_refused_by_version() {
     // abi_stable's own version check lets a newer minor through and its layout check fails on
     // every type's package version (a 16,000-line report); the loader says it in one line.
-    let error = load("new_version").err().expect("interface 0.2.0 must not load in a 0.1 host");
+    let error = load("new_version").err().expect("interface 0.3.0 must not load in a 0.2 host");
     let text = assert_short(&error);
     match &error {
         LoadError::IncompatibleVersion { expected, found } => {
-            assert_eq!((expected.as_str(), found.as_str()), (env!("CARGO_PKG_VERSION"), "0.2.0"));
+            assert_eq!((expected.as_str(), found.as_str()), (env!("CARGO_PKG_VERSION"), "0.3.0"));
         }
         other => panic!("IncompatibleVersion expected: {other}"),
     }
-    assert!(text.contains("library has 0.2.0"), "{text}");
+    assert!(text.contains("library has 0.3.0"), "{text}");
 }
 
 #[test]
@@ -97,14 +100,25 @@ fn a_newer_plugin_with_an_appended_root_field_and_hook_loads_and_works_in_this_h
         mode: LoginMode::Auto,
         ..Default::default()
     }));
-    assert_eq!((url.url.as_str(), url.mode), ("fixture-newer:s42", LoginMode::InClient));
-    // A hook this host knows and the fixture left at its default answers with the default.
+    assert_eq!(url.url.as_str(), "fixture-newer:s42");
+    // A login mode this host does not know arrives intact: not one of ours, its raw value kept.
+    assert!(!url.mode.is_known(), "{:?}", url.mode);
+    assert_eq!((url.mode.raw(), url.mode.name()), (9, None));
+    assert_eq!(format!("{:?}", url.mode), "LoginMode(9)");
+    assert_eq!(serde_json::to_value(url.mode).expect("json"), json!(9), "serialised as its number");
+    // An extension field this host does not know: readable by name, ignored otherwise.
+    assert_eq!(url.ext.get::<String>("fixture_note").as_deref(), Some("newer"));
+    assert_eq!(url.ext.keys(), vec!["fixture_note".to_string()]);
+    assert_eq!(url.ext.get::<u32>("fixture_note"), None, "a field of another shape is absent, not an error");
+    // Every hook of this host's prefix is there (the fixture refuses them with its own code).
     let e = util::err(plugin.handle_callback(&Default::default()));
-    assert_eq!(e.code.as_str(), "plugin.unsupported");
+    assert_eq!(e.code.as_str(), "fixture.newer");
+    let e = util::err(plugin.plan_change(&Default::default()));
+    assert_eq!(e.code.as_str(), "fixture.newer");
 }
 
 #[test]
-fn an_older_plugin_missing_appended_hooks_is_refused_by_this_newer_host() {
+fn an_older_plugin_lacking_the_last_prefix_hook_is_refused_by_this_newer_host() {
     let error = load("older").err().expect("a plugin older than the host's interface must not load");
     let text = assert_short(&error);
     let LoadError::IncompatibleLayout { summary } = &error else { panic!("IncompatibleLayout expected: {error}") };
