@@ -70,11 +70,18 @@ pub struct ConfigureArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Store the accepted configuration in this SQLite store, for `serve`, `login --code` and
+    /// `reconcile` to activate at their start without calling WeCom.
+    #[arg(long)]
+    pub db: Option<PathBuf>,
 }
 
 /// Prints the checklist; `Ok(false)` when the configuration has an error.
 pub fn configure(args: &ConfigureArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     let session = Session::open(&args.wecom, &PlatformUrls::at(&args.platform_url), SimHost::default(), |_| {})?;
+    if let Some(db) = &args.db {
+        session.store_in(&mut crate::workflow::open_store(db)?)?;
+    }
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&session.report)?)?;
     } else {

@@ -203,7 +203,19 @@ impl Session {
     pub fn store_in(&self, store: &mut Store) -> anyhow::Result<()> {
         if self.report.accepted && !self.activated {
             let origin = if self.fake.is_some() { ORIGIN_BUILTIN_FAKE } else { ORIGIN_EXTERNAL };
-            store.save_connection(&self.settings, self.report.app.as_ref().into_option(), origin)?;
+            let mut settings = self.settings.clone();
+            // A command without callback options (sync, configure) keeps the callback settings
+            // stored for the same corp (serve's), so the next start still receives callbacks.
+            if let Some(stored) = store.connection()?.filter(|s| s.settings.corp_id == settings.corp_id) {
+                if settings.callback_token.is_empty() && settings.callback_aes_key.is_empty() {
+                    settings.callback_token = stored.settings.callback_token;
+                    settings.callback_aes_key = stored.settings.callback_aes_key;
+                    if settings.callback_url.is_empty() {
+                        settings.callback_url = stored.settings.callback_url;
+                    }
+                }
+            }
+            store.save_connection(&settings, self.report.app.as_ref().into_option(), origin)?;
         }
         Ok(())
     }

@@ -29,14 +29,31 @@ pub struct ReconcileArgs {
 pub fn run(args: &ReconcileArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     let common = &args.common;
     let lang = common.lang;
-    let session =
-        Session::open(&common.wecom, &PlatformUrls::at(crate::demo::DEMO_PLATFORM), SimHost::default(), |_| {})?;
+    let mut store = open_store(&common.db)?;
+    // The stored configuration is activated without a WeCom call (the read itself then needs
+    // WeCom); configure runs only when nothing is stored.
+    let session = Session::start(
+        &common.wecom,
+        &PlatformUrls::at(crate::demo::DEMO_PLATFORM),
+        SimHost::default(),
+        &mut store,
+        |_| {},
+        |_| {},
+    )?;
     if !session.report.accepted {
         write!(out, "{}", table::checklist(&session.report, lang))?;
         return Ok(false);
     }
-    let scope = args.scope.chosen(&session);
-    let store = Arc::new(Mutex::new(open_store(&common.db)?));
+    // The scope given, else the synced scope the store holds, else the app's visible range.
+    let given = args.scope.given();
+    let scope = match given {
+        Some(scope) => scope,
+        None => match store.synced_scope()? {
+            Some(scope) => scope,
+            None => args.scope.chosen(&session),
+        },
+    };
+    let store = Arc::new(Mutex::new(store));
     let follower = Follower::new(session.instance.clone(), store, scope, args.policy.into());
     let outcomes = follower.reconcile();
     if common.json {

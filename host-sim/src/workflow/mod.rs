@@ -59,6 +59,16 @@ pub struct ScopeArgs {
 }
 
 impl ScopeArgs {
+    /// The options as a selection, when any is given.
+    pub fn given(&self) -> Option<interface::ScopeSelection> {
+        let given = interface::ScopeSelection {
+            department_ids: self.scope_departments.clone().into(),
+            user_ids: self.scope_members.iter().map(|m| m.trim()).filter(|m| !m.is_empty()).map(Into::into).collect(),
+            tag_ids: self.scope_tags.clone().into(),
+        };
+        (given != interface::ScopeSelection::default()).then_some(given)
+    }
+
     /// The options as a selection, or the app's whole visible range when none is given.
     pub fn chosen(&self, session: &crate::session::Session) -> interface::ScopeSelection {
         let given = interface::ScopeSelection {

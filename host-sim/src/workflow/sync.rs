@@ -92,6 +92,8 @@ pub fn sync(args: &SyncArgs, out: &mut dyn Write) -> anyhow::Result<Option<SyncO
     }
     let scope = args.scope.chosen(&session);
     let mut store = open_store(&common.db)?;
+    // Activated from the store at the next start of serve, login --code or reconcile.
+    session.store_in(&mut store)?;
     if session.fake.is_some() && store.accounts()?.is_empty() {
         store.import_accounts(&crate::sample::accounts())?;
         store.import_bindings(&crate::sample::bindings())?;
