@@ -12,10 +12,10 @@ use abi_stable::{
     std_types::{RResult, RVec},
 };
 use interface::{
-    AuthorizeRequest, AuthorizeUrl, CallbackReply, CallbackRequest, ChangeSet, CommitInput, ConfigReport,
+    Activation, AuthorizeRequest, AuthorizeUrl, CallbackReply, CallbackRequest, ChangeSet, CommitInput, ConfigReport,
     ConnectionSettings, DirectoryChange, DirectorySnapshot, HostServicesBox, IntegrationPlugin, IntegrationPlugin_TO,
-    LoginOutcome, LoginRequest, PluginBox, PluginError, PluginInfo, PluginModule, PluginModuleRef, Proposal,
-    ProposalInput, RowQuery, ScopeSelection,
+    LoginDecision, LoginFacts, LoginOutcome, LoginRequest, Plan, PlanInput, PluginBox, PluginError, PluginInfo,
+    PluginModule, PluginModuleRef, Proposal, ProposalInput, RowQuery, ScopeSelection,
 };
 
 /// The library's root module.
@@ -62,6 +62,18 @@ impl WecomPlugin {
 impl IntegrationPlugin for WecomPlugin {
     fn configure(&self, settings: &ConnectionSettings) -> RResult<ConfigReport, PluginError> {
         self.run("configure", || self.0.configure(settings))
+    }
+
+    fn activate(&self, activation: &Activation) -> RResult<ConfigReport, PluginError> {
+        self.run("activate", || self.0.activate(activation))
+    }
+
+    fn plan_change(&self, input: &PlanInput) -> RResult<Plan, PluginError> {
+        self.run("plan_change", || self.0.plan_change(input))
+    }
+
+    fn decide_login(&self, facts: &LoginFacts) -> RResult<LoginDecision, PluginError> {
+        self.run("decide_login", || self.0.decide_login(facts))
     }
 
     fn fetch_scope(&self, scope: &ScopeSelection) -> RResult<DirectorySnapshot, PluginError> {

@@ -1,32 +1,25 @@
 //! One plugin instance: one Wanxiang organisation connected to one WeCom corp. It owns its tokio
-//! runtime (hooks are blocking calls from any host thread), the accepted configuration with its
-//! client and token cache, and the members of the last complete read (for the login scope check).
+//! runtime (hooks are blocking calls from any host thread) and the active configuration with its
+//! client and token cache. It keeps nothing the host stores: who may log in is decided from what
+//! the host passes (`decide_login`), never from a cache of an earlier read.
 
 use crate::callback::{self, CallbackConfig, ReplayGuard};
-use crate::configure::{self, Accepted};
+use crate::configure::{self, Accepted, Checked};
 use crate::host_log::Host;
-use crate::{binding, directory, login};
+use crate::{binding, directory, login, plan};
 use interface::{
-    AuthorizeRequest, AuthorizeUrl, CallbackReply, CallbackRequest, ChangeSet, CommitInput, ConfigReport,
-    ConnectionSettings, DirectoryChange, DirectorySnapshot, LoginOutcome, LoginRequest, PluginError, Proposal,
-    ProposalInput, RowQuery, ScopeSelection, Text,
+    Activation, AuthorizeRequest, AuthorizeUrl, CallbackReply, CallbackRequest, ChangeSet, CommitInput, ConfigReport,
+    ConnectionSettings, DirectoryChange, DirectorySnapshot, LoginDecision, LoginFacts, LoginOutcome, LoginRequest,
+    Plan, PlanInput, PluginError, Proposal, ProposalInput, RowQuery, ScopeSelection, Text,
 };
-use std::collections::HashSet;
-use std::sync::{Mutex, RwLock};
+use std::sync::RwLock;
 use tokio::runtime::Runtime;
-
-/// The members of the last complete read, by scope.
-struct ScopeMembers {
-    scope: ScopeSelection,
-    userids: HashSet<String>,
-}
 
 /// State of one instance.
 pub struct Instance {
     host: Host,
     runtime: OwnRuntime,
     accepted: RwLock<Option<Accepted>>,
-    last_scope: Mutex<Option<ScopeMembers>>,
     /// Callback deliveries already accepted, so that WeCom's retries are not applied twice.
     replay: ReplayGuard,
 }
@@ -51,7 +44,6 @@ impl Instance {
             host,
             runtime: OwnRuntime(Some(runtime)),
             accepted: RwLock::new(None),
-            last_scope: Mutex::new(None),
             replay: ReplayGuard::new(),
         })
     }
@@ -97,28 +89,61 @@ impl Instance {
         })
     }
 
-    /// `configure` hook.
-    pub fn configure(&self, settings: &ConnectionSettings) -> Result<ConfigReport, PluginError> {
-        let checked = self.block_on("configure", configure::check(settings, &self.host))?;
+    /// The active configuration, for a hook that calls WeCom: refused with `config.missing`
+    /// when it was activated for the callback receiver alone (no Secret).
+    fn online(&self) -> Result<Accepted, PluginError> {
+        let accepted = self.accepted()?;
+        if !accepted.settings.can_call_wecom() {
+            return Err(PluginError::new(
+                interface::codes::CONFIG_MISSING,
+                Text::new(
+                    "当前配置没有 AgentID 和 Secret，只能接收回调，不能调用企业微信。",
+                    "The active configuration has no AgentID and Secret: it receives callbacks but cannot call WeCom.",
+                ),
+                Text::new(
+                    "用完整的对接信息调用 configure 或 activate。",
+                    "Call configure or activate with the full connection settings.",
+                ),
+            )
+            .with_field("secret"));
+        }
+        Ok(accepted)
+    }
+
+    fn adopt(&self, hook: &str, checked: Checked) -> Result<ConfigReport, PluginError> {
         if let Some(accepted) = checked.accepted {
             let mut slot = self.accepted.write().map_err(|_| poisoned())?;
-            self.host.failpoints().hit_at("configure", "locked");
+            self.host.failpoints().hit_at(hook, "locked");
             *slot = Some(accepted);
-            drop(slot);
-            *self.last_scope.lock().map_err(|_| poisoned())? = None;
         }
         Ok(checked.report)
     }
 
+    /// `configure` hook.
+    pub fn configure(&self, settings: &ConnectionSettings) -> Result<ConfigReport, PluginError> {
+        let checked = self.block_on("configure", configure::check(settings, &self.host))?;
+        self.adopt("configure", checked)
+    }
+
+    /// `activate` hook: no network call, no runtime.
+    pub fn activate(&self, activation: &Activation) -> Result<ConfigReport, PluginError> {
+        self.adopt("activate", configure::activate(activation, &self.host))
+    }
+
     /// `fetch_scope` hook.
     pub fn fetch_scope(&self, scope: &ScopeSelection) -> Result<DirectorySnapshot, PluginError> {
-        let accepted = self.accepted()?;
-        let snapshot = self.block_on("fetch_scope", directory::fetch(&accepted, scope, &self.host))??;
-        if snapshot.complete {
-            let userids = snapshot.members.iter().map(|m| m.userid.as_str().to_lowercase()).collect();
-            *self.last_scope.lock().map_err(|_| poisoned())? = Some(ScopeMembers { scope: scope.clone(), userids });
-        }
-        Ok(snapshot)
+        let accepted = self.online()?;
+        self.block_on("fetch_scope", directory::fetch(&accepted, scope, &self.host))?
+    }
+
+    /// `plan_change` hook.
+    pub fn plan_change(&self, input: &PlanInput) -> Result<Plan, PluginError> {
+        plan::plan(input)
+    }
+
+    /// `decide_login` hook.
+    pub fn decide_login(&self, facts: &LoginFacts) -> Result<LoginDecision, PluginError> {
+        Ok(login::decide_login(facts))
     }
 
     /// `propose_bindings` hook.
@@ -154,10 +179,8 @@ impl Instance {
 
     /// `oauth_login` hook.
     pub fn oauth_login(&self, request: &LoginRequest) -> Result<LoginOutcome, PluginError> {
-        let accepted = self.accepted()?;
-        let outcome = self.block_on("oauth_login", login::exchange(&accepted, request))??;
-        self.check_scope(&request.scope, outcome.userid.as_str())?;
-        Ok(outcome)
+        let accepted = self.online()?;
+        self.block_on("oauth_login", login::exchange(&accepted, request, &self.host))?
     }
 
     /// `handle_callback` hook: no WeCom call and no runtime, so it answers within WeCom's
@@ -169,44 +192,8 @@ impl Instance {
 
     /// `complete_change` hook.
     pub fn complete_change(&self, change: &DirectoryChange) -> Result<DirectoryChange, PluginError> {
-        let accepted = self.accepted()?;
+        let accepted = self.online()?;
         self.block_on("complete_change", callback::complete::complete(&accepted.client, change))?
-    }
-
-    /// A member outside the synced scope is refused. The check uses the last complete read of
-    /// that scope; without one, only members named in the scope can be checked exactly.
-    fn check_scope(&self, scope: &ScopeSelection, userid: &str) -> Result<(), PluginError> {
-        if scope.department_ids.is_empty() && scope.user_ids.is_empty() && scope.tag_ids.is_empty() {
-            return Ok(());
-        }
-        let key = userid.to_lowercase();
-        let last = self.last_scope.lock().map_err(|_| poisoned())?;
-        let inside = match last.as_ref().filter(|m| &m.scope == scope) {
-            Some(members) => members.userids.contains(&key),
-            None if scope.department_ids.is_empty() && scope.tag_ids.is_empty() => {
-                scope.user_ids.iter().any(|u| u.as_str().eq_ignore_ascii_case(userid))
-            }
-            None => {
-                self.host.debug("login scope check skipped: no complete read of this scope in this process");
-                true
-            }
-        };
-        if inside {
-            Ok(())
-        } else {
-            Err(PluginError::new(
-                "login.out_of_scope",
-                Text::new(
-                    format!("成员 {userid} 不在同步范围内，不能登录。"),
-                    format!("Member {userid} is outside the synced scope and cannot log in."),
-                ),
-                Text::new(
-                    "请管理员把该成员加入同步范围后重新同步。",
-                    "Ask the admin to add the member to the sync scope and sync again.",
-                ),
-            )
-            .with_field("userid"))
-        }
     }
 }
 

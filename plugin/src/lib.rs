@@ -20,6 +20,7 @@ pub mod guard;
 pub mod host_log;
 pub mod instance;
 pub mod login;
+pub mod plan;
 #[cfg(test)]
 mod proptest_support;
 pub mod token_store;

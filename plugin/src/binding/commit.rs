@@ -16,6 +16,13 @@
 //! | ambiguous     | left out (skipped) | bind `a`                  | new account               | left out | refused          |
 //! | no match      | new account        | bind `a`                  | new account               | left out | refused          |
 //! | left WeCom    | nothing            | refused                   | refused                   | nothing  | unbind + disable |
+//! | depts differ  | left out (skipped) | bind `a`                  | new account               | left out | refused          |
+//! | rename        | left out (waits)   | bind `a`                  | new account               | left out | refused          |
+//!
+//! `ConfirmRename` on a rename row moves the old binding to the new userid (evidence `rename`);
+//! on any other row it is refused. A bind records the edit's evidence (`operator`, or `imported`
+//! for a mapping file); a proposed name match records `name` or `name_department`; a new account
+//! `created`.
 //!
 //! Binding to the account a row is already bound to is accepted and changes nothing. Removals
 //! come before creations in the change set's meaning (the host applies them first), so two bound
@@ -27,8 +34,8 @@ use super::fingerprint::host_state_id;
 use super::maps::{map, Map};
 use super::propose::{current_sources, userid_key, Source};
 use interface::{
-    Binding, ChangeSet, CommitInput, CommitSummary, EditKind, NewAccount, PlatformAccount, ProposalRow, RowKind,
-    Unbinding,
+    Binding, ChangeSet, CommitInput, CommitSummary, EditKind, Evidence, NewAccount, PlatformAccount, ProposalRow,
+    RemovalGuard, RowKind, Text, Unbinding,
 };
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -36,12 +43,13 @@ use std::collections::{HashMap, HashSet};
 /// What the operator decided for one row.
 #[derive(Clone, Copy)]
 enum Decision<'a> {
-    Bind(&'a str),
+    Bind(&'a str, Evidence),
     /// Bind to the account the row is already bound to.
     Keep,
     Unbind,
     Skip,
     ConfirmRemoval,
+    ConfirmRename,
 }
 
 /// Validates the edits against the current state and builds the change set.
@@ -66,7 +74,7 @@ pub fn build_change_set(input: &CommitInput) -> Result<ChangeSet, BindingError> 
     let scope = in_scope(snapshot);
 
     let mut skipped = 0u64;
-    let mut new_bindings: Vec<(usize, &str)> = Vec::new();
+    let mut new_bindings: Vec<(usize, &str, Evidence)> = Vec::new();
     let mut new_accounts: Vec<usize> = Vec::new();
     let mut removals: Vec<(usize, bool)> = Vec::new();
     for (i, row) in rows.iter().enumerate() {
@@ -74,12 +82,12 @@ pub fn build_change_set(input: &CommitInput) -> Result<ChangeSet, BindingError> 
         let binding = sources[i].binding;
         match (row.kind, decision) {
             (RowKind::AlreadyBound | RowKind::LeftWecom, None | Some(Decision::Keep | Decision::Skip)) => {}
-            (RowKind::NameMatch | RowKind::Ambiguous | RowKind::NoMatch, Some(Decision::Skip)) => skipped += 1,
-            (RowKind::AlreadyBound, Some(Decision::Bind(account))) => {
+            (_, Some(Decision::Skip)) => skipped += 1,
+            (RowKind::AlreadyBound, Some(Decision::Bind(account, evidence))) => {
                 if binding.is_some() {
                     removals.push((i, false));
                 }
-                new_bindings.push((i, account));
+                new_bindings.push((i, account, evidence));
             }
             (RowKind::AlreadyBound, Some(Decision::Unbind)) => {
                 if binding.is_some() {
@@ -88,21 +96,29 @@ pub fn build_change_set(input: &CommitInput) -> Result<ChangeSet, BindingError> 
                 new_accounts.push(i);
             }
             (RowKind::NameMatch, None) => match row.account.as_ref().into_option() {
-                Some(c) => new_bindings.push((i, c.account_id.as_str())),
+                Some(c) => new_bindings.push((i, c.account_id.as_str(), row.evidence)),
                 // A name match always carries its account; without one there is nothing to bind.
                 None => skipped += 1,
             },
-            (_, Some(Decision::Bind(account))) => new_bindings.push((i, account)),
+            (RowKind::RenameProposed, Some(Decision::ConfirmRename)) => {
+                if let (Some(c), true) = (row.account.as_ref().into_option(), binding.is_some()) {
+                    removals.push((i, false));
+                    new_bindings.push((i, c.account_id.as_str(), Evidence::Rename));
+                }
+            }
+            (_, Some(Decision::Bind(account, evidence))) => new_bindings.push((i, account, evidence)),
             (RowKind::NameMatch | RowKind::Ambiguous | RowKind::NoMatch, Some(Decision::Unbind))
+            | (RowKind::NameMatchDepartmentsDiffer | RowKind::RenameProposed, Some(Decision::Unbind))
             | (RowKind::NoMatch, None) => new_accounts.push(i),
-            (RowKind::Ambiguous, None) => skipped += 1,
             (RowKind::LeftWecom, Some(Decision::ConfirmRemoval)) => {
                 if binding.is_some() {
                     removals.push((i, true));
                 }
             }
+            // Waiting rows without a decision (ambiguous, departments differ, rename) are left out.
+            (_, None) => skipped += 1,
             // Refused during validation; nothing to do if they were not.
-            (_, Some(Decision::Keep | Decision::Unbind | Decision::ConfirmRemoval)) => {}
+            (_, Some(Decision::Keep | Decision::Unbind | Decision::ConfirmRemoval | Decision::ConfirmRename)) => {}
         }
     }
 
@@ -110,7 +126,7 @@ pub fn build_change_set(input: &CommitInput) -> Result<ChangeSet, BindingError> 
 
     let create_bindings: Vec<Binding> = new_bindings
         .iter()
-        .map(|&(i, account)| Binding { userid: rows[i].userid.clone(), account_id: account.into() })
+        .map(|&(i, account, evidence)| Binding { userid: rows[i].userid.clone(), account_id: account.into(), evidence })
         .collect();
     let create_accounts: Vec<NewAccount> = new_accounts
         .iter()
@@ -140,6 +156,7 @@ pub fn build_change_set(input: &CommitInput) -> Result<ChangeSet, BindingError> 
                 userid: b.userid.clone(),
                 account_id: b.account_id.clone(),
                 disable_account,
+                reason: removal_reason(rows[i].kind, disable_account),
             })
         })
         .collect();
@@ -152,15 +169,63 @@ pub fn build_change_set(input: &CommitInput) -> Result<ChangeSet, BindingError> 
         skipped,
         bindings_removed: remove_bindings.len() as u64,
         department_changes: departments.len() as u64,
+        accounts_disabled: remove_bindings.iter().filter(|u| u.disable_account).count() as u64,
+        bindings_updated: 0,
     };
-    Ok(ChangeSet {
+    let changes = ChangeSet {
         snapshot_id: snapshot.snapshot_id.clone(),
         departments: departments.into(),
         create_accounts: create_accounts.into(),
         create_bindings: create_bindings.into(),
         remove_bindings: remove_bindings.into(),
         summary,
-    })
+        ext: Default::default(),
+    };
+    check_removals(&changes, state.bindings.len() as u64, input.removal_guard)?;
+    Ok(changes)
+}
+
+/// Why a binding is removed, for the audit trail.
+fn removal_reason(kind: RowKind, disable: bool) -> Text {
+    match (kind, disable) {
+        (RowKind::LeftWecom, true) => Text::new(
+            "成员已离开企业微信或不在同步范围内：管理员确认解绑并停用账号",
+            "the member left WeCom or the synced scope: the operator confirmed unbinding and disabling the account",
+        ),
+        (RowKind::RenameProposed, _) => Text::new(
+            "成员账号改名：绑定转移到新账号（管理员确认）",
+            "userid renamed: the binding moves to the new userid (confirmed by the operator)",
+        ),
+        _ => Text::new("管理员改绑或解绑", "the operator rebound or unbound the member"),
+    }
+}
+
+/// The mass-removal safeguard: pure removals (a userid that keeps no binding) and disabled
+/// accounts count; above the limit, nothing is applied unless the operator confirmed the exact
+/// count.
+pub fn check_removals(changes: &ChangeSet, bindings: u64, guard: RemovalGuard) -> Result<(), BindingError> {
+    let rebound: std::collections::HashSet<Cow<'_, str>> =
+        changes.create_bindings.iter().map(|b| userid_key(b.userid.as_str())).collect();
+    let count = changes
+        .remove_bindings
+        .iter()
+        .filter(|u| u.disable_account || !rebound.contains(&userid_key(u.userid.as_str())))
+        .count() as u64;
+    let limit = removal_limit(bindings, guard);
+    if count > limit && guard.confirmed_removals != count {
+        return Err(BindingError::MassRemoval { count, limit, bindings });
+    }
+    Ok(())
+}
+
+/// The most removals allowed without confirmation: `max_removals` when set, else 10 % of the
+/// current bindings but never fewer than 19 (the safeguard starts at 20 removals).
+pub fn removal_limit(bindings: u64, guard: RemovalGuard) -> u64 {
+    if guard.max_removals > 0 {
+        guard.max_removals
+    } else {
+        (bindings / 10).max(19)
+    }
 }
 
 /// Checks every edit on its own, in the order given, and returns one decision per row.
@@ -209,7 +274,10 @@ fn validate_edits<'a>(
                                 account_id: account.into(),
                             })
                         }
-                        Some(_) => Decision::Bind(account),
+                        Some(_) if !matches!(edit.evidence, Evidence::Operator | Evidence::Imported) => {
+                            return Err(BindingError::EvidenceRefused { userid: userid.into() })
+                        }
+                        Some(_) => Decision::Bind(account, edit.evidence),
                     }
                 }
             }
@@ -220,6 +288,12 @@ fn validate_edits<'a>(
                 Decision::Unbind
             }
             EditKind::Skip => Decision::Skip,
+            EditKind::ConfirmRename => {
+                if row.kind != RowKind::RenameProposed || sources[i].binding.is_none() {
+                    return Err(BindingError::NotARename { userid: userid.into() });
+                }
+                Decision::ConfirmRename
+            }
             EditKind::ConfirmRemoval => {
                 // A member missing from a partial read may just not have been read.
                 if !input.input.snapshot.complete {
@@ -230,6 +304,7 @@ fn validate_edits<'a>(
                 }
                 Decision::ConfirmRemoval
             }
+            _ => return Err(BindingError::EditUnknown { userid: userid.into() }),
         };
         decisions[i] = Some(decision);
     }
@@ -245,7 +320,7 @@ fn check_one_to_one(
     sources: &[Source<'_>],
     row_by_user: &Map<Cow<'_, str>, usize>,
     decisions: &[Option<Decision<'_>>],
-    new_bindings: &[(usize, &str)],
+    new_bindings: &[(usize, &str, Evidence)],
     removals: &[(usize, bool)],
 ) -> Result<(), BindingError> {
     let mut removed: HashSet<(Cow<'_, str>, &str)> = HashSet::new();
@@ -272,9 +347,9 @@ fn check_one_to_one(
         .enumerate()
         .filter_map(|(rank, e)| row_by_user.get(userid_key(e.userid.as_str()).as_ref()).map(|&i| (i, rank)))
         .collect();
-    let mut ordered: Vec<(usize, &str)> = new_bindings.to_vec();
+    let mut ordered: Vec<(usize, &str)> = new_bindings.iter().map(|&(i, account, _)| (i, account)).collect();
     ordered.sort_by_key(|&(i, _)| match decisions.get(i).copied().flatten() {
-        Some(Decision::Bind(_)) => (1, edit_rank.get(&i).copied().unwrap_or(0), i),
+        Some(Decision::Bind(..)) => (1, edit_rank.get(&i).copied().unwrap_or(0), i),
         _ => (0, 0, i),
     });
 
@@ -307,8 +382,9 @@ fn check_one_to_one(
 mod tests {
     use super::*;
     use crate::binding::propose;
+    use crate::binding::testkit::kinds::*;
     use crate::binding::testkit::*;
-    use interface::{EditKind::*, MemberStatus, ProposalInput};
+    use interface::{MemberStatus, ProposalInput};
 
     fn commit(i: &ProposalInput, edits: Vec<interface::Edit>) -> Result<ChangeSet, BindingError> {
         build_change_set(&commit_input(i, &propose(i), edits))
@@ -367,7 +443,9 @@ mod tests {
                 accounts_created: 1,
                 skipped: 1,
                 bindings_removed: 0,
-                department_changes: 0
+                department_changes: 0,
+                accounts_disabled: 0,
+                bindings_updated: 0,
             }
         );
         assert_eq!(c.snapshot_id.as_str(), "snap-1");

@@ -6,8 +6,11 @@
 //! outside the snapshot is a top department there (parent 0): pointing it at a parent the
 //! platform does not have would leave the host a dangling reference.
 //!
-//! Departments the platform has but the snapshot lacks are left alone: a change set has no
-//! "delete" for departments, and a department out of this scope may belong to another sync.
+//! A department the platform mirrors but a **complete** snapshot lacks is removed (deleted in
+//! WeCom, or no longer in the synced scope: the mirror equals the scope). Removals come last,
+//! children before parents, so a removal never leaves a child pointing at a missing parent (any
+//! child still in scope was moved up in the same change set). An incomplete snapshot removes
+//! nothing. Members keep their accounts; the host drops the department from them.
 
 use interface::{Department, DepartmentChange, DirectorySnapshot, PlatformDepartment};
 use std::collections::HashMap;
@@ -54,6 +57,7 @@ pub(crate) fn department_changes(
                 created: true,
                 renamed: false,
                 moved: false,
+                removed: false,
             },
             Some(p) => {
                 // Exact comparison: a rename that only changes case or width is still a rename
@@ -71,6 +75,7 @@ pub(crate) fn department_changes(
                     created: false,
                     renamed,
                     moved,
+                    removed: false,
                 }
             }
         };
@@ -79,7 +84,49 @@ pub(crate) fn department_changes(
     // Depth first, so every parent in the list precedes its children; then larger order first
     // (WeCom's sibling rule) and id, for a readable, deterministic list.
     changes.sort_by(|(da, a), (db, b)| da.cmp(db).then(b.order.cmp(&a.order)).then(a.wecom_id.cmp(&b.wecom_id)));
-    changes.into_iter().map(|(_, c)| c).collect()
+    let mut changes: Vec<DepartmentChange> = changes.into_iter().map(|(_, c)| c).collect();
+    if snapshot.complete {
+        changes.extend(removals(platform, |id| scope.contains_key(&id)));
+    }
+    changes
+}
+
+/// Mirrored departments that are gone (`kept` says which stay), children before parents.
+pub(crate) fn removals(platform: &[PlatformDepartment], kept: impl Fn(u32) -> bool) -> Vec<DepartmentChange> {
+    let by_id: HashMap<u32, &PlatformDepartment> = platform.iter().map(|p| (p.wecom_id, p)).collect();
+    let mut gone: Vec<(usize, &PlatformDepartment)> =
+        platform.iter().filter(|p| !kept(p.wecom_id)).map(|p| (platform_depth(p, &by_id), p)).collect();
+    gone.sort_by(|(da, a), (db, b)| db.cmp(da).then(a.wecom_id.cmp(&b.wecom_id)));
+    gone.dedup_by_key(|(_, p)| p.wecom_id);
+    gone.into_iter().map(|(_, p)| removal(p)).collect()
+}
+
+/// The change that removes one mirrored department.
+pub fn removal(p: &PlatformDepartment) -> DepartmentChange {
+    DepartmentChange {
+        wecom_id: p.wecom_id,
+        name: p.name.clone(),
+        parent_wecom_id: p.parent_wecom_id,
+        order: p.order,
+        created: false,
+        renamed: false,
+        moved: false,
+        removed: true,
+    }
+}
+
+/// Depth in the platform's mirrored tree (bounded, like [`depth`], against cycles).
+fn platform_depth(p: &PlatformDepartment, by_id: &HashMap<u32, &PlatformDepartment>) -> usize {
+    let mut steps = 0;
+    let mut at = p;
+    while steps < by_id.len() {
+        match by_id.get(&at.parent_wecom_id) {
+            Some(parent) if parent.wecom_id != at.wecom_id => at = parent,
+            _ => break,
+        }
+        steps += 1;
+    }
+    steps
 }
 
 /// Distance from the top of the in-scope tree. A malformed tree with a cycle stops after as many
@@ -136,7 +183,7 @@ mod tests {
             platform_dept(2, "销售", 1, 8),
             platform_dept(4, "市场部", 1, 1),
             platform_dept(5, "财务部", 1, 9),
-            platform_dept(9, "旧部门", 1, 0), // not in scope: left alone
+            platform_dept(9, "旧部门", 1, 0), // gone from a complete read: removed, last
         ];
         let c = department_changes(&s, &platform);
         assert_eq!(
@@ -147,10 +194,28 @@ mod tests {
                 (5, "财务部", 1, false, false, true),
                 (7, "后端组", 3, true, false, false),
                 (4, "市场部", 3, false, false, true),
+                (9, "旧部门", 1, false, false, false),
             ]
         );
+        assert!(c[..5].iter().all(|c| !c.removed) && c[5].removed);
         let pos = |id: u32| c.iter().position(|x| x.wecom_id == id);
         assert!(pos(3) < pos(7) && pos(3) < pos(4), "parents before children");
+    }
+
+    #[test]
+    fn gone_departments_are_removed_children_first_and_only_after_a_complete_read() {
+        let s = snapshot(vec![dept(1, "万象科技", 0, 0)], true);
+        let platform = vec![
+            platform_dept(1, "万象科技", 0, 0),
+            platform_dept(3, "研发中心", 1, 5),
+            platform_dept(7, "后端组", 3, 1),
+            platform_dept(8, "平台组", 7, 1),
+        ];
+        let c = department_changes(&s, &platform);
+        let removed: Vec<u32> = c.iter().filter(|c| c.removed).map(|c| c.wecom_id).collect();
+        assert_eq!(removed, [8, 7, 3], "children before parents");
+        let partial = DirectorySnapshot { complete: false, ..s };
+        assert!(department_changes(&partial, &platform).is_empty(), "an incomplete read removes nothing");
     }
 
     #[test]

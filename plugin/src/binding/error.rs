@@ -108,6 +108,34 @@ pub enum BindingError {
         /// The row.
         userid: String,
     },
+    /// An edit of a kind this plugin does not know (from a newer host).
+    #[error("binding.edit_unknown: the edit for {userid} is of an unknown kind")]
+    EditUnknown {
+        /// The row.
+        userid: String,
+    },
+    /// A rename was confirmed on a row that proposes none.
+    #[error("binding.not_a_rename: row {userid} proposes no rename")]
+    NotARename {
+        /// The row.
+        userid: String,
+    },
+    /// A bind edit claiming evidence an operator edit cannot give (only operator or imported).
+    #[error("binding.evidence_refused: the bind edit for {userid} claims evidence an edit cannot give")]
+    EvidenceRefused {
+        /// The row.
+        userid: String,
+    },
+    /// The change would remove more bindings than the safeguard allows.
+    #[error("binding.mass_removal: {count} removals exceed the safeguard's limit of {limit}")]
+    MassRemoval {
+        /// Removals (unbound or disabled) in the change.
+        count: u64,
+        /// The most allowed without confirmation.
+        limit: u64,
+        /// Current bindings.
+        bindings: u64,
+    },
 }
 
 impl BindingError {
@@ -125,13 +153,20 @@ impl BindingError {
             BindingError::IncompleteSnapshot { .. } => "binding.incomplete_snapshot",
             BindingError::NotRemovable { .. } => "binding.not_removable",
             BindingError::MemberInactive { .. } => "binding.member_inactive",
+            BindingError::EditUnknown { .. } => "binding.edit_unknown",
+            BindingError::NotARename { .. } => "binding.not_a_rename",
+            BindingError::EvidenceRefused { .. } => "binding.evidence_refused",
+            BindingError::MassRemoval { .. } => "binding.mass_removal",
         }
     }
 
     /// The row concerned (WeCom userid as the edit or row spelled it); none for a stale proposal.
     pub fn row(&self) -> Option<&str> {
         match self {
-            BindingError::Stale { .. } => None,
+            BindingError::Stale { .. } | BindingError::MassRemoval { .. } => None,
+            BindingError::EditUnknown { userid }
+            | BindingError::NotARename { userid }
+            | BindingError::EvidenceRefused { userid } => Some(userid),
             BindingError::UnknownRow { userid }
             | BindingError::DuplicateEdit { userid }
             | BindingError::MissingAccount { userid }
@@ -183,6 +218,12 @@ impl BindingError {
                 format!("本次通讯录读取不完整，不能确认成员 {userid} 的解绑")
             }
             BindingError::NotRemovable { userid } => format!("成员 {userid} 没有待解绑的绑定"),
+            BindingError::EditUnknown { userid } => format!("成员 {userid} 的修改类型未知"),
+            BindingError::NotARename { userid } => format!("成员 {userid} 的行没有待确认的账号改名"),
+            BindingError::EvidenceRefused { userid } => format!("成员 {userid} 的绑定修改声明了人工修改无法提供的依据"),
+            BindingError::MassRemoval { count, limit, bindings } => {
+                format!("本次将解除或停用 {count} 个绑定（现有 {bindings} 个），超过安全上限 {limit} 个，未做任何更改")
+            }
             BindingError::MemberInactive { userid } => {
                 format!("成员 {userid} 已停用、已离职或不在同步范围内，不能绑定账号或新建账号")
             }
@@ -224,6 +265,15 @@ impl BindingError {
                 format!("The directory read was incomplete, so the removal for member {userid} cannot be confirmed.")
             }
             BindingError::NotRemovable { userid } => format!("Member {userid} has no binding proposed for removal."),
+            BindingError::EditUnknown { userid } => format!("The edit for member {userid} is of an unknown kind."),
+            BindingError::NotARename { userid } => format!("Member {userid}'s row proposes no userid rename."),
+            BindingError::EvidenceRefused { userid } => {
+                format!("The bind edit for member {userid} claims evidence an operator edit cannot give.")
+            }
+            BindingError::MassRemoval { count, limit, bindings } => format!(
+                "This change would unbind or disable {count} of {bindings} bindings, more than the safeguard's \
+                 limit of {limit}; nothing was changed."
+            ),
             BindingError::MemberInactive { userid } => format!(
                 "Member {userid} is disabled, has left or is out of scope: it cannot be bound or given a new account."
             ),
@@ -248,6 +298,14 @@ impl BindingError {
             BindingError::IncompleteSnapshot { .. } => "先解决读取问题并重新读取通讯录，读取完整后再确认解绑。".into(),
             BindingError::NotRemovable { .. } => "只在“待解绑”的行上确认解绑。".into(),
             BindingError::MemberInactive { .. } => "对该行确认解绑或跳过；成员恢复后再绑定。".into(),
+            BindingError::EditUnknown { .. } => {
+                "升级插件，或只使用 bind、unbind、skip、confirm_removal、confirm_rename。".into()
+            }
+            BindingError::NotARename { .. } => "只在“账号改名”的行上确认改名。".into(),
+            BindingError::EvidenceRefused { .. } => "人工绑定使用 operator（或映射文件使用 imported）作为依据。".into(),
+            BindingError::MassRemoval { count, .. } => {
+                format!("先检查同步范围与读取是否完整；确认无误后用 --confirm-removals {count} 确认这一确切数量。")
+            }
         }
     }
 
@@ -275,6 +333,17 @@ impl BindingError {
             BindingError::MemberInactive { .. } => {
                 "Confirm the removal or skip the row; bind the member once they are active again.".into()
             }
+            BindingError::EditUnknown { .. } => {
+                "Upgrade the plugin, or use only bind, unbind, skip, confirm_removal and confirm_rename.".into()
+            }
+            BindingError::NotARename { .. } => "Confirm renames only on rows proposed as a rename.".into(),
+            BindingError::EvidenceRefused { .. } => {
+                "Operator binds carry the evidence operator (or imported, for a mapping file).".into()
+            }
+            BindingError::MassRemoval { count, .. } => format!(
+                "Check the sync scope and that the read was complete; if the removals are right, confirm this exact \
+                 count with --confirm-removals {count}."
+            ),
         }
     }
 

@@ -28,11 +28,12 @@ mod rows;
 mod solve;
 
 #[cfg(test)]
-mod testkit;
+pub(crate) mod testkit;
 #[cfg(test)]
 mod tests;
 
-pub use commit::build_change_set;
+pub use commit::{build_change_set, check_removals, removal_limit};
+pub use departments::removal as department_removal;
 pub use error::{BindingError, StalePart};
 pub use fingerprint::host_state_id;
 pub use names::normalize_name;

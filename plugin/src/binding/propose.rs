@@ -49,6 +49,9 @@ pub fn propose(input: &ProposalInput) -> Proposal {
             RowKind::Ambiguous => counts.ambiguous += 1,
             RowKind::NoMatch => counts.no_match += 1,
             RowKind::LeftWecom => counts.left_wecom += 1,
+            RowKind::NameMatchDepartmentsDiffer => counts.name_departments_differ += 1,
+            RowKind::RenameProposed => counts.renames += 1,
+            _ => {}
         }
     }
     Proposal {
@@ -56,6 +59,7 @@ pub fn propose(input: &ProposalInput) -> Proposal {
         host_state_id: host_state_id(input).into(),
         rows: rows.into(),
         counts,
+        ext: Default::default(),
     }
 }
 
@@ -86,6 +90,8 @@ enum Work<'a> {
     NoMatch { member: &'a Member, unavailable: bool },
     /// Member `index` of name group `group`.
     Grouped { member: &'a Member, group: usize, index: usize },
+    /// A new member who probably is the bound member that vanished (a changed userid).
+    Rename { member: &'a Member, binding: &'a Binding, account: &'a PlatformAccount },
 }
 
 impl<'a> Work<'a> {
@@ -93,6 +99,7 @@ impl<'a> Work<'a> {
         match self {
             Work::Bound { member, binding, .. } => Source { member: Some(member), binding: Some(binding) },
             Work::Gone { binding, .. } => Source { member: None, binding: Some(binding) },
+            Work::Rename { member, binding, .. } => Source { member: Some(member), binding: Some(binding) },
             Work::Inactive { member } | Work::NoMatch { member, .. } | Work::Grouped { member, .. } => {
                 Source { member: Some(member), binding: None }
             }
@@ -271,12 +278,20 @@ fn decide(input: &ProposalInput) -> (Vec<Item<'_>>, Vec<Group<'_>>) {
 
     // A partial read never removes a binding: a member missing from it may simply not have been read.
     if snapshot.complete {
-        for (key, b) in &binding_by_user {
-            if !seen_users.contains(key) {
-                let account = account_by_id.get(b.account_id.as_str()).copied();
-                let work = Work::Gone { binding: b, account };
-                items.push(Item::new(RowKind::LeftWecom, rows::gone_name(b, account), b.userid.as_str(), work));
-            }
+        let mut gone: Vec<(&Binding, Option<&PlatformAccount>)> = binding_by_user
+            .iter()
+            .filter(|(key, _)| !seen_users.contains(*key))
+            .map(|(_, b)| (*b, account_by_id.get(b.account_id.as_str()).copied()))
+            .collect();
+        let renamed = renames(&gone, &mut waiting, &name_group);
+        for (member, binding, account) in renamed {
+            gone.retain(|(b, _)| !std::ptr::eq(*b, binding));
+            let work = Work::Rename { member, binding, account };
+            items.push(Item::new(RowKind::RenameProposed, member.name.as_str(), member.userid.as_str(), work));
+        }
+        for (b, account) in gone {
+            let work = Work::Gone { binding: b, account };
+            items.push(Item::new(RowKind::LeftWecom, rows::gone_name(b, account), b.userid.as_str(), work));
         }
     }
 
@@ -324,7 +339,12 @@ fn decide(input: &ProposalInput) -> (Vec<Item<'_>>, Vec<Group<'_>>) {
         }
         let group = Group::new(&members_of_name, accounts.iter().map(|&(_, a)| a).collect());
         for (index, (m, outcome)) in members_of_name.iter().zip(&group.outcomes).enumerate() {
-            let kind = match outcome {
+            let kind = match *outcome {
+                Outcome::Pair { account, .. }
+                    if rows::departments_differ(m, group.accounts[account], group.agree(m, index, account)) =>
+                {
+                    RowKind::NameMatchDepartmentsDiffer
+                }
                 Outcome::Pair { .. } => RowKind::NameMatch,
                 Outcome::Ambiguous { .. } => RowKind::Ambiguous,
                 Outcome::Taken => RowKind::NoMatch,
@@ -343,9 +363,12 @@ fn row_order(items: &[Item<'_>]) -> Vec<usize> {
         match kind {
             RowKind::AlreadyBound => 0,
             RowKind::NameMatch => 1,
-            RowKind::Ambiguous => 2,
-            RowKind::NoMatch => 3,
-            RowKind::LeftWecom => 4,
+            RowKind::NameMatchDepartmentsDiffer => 2,
+            RowKind::RenameProposed => 3,
+            RowKind::Ambiguous => 4,
+            RowKind::NoMatch => 5,
+            RowKind::LeftWecom => 6,
+            _ => 7,
         }
     }
     // Most comparisons are settled by the kind and the name's first eight bytes (a Chinese name
@@ -428,21 +451,75 @@ fn build_row(item: &Item<'_>, groups: &[Group<'_>]) -> ProposalRow {
         Work::Inactive { member } => rows::inactive(member),
         Work::NoMatch { member, unavailable } => rows::no_match(member, unavailable),
         Work::Grouped { member, group, index } => groups[group].row(member, index),
+        Work::Rename { member, binding, account } => rows::rename(member, binding, account),
     }
+}
+
+/// Probable userid changes: a binding gone from a complete read whose account has the normalised
+/// name of exactly one waiting member, with the same (non-empty) departments, and no other gone binding of
+/// that name. Each such member leaves `waiting` and is returned with the binding it takes over.
+/// Linear: one pass over the gone bindings, one over the waiting members.
+fn renames<'a>(
+    gone: &[(&'a Binding, Option<&'a PlatformAccount>)],
+    waiting: &mut Vec<(usize, &'a Member)>,
+    name_group: &Map<Cow<'a, str>, usize>,
+) -> Vec<(&'a Member, &'a Binding, &'a PlatformAccount)> {
+    // Per name group: the one gone binding with that name, or None when there are several.
+    let mut gone_by_group: Map<usize, Option<(&Binding, &PlatformAccount)>> = map(gone.len());
+    for &(b, account) in gone {
+        let Some(account) = account else { continue };
+        if let Some(&group) = name_group.get(normalized(account.name.as_str()).as_ref()) {
+            gone_by_group.entry(group).and_modify(|slot| *slot = None).or_insert(Some((b, account)));
+        }
+    }
+    if gone_by_group.is_empty() {
+        return Vec::new();
+    }
+    let mut waiting_per_group: Map<usize, usize> = map(gone_by_group.len());
+    for (group, _) in waiting.iter() {
+        if gone_by_group.contains_key(group) {
+            *waiting_per_group.entry(*group).or_insert(0) += 1;
+        }
+    }
+    let mut found = Vec::new();
+    waiting.retain(|&(group, member)| {
+        let Some(Some((b, account))) = gone_by_group.get(&group).copied() else { return true };
+        let alone = waiting_per_group.get(&group).copied() == Some(1);
+        if alone && member.status == MemberStatus::Active && same_departments(member, account) {
+            found.push((member, b, account));
+            false
+        } else {
+            true
+        }
+    });
+    found
+}
+
+/// The member's and the account's department names are the same non-empty set (normalised): a
+/// name alone is too weak to suggest that two userids are one person.
+fn same_departments(member: &Member, account: &PlatformAccount) -> bool {
+    if member.department_names.is_empty() || account.departments.is_empty() {
+        return false;
+    }
+    let mut a: Vec<Cow<'_, str>> = member.department_names.iter().map(|d| normalized(d.as_str())).collect();
+    let mut b: Vec<Cow<'_, str>> = account.departments.iter().map(|d| normalized(d.as_str())).collect();
+    a.sort_unstable();
+    a.dedup();
+    b.sort_unstable();
+    b.dedup();
+    a == b
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::binding::testkit::kinds::*;
     use crate::binding::testkit::*;
-    use interface::MemberStatus::{Active, Disabled, Inactive, Left, Unknown};
-    use interface::RowKind::*;
     use std::collections::HashSet;
 
     #[test]
     fn single_name_match() {
-        let p =
-            propose(&input(vec![member("wxk", "王晓楷", &["研发"])], vec![account("a1", "王晓楷", &["销售"])], vec![]));
+        let p = propose(&input(vec![member("wxk", "王晓楷", &["研发"])], vec![account("a1", "王晓楷", &[])], vec![]));
         assert_eq!(kind_of(&p, "wxk"), NameMatch);
         assert_eq!(account_of(&p, "wxk").as_deref(), Some("a1"));
         let r = row(&p, "wxk");
@@ -635,10 +712,11 @@ mod tests {
         ));
         assert_eq!(account_of(&p, "zs1").as_deref(), Some("a1"));
         assert_eq!(account_of(&p, "zs2").as_deref(), Some("a2"));
-        // The third member of that name is the only one left for the only account left.
-        assert_eq!(kind_of(&p, "zs3"), NameMatch);
+        // The third member of that name is the only one left for the only account left, but their
+        // departments disagree: offered to the operator, never bound by elimination alone.
+        assert_eq!(kind_of(&p, "zs3"), NameMatchDepartmentsDiffer);
         assert_eq!(account_of(&p, "zs3").as_deref(), Some("a3"));
-        assert!(row(&p, "zs3").reason.en.contains("paired by department"));
+        assert!(row(&p, "zs3").reason.en.contains("none of the departments agree"));
     }
 
     #[test]
@@ -714,7 +792,8 @@ mod tests {
                 name_matches: 1,
                 ambiguous: 1,
                 no_match: 2,
-                left_wecom: 2
+                left_wecom: 2,
+                ..Default::default()
             }
         );
         assert_eq!(p.snapshot_id.as_str(), "snap-1");

@@ -12,6 +12,34 @@ pub(crate) fn label_name_match() -> Text {
     Text::new("姓名匹配", "name match")
 }
 
+pub(crate) fn label_departments_differ() -> Text {
+    Text::new("姓名匹配·部门不一致", "name match, departments differ")
+}
+
+pub(crate) fn label_rename() -> Text {
+    Text::new("账号改名", "userid renamed")
+}
+
+/// A unique name match whose departments disagree: offered, never bound by itself.
+pub(crate) fn departments_differ() -> Text {
+    Text::new(
+        "平台上恰有一个同名的可用账号，但双方部门均不相同：可能是同名的另一个人，需管理员确认后才绑定",
+        "exactly one enabled, unbound account has this name, but none of the departments agree: it may be a \
+         namesake; bound only when the operator accepts it",
+    )
+}
+
+/// A probable userid change.
+pub(crate) fn rename_proposed(previous_userid: &str) -> Text {
+    Text::new(
+        format!("已绑定的成员 {previous_userid} 从完整读取中消失，同时出现一位同名、同部门的新成员：可能是账号改名；管理员确认后绑定转移到新账号"),
+        format!(
+            "bound member {previous_userid} vanished from a complete read while one new member with the same name and \
+             departments appeared: probably a changed userid; the binding moves when the operator confirms"
+        ),
+    )
+}
+
 pub(crate) fn label_ambiguous() -> Text {
     Text::new("待确认", "to decide")
 }

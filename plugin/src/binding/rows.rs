@@ -6,7 +6,7 @@
 
 use super::reasons::{self, BoundAccount};
 use super::solve::PairBy;
-use interface::{Binding, Candidate, Member, MemberStatus, PlatformAccount, ProposalRow, RowKind, Text};
+use interface::{Binding, Candidate, Evidence, Member, MemberStatus, PlatformAccount, ProposalRow, RowKind, Text};
 
 /// An account as shown in a row.
 pub(crate) fn candidate(account: &PlatformAccount, department_agrees: bool) -> Candidate {
@@ -15,6 +15,7 @@ pub(crate) fn candidate(account: &PlatformAccount, department_agrees: bool) -> C
         account_name: account.name.clone(),
         departments: account.departments.clone(),
         department_agrees,
+        has_contact: !account.mobile.is_empty() || !account.email.is_empty(),
     }
 }
 
@@ -29,6 +30,9 @@ fn member_row(m: &Member, kind: RowKind, account: Option<Candidate>, label: Text
         candidates: Vec::new().into(),
         label,
         reason,
+        evidence: Evidence::Name,
+        previous_userid: Default::default(),
+        ext: Default::default(),
     }
 }
 
@@ -49,6 +53,7 @@ fn bound_candidate(b: &Binding, account: Option<&PlatformAccount>, department_ag
             account_name: "".into(),
             departments: Vec::new().into(),
             department_agrees: false,
+            has_contact: false,
         },
     }
 }
@@ -61,7 +66,20 @@ pub(crate) fn bound(m: &Member, b: &Binding, account: Option<&PlatformAccount>, 
     } else {
         (RowKind::AlreadyBound, reasons::label_bound(), reasons::already_bound(&shown))
     };
-    member_row(m, kind, Some(bound_candidate(b, account, agree)), label, reason)
+    let mut row = member_row(m, kind, Some(bound_candidate(b, account, agree)), label, reason);
+    row.evidence = b.evidence;
+    row
+}
+
+/// A member who appeared while a bound member of the same name and departments vanished from a
+/// complete read: probably the same person under a changed userid.
+pub(crate) fn rename(m: &Member, b: &Binding, account: &PlatformAccount) -> ProposalRow {
+    let reason = reasons::rename_proposed(b.userid.as_str());
+    let mut row =
+        member_row(m, RowKind::RenameProposed, Some(candidate(account, true)), reasons::label_rename(), reason);
+    row.evidence = Evidence::Rename;
+    row.previous_userid = b.userid.clone();
+    row
 }
 
 /// A binding whose member a complete snapshot no longer has. The member's name is unknown, so the
@@ -77,6 +95,9 @@ pub(crate) fn gone(b: &Binding, account: Option<&PlatformAccount>) -> ProposalRo
         candidates: Vec::new().into(),
         label: reasons::label_to_unbind(),
         reason: reasons::gone_from_scope(&bound_account(b, account)),
+        evidence: b.evidence,
+        previous_userid: Default::default(),
+        ext: Default::default(),
     }
 }
 
@@ -94,21 +115,38 @@ pub(crate) fn inactive(m: &Member) -> ProposalRow {
 /// exist but are disabled or bound to someone else).
 pub(crate) fn no_match(m: &Member, unavailable: bool) -> ProposalRow {
     let reason = if unavailable { reasons::no_match_unavailable() } else { reasons::no_match() };
-    member_row(m, RowKind::NoMatch, None, reasons::label_new_account(), reason)
+    let mut row = member_row(m, RowKind::NoMatch, None, reasons::label_new_account(), reason);
+    row.evidence = Evidence::Created;
+    row
 }
 
 /// A member of a name group whose accounts all went to other members by department.
 pub(crate) fn taken(m: &Member) -> ProposalRow {
-    member_row(m, RowKind::NoMatch, None, reasons::label_new_account(), reasons::no_match_taken())
+    let mut row = member_row(m, RowKind::NoMatch, None, reasons::label_new_account(), reasons::no_match_taken());
+    row.evidence = Evidence::Created;
+    row
 }
 
-/// A member paired with one account.
+/// A member paired with one account. When both sides have departments and none agrees, the
+/// pair is only offered to the operator (姓名匹配·部门不一致), never bound by itself.
 pub(crate) fn pair(m: &Member, account: &PlatformAccount, agree: bool, by: PairBy) -> ProposalRow {
-    let reason = match by {
-        PairBy::Name { after_department } => reasons::name_match(agree, after_department),
-        PairBy::Department { accounts, members } => reasons::resolved_by_department(accounts, members),
+    let (kind, label, reason) = if departments_differ(m, account, agree) {
+        (RowKind::NameMatchDepartmentsDiffer, reasons::label_departments_differ(), reasons::departments_differ())
+    } else {
+        let reason = match by {
+            PairBy::Name { after_department } => reasons::name_match(agree, after_department),
+            PairBy::Department { accounts, members } => reasons::resolved_by_department(accounts, members),
+        };
+        (RowKind::NameMatch, reasons::label_name_match(), reason)
     };
-    member_row(m, RowKind::NameMatch, Some(candidate(account, agree)), reasons::label_name_match(), reason)
+    let mut row = member_row(m, kind, Some(candidate(account, agree)), label, reason);
+    row.evidence = if agree { Evidence::NameDepartment } else { Evidence::Name };
+    row
+}
+
+/// Both the member and the account name departments, and none of them agrees.
+pub(crate) fn departments_differ(m: &Member, account: &PlatformAccount, agree: bool) -> bool {
+    !agree && !m.department_names.is_empty() && !account.departments.is_empty()
 }
 
 /// A member the operator has to decide for, with every candidate listed.

@@ -35,6 +35,9 @@ pub fn account(id: &str, name: &str, departments: &[&str]) -> PlatformAccount {
         name: name.into(),
         departments: departments.iter().map(|d| (*d).into()).collect(),
         enabled: true,
+        mobile: Default::default(),
+        email: Default::default(),
+        ext: Default::default(),
     }
 }
 
@@ -44,7 +47,7 @@ pub fn disabled(mut a: PlatformAccount) -> PlatformAccount {
 }
 
 pub fn bind(userid: &str, account_id: &str) -> Binding {
-    Binding { userid: userid.into(), account_id: account_id.into() }
+    Binding { userid: userid.into(), account_id: account_id.into(), evidence: Default::default() }
 }
 
 pub fn dept(id: u32, name: &str, parent_id: u32, order: u64) -> Department {
@@ -69,15 +72,27 @@ pub fn input(mut members: Vec<Member>, accounts: Vec<PlatformAccount>, bindings:
         accounts: accounts.into(),
         bindings: bindings.into(),
         departments: Vec::new().into(),
+        ext: Default::default(),
     }
 }
 
 pub fn edit(kind: EditKind, userid: &str, account_id: Option<&str>) -> Edit {
-    Edit { kind, userid: userid.into(), account_id: account_id.map(Into::into).into() }
+    Edit {
+        kind,
+        userid: userid.into(),
+        account_id: account_id.map(Into::into).into(),
+        evidence: interface::Evidence::Operator,
+    }
 }
 
 pub fn commit_input(input: &ProposalInput, proposal: &Proposal, edits: Vec<Edit>) -> CommitInput {
-    CommitInput { input: input.clone(), proposal: proposal.clone(), edits: edits.into() }
+    CommitInput {
+        input: input.clone(),
+        proposal: proposal.clone(),
+        edits: edits.into(),
+        removal_guard: Default::default(),
+        ext: Default::default(),
+    }
 }
 
 pub fn row<'a>(p: &'a Proposal, userid: &str) -> &'a ProposalRow {
@@ -120,6 +135,9 @@ pub fn apply(input: &ProposalInput, changes: &ChangeSet) -> ProposalInput {
             name: n.name.clone(),
             departments: n.departments.clone(),
             enabled: true,
+            mobile: Default::default(),
+            email: Default::default(),
+            ext: Default::default(),
         });
         next.bindings.push(bind(n.userid.as_str(), &id));
     }
@@ -127,4 +145,27 @@ pub fn apply(input: &ProposalInput, changes: &ChangeSet) -> ProposalInput {
         next.bindings.push(b.clone());
     }
     next
+}
+
+/// The kinds as bare names, for tables of test cases (open enums cannot be glob-imported).
+#[allow(non_upper_case_globals)]
+pub mod kinds {
+    use interface::{EditKind, MemberStatus, RowKind};
+    pub const Bind: EditKind = EditKind::Bind;
+    pub const Unbind: EditKind = EditKind::Unbind;
+    pub const Skip: EditKind = EditKind::Skip;
+    pub const ConfirmRemoval: EditKind = EditKind::ConfirmRemoval;
+    pub const ConfirmRename: EditKind = EditKind::ConfirmRename;
+    pub const AlreadyBound: RowKind = RowKind::AlreadyBound;
+    pub const NameMatch: RowKind = RowKind::NameMatch;
+    pub const Ambiguous: RowKind = RowKind::Ambiguous;
+    pub const NoMatch: RowKind = RowKind::NoMatch;
+    pub const LeftWecom: RowKind = RowKind::LeftWecom;
+    pub const NameMatchDepartmentsDiffer: RowKind = RowKind::NameMatchDepartmentsDiffer;
+    pub const RenameProposed: RowKind = RowKind::RenameProposed;
+    pub const Active: MemberStatus = MemberStatus::Active;
+    pub const Disabled: MemberStatus = MemberStatus::Disabled;
+    pub const Inactive: MemberStatus = MemberStatus::Inactive;
+    pub const Left: MemberStatus = MemberStatus::Left;
+    pub const Unknown: MemberStatus = MemberStatus::Unknown;
 }

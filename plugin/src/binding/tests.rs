@@ -2,7 +2,8 @@
 
 use super::testkit::*;
 use super::*;
-use interface::{ChangeSet, Edit, EditKind::*, MemberStatus, ProposalInput, RowKind, ScopeSelection};
+use crate::binding::testkit::kinds::*;
+use interface::{ChangeSet, Edit, MemberStatus, ProposalInput, RowKind, ScopeSelection};
 
 fn commit(i: &ProposalInput, edits: Vec<Edit>) -> ChangeSet {
     match build_change_set(&commit_input(i, &propose(i), edits)) {
@@ -177,4 +178,43 @@ fn idempotent_on_random_populations() {
         }
         assert_nothing_to_do(&commit(&next, vec![]));
     }
+}
+
+#[test]
+fn a_unique_name_match_whose_departments_disagree_is_not_bound_without_the_operator() {
+    let i = input(vec![member("wxk", "王晓楷", &["研发"])], vec![account("a1", "王晓楷", &["销售"])], vec![]);
+    let p = propose(&i);
+    assert_eq!(kind_of(&p, "wxk"), NameMatchDepartmentsDiffer);
+    assert_eq!(p.counts.name_departments_differ, 1);
+    assert_eq!(row(&p, "wxk").label.zh.as_str(), "姓名匹配·部门不一致");
+    let c = build_change_set(&commit_input(&i, &p, vec![])).expect("commit");
+    assert!(c.create_bindings.is_empty() && c.create_accounts.is_empty(), "left out without an edit");
+    let c = build_change_set(&commit_input(&i, &p, vec![edit(Bind, "wxk", Some("a1"))])).expect("commit");
+    assert_eq!(c.create_bindings[0].evidence, interface::Evidence::Operator);
+}
+
+#[test]
+fn a_bound_member_gone_while_a_namesake_with_the_same_departments_appeared_is_a_rename_to_confirm() {
+    let i = input(
+        vec![member("li.lei", "李雷", &["研发"])],
+        vec![account("a1", "李雷", &["研发"])],
+        vec![bind("lilei", "a1")],
+    );
+    let p = propose(&i);
+    assert_eq!(kind_of(&p, "li.lei"), RenameProposed);
+    assert_eq!(row(&p, "li.lei").previous_userid.as_str(), "lilei");
+    assert!(p.rows.iter().all(|r| r.userid.as_str() != "lilei"), "no separate removal row");
+    let c = build_change_set(&commit_input(&i, &p, vec![])).expect("commit");
+    assert!(c.remove_bindings.is_empty() && c.create_accounts.is_empty(), "waits for the operator");
+    let c = build_change_set(&commit_input(&i, &p, vec![edit(ConfirmRename, "li.lei", None)])).expect("commit");
+    assert_eq!(c.remove_bindings[0].userid.as_str(), "lilei");
+    let b = &c.create_bindings[0];
+    assert_eq!((b.userid.as_str(), b.account_id.as_str(), b.evidence), ("li.lei", "a1", interface::Evidence::Rename));
+    // Different departments: not a rename, the old binding is proposed for removal.
+    let other = input(
+        vec![member("li.lei", "李雷", &["销售"])],
+        vec![account("a1", "李雷", &["研发"])],
+        vec![bind("lilei", "a1")],
+    );
+    assert_eq!(kind_of(&propose(&other), "lilei"), LeftWecom);
 }

@@ -44,7 +44,7 @@ pub fn lookup_for(change: &DirectoryChange) -> Option<Lookup> {
             let missing_name = !matches!(&change.department_name, ROption::RSome(name) if !name.is_empty());
             (missing_name && change.department_id != 0).then_some(Lookup::Department(change.department_id))
         }
-        ChangeKind::MemberDeleted | ChangeKind::DepartmentDeleted | ChangeKind::TagMembersChanged => None,
+        _ => None,
     }
 }
 

@@ -180,6 +180,7 @@ pub fn parse_event(xml: &str) -> Result<Parsed, XmlError> {
         removed_userids: RVec::new(),
         added_department_ids: RVec::new(),
         removed_department_ids: RVec::new(),
+        ext: Default::default(),
     };
 
     // Empty elements read as "not sent": WeCom never empties a name or a member's departments, so
@@ -222,6 +223,8 @@ pub fn parse_event(xml: &str) -> Result<Parsed, XmlError> {
                 get("DelPartyItems").map(|v| ids(v, "DelPartyItems")).transpose()?.unwrap_or_default();
             id
         }
+        // Only the kinds above are produced by the parser of this version.
+        _ => return Err(XmlError::Invalid("ChangeType")),
     };
     // Events carry no MsgId; WeCom's retries repeat these fields (wecom-api.md §10.3).
     let from = get("FromUserName").unwrap_or_default();

@@ -33,6 +33,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// skew and WeCom's retries, narrow enough that a captured request cannot be replayed later, and
 /// it bounds what [`ReplayGuard`] must remember.
 pub const FRESHNESS_WINDOW_SECS: i64 = 300;
+/// The default of the `callback_timestamp_window_secs` setting (see [`FRESHNESS_WINDOW_SECS`]).
+pub const DEFAULT_TIMESTAMP_WINDOW_SECS: u32 = FRESHNESS_WINDOW_SECS as u32;
 /// Largest POST body accepted. Real events are a few KiB (a create_user with every attribute).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Largest query string accepted (an `echostr` is a few hundred characters).
@@ -47,6 +49,8 @@ pub struct CallbackConfig {
     token: Secret,
     key: AesKey,
     corp_id: String,
+    /// How far a timestamp may be from our clock, either way (the setting; default 300 s).
+    window_secs: i64,
 }
 
 impl CallbackConfig {
@@ -56,14 +60,27 @@ impl CallbackConfig {
             return Err(missing(token.is_empty(), encoding_aes_key.is_empty()));
         }
         let key = AesKey::from_encoding_aes_key(encoding_aes_key).map_err(|e| error::crypto(e, "callback_aes_key"))?;
-        Ok(CallbackConfig { token: Secret::new(token), key, corp_id: corp_id.to_string() })
+        Ok(CallbackConfig {
+            token: Secret::new(token),
+            key,
+            corp_id: corp_id.to_string(),
+            window_secs: FRESHNESS_WINDOW_SECS,
+        })
+    }
+
+    /// The same, judging timestamps within `secs` either way (0 keeps the default).
+    pub fn with_window(mut self, secs: u32) -> CallbackConfig {
+        if secs > 0 {
+            self.window_secs = i64::from(secs);
+        }
+        self
     }
 
     /// From the accepted configuration.
     pub fn from_settings(settings: &CleanSettings) -> Result<CallbackConfig, PluginError> {
         let token = settings.callback_token.as_ref().map(Secret::expose).unwrap_or_default();
         let key = settings.callback_aes_key.as_ref().map(Secret::expose).unwrap_or_default();
-        CallbackConfig::new(token, key, &settings.corp_id)
+        Ok(CallbackConfig::new(token, key, &settings.corp_id)?.with_window(settings.callback_window_secs))
     }
 
     /// The CorpID the callbacks must be addressed to.
@@ -122,10 +139,16 @@ impl ReplayGuard {
     /// Records a delivery; false when it was already recorded. Check and record are one step,
     /// so two concurrent copies of one delivery cannot both be applied.
     pub fn first_delivery(&self, msg_signature: &str, timestamp: i64, now: i64) -> bool {
+        self.first_delivery_within(msg_signature, timestamp, now, FRESHNESS_WINDOW_SECS)
+    }
+
+    /// [`Self::first_delivery`] for a timestamp window of `window_secs`: a delivery is remembered
+    /// for as long as its timestamp would still be accepted.
+    pub fn first_delivery_within(&self, msg_signature: &str, timestamp: i64, now: i64, window_secs: i64) -> bool {
         // Nothing below panics while holding the lock; were it ever poisoned, the worst left behind
         // is one stale entry, so the state stays usable rather than failing every callback.
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let horizon = now.saturating_sub(FRESHNESS_WINDOW_SECS);
+        let horizon = now.saturating_sub(window_secs);
         while state.order.front().is_some_and(|(ts, _)| *ts < horizon) {
             state.forget_oldest();
         }
@@ -216,7 +239,7 @@ pub fn handle(
     authenticate(config, timestamp, nonce, &encrypt, msg_signature, ts, now)?;
     let msg = open(config, &encrypt, "Encrypt")?;
     let parsed = event::parse_event(&msg).map_err(|e| xml_error(&e, "event"))?;
-    if !replay.first_delivery(msg_signature, ts, now) {
+    if !replay.first_delivery_within(msg_signature, ts, now, config.window_secs) {
         return Ok(reply(CallbackKind::Duplicate, String::new(), None));
     }
     Ok(match parsed {
@@ -226,7 +249,13 @@ pub fn handle(
 }
 
 fn reply(kind: CallbackKind, body: String, change: Option<interface::DirectoryChange>) -> CallbackReply {
-    CallbackReply { kind, status: 200, body: RString::from(body), change: ROption::from(change) }
+    CallbackReply {
+        kind,
+        status: 200,
+        body: RString::from(body),
+        change: ROption::from(change),
+        ext: Default::default(),
+    }
 }
 
 /// Signature first, so that an unsigned request learns nothing about our clock.
@@ -243,8 +272,8 @@ fn authenticate(
         return Err(error::signature_mismatch());
     }
     let age = now.saturating_sub(ts);
-    if !(-FRESHNESS_WINDOW_SECS..=FRESHNESS_WINDOW_SECS).contains(&age) {
-        return Err(error::stale_timestamp(ts, now, FRESHNESS_WINDOW_SECS));
+    if !(-config.window_secs..=config.window_secs).contains(&age) {
+        return Err(error::stale_timestamp(ts, now, config.window_secs));
     }
     Ok(())
 }

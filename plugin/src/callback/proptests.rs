@@ -69,6 +69,7 @@ fn signed_post(encrypted: &str, nonce: &str) -> CallbackRequest {
         query: format!("msg_signature={sig}&timestamp={ts}&nonce={nonce}").into(),
         body: body.into(),
         now_unix: NOW,
+        ext: Default::default(),
     }
 }
 
@@ -344,7 +345,7 @@ proptest! {
         body in prop_oneof![nasty_string(), xml_soup()],
         now in prop_oneof![Just(NOW), any::<i64>()],
     ) {
-        let request = CallbackRequest { method: method.into(), query: query.into(), body: body.into(), now_unix: now };
+        let request = CallbackRequest { method: method.into(), query: query.into(), body: body.into(), now_unix: now, ext: Default::default() };
         let result = handle(&official(), &request, now, &ReplayGuard::with_capacity(4));
         check_outcome(&result)?;
     }

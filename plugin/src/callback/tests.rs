@@ -18,11 +18,23 @@ fn official() -> CallbackConfig {
 }
 
 fn get(query: &str, now: i64) -> CallbackRequest {
-    CallbackRequest { method: "GET".into(), query: query.into(), body: "".into(), now_unix: now }
+    CallbackRequest {
+        method: "GET".into(),
+        query: query.into(),
+        body: "".into(),
+        now_unix: now,
+        ext: Default::default(),
+    }
 }
 
 fn post(query: &str, body: &str, now: i64) -> CallbackRequest {
-    CallbackRequest { method: "POST".into(), query: query.into(), body: body.into(), now_unix: now }
+    CallbackRequest {
+        method: "POST".into(),
+        query: query.into(),
+        body: body.into(),
+        now_unix: now,
+        ext: Default::default(),
+    }
 }
 
 fn envelope(encrypt: &str) -> String {
@@ -150,6 +162,7 @@ fn expected_11_4() -> DirectoryChange {
         removed_userids: RVec::new(),
         added_department_ids: RVec::new(),
         removed_department_ids: RVec::new(),
+        ext: Default::default(),
     }
 }
 
@@ -438,7 +451,13 @@ fn hostile_inputs_never_panic() {
         let query = if round % 2 == 0 { random(200) } else { valid_query[..round % valid_query.len()].to_string() };
         let body = if round % 3 == 0 { random(400) } else { valid_body[..(round * 7) % valid_body.len()].to_string() };
         let method = if round % 5 == 0 { "GET" } else { "POST" };
-        let request = CallbackRequest { method: method.into(), query: query.into(), body: body.into(), now_unix: 0 };
+        let request = CallbackRequest {
+            method: method.into(),
+            query: query.into(),
+            body: body.into(),
+            now_unix: 0,
+            ext: Default::default(),
+        };
         let _ = handle(&config, &request, 1700000000, &replay);
     }
     // Truncated and bit-flipped ciphertexts, signed so that they reach decryption.

@@ -4,12 +4,14 @@
 
 use super::findings::{finding, has_error, ok, shown, shown_char, with_errcode};
 use super::paste::{self, Malformed};
-use super::settings::{domain_of, Accepted, CleanSettings};
+use super::settings::{domain_of, Accepted, CleanSettings, Credentials};
 use crate::callback::crypto::{KeyProblem, TokenProblem};
 use crate::host_log::Host;
 use crate::wecom::{self, WecomError};
 use crate::{callback, connect, wecom_text};
-use interface::{AppInfo, ConfigReport, ConnectionSettings, Finding, FindingStatus, SetupSheet, Text, VisibleRange};
+use interface::{
+    Activation, AppInfo, ConfigReport, ConnectionSettings, Finding, FindingStatus, SetupSheet, Text, VisibleRange,
+};
 use url::Url;
 
 /// The outcome of a check: the report, and the accepted configuration when there is no error.
@@ -23,10 +25,52 @@ pub struct Checked {
 const CONSOLE_APP: &str = "管理后台 → 应用管理 → 自建 → 选择应用";
 const CONSOLE_APP_EN: &str = "admin console → 应用管理 (App Management) → 自建 (Self-built) → your app";
 
+/// Activates a stored configuration without any network call: the same offline checks as
+/// `configure` (pasted values, formats, the callback key), none against WeCom. The client is
+/// built but makes no call until a hook needs WeCom.
+pub fn activate(activation: &Activation, host: &Host) -> Checked {
+    let raw = &activation.settings;
+    let mut findings = Vec::new();
+    let clean = clean_settings(raw, Credentials::Optional, &mut findings);
+    let mut report = ConfigReport {
+        accepted: false,
+        corp_id: clean.as_ref().map(|c| c.corp_id.clone()).unwrap_or_default().into(),
+        agent_id: clean.as_ref().map(|c| c.agent_id).unwrap_or(0),
+        app: activation.app.clone(),
+        findings: Default::default(),
+        setup: setup_sheet(raw, clean.as_ref()),
+        ext: Default::default(),
+    };
+    let accepted = clean.filter(|_| !has_error(&findings)).and_then(|clean| match connect::client_for(&clean, host) {
+        Ok(client) => {
+            Some(Accepted { app: activation.app.clone().into_option().unwrap_or_default(), settings: clean, client })
+        }
+        Err(error) => {
+            findings.push(with_errcode(
+                finding(
+                    FindingStatus::Error,
+                    "config.client",
+                    Some("proxy_url"),
+                    Text::new(
+                        format!("无法创建企业微信客户端：{error}"),
+                        format!("Could not build the WeCom client: {error}"),
+                    ),
+                    Text::new("检查代理地址与基础地址。", "Check the proxy and base URLs."),
+                ),
+                None,
+            ));
+            None
+        }
+    });
+    report.accepted = accepted.is_some();
+    report.findings = findings.into();
+    Checked { report, accepted }
+}
+
 /// Runs every check against WeCom.
 pub async fn check(raw: &ConnectionSettings, host: &Host) -> Checked {
     let mut findings = Vec::new();
-    let clean = clean_settings(raw, &mut findings);
+    let clean = clean_settings(raw, Credentials::Required, &mut findings);
     let setup = setup_sheet(raw, clean.as_ref());
     let mut report = ConfigReport {
         accepted: false,
@@ -35,6 +79,7 @@ pub async fn check(raw: &ConnectionSettings, host: &Host) -> Checked {
         app: None.into(),
         findings: Default::default(),
         setup,
+        ext: Default::default(),
     };
     let Some(clean) = clean.filter(|_| !has_error(&findings)) else {
         report.findings = findings.into();
@@ -245,12 +290,17 @@ fn app_findings(app: &AppInfo, clean: &CleanSettings, findings: &mut Vec<Finding
 }
 
 /// The pre-network part: cleaning and format checks. `pub(super)` for the property tests.
-pub(super) fn clean_settings(raw: &ConnectionSettings, findings: &mut Vec<Finding>) -> Option<CleanSettings> {
+pub(super) fn clean_settings(
+    raw: &ConnectionSettings,
+    credentials: Credentials,
+    findings: &mut Vec<Finding>,
+) -> Option<CleanSettings> {
     let corp = paste::clean(raw.corp_id.as_str());
     let agent = paste::clean(raw.agent_id.as_str());
     let secret = paste::clean(raw.secret.expose());
     let callback_token = paste::clean(raw.callback_token.expose());
     let callback_aes_key = paste::clean(raw.callback_aes_key.expose());
+    let without_app = credentials == Credentials::Optional && agent.value.is_empty() && secret.value.is_empty();
     for (field, cleaned, zh, en) in [
         ("corp_id", &corp, "CorpID", "CorpID"),
         ("agent_id", &agent, "AgentID", "AgentID"),
@@ -298,6 +348,7 @@ pub(super) fn clean_settings(raw: &ConnectionSettings, findings: &mut Vec<Findin
         ));
     }
     let agent_id = match paste::parse_agent_id(&agent.value) {
+        _ if without_app => 0,
         Ok(id) => id,
         Err(m) => {
             valid = false;
@@ -311,7 +362,7 @@ pub(super) fn clean_settings(raw: &ConnectionSettings, findings: &mut Vec<Findin
             0
         }
     };
-    if let Err(m) = paste::check_secret(&secret.value) {
+    if let Err(m) = if without_app { Ok(()) } else { paste::check_secret(&secret.value) } {
         valid = false;
         findings.push(malformed(
             "secret",
@@ -351,6 +402,11 @@ pub(super) fn clean_settings(raw: &ConnectionSettings, findings: &mut Vec<Findin
     let homepage_url = url_field("homepage_url", raw.homepage_url.as_str(), "平台主页", "platform homepage");
     let redirect_url = url_field("redirect_url", raw.redirect_url.as_str(), "登录回调地址", "login redirect URL");
     let callback_url = url_field("callback_url", raw.callback_url.as_str(), "回调地址", "callback URL");
+    let authorize_base =
+        url_field("authorize_base_url", raw.authorize_base_url.as_str(), "网页授权地址", "OAuth page base URL");
+    let web_login_base =
+        url_field("web_login_base_url", raw.web_login_base_url.as_str(), "网页登录地址", "web login base URL");
+    let web_login_domain = web_login_domain(raw.web_login_domain.as_str(), &mut valid, findings);
     let (callback_token, callback_aes_key) =
         callback_secrets(callback_token.value, callback_aes_key.value, &mut valid, findings);
     let api = paste::clean(raw.api_base_url.as_str()).value;
@@ -365,6 +421,13 @@ pub(super) fn clean_settings(raw: &ConnectionSettings, findings: &mut Vec<Findin
         } else {
             api.trim_end_matches('/').to_string()
         },
+        authorize_base_url: base_or(authorize_base, crate::login::DEFAULT_AUTHORIZE_BASE),
+        web_login_base_url: base_or(web_login_base, crate::login::DEFAULT_WEB_LOGIN_BASE),
+        web_login_domain,
+        callback_window_secs: match raw.callback_timestamp_window_secs {
+            0 => crate::callback::DEFAULT_TIMESTAMP_WINDOW_SECS,
+            n => n,
+        },
         homepage_url,
         redirect_url,
         callback_url,
@@ -373,6 +436,43 @@ pub(super) fn clean_settings(raw: &ConnectionSettings, findings: &mut Vec<Findin
         callback_token,
         callback_aes_key,
     })
+}
+
+/// A configured page base without its trailing slash, or the real default.
+fn base_or(url: Option<Url>, default: &str) -> String {
+    url.map(|u| u.as_str().trim_end_matches('/').to_string()).unwrap_or_else(|| default.to_string())
+}
+
+/// The web-login callback domain as WeCom compares it (`host` or `host:port`); a pasted URL is
+/// reduced to its domain.
+fn web_login_domain(raw: &str, valid: &mut bool, findings: &mut Vec<Finding>) -> String {
+    let value = paste::clean(raw).value;
+    if value.is_empty() {
+        return String::new();
+    }
+    let with_scheme = if value.contains("://") { value.clone() } else { format!("https://{value}") };
+    match Url::parse(&with_scheme) {
+        Ok(url) if url.host_str().is_some_and(|h| !h.is_empty()) && (url.path() == "/" || url.path().is_empty()) => {
+            domain_of(&url)
+        }
+        _ => {
+            *valid = false;
+            findings.push(finding(
+                FindingStatus::Error,
+                "config.url_invalid",
+                Some("web_login_domain"),
+                Text::new(
+                    format!("网页登录授权回调域不是有效的域名：{}", shown(&value, 200)),
+                    format!("The web-login domain is not a valid domain: {}", shown(&value, 200)),
+                ),
+                Text::new(
+                    "填写 企业微信授权登录 → Web网页 → 授权回调域 中的域名，例如 wanxiang.example.com",
+                    "Enter the domain set in 企业微信授权登录 → Web网页 → 授权回调域, e.g. wanxiang.example.com",
+                ),
+            ));
+            String::new()
+        }
+    }
 }
 
 const CONSOLE_CALLBACK: &str = "接收消息 → 设置API接收";
@@ -578,6 +678,7 @@ fn setup_sheet(raw: &ConnectionSettings, clean: Option<&CleanSettings>) -> Setup
         trusted_domain: redirect.as_ref().map(domain_of).unwrap_or_default().into(),
         redirect_url: redirect.map(|u| u.to_string()).unwrap_or_default().into(),
         callback_url: clean.and_then(|c| c.callback_url.as_ref()).map(|u| u.to_string()).unwrap_or_default().into(),
+        web_login_domain: clean.map(|c| c.web_login_domain.clone()).unwrap_or_default().into(),
         egress_ip: None.into(),
         via_proxy: !paste::clean(raw.proxy_url.as_str()).value.is_empty(),
     }
@@ -611,12 +712,13 @@ mod tests {
     #[test]
     fn callback_settings_are_optional_but_paired() {
         let mut findings = Vec::new();
-        let clean = clean_settings(&raw("", ""), &mut findings).expect("valid");
+        let clean = clean_settings(&raw("", ""), Credentials::Required, &mut findings).expect("valid");
         assert!(clean.callback_token.is_none() && clean.callback_aes_key.is_none());
         assert!(findings.is_empty());
 
         let mut findings = Vec::new();
-        let clean = clean_settings(&raw(" QDG6eK\n", &format!("\u{200B}{KEY} ")), &mut findings).expect("valid");
+        let clean = clean_settings(&raw(" QDG6eK\n", &format!("\u{200B}{KEY} ")), Credentials::Required, &mut findings)
+            .expect("valid");
         assert_eq!(clean.callback_token.as_ref().map(|s| s.expose()), Some("QDG6eK"));
         assert_eq!(clean.callback_aes_key.as_ref().map(|s| s.expose()), Some(KEY));
         let notices: Vec<_> =
@@ -628,7 +730,7 @@ mod tests {
             [("QDG6eK", "", ("config.missing", "callback_aes_key")), ("", KEY, ("config.missing", "callback_token"))]
         {
             let mut findings = Vec::new();
-            assert!(clean_settings(&raw(token, key), &mut findings).is_none());
+            assert!(clean_settings(&raw(token, key), Credentials::Required, &mut findings).is_none());
             assert_eq!(errors(&findings), [(want.0.to_string(), want.1.to_string())]);
         }
     }
@@ -644,7 +746,7 @@ mod tests {
         ];
         for key in bad_keys {
             let mut findings = Vec::new();
-            assert!(clean_settings(&raw("QDG6eK", &key), &mut findings).is_none(), "{key}");
+            assert!(clean_settings(&raw("QDG6eK", &key), Credentials::Required, &mut findings).is_none(), "{key}");
             assert_eq!(
                 errors(&findings),
                 [("config.callback_aes_key_invalid".to_string(), "callback_aes_key".to_string())]
@@ -655,13 +757,13 @@ mod tests {
         }
         for token in ["a".repeat(33), "tok_en".to_string(), "tok en".to_string()] {
             let mut findings = Vec::new();
-            assert!(clean_settings(&raw(&token, KEY), &mut findings).is_none(), "{token}");
+            assert!(clean_settings(&raw(&token, KEY), Credentials::Required, &mut findings).is_none(), "{token}");
             assert_eq!(
                 errors(&findings),
                 [("config.callback_token_invalid".to_string(), "callback_token".to_string())]
             );
         }
         let mut findings = Vec::new();
-        assert!(clean_settings(&raw(&"a".repeat(32), KEY), &mut findings).is_some());
+        assert!(clean_settings(&raw(&"a".repeat(32), KEY), Credentials::Required, &mut findings).is_some());
     }
 }

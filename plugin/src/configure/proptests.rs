@@ -96,6 +96,7 @@ fn settings() -> impl Strategy<Value = ConnectionSettings> {
                 allow_plain_http: plain,
                 callback_token: SecretString::new(token),
                 callback_aes_key: SecretString::new(key),
+                ..Default::default()
             }
         })
 }
@@ -149,7 +150,7 @@ fn no_edge_whitespace(value: &str) -> bool {
 
 fn check_whole_settings(raw: &ConnectionSettings) -> Result<(), TestCaseError> {
     let mut findings = Vec::new();
-    let clean = clean_settings(raw, &mut findings);
+    let clean = clean_settings(raw, crate::configure::Credentials::Required, &mut findings);
     let expected = expected_invalid(raw);
 
     let error_fields: BTreeSet<&str> = findings
@@ -314,7 +315,7 @@ fn invisible_bad_characters_are_shown_escaped() {
         ..ConnectionSettings::default()
     };
     let mut findings = Vec::new();
-    assert!(clean_settings(&raw, &mut findings).is_none());
+    assert!(clean_settings(&raw, crate::configure::Credentials::Required, &mut findings).is_none());
     for f in &findings {
         for text in texts(f) {
             assert!(is_clear_text(text), "{text:?}");

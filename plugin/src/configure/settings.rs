@@ -15,6 +15,14 @@ pub struct CleanSettings {
     pub secret: wecom::Secret,
     /// API base URL.
     pub api_base_url: String,
+    /// Base of the in-client OAuth page (defaulted to WeCom's).
+    pub authorize_base_url: String,
+    /// Base of the web login page (defaulted to WeCom's).
+    pub web_login_base_url: String,
+    /// The web-login callback domain (`host` or `host:port`), empty when not set.
+    pub web_login_domain: String,
+    /// Callback timestamp window in seconds.
+    pub callback_window_secs: u32,
     /// Platform homepage (may be empty).
     pub homepage_url: Option<Url>,
     /// Platform OAuth redirect URL (may be empty).
@@ -29,6 +37,24 @@ pub struct CleanSettings {
     pub callback_token: Option<wecom::Secret>,
     /// Callback EncodingAESKey, when callbacks are set up (masked in Debug).
     pub callback_aes_key: Option<wecom::Secret>,
+}
+
+impl CleanSettings {
+    /// True when a Secret and an AgentID are set, so WeCom can be called (an activation for the
+    /// callback receiver alone has neither).
+    pub fn can_call_wecom(&self) -> bool {
+        !self.secret.expose().is_empty() && self.agent_id != 0
+    }
+}
+
+/// Whether the app credentials must be present: `configure` needs them; `activate` accepts a
+/// configuration without both (the callback receiver alone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credentials {
+    /// CorpID, AgentID and Secret are required.
+    Required,
+    /// AgentID and Secret may both be missing.
+    Optional,
 }
 
 /// A configuration WeCom accepted, with the client bound to it.

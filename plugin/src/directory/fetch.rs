@@ -246,6 +246,7 @@ pub async fn fetch(accepted: &Accepted, scope: &ScopeSelection, host: &Host) -> 
         complete: !read_failed,
         problems: problems.into(),
         api_calls,
+        ext: Default::default(),
     })
 }
 

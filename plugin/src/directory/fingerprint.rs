@@ -50,7 +50,7 @@ pub fn snapshot_id(corp_id: &str, departments: &[Department], members: &[Member]
         for id in m.department_ids.iter() {
             h.write(&id.to_le_bytes());
         }
-        h.write(&[m.status as u8]);
+        h.write(&[m.status.raw()]);
     }
     h.hex()
 }

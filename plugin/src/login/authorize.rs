@@ -1,11 +1,16 @@
-//! Builds WeCom's login URLs. The pages live on WeCom's web hosts, not on the API host; a
-//! WeCom-compatible server at a custom API base URL (a gateway, the fake) serves them under the
-//! same paths on that base URL.
+//! Builds WeCom's login URLs. The pages live on WeCom's web hosts, not on the API host; each is
+//! an explicit setting with the real default (`authorize_base_url`, `web_login_base_url`), never
+//! derived from the API base URL: a deployment behind an internal API gateway still sends members
+//! to WeCom's real pages.
 
 use crate::configure::{shown, CleanSettings};
-use crate::connect::DEFAULT_API_BASE;
 use interface::{AuthorizeRequest, AuthorizeUrl, LoginMode, PluginError, Text};
 use url::Url;
+
+/// WeCom's in-client OAuth page (网页授权), on its real host.
+pub const DEFAULT_AUTHORIZE_BASE: &str = "https://open.weixin.qq.com";
+/// WeCom's web (QR / desktop client) login page, on its real host.
+pub const DEFAULT_WEB_LOGIN_BASE: &str = "https://login.work.weixin.qq.com";
 
 /// Where the two login pages are.
 pub struct LoginPages {
@@ -16,19 +21,11 @@ pub struct LoginPages {
 }
 
 impl LoginPages {
-    /// The pages for an API base URL.
-    pub fn for_api_base(api_base: &str) -> Self {
-        if api_base.trim_end_matches('/') == DEFAULT_API_BASE {
-            LoginPages {
-                in_client: "https://open.weixin.qq.com/connect/oauth2/authorize".into(),
-                web_login: "https://login.work.weixin.qq.com/wwlogin/sso/login".into(),
-            }
-        } else {
-            let base = api_base.trim_end_matches('/');
-            LoginPages {
-                in_client: format!("{base}/connect/oauth2/authorize"),
-                web_login: format!("{base}/wwlogin/sso/login"),
-            }
+    /// The pages for the configured bases (already defaulted when empty).
+    pub fn for_settings(settings: &CleanSettings) -> Self {
+        LoginPages {
+            in_client: format!("{}/connect/oauth2/authorize", settings.authorize_base_url.trim_end_matches('/')),
+            web_login: format!("{}/wwlogin/sso/login", settings.web_login_base_url.trim_end_matches('/')),
         }
     }
 }
@@ -64,21 +61,8 @@ pub fn authorize_url(
         )
         .with_field("redirect_url")
     })?;
-    let domain = crate::configure::domain_of_url(&redirect);
-    if trusted_domain.is_empty() || !domain.eq_ignore_ascii_case(trusted_domain) {
-        return Err(PluginError::new(
-            "login.redirect_domain_untrusted",
-            Text::new(
-                format!("回调地址的域名 {domain} 不是应用的可信域名（{}），企业微信会拒绝登录。", display_or_none_zh(trusted_domain)),
-                format!("The redirect URL's domain {domain} is not the app's trusted domain ({}); WeCom would refuse the login.", display_or_none_en(trusted_domain)),
-            ),
-            Text::new(
-                format!("在 应用管理 → 自建应用 → 网页授权及JS-SDK → 可信域名 中设置 {domain}，或使用该可信域名下的回调地址。"),
-                format!("Set {domain} as the app's 可信域名 (trusted domain), or use a redirect URL on the trusted domain."),
-            ),
-        )
-        .with_field("redirect_url"));
-    }
+    let mode = pick_mode(request.mode, request.user_agent.as_str());
+    check_domain(&redirect, mode, trusted_domain, &settings.web_login_domain)?;
     let state = request.state.as_str();
     if state.is_empty() || state.len() > 128 || !state.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(PluginError::new(
@@ -92,8 +76,10 @@ pub fn authorize_url(
         .with_field("state"));
     }
 
-    let pages = LoginPages::for_api_base(&settings.api_base_url);
-    let mode = pick_mode(request.mode, request.user_agent.as_str());
+    let pages = LoginPages::for_settings(settings);
+    // The consent page (snsapi_privateinfo) exists only inside the client; a browser login has
+    // no consent step, so `consent` there is ignored and the host falls back to a password proof.
+    let scope = if request.consent { "snsapi_privateinfo" } else { "snsapi_base" };
     let agent_id = settings.agent_id.to_string();
     let url = match mode {
         LoginMode::InClient => {
@@ -102,13 +88,13 @@ pub fn authorize_url(
                 .append_pair("appid", &settings.corp_id)
                 .append_pair("redirect_uri", redirect.as_str())
                 .append_pair("response_type", "code")
-                .append_pair("scope", "snsapi_base")
+                .append_pair("scope", scope)
                 .append_pair("state", state)
                 .append_pair("agentid", &agent_id);
             url.set_fragment(Some("wechat_redirect"));
             url
         }
-        _ => {
+        LoginMode::WebLogin => {
             let mut url = Url::parse(&pages.web_login).map_err(|_| base_error())?;
             url.query_pairs_mut()
                 .append_pair("login_type", "CorpApp")
@@ -118,8 +104,51 @@ pub fn authorize_url(
                 .append_pair("state", state);
             url
         }
+        other => return Err(unknown_mode(other)),
     };
-    Ok(AuthorizeUrl { url: url.to_string().into(), mode })
+    Ok(AuthorizeUrl { url: url.to_string().into(), mode, ext: Default::default() })
+}
+
+/// The redirect's domain must be one WeCom accepts for this mode: the app's trusted domain (可信域名,
+/// from `agent/get`) always; for a browser login also the web-login callback domain (企业微信授权登录
+/// → Web网页 → 授权回调域, doc 98171), which `agent/get` does not report and the admin sets. Unconfirmed:
+/// whether WeCom still accepts the trusted domain for web login when a separate web-login domain is
+/// set; both are accepted here, so either setup works.
+fn check_domain(redirect: &Url, mode: LoginMode, trusted: &str, web_login: &str) -> Result<(), PluginError> {
+    let domain = crate::configure::domain_of_url(redirect);
+    let matches = |allowed: &str| !allowed.is_empty() && domain.eq_ignore_ascii_case(allowed);
+    if matches(trusted) || (mode == LoginMode::WebLogin && matches(web_login)) {
+        return Ok(());
+    }
+    let (also_zh, also_en) = if mode == LoginMode::WebLogin && !web_login.is_empty() {
+        (
+            format!("或网页登录授权回调域（{}）", shown(web_login, 200)),
+            format!(" or the web-login domain ({})", shown(web_login, 200)),
+        )
+    } else {
+        (String::new(), String::new())
+    };
+    Err(PluginError::new(
+        "login.redirect_domain_untrusted",
+        Text::new(
+            format!("回调地址的域名 {domain} 不是应用的可信域名（{}）{also_zh}，企业微信会拒绝登录。", display_or_none_zh(trusted)),
+            format!("The redirect URL's domain {domain} is not the app's trusted domain ({}){also_en}; WeCom would refuse the login.", display_or_none_en(trusted)),
+        ),
+        Text::new(
+            format!("在 应用管理 → 自建应用 → 网页授权及JS-SDK → 可信域名 中设置 {domain}（网页登录也可设置 企业微信授权登录 → Web网页 → 授权回调域），或使用该域名下的回调地址。"),
+            format!("Set {domain} as the app's 可信域名 (trusted domain) (for browser login, or as 企业微信授权登录 → Web网页 → 授权回调域), or use a redirect URL on that domain."),
+        ),
+    )
+    .with_field("redirect_url"))
+}
+
+fn unknown_mode(mode: LoginMode) -> PluginError {
+    PluginError::new(
+        "login.mode_unknown",
+        Text::new(format!("未知的登录方式 {mode:?}。"), format!("Unknown login mode {mode:?}.")),
+        Text::new("使用 auto、in_client 或 web_login。", "Use auto, in_client or web_login."),
+    )
+    .with_field("mode")
 }
 
 /// The trusted domain comes from WeCom's `agent/get`: shown bounded and escaped.
@@ -153,12 +182,24 @@ mod tests {
     use super::*;
     use crate::wecom::Secret;
 
-    fn settings(base: &str) -> CleanSettings {
+    const REAL: &str = "";
+
+    /// Settings whose login pages are at `pages` (`REAL`: WeCom's own hosts).
+    fn settings(pages: &str) -> CleanSettings {
+        let (authorize, web_login) = if pages.is_empty() {
+            (DEFAULT_AUTHORIZE_BASE.to_string(), DEFAULT_WEB_LOGIN_BASE.to_string())
+        } else {
+            (pages.to_string(), pages.to_string())
+        };
         CleanSettings {
             corp_id: "ww8f3a1c2d4e5b6a70".into(),
             agent_id: 1000002,
             secret: Secret::new("s".to_string()),
-            api_base_url: base.into(),
+            api_base_url: "https://qyapi.weixin.qq.com".into(),
+            authorize_base_url: authorize,
+            web_login_base_url: web_login,
+            web_login_domain: String::new(),
+            callback_window_secs: 300,
             homepage_url: None,
             redirect_url: None,
             callback_url: None,
@@ -170,13 +211,19 @@ mod tests {
     }
 
     fn request(redirect: &str, mode: LoginMode, ua: &str) -> AuthorizeRequest {
-        AuthorizeRequest { redirect_url: redirect.into(), state: "abc123".into(), mode, user_agent: ua.into() }
+        AuthorizeRequest {
+            redirect_url: redirect.into(),
+            state: "abc123".into(),
+            mode,
+            user_agent: ua.into(),
+            ..Default::default()
+        }
     }
 
     #[test]
     fn in_client_url_is_wecoms_oauth_page() {
         let got = authorize_url(
-            &settings(DEFAULT_API_BASE),
+            &settings(REAL),
             "wx.example.com",
             &request("https://wx.example.com/cb?x=1", LoginMode::Auto, "Mozilla/5.0 wxwork/4.1"),
         )
@@ -191,13 +238,43 @@ mod tests {
     #[test]
     fn browsers_get_the_web_login_page() {
         let got = authorize_url(
-            &settings(DEFAULT_API_BASE),
+            &settings(REAL),
             "wx.example.com",
             &request("https://wx.example.com/cb", LoginMode::Auto, "Mozilla/5.0 Chrome"),
         )
         .expect("valid");
         assert_eq!(got.mode, LoginMode::WebLogin);
         assert!(got.url.starts_with("https://login.work.weixin.qq.com/wwlogin/sso/login?login_type=CorpApp&appid=ww8f3a1c2d4e5b6a70&agentid=1000002&redirect_uri="));
+    }
+
+    #[test]
+    fn an_api_gateway_does_not_move_the_login_pages() {
+        let mut s = settings(REAL);
+        s.api_base_url = "https://wecom-gateway.corp.internal".into();
+        let got = authorize_url(&s, "wx.example.com", &request("https://wx.example.com/cb", LoginMode::InClient, ""))
+            .expect("valid");
+        assert!(got.url.starts_with("https://open.weixin.qq.com/connect/oauth2/authorize?"), "{}", got.url);
+    }
+
+    #[test]
+    fn consent_asks_for_private_info_in_the_client_only() {
+        let mut r = request("https://wx.example.com/cb", LoginMode::InClient, "");
+        r.consent = true;
+        let got = authorize_url(&settings(REAL), "wx.example.com", &r).expect("valid");
+        assert!(got.url.contains("scope=snsapi_privateinfo"), "{}", got.url);
+    }
+
+    #[test]
+    fn the_web_login_domain_is_accepted_for_browsers_only() {
+        let mut s = settings(REAL);
+        s.web_login_domain = "login.example.com".into();
+        let web = request("https://login.example.com/cb", LoginMode::WebLogin, "");
+        assert!(authorize_url(&s, "wx.example.com", &web).is_ok());
+        let in_client = request("https://login.example.com/cb", LoginMode::InClient, "");
+        let err = authorize_url(&s, "wx.example.com", &in_client).expect_err("in-client needs the trusted domain");
+        assert_eq!(err.code.as_str(), "login.redirect_domain_untrusted");
+        let trusted = request("https://wx.example.com/cb", LoginMode::WebLogin, "");
+        assert!(authorize_url(&s, "wx.example.com", &trusted).is_ok(), "the trusted domain still works for browsers");
     }
 
     #[test]
@@ -213,7 +290,7 @@ mod tests {
 
     #[test]
     fn redirects_off_the_trusted_domain_and_bad_states_are_refused() {
-        let s = settings(DEFAULT_API_BASE);
+        let s = settings(REAL);
         let err = authorize_url(&s, "wx.example.com", &request("https://evil.example.com/cb", LoginMode::Auto, ""))
             .expect_err("untrusted");
         assert_eq!(err.code.as_str(), "login.redirect_domain_untrusted");

@@ -1,19 +1,22 @@
 //! Code → userid (`auth/getuserinfo`, with the cached token: no `gettoken` per login), then the
-//! member's status re-checked with `user/get`, so a disabled or departed member is refused even
-//! before the next sync. Two WeCom calls in all.
+//! member's status re-checked with `user/get`, so `decide_login` refuses a disabled or departed
+//! member even before the next sync. Two WeCom calls in all; a third (`auth/getuserdetail`) only
+//! when the member went through the consent page (`snsapi_privateinfo`) and the code came with a
+//! `user_ticket`. Who the member is, not whether they may sign in: that is `decide_login`.
 
 use crate::configure::Accepted;
 use crate::directory::fetch_status;
+use crate::host_log::Host;
 use crate::wecom::{CodeIdentity, WecomError};
 use crate::wecom_text;
-use interface::{LoginOutcome, LoginRequest, MemberStatus, PluginError, Text};
+use interface::{LoginOutcome, LoginRequest, PersonalData, PluginError, Text};
 
 /// Exchanges a login code for the member.
-pub async fn exchange(accepted: &Accepted, request: &LoginRequest) -> Result<LoginOutcome, PluginError> {
+pub async fn exchange(accepted: &Accepted, request: &LoginRequest, host: &Host) -> Result<LoginOutcome, PluginError> {
     let code = checked_code(request.code.expose())?;
     let client = &accepted.client;
-    let userid = match client.user_info_by_code(code).await {
-        Ok(CodeIdentity::Member { userid, .. }) => userid,
+    let (userid, ticket) = match client.user_info_by_code(code).await {
+        Ok(CodeIdentity::Member { userid, user_ticket }) => (userid, user_ticket),
         Ok(CodeIdentity::NonMember { .. }) => {
             return Err(PluginError::new(
                 "login.not_member",
@@ -33,17 +36,27 @@ pub async fn exchange(accepted: &Accepted, request: &LoginRequest) -> Result<Log
         _ => wecom_text::to_plugin_error(&error),
     })?;
     let status = fetch_status(member.status);
-    match status {
-        MemberStatus::Disabled => return Err(refused("login.member_disabled", &userid, "已被停用", "is disabled")),
-        MemberStatus::Left => return Err(refused("login.member_left", &userid, "已离职", "has left the corp")),
-        _ => {}
-    }
-    Ok(LoginOutcome {
+    let mut outcome = LoginOutcome {
         userid: member.userid.into(),
         name: member.name.into(),
         status,
         department_ids: member.department.into(),
-    })
+        ..Default::default()
+    };
+    if let Some(ticket) = ticket {
+        // Consent is evidence, never a requirement: a failed detail read leaves the login to the
+        // other paths (a password proof), it does not fail it.
+        match client.user_detail_by_ticket(&ticket).await {
+            Ok(detail) if detail.userid.eq_ignore_ascii_case(outcome.userid.as_str()) => {
+                outcome.consented = true;
+                outcome.mobile = PersonalData::new(detail.mobile.trim());
+                outcome.email = PersonalData::new(detail.email.trim());
+            }
+            Ok(_) => host.warn("auth/getuserdetail answered for another userid; consent ignored"),
+            Err(error) => host.warn(&format!("auth/getuserdetail failed; consent ignored: {error}")),
+        }
+    }
+    Ok(outcome)
 }
 
 /// The pre-network check of the `code` query parameter: trimmed, 1 to 512 bytes. `pub(crate)`

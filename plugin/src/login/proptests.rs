@@ -34,6 +34,11 @@ fn settings(api_base_url: &str) -> CleanSettings {
         allow_plain_http: false,
         callback_token: None,
         callback_aes_key: None,
+        // Pages on the API base, as a WeCom-compatible test server serves them.
+        authorize_base_url: api_base_url.into(),
+        web_login_base_url: api_base_url.into(),
+        web_login_domain: String::new(),
+        callback_window_secs: 300,
     }
 }
 
@@ -114,7 +119,7 @@ proptest! {
         ua in nasty_string(),
         base in prop_oneof![Just(DEFAULT_API_BASE.to_string()), Just("http://127.0.0.1:9".to_string()), nasty_string()],
     ) {
-        let request = AuthorizeRequest { redirect_url: redirect.as_str().into(), state: state.as_str().into(), mode, user_agent: ua.as_str().into() };
+        let request = AuthorizeRequest { redirect_url: redirect.as_str().into(), state: state.as_str().into(), mode, user_agent: ua.as_str().into(), ..Default::default() };
         let parsed = Url::parse(&redirect).ok().filter(|u| matches!(u.scheme(), "http" | "https"));
         let on_trusted = parsed.as_ref().is_some_and(|u| domain(u).eq_ignore_ascii_case(TRUSTED));
         match authorize_url(&settings(&base), TRUSTED, &request) {
@@ -145,7 +150,7 @@ proptest! {
     /// exactly that domain passes.
     #[test]
     fn proptest_arbitrary_trusted_domains(trusted in prop_oneof![nasty_string(), host()], redirect in redirect()) {
-        let request = AuthorizeRequest { redirect_url: redirect.as_str().into(), state: "abc123".into(), mode: LoginMode::Auto, user_agent: "".into() };
+        let request = AuthorizeRequest { redirect_url: redirect.as_str().into(), state: "abc123".into(), mode: LoginMode::Auto, user_agent: "".into(), ..Default::default() };
         match authorize_url(&settings(DEFAULT_API_BASE), &trusted, &request) {
             Ok(_) => {
                 let parsed = Url::parse(&redirect).map_err(|e| TestCaseError::fail(e.to_string()))?;
@@ -260,6 +265,7 @@ fn non_http_redirects_on_the_trusted_host_are_refused() {
             state: "abc123".into(),
             mode: LoginMode::Auto,
             user_agent: "".into(),
+            ..Default::default()
         };
         let e = authorize_url(&settings(DEFAULT_API_BASE), TRUSTED, &request).expect_err(redirect);
         assert_eq!(e.code.as_str(), "login.redirect_invalid", "{redirect}");
@@ -274,6 +280,7 @@ fn invalid_redirects_are_shown_escaped() {
         state: "abc123".into(),
         mode: LoginMode::Auto,
         user_agent: "".into(),
+        ..Default::default()
     };
     let e = authorize_url(&settings(DEFAULT_API_BASE), TRUSTED, &request).expect_err("invalid");
     assert!(is_clear_text(&e.message.en) && e.message.en.contains("\\u{001B}"), "{:?}", e.message.en);

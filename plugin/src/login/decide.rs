@@ -1,0 +1,354 @@
+//! `decide_login`: whether the member who came back from WeCom signs in, to which account, on what
+//! evidence — pure, from what WeCom said (`oauth_login`) and what the host stores.
+//!
+//! The rule: **no one signs in to an account on a name alone.** A binding made by name
+//! (`name`, `name_department`, or an evidence value this version does not know) is provisional:
+//! the first login confirms it by the member's consented WeCom mobile or email (`contact`), or by
+//! the platform's own password (`password`). Contact that contradicts the account suspends the
+//! binding and returns it to the operator. A member without a binding may prove one of the
+//! candidates the binding table offered them. Scope and status are re-checked at every login, from
+//! the host's stored scope: nothing synced means nobody signs in.
+
+use interface::{
+    Binding, ChangeSet, Evidence, LoginDecision, LoginFacts, LoginNeed, MemberStatus, NewAccount, NewMembers,
+    PlatformAccount, PluginError, Text, Unbinding,
+};
+
+/// Decides one login.
+pub fn decide(f: &LoginFacts) -> LoginDecision {
+    let userid = f.member.userid.as_str();
+    if let Some(refusal) = status_refusal(f.member.status, userid).or_else(|| scope_refusal(f)) {
+        return refused(refusal);
+    }
+    match (f.binding.as_ref().into_option(), f.account.as_ref().into_option()) {
+        (Some(b), Some(a)) => bound(f, b, a),
+        (Some(b), None) => needs_operator(Text::new(
+            format!("成员 {userid} 绑定的账号 {} 已不存在：请管理员处理。", b.account_id),
+            format!(
+                "Member {userid} is bound to account {}, which no longer exists: the operator decides.",
+                b.account_id
+            ),
+        )),
+        (None, _) => unbound(f),
+    }
+}
+
+fn bound(f: &LoginFacts, b: &Binding, a: &PlatformAccount) -> LoginDecision {
+    let userid = f.member.userid.as_str();
+    if !a.enabled {
+        return refused(account_disabled(userid, a.id.as_str()));
+    }
+    if f.proof.not_mine_account_id.as_str() == a.id.as_str() {
+        return declined(f, b);
+    }
+    if is_confirmed(b.evidence) {
+        return signed_in(
+            a.id.as_str(),
+            b.evidence,
+            ChangeSet::default(),
+            Text::new(
+                format!("成员 {userid} 已绑定账号 {}（{:?}）：登录。", a.id, b.evidence),
+                format!("Member {userid} is bound to account {} ({:?}): signed in.", a.id, b.evidence),
+            ),
+        );
+    }
+    if f.proof.password_account_id.as_str() == a.id.as_str() {
+        return confirmed(f, a, Evidence::Password);
+    }
+    if f.member.consented {
+        match contact(f, a) {
+            Contact::Agrees => return confirmed(f, a, Evidence::Contact),
+            Contact::Differs => return contact_mismatch(f, b),
+            Contact::Unknown => {}
+        }
+    }
+    let has_contact = !a.mobile.is_empty() || !a.email.is_empty();
+    if has_contact && !f.member.consented {
+        return needs(LoginNeed::Consent, Some(a.id.as_str()), Vec::new(), Text::new(
+            "该绑定仅依据姓名：请同意企业微信共享手机号或邮箱以确认是本人账号。",
+            "This binding rests on the name only: consent to share your WeCom mobile or email to confirm the account is yours.",
+        ));
+    }
+    needs(LoginNeed::Password, Some(a.id.as_str()), vec![a.id.to_string()], Text::new(
+        format!("该绑定仅依据姓名：请输入平台账号 {} 的密码确认是本人账号，或选择「不是我的账号」。", a.id),
+        format!("This binding rests on the name only: enter the platform password of account {} to confirm it is yours, or choose \"not my account\".", a.id),
+    ))
+}
+
+fn unbound(f: &LoginFacts) -> LoginDecision {
+    let userid = f.member.userid.as_str();
+    let candidates: Vec<&PlatformAccount> = f.candidates.iter().filter(|a| a.enabled).collect();
+    if candidates.is_empty() {
+        return needs_operator(Text::new(
+            format!("成员 {userid} 尚未绑定平台账号：请等待管理员完成同步。"),
+            format!("Member {userid} has no platform account yet: wait for the operator's sync."),
+        ));
+    }
+    if let Some(a) = candidates.iter().find(|a| a.id.as_str() == f.proof.password_account_id.as_str()) {
+        return bind_new(f, a, Evidence::Password);
+    }
+    if f.member.consented {
+        let agreeing: Vec<&&PlatformAccount> = candidates.iter().filter(|a| contact(f, a) == Contact::Agrees).collect();
+        if let [only] = agreeing.as_slice() {
+            return bind_new(f, only, Evidence::Contact);
+        }
+    }
+    let any_contact = candidates.iter().any(|a| !a.mobile.is_empty() || !a.email.is_empty());
+    if any_contact && !f.member.consented {
+        return needs(
+            LoginNeed::Consent,
+            None,
+            ids(&candidates),
+            Text::new(
+                "平台上有多个可能属于您的账号：请同意企业微信共享手机号或邮箱以找到您的账号。",
+                "Several platform accounts may be yours: consent to share your WeCom mobile or email to find yours.",
+            ),
+        );
+    }
+    needs(
+        LoginNeed::Password,
+        None,
+        ids(&candidates),
+        Text::new(
+            "平台上有多个可能属于您的账号：请选择您的账号并输入其平台密码。",
+            "Several platform accounts may be yours: choose yours and enter its platform password.",
+        ),
+    )
+}
+
+/// Evidence a person or a proof gave: signs in. Name evidence, and values this version does not
+/// know, do not.
+fn is_confirmed(evidence: Evidence) -> bool {
+    matches!(
+        evidence,
+        Evidence::Operator
+            | Evidence::Contact
+            | Evidence::Password
+            | Evidence::Imported
+            | Evidence::Rename
+            | Evidence::Created
+    )
+}
+
+#[derive(PartialEq, Eq)]
+enum Contact {
+    Agrees,
+    Differs,
+    Unknown,
+}
+
+/// Compares the consented mobile and email with the account's: any equal value agrees; a value
+/// known on both sides that differs (and none equal) differs.
+fn contact(f: &LoginFacts, a: &PlatformAccount) -> Contact {
+    let pairs = [
+        (normal_mobile(f.member.mobile.expose()), normal_mobile(a.mobile.expose())),
+        (f.member.email.expose().trim().to_lowercase(), a.email.expose().trim().to_lowercase()),
+    ];
+    let known: Vec<&(String, String)> = pairs.iter().filter(|(m, a)| !m.is_empty() && !a.is_empty()).collect();
+    if known.iter().any(|(m, a)| m == a) {
+        Contact::Agrees
+    } else if known.is_empty() {
+        Contact::Unknown
+    } else {
+        Contact::Differs
+    }
+}
+
+/// Digits only, without a +86 / 0086 country prefix.
+fn normal_mobile(raw: &str) -> String {
+    let digits: String = raw.chars().filter(|c| c.is_ascii_digit()).collect();
+    match digits.strip_prefix("0086").or_else(|| digits.strip_prefix("86").filter(|rest| rest.len() == 11)) {
+        Some(rest) => rest.to_string(),
+        None => digits,
+    }
+}
+
+fn confirmed(f: &LoginFacts, a: &PlatformAccount, evidence: Evidence) -> LoginDecision {
+    let mut changes = ChangeSet::default();
+    changes.create_bindings.push(Binding { userid: f.member.userid.clone(), account_id: a.id.clone(), evidence });
+    changes.summary.bindings_updated = 1;
+    signed_in(
+        a.id.as_str(),
+        evidence,
+        changes,
+        Text::new(
+            format!("成员 {} 在首次登录时确认了账号 {}（{:?}）。", f.member.userid, a.id, evidence),
+            format!("Member {} confirmed account {} at first login ({:?}).", f.member.userid, a.id, evidence),
+        ),
+    )
+}
+
+fn bind_new(f: &LoginFacts, a: &PlatformAccount, evidence: Evidence) -> LoginDecision {
+    let mut changes = ChangeSet::default();
+    changes.create_bindings.push(Binding { userid: f.member.userid.clone(), account_id: a.id.clone(), evidence });
+    changes.summary.bindings_made = 1;
+    signed_in(
+        a.id.as_str(),
+        evidence,
+        changes,
+        Text::new(
+            format!("成员 {} 证明了账号 {}（{:?}）：绑定并登录。", f.member.userid, a.id, evidence),
+            format!("Member {} proved account {} ({:?}): bound and signed in.", f.member.userid, a.id, evidence),
+        ),
+    )
+}
+
+/// "Not my account": the binding goes; by policy the member gets a new account (sign in again
+/// once it is applied) or waits for the operator.
+fn declined(f: &LoginFacts, b: &Binding) -> LoginDecision {
+    let mut changes = unbind(b, Text::new("成员声明该账号不是本人的", "the member said the account is not theirs"));
+    let create = f.policy.new_members == NewMembers::Create;
+    if create {
+        changes.create_accounts.push(NewAccount {
+            userid: f.member.userid.clone(),
+            name: f.member.name.clone(),
+            departments: Default::default(),
+            department_wecom_ids: Default::default(),
+        });
+        changes.summary.accounts_created = 1;
+    }
+    let reason = if create {
+        Text::new(
+            "已解除该绑定并为您新建账号：请重新登录。",
+            "The binding was removed and a new account created for you: sign in again.",
+        )
+    } else {
+        Text::new(
+            "已解除该绑定：请等待管理员为您绑定账号。",
+            "The binding was removed: wait for the operator to bind your account.",
+        )
+    };
+    let need = if create { LoginNeed::Nothing } else { LoginNeed::Operator };
+    LoginDecision { changes, ..needs(need, None, Vec::new(), reason) }
+}
+
+fn contact_mismatch(f: &LoginFacts, b: &Binding) -> LoginDecision {
+    let reason = Text::new(
+        "企业微信中的手机号或邮箱与所绑定账号的不一致：绑定已暂停，交由管理员处理",
+        "the WeCom mobile or email differs from the bound account's: binding suspended for the operator",
+    );
+    let changes = unbind(b, reason.clone());
+    let refusal = PluginError::new(
+        interface::codes::LOGIN_CONTACT_MISMATCH,
+        Text::new(
+            format!("成员 {} 的企业微信手机号或邮箱与绑定的平台账号不一致，不能登录。", f.member.userid),
+            format!(
+                "Member {}'s WeCom mobile or email differs from the bound account's; sign-in refused.",
+                f.member.userid
+            ),
+        ),
+        Text::new(
+            "请管理员在绑定表中为该成员选择正确的账号。",
+            "Ask the operator to choose the right account in the binding table.",
+        ),
+    )
+    .with_field("userid");
+    LoginDecision { changes, refusal: Some(refusal).into(), ..needs(LoginNeed::Operator, None, Vec::new(), reason) }
+}
+
+fn unbind(b: &Binding, reason: Text) -> ChangeSet {
+    let mut changes = ChangeSet::default();
+    changes.remove_bindings.push(Unbinding {
+        userid: b.userid.clone(),
+        account_id: b.account_id.clone(),
+        disable_account: false,
+        reason,
+    });
+    changes.summary.bindings_removed = 1;
+    changes
+}
+
+fn status_refusal(status: MemberStatus, userid: &str) -> Option<PluginError> {
+    let (code, zh, en) = match status {
+        MemberStatus::Disabled => (interface::codes::LOGIN_MEMBER_DISABLED, "已被停用", "is disabled"),
+        MemberStatus::Left => (interface::codes::LOGIN_MEMBER_LEFT, "已离职", "has left the corp"),
+        _ => return None,
+    };
+    Some(
+        PluginError::new(
+            code,
+            Text::new(format!("成员 {userid} {zh}，不能登录。"), format!("Member {userid} {en} and cannot sign in.")),
+            Text::new("如有疑问请联系管理员。", "Contact the admin if this is unexpected."),
+        )
+        .with_field("userid"),
+    )
+}
+
+/// In scope when the host's mirror lists the member, the scope names them, or one of their live
+/// departments is in the synced departments. An empty scope lets nobody in.
+fn scope_refusal(f: &LoginFacts) -> Option<PluginError> {
+    let userid = f.member.userid.as_str();
+    let in_scope = f.member_synced
+        || f.scope.user_ids.iter().any(|u| u.as_str().eq_ignore_ascii_case(userid))
+        || f.member
+            .department_ids
+            .iter()
+            .any(|d| f.scope.department_ids.contains(d) || f.scope_department_ids.contains(d));
+    (!in_scope).then(|| {
+        PluginError::new(
+            interface::codes::LOGIN_OUT_OF_SCOPE,
+            Text::new(
+                format!("成员 {userid} 不在同步范围内，不能登录。"),
+                format!("Member {userid} is outside the synced scope and cannot log in."),
+            ),
+            Text::new(
+                "请管理员把该成员加入同步范围后重新同步。",
+                "Ask the admin to add the member to the sync scope and sync again.",
+            ),
+        )
+        .with_field("userid")
+    })
+}
+
+fn account_disabled(userid: &str, account: &str) -> PluginError {
+    PluginError::new(
+        interface::codes::LOGIN_ACCOUNT_DISABLED,
+        Text::new(
+            format!("成员 {userid} 绑定的平台账号 {account} 已停用。"),
+            format!("Platform account {account} of member {userid} is disabled."),
+        ),
+        Text::new("请管理员启用该账号或重新绑定。", "Ask the admin to enable the account or bind another one."),
+    )
+    .with_field("userid")
+}
+
+fn ids(accounts: &[&PlatformAccount]) -> Vec<String> {
+    accounts.iter().map(|a| a.id.to_string()).collect()
+}
+
+fn signed_in(account: &str, evidence: Evidence, changes: ChangeSet, reason: Text) -> LoginDecision {
+    LoginDecision {
+        signed_in: true,
+        account_id: Some(account.into()).into(),
+        evidence,
+        needs: LoginNeed::Nothing,
+        candidate_account_ids: Default::default(),
+        changes,
+        refusal: None.into(),
+        reason,
+        ext: Default::default(),
+    }
+}
+
+fn needs(need: LoginNeed, account: Option<&str>, candidates: Vec<String>, reason: Text) -> LoginDecision {
+    LoginDecision {
+        signed_in: false,
+        account_id: account.map(Into::into).into(),
+        evidence: Evidence::Name,
+        needs: need,
+        candidate_account_ids: candidates.into_iter().map(Into::into).collect(),
+        changes: ChangeSet::default(),
+        refusal: None.into(),
+        reason,
+        ext: Default::default(),
+    }
+}
+
+fn needs_operator(reason: Text) -> LoginDecision {
+    needs(LoginNeed::Operator, None, Vec::new(), reason)
+}
+
+fn refused(error: PluginError) -> LoginDecision {
+    let reason = error.message.clone();
+    LoginDecision { refusal: Some(error).into(), ..needs(LoginNeed::Nothing, None, Vec::new(), reason) }
+}

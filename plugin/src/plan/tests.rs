@@ -1,0 +1,117 @@
+use super::plan;
+use crate::binding::testkit::{account, bind, platform_dept};
+use interface::{
+    ChangeKind, ChangePolicy, DirectoryChange, MemberStatus, OnLeave, PlanInput, PlanVerdict, RemovalGuard,
+    ScopeSelection,
+};
+
+fn change(kind: ChangeKind, userid: &str) -> DirectoryChange {
+    DirectoryChange {
+        kind,
+        change_type: format!("{kind:?}").into(),
+        event_time_unix: 0,
+        dedup_key: format!("k-{userid}").into(),
+        userid: userid.into(),
+        new_userid: Default::default(),
+        name: None.into(),
+        department_ids: None.into(),
+        status: None.into(),
+        department_id: 0,
+        department_name: None.into(),
+        parent_id: None.into(),
+        order: None.into(),
+        tag_id: 0,
+        added_userids: Default::default(),
+        removed_userids: Default::default(),
+        added_department_ids: Default::default(),
+        removed_department_ids: Default::default(),
+        ext: Default::default(),
+    }
+}
+
+fn created(userid: &str, name: &str, departments: &[u32]) -> DirectoryChange {
+    DirectoryChange {
+        name: Some(name.into()).into(),
+        department_ids: Some(departments.to_vec().into()).into(),
+        status: Some(MemberStatus::Active).into(),
+        ..change(ChangeKind::MemberCreated, userid)
+    }
+}
+
+fn state(changes: Vec<DirectoryChange>) -> PlanInput {
+    PlanInput {
+        changes: changes.into(),
+        accounts: vec![account("a-wang", "王 晓楷", &[]), account("a-li", "李雷", &[])].into(),
+        bindings: vec![bind("lilei", "a-li")].into(),
+        departments: vec![platform_dept(1, "万象科技", 0, 0), platform_dept(2, "研发", 1, 1)].into(),
+        scope: ScopeSelection { department_ids: vec![1].into(), ..Default::default() },
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_new_member_whose_normalised_name_an_unbound_account_carries_is_left_to_the_operator() {
+    // Ideographic space in WeCom, ASCII space on the platform: one name under the binding rule.
+    let p = plan(&state(vec![created("wangxk", "王　晓楷", &[2])])).expect("plan");
+    assert!(p.changes.create_accounts.is_empty(), "no second account behind the operator's back");
+    assert_eq!(p.events[0].verdict, PlanVerdict::Operator);
+    let p = plan(&state(vec![created("zhaoliu", "赵六", &[2])])).expect("plan");
+    assert_eq!(p.changes.create_accounts.len(), 1);
+    assert_eq!(p.changes.create_accounts[0].departments[0].as_str(), "研发");
+}
+
+#[test]
+fn a_leaver_is_unbound_and_disabled_by_policy_at_once() {
+    let p = plan(&state(vec![change(ChangeKind::MemberDeleted, "LiLei")])).expect("plan");
+    assert_eq!(p.changes.remove_bindings.len(), 1);
+    assert!(p.changes.remove_bindings[0].disable_account);
+    let mut input = state(vec![change(ChangeKind::MemberDeleted, "lilei")]);
+    input.policy = ChangePolicy { on_leave: OnLeave::Unbind, ..Default::default() };
+    let p = plan(&input).expect("plan");
+    assert!(!p.changes.remove_bindings[0].disable_account);
+}
+
+#[test]
+fn a_userid_rename_keeps_the_account_and_records_the_evidence() {
+    let mut c = change(ChangeKind::MemberUpdated, "lilei");
+    c.new_userid = "li.lei".into();
+    let p = plan(&state(vec![c])).expect("plan");
+    assert_eq!(p.changes.remove_bindings[0].userid.as_str(), "lilei");
+    let b = &p.changes.create_bindings[0];
+    assert_eq!((b.userid.as_str(), b.account_id.as_str(), b.evidence), ("li.lei", "a-li", interface::Evidence::Rename));
+}
+
+#[test]
+fn a_batch_is_planned_in_order_and_only_the_net_change_remains() {
+    let p = plan(&state(vec![created("zhaoliu", "赵六", &[2]), change(ChangeKind::MemberDeleted, "zhaoliu")]))
+        .expect("plan");
+    // The new account exists (WeCom may re-add the member); it was never bound elsewhere.
+    assert_eq!(p.changes.create_accounts.len(), 1);
+    assert!(p.changes.remove_bindings.is_empty());
+    assert_eq!(p.events.len(), 2);
+}
+
+#[test]
+fn a_deleted_department_is_removed_unless_it_still_has_children() {
+    let mut leaf = change(ChangeKind::DepartmentDeleted, "");
+    leaf.department_id = 2;
+    let p = plan(&state(vec![leaf])).expect("plan");
+    assert!(p.changes.departments[0].removed);
+    let mut parent = change(ChangeKind::DepartmentDeleted, "");
+    parent.department_id = 1;
+    let p = plan(&state(vec![parent])).expect("plan");
+    assert!(p.changes.departments.is_empty());
+    assert!(p.needs_full_read);
+}
+
+#[test]
+fn a_batch_removing_too_many_bindings_is_refused_unless_the_exact_count_is_confirmed() {
+    let accounts: Vec<_> = (0..30).map(|i| account(&format!("a{i}"), &format!("n{i}"), &[])).collect();
+    let bindings: Vec<_> = (0..30).map(|i| bind(&format!("u{i}"), &format!("a{i}"))).collect();
+    let leavers: Vec<_> = (0..25).map(|i| change(ChangeKind::MemberDeleted, &format!("u{i}"))).collect();
+    let mut input = PlanInput { accounts: accounts.into(), bindings: bindings.into(), ..state(leavers) };
+    let error = plan(&input).expect_err("25 of 30 is a mass removal");
+    assert_eq!(error.code.as_str(), "binding.mass_removal");
+    input.removal_guard = RemovalGuard { confirmed_removals: 25, ..Default::default() };
+    assert_eq!(plan(&input).expect("confirmed").changes.remove_bindings.len(), 25);
+}
