@@ -352,3 +352,146 @@ fn refused(error: PluginError) -> LoginDecision {
     let reason = error.message.clone();
     LoginDecision { refusal: Some(error).into(), ..needs(LoginNeed::Nothing, None, Vec::new(), reason) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use interface::{LoginOutcome, LoginProof, ScopeSelection};
+
+    fn account(id: &str, mobile: &str, email: &str) -> PlatformAccount {
+        PlatformAccount {
+            id: id.into(),
+            name: "王晓楷".into(),
+            departments: Default::default(),
+            enabled: true,
+            mobile: mobile.into(),
+            email: email.into(),
+            ext: Default::default(),
+        }
+    }
+
+    fn facts(evidence: Option<Evidence>, a: Option<PlatformAccount>) -> LoginFacts {
+        LoginFacts {
+            member: LoginOutcome {
+                userid: "wangxk".into(),
+                name: "王晓楷".into(),
+                status: MemberStatus::Active,
+                department_ids: vec![2].into(),
+                ..Default::default()
+            },
+            scope: ScopeSelection { department_ids: vec![1].into(), ..Default::default() },
+            scope_department_ids: vec![1, 2].into(),
+            member_synced: true,
+            binding: evidence
+                .zip(a.as_ref())
+                .map(|(evidence, a)| Binding { userid: "wangxk".into(), account_id: a.id.clone(), evidence })
+                .into(),
+            account: a.into(),
+            ..Default::default()
+        }
+    }
+
+    fn consented(mut f: LoginFacts, mobile: &str, email: &str) -> LoginFacts {
+        f.member.consented = true;
+        f.member.mobile = mobile.into();
+        f.member.email = email.into();
+        f
+    }
+
+    #[test]
+    fn a_name_binding_never_signs_in_by_itself() {
+        for evidence in [Evidence::Name, Evidence::NameDepartment, Evidence::from_raw(200)] {
+            let d = decide(&facts(Some(evidence), Some(account("a1", "", ""))));
+            assert!(!d.signed_in, "{evidence:?}");
+            assert_eq!(d.needs, LoginNeed::Password);
+            assert_eq!(d.account_id.as_ref().into_option().map(|a| a.as_str()), Some("a1"));
+        }
+        let d = decide(&facts(Some(Evidence::Name), Some(account("a1", "13800000000", ""))));
+        assert_eq!((d.signed_in, d.needs), (false, LoginNeed::Consent), "consent first when it can decide");
+    }
+
+    #[test]
+    fn confirmed_evidence_signs_in_without_changes() {
+        for evidence in
+            [Evidence::Operator, Evidence::Contact, Evidence::Password, Evidence::Imported, Evidence::Created]
+        {
+            let d = decide(&facts(Some(evidence), Some(account("a1", "", ""))));
+            assert!(d.signed_in, "{evidence:?}");
+            assert!(d.changes.create_bindings.is_empty());
+        }
+    }
+
+    #[test]
+    fn consented_contact_confirms_or_suspends() {
+        let a = account("a1", "138-0000-0000", "Wang@Example.com");
+        let d = decide(&consented(facts(Some(Evidence::Name), Some(a.clone())), "+86 13800000000", ""));
+        assert!(d.signed_in);
+        assert_eq!(d.evidence, Evidence::Contact);
+        assert_eq!(d.changes.create_bindings[0].evidence, Evidence::Contact);
+        let d = decide(&consented(facts(Some(Evidence::Name), Some(a.clone())), "", "wang@example.com"));
+        assert!(d.signed_in, "emails compare case-insensitively");
+        let d = decide(&consented(facts(Some(Evidence::Name), Some(a)), "13911111111", ""));
+        assert!(!d.signed_in);
+        assert_eq!(d.refusal.as_ref().into_option().map(|e| e.code.as_str()), Some("login.contact_mismatch"));
+        assert_eq!(d.changes.remove_bindings.len(), 1, "suspended for the operator");
+        assert_eq!(d.needs, LoginNeed::Operator);
+    }
+
+    #[test]
+    fn a_password_proof_confirms_and_not_mine_unbinds() {
+        let mut f = facts(Some(Evidence::Name), Some(account("a1", "", "")));
+        f.proof = LoginProof { password_account_id: "a1".into(), ..Default::default() };
+        let d = decide(&f);
+        assert!(d.signed_in);
+        assert_eq!(d.changes.create_bindings[0].evidence, Evidence::Password);
+        f.proof = LoginProof { not_mine_account_id: "a1".into(), ..Default::default() };
+        let d = decide(&f);
+        assert!(!d.signed_in);
+        assert_eq!(d.changes.remove_bindings.len(), 1);
+        assert_eq!(d.changes.create_accounts.len(), 1, "a new account by the default policy");
+        f.policy.new_members = NewMembers::Ignore;
+        let d = decide(&f);
+        assert!(d.changes.create_accounts.is_empty());
+        assert_eq!(d.needs, LoginNeed::Operator);
+    }
+
+    #[test]
+    fn a_waiting_member_proves_one_candidate() {
+        let mut f = facts(None, None);
+        f.candidates = vec![account("c1", "13800000000", ""), account("c2", "13900000000", "")].into();
+        let d = decide(&f);
+        assert_eq!(d.needs, LoginNeed::Consent);
+        let d = decide(&consented(f.clone(), "13900000000", ""));
+        assert!(d.signed_in);
+        assert_eq!(d.account_id.as_ref().into_option().map(|a| a.as_str()), Some("c2"));
+        assert_eq!(d.changes.create_bindings[0].evidence, Evidence::Contact);
+        let d = decide(&consented(f.clone(), "13700000000", ""));
+        assert_eq!(d.needs, LoginNeed::Password);
+        assert_eq!(d.candidate_account_ids.len(), 2);
+        f.proof.password_account_id = "c1".into();
+        assert!(decide(&f).signed_in);
+        let none = decide(&facts(None, None));
+        assert_eq!(none.needs, LoginNeed::Operator);
+    }
+
+    #[test]
+    fn status_scope_and_a_disabled_account_refuse() {
+        let mut f = facts(Some(Evidence::Operator), Some(account("a1", "", "")));
+        f.member.status = MemberStatus::Left;
+        assert_eq!(decide(&f).refusal.into_option().map(|e| e.code.to_string()).as_deref(), Some("login.member_left"));
+        let mut f = facts(Some(Evidence::Operator), Some(account("a1", "", "")));
+        f.member_synced = false;
+        f.scope = ScopeSelection::default();
+        f.scope_department_ids = Default::default();
+        let d = decide(&f);
+        assert!(!d.signed_in, "an empty scope never widens");
+        assert_eq!(d.refusal.into_option().map(|e| e.code.to_string()).as_deref(), Some("login.out_of_scope"));
+        let mut f = facts(Some(Evidence::Operator), Some(account("a1", "", "")));
+        f.member_synced = false;
+        assert!(decide(&f).signed_in, "a live department in the synced departments");
+        let mut a = account("a1", "", "");
+        a.enabled = false;
+        let d = decide(&facts(Some(Evidence::Operator), Some(a)));
+        assert_eq!(d.refusal.into_option().map(|e| e.code.to_string()).as_deref(), Some("login.account_disabled"));
+    }
+}
