@@ -187,6 +187,8 @@ mod tests {
         };
         assert_eq!(describe(Kind::Two), "two");
         assert_eq!(describe(Kind::from_raw(9)), "newer");
+        assert!(Kind::One.is_known() && !Kind::from_raw(9).is_known());
+        assert_eq!(Kind::from_raw(9).raw(), 9);
         assert_eq!(format!("{:?}", Kind::One), "one");
         assert_eq!(format!("{:?}", Kind::from_raw(9)), "Kind(9)");
         assert_eq!(serde_json::to_string(&Kind::Two).unwrap(), "\"two\"");
