@@ -15,8 +15,8 @@ use abi_stable::{
 use host_sim::fake_wecom::FakeWecom;
 use host_sim::plugin_host::SimHost;
 use interface::{
-    load_plugin, AuthorizeRequest, CallbackRequest, ChangeKind, CommitInput, DirectoryChange, HostServices,
-    HostServices_TO, LogLevel, LoginRequest, PluginBox, PluginError, PluginModuleRef, Proposal, ProposalInput,
+    load_plugin, Activation, AuthorizeRequest, CallbackRequest, ChangeKind, CommitInput, DirectoryChange, HostServices,
+    HostServices_TO, LogLevel, LoginFacts, LoginRequest, PlanInput, PluginBox, PluginError, PluginModuleRef, Proposal, ProposalInput,
     RowQuery, ScopeSelection, SecretString, StoredToken,
 };
 use wanxiang_wecom::failpoints::HOST_KEY;
@@ -82,12 +82,16 @@ fn hooks() -> Vec<(&'static str, HookCall)> {
     }
     vec![
         ("configure", |p, fake| describe(p.configure(&util::settings(fake)))),
+        ("activate", |p, fake| {
+            describe(p.activate(&Activation { settings: util::settings(fake), ..Default::default() }))
+        }),
         ("fetch_scope", |p, _| {
             describe(p.fetch_scope(&ScopeSelection { department_ids: vec![1].into(), ..Default::default() }))
         }),
         ("propose_bindings", |p, _| describe(p.propose_bindings(&ProposalInput::default()))),
         ("query_rows", |p, _| describe(p.query_rows(&Proposal::default(), &RowQuery::default()))),
         ("commit", |p, _| describe(p.commit(&CommitInput::default()))),
+        ("plan_change", |p, _| describe(p.plan_change(&PlanInput::default()))),
         ("oauth_authorize_url", |p, _| {
             describe(p.oauth_authorize_url(&AuthorizeRequest {
                 redirect_url: format!("{}/oauth/wecom/callback", util::PLATFORM).into(),
@@ -97,8 +101,9 @@ fn hooks() -> Vec<(&'static str, HookCall)> {
         }),
         ("oauth_login", |p, fake| {
             let code = SecretString::new(fake.mint_code(1000002, "clear"));
-            describe(p.oauth_login(&LoginRequest { code, scope: Default::default() }))
+            describe(p.oauth_login(&LoginRequest { code, ..Default::default() }))
         }),
+        ("decide_login", |p, _| describe(p.decide_login(&LoginFacts::default()))),
         ("handle_callback", |p, _| describe(p.handle_callback(&CallbackRequest::default()))),
         ("complete_change", |p, _| describe(p.complete_change(&member_change("clear")))),
     ]
@@ -124,6 +129,7 @@ fn member_change(userid: &str) -> DirectoryChange {
         removed_userids: Default::default(),
         added_department_ids: Default::default(),
         removed_department_ids: Default::default(),
+        ext: Default::default(),
     }
 }
 
@@ -139,7 +145,7 @@ fn every_hook_turns_a_panic_into_an_error_and_the_same_instance_keeps_working() 
     let fake = util::fake();
     let table = hooks();
     let all: Vec<&str> = table.iter().map(|(name, _)| *name).collect();
-    // One instance with every hook armed: nine panics through the library, then the same hooks
+    // One instance with every hook armed: twelve panics through the library, then the same hooks
     // again on the same instance, which must answer normally.
     let plugin = armed(&all.join(","));
     for (hook, call) in &table {
@@ -156,7 +162,7 @@ fn every_hook_turns_a_panic_into_an_error_and_the_same_instance_keeps_working() 
     assert!(snapshot.complete && snapshot.members.len() == 9, "{:?}", snapshot.problems);
     let login = ok(plugin.oauth_login(&LoginRequest {
         code: SecretString::new(fake.mint_code(1000002, "wangxiaokai")),
-        scope: Default::default(),
+        ..Default::default()
     }));
     assert_eq!(login.userid.as_str(), "wangxiaokai");
     assert_eq!(all, interface_hooks(), "every hook of the interface is in the table, in order");
@@ -186,7 +192,7 @@ fn a_panic_in_one_of_thirty_two_concurrent_logins_fails_that_login_only() {
                 .into_iter()
                 .map(|code| {
                     s.spawn(move || {
-                        let request = LoginRequest { code: SecretString::new(code), scope: Default::default() };
+                        let request = LoginRequest { code: SecretString::new(code), ..Default::default() };
                         plugin.oauth_login(&request).into_result().map(|o| o.userid.to_string())
                     })
                 })

@@ -17,6 +17,7 @@ fn input(store: &Store, snapshot: interface::DirectorySnapshot) -> ProposalInput
         accounts: store.accounts().expect("a").into(),
         bindings: store.bindings().expect("b").into(),
         departments: store.departments().expect("d").into(),
+        ..Default::default()
     }
 }
 
@@ -57,7 +58,7 @@ fn the_sample_shows_every_kind_of_row_and_commits() {
     assert_eq!(found.len(), 1);
 
     let changes =
-        ok(plugin.commit(&CommitInput { input: input.clone(), proposal: proposal.clone(), edits: Default::default() }));
+        ok(plugin.commit(&CommitInput { input: input.clone(), proposal: proposal.clone(), edits: Default::default(), ..Default::default() }));
     assert!(changes
         .create_bindings
         .iter()
@@ -87,11 +88,13 @@ fn operator_edits_resolve_and_are_validated() {
         kind: EditKind::Bind,
         userid: userid.into(),
         account_id: Some(account.into()).into(),
+        evidence: interface::Evidence::Operator,
     };
     let good = ok(plugin.commit(&CommitInput {
         input: input.clone(),
         proposal: proposal.clone(),
         edits: vec![bind("zhangxu", "u-1006")].into(),
+        ..Default::default()
     }));
     assert!(good.create_bindings.iter().any(|b| b.userid.as_str() == "zhangxu" && b.account_id.as_str() == "u-1006"));
 
@@ -99,6 +102,7 @@ fn operator_edits_resolve_and_are_validated() {
         input: input.clone(),
         proposal: proposal.clone(),
         edits: vec![bind("zhangxu", "u-1004")].into(),
+        ..Default::default()
     }));
     assert_eq!(taken.code.as_str(), "binding.account_taken");
 
@@ -106,6 +110,7 @@ fn operator_edits_resolve_and_are_validated() {
         input: input.clone(),
         proposal: proposal.clone(),
         edits: vec![bind("zhangxu", "u-9999")].into(),
+        ..Default::default()
     }));
     assert_eq!(unknown.code.as_str(), "binding.unknown_account");
     assert_eq!(unknown.field.as_ref().map(|f| f.as_str()), Some("zhangxu").into(), "names the row");
@@ -113,7 +118,7 @@ fn operator_edits_resolve_and_are_validated() {
     let mut stale = proposal.clone();
     stale.snapshot_id = "0000000000000000".into();
     assert_eq!(
-        err(plugin.commit(&CommitInput { input, proposal: stale, edits: Default::default() })).code.as_str(),
+        err(plugin.commit(&CommitInput { input, proposal: stale, edits: Default::default(), ..Default::default() })).code.as_str(),
         "binding.stale"
     );
 }

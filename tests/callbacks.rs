@@ -163,7 +163,7 @@ fn tag_platform(fake: &host_sim::fake_wecom::FakeWecom) -> (RunningPlatform, Arc
     assert!(ok(plugin.configure(&settings)).accepted);
     let mut store = Store::in_memory().expect("store");
     store.import_accounts(&host_sim::sample::accounts()).expect("accounts");
-    store.import_bindings(&[Binding { userid: "xiaoyueyue".into(), account_id: "u-1002".into() }]).expect("bind");
+    store.import_bindings(&[Binding { userid: "xiaoyueyue".into(), account_id: "u-1002".into(), evidence: Default::default() }]).expect("bind");
     let store = Arc::new(Mutex::new(store));
     let scope = ScopeSelection { tag_ids: vec![2].into(), ..Default::default() };
     let mut made = None;
@@ -196,7 +196,7 @@ fn a_tag_change_in_the_scope_runs_the_reconcile() {
     assert!(platform.follower.wait_idle(Duration::from_secs(20)));
     let outcomes = platform.follower.journal.entries();
     assert_eq!(outcomes.len(), 2, "{outcomes:#?}");
-    assert_eq!((outcomes[0].what.as_str(), outcomes[0].verdict), ("update_tag", Verdict::Reconcile));
+    assert_eq!((outcomes[0].what.as_str(), outcomes[0].verdict), ("update_tag", Verdict::NeedsFullRead));
     assert_eq!((outcomes[1].what.as_str(), outcomes[1].verdict), ("reconcile", Verdict::Apply), "{outcomes:#?}");
     let store = platform.store.lock().expect("store");
     let account = store.account_for_userid("renshengruxi").expect("query").expect("the newly tagged member");

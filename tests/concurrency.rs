@@ -42,7 +42,7 @@ fn slow_fake() -> FakeWecom {
 }
 
 fn login(plugin: &PluginBox, code: String) -> Result<String, PluginError> {
-    let request = LoginRequest { code: SecretString::new(code), scope: Default::default() };
+    let request = LoginRequest { code: SecretString::new(code), ..Default::default() };
     plugin.oauth_login(&request).into_result().map(|o| format!("{}/{}", o.userid, o.name))
 }
 

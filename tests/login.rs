@@ -4,7 +4,7 @@ use crate::util::{self, err, ok};
 use interface::{AuthorizeRequest, LoginMode, LoginRequest, SecretString};
 
 fn login(code: String) -> LoginRequest {
-    LoginRequest { code: SecretString::new(code), scope: Default::default() }
+    LoginRequest { code: SecretString::new(code), ..Default::default() }
 }
 
 #[test]
@@ -54,6 +54,7 @@ fn the_authorize_url_follows_the_browser_and_refuses_other_domains() {
         state: "s1".into(),
         mode: LoginMode::Auto,
         user_agent: ua.into(),
+        ..Default::default()
     };
     let in_client =
         ok(plugin.oauth_authorize_url(&req("http://127.0.0.1:18080/oauth/wecom/callback", "Mozilla/5.0 wxwork/4.1.0")));

@@ -127,7 +127,7 @@ fn an_expired_code_is_refused() {
     let (plugin, _) = util::configured(&fake);
     let code = fake.mint_code(1000002, "clear");
     std::thread::sleep(std::time::Duration::from_millis(2100));
-    let e = err(plugin.oauth_login(&LoginRequest { code: SecretString::new(code), scope: Default::default() }));
+    let e = err(plugin.oauth_login(&LoginRequest { code: SecretString::new(code), ..Default::default() }));
     assert_eq!(e.code.as_str(), "login.code_invalid");
 }
 
@@ -196,29 +196,54 @@ fn a_member_outside_the_synced_scope_is_refused() {
     let fake = util::fake();
     fake.with_org(|org| org.apps[0].allow_departments = vec![2]);
     let (plugin, _) = util::configured(&fake);
-    // clear is in 市场部门 (3): a corp member, but outside the app's range and the synced scope.
+    // clear is in 市场部门 (3): a corp member, but outside the app's range: WeCom itself refuses.
     let e = err(plugin.oauth_login(&LoginRequest {
         code: SecretString::new(fake.mint_code(1000002, "clear")),
-        scope: Default::default(),
+        ..Default::default()
     }));
     assert_eq!(e.code.as_str(), "login.out_of_scope");
 
+    // Inside the app's range: oauth_login says who it is; the scope the host stores decides.
     let scope = interface::ScopeSelection { department_ids: vec![4].into(), ..Default::default() };
-    ok(plugin.fetch_scope(&scope));
+    let facts = |member: interface::LoginOutcome| interface::LoginFacts {
+        member,
+        scope: scope.clone(),
+        scope_department_ids: vec![4].into(),
+        member_synced: true,
+        ..Default::default()
+    };
     let inside = ok(plugin.oauth_login(&LoginRequest {
         code: SecretString::new(fake.mint_code(1000002, "zhangxu")),
-        scope: scope.clone(),
+        ..Default::default()
     }));
     assert_eq!(inside.userid.as_str(), "zhangxu");
-    let e =
-        err(plugin
-            .oauth_login(&LoginRequest { code: SecretString::new(fake.mint_code(1000002, "wangxiaokai")), scope }));
-    assert_eq!(e.code.as_str(), "login.out_of_scope", "visible, but not in the synced scope (测试部门)");
+    let decision = ok(plugin.decide_login(&facts(inside)));
+    let refusal = decision.refusal.as_ref().into_option().map(|e| e.code.to_string());
+    assert_ne!(refusal.as_deref(), Some("login.out_of_scope"), "{decision:?}");
+    let outside = ok(plugin.oauth_login(&LoginRequest {
+        code: SecretString::new(fake.mint_code(1000002, "wangxiaokai")),
+        ..Default::default()
+    }));
+    let decision = ok(plugin.decide_login(&facts(outside)));
+    assert!(!decision.signed_in);
+    let refusal = decision.refusal.as_ref().into_option().map(|e| e.code.to_string());
+    assert_eq!(refusal.as_deref(), Some("login.out_of_scope"), "visible, but not in the synced scope (测试部门)");
+    // An empty scope (nothing synced yet) never widens it: nobody signs in.
+    let again = ok(plugin.oauth_login(&LoginRequest {
+        code: SecretString::new(fake.mint_code(1000002, "zhangxu")),
+        ..Default::default()
+    }));
+    let decision = ok(plugin.decide_login(&interface::LoginFacts { member: again, ..Default::default() }));
+    assert!(!decision.signed_in, "{decision:?}");
 }
 
 #[test]
 fn login_code_exchanges_against_any_wecom_compatible_server() {
     let fake = util::fake();
+    let dir = std::env::temp_dir().join(format!("wx-login-code-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let db = dir.join("host-sim.db");
+    let _ = std::fs::remove_file(&db);
     let settings = util::settings(&fake);
     let args = |code: String| host_sim::login_cmd::LoginArgs {
         wecom: WecomArgs {
@@ -232,15 +257,19 @@ fn login_code_exchanges_against_any_wecom_compatible_server() {
         as_user: None,
         code: Some(code),
         via: host_sim::login_cmd::Via::InClient,
-        db: None,
+        db: Some(db.clone()),
         port: 0,
         json: true,
+        password: None,
+        not_mine: false,
     };
     let code = fake.mint_code(1000002, "wangxiaokai");
     let mut out = Vec::new();
-    assert!(host_sim::login_cmd::run(&args(code.clone()), &mut out).expect("runs"));
+    // Nothing synced into this store: WeCom says who it is, and nobody is signed in.
+    assert!(!host_sim::login_cmd::run(&args(code.clone()), &mut out).expect("runs"));
     let json: serde_json::Value = serde_json::from_slice(&out).expect("json");
     assert_eq!(json["member"]["userid"], "wangxiaokai");
+    assert_eq!((json["signed_in"].clone(), json["account"].clone()), (serde_json::json!(false), serde_json::Value::Null));
     assert!(!String::from_utf8_lossy(&out).contains(&code), "the code is not echoed");
 
     let mut out = Vec::new();

@@ -336,6 +336,7 @@ fn trace_capture_child() {
         .into(),
         body: "".into(),
         now_unix: now,
+        ..Default::default()
     };
     dump.debug("verification request", &verification);
     let reply = plugin.handle_callback(&verification).into_result();
@@ -361,6 +362,7 @@ fn trace_capture_child() {
         )
         .into(),
         now_unix: now,
+        ..Default::default()
     }
     };
     let change = plugin.handle_callback(&post(&encrypted, "n2", None)).into_result();
@@ -394,9 +396,9 @@ fn trace_capture_child() {
     // 3. OAuth codes: a login, the same code again (used), another app's code, a non-member.
     let code = fake.mint_code(1000002, "wangxiaokai");
     let login = |code: &str| {
-        plugin.oauth_login(&LoginRequest { code: SecretString::new(code), scope: ScopeSelection::default() })
+        plugin.oauth_login(&LoginRequest { code: SecretString::new(code), ..Default::default() })
     };
-    let request = LoginRequest { code: SecretString::new(code.clone()), scope: ScopeSelection::default() };
+    let request = LoginRequest { code: SecretString::new(code.clone()), ..Default::default() };
     dump.debug("login request", &request);
     let first = login(&code).into_result();
     assert!(first.is_ok(), "{first:?}");
@@ -412,7 +414,7 @@ fn trace_capture_child() {
     let late = late_plugin
         .oauth_login(&LoginRequest {
             code: SecretString::new(expired_fake.mint_code(1000002, "wangxiaokai")),
-            scope: ScopeSelection::default(),
+            ..Default::default()
         })
         .into_result();
     assert!(late.is_err(), "{late:?}");

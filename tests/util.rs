@@ -50,6 +50,9 @@ pub fn settings(fake: &FakeWecom) -> ConnectionSettings {
         agent_id: "1000002".into(),
         secret: SecretString::new(app.secret.clone()),
         api_base_url: fake.base_url().into(),
+        // The fake serves the login pages at their real paths under its own address.
+        authorize_base_url: fake.base_url().into(),
+        web_login_base_url: fake.base_url().into(),
         homepage_url: format!("{PLATFORM}/").into(),
         redirect_url: format!("{PLATFORM}/oauth/wecom/callback").into(),
         ..Default::default()

@@ -228,7 +228,15 @@ fn a_store_changed_after_sync_makes_commit_refuse_as_stale() {
     run_sync(&sync_args(&db));
     assert!(bind(&db, "zhangxu", "u-1006").0);
     let extra =
-        PlatformAccount { id: "u-2001".into(), name: "新人".into(), departments: Default::default(), enabled: true };
+        PlatformAccount {
+        id: "u-2001".into(),
+        name: "新人".into(),
+        departments: Default::default(),
+        enabled: true,
+        mobile: Default::default(),
+        email: Default::default(),
+        ext: Default::default(),
+    };
     open(&db).import_accounts(&[extra]).expect("change the store");
     let before = state(&db);
 
@@ -271,7 +279,7 @@ fn filter_unbound_and_search_select_the_right_rows() {
     let (outcome, text) = run_sync(&args);
     let kinds: Vec<RowKind> = outcome.shown.iter().map(|&i| outcome.proposal.rows[i as usize].kind).collect();
     assert!(!kinds.is_empty());
-    assert!(kinds.iter().all(|k| matches!(k, RowKind::Ambiguous | RowKind::NoMatch)), "{kinds:?}");
+    assert!(kinds.iter().all(|k| matches!(*k, RowKind::Ambiguous | RowKind::NoMatch)), "{kinds:?}");
     let expected =
         outcome.proposal.rows.iter().filter(|r| matches!(r.kind, RowKind::Ambiguous | RowKind::NoMatch)).count();
     assert_eq!(kinds.len(), expected);
