@@ -101,8 +101,7 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> 
     writeln!(out, "\n-- 3. {} --", lang.pick("账号绑定", "Account binding"))?;
     let mut store = open.platform.store.lock().map_err(|_| anyhow::anyhow!("store lock"))?;
     if store.accounts()?.is_empty() {
-        store.import_accounts(&crate::sample::accounts())?;
-        store.import_bindings(&crate::sample::bindings())?;
+        crate::sample::seed(&mut store)?;
     }
     let input = ProposalInput {
         snapshot: snapshot.clone(),
@@ -135,6 +134,9 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> 
     let commit = CommitInput { input, proposal: proposal.clone(), edits: Default::default(), ..Default::default() };
     let changes = session.instance.commit(&commit).into_result()?;
     store.apply(&changes)?;
+    // What a login later asks of the store: the synced scope and whom this sync listed.
+    store.set_synced_scope(&scope)?;
+    store.set_roster(&crate::workflow::commit::roster(&proposal))?;
     let s = changes.summary;
     writeln!(
         out,
@@ -154,9 +156,33 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> 
     writeln!(out, "\n-- 5. {} --", lang.pick("企业微信一键登录", "One-click login from WeCom"))?;
     drop(store);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let trace = runtime.block_on(login_flow::drive(&open.server.base_url, &args.login_as, login_flow::IN_CLIENT_UA))?;
+    // A binding made on the name alone is confirmed at the first login: the member proves the
+    // account with its platform password (the sample's demo password) once.
+    let proof = login_flow::Proof::Password(crate::sample::DEMO_PASSWORD.to_string());
+    let trace = runtime.block_on(login_flow::drive_proving(
+        &open.server.base_url,
+        &args.login_as,
+        login_flow::IN_CLIENT_UA,
+        &proof,
+    ))?;
     for url in &trace.visited {
         writeln!(out, "  → {url}")?;
+    }
+    if trace.visited.iter().any(|u| u.ends_with("/oauth/wecom/password")) {
+        writeln!(
+            out,
+            "  {}",
+            match lang {
+                Lang::Zh => format!(
+                    "仅凭姓名匹配不会直接登录：成员用平台密码确认了一次本人账号（演示密码 {}）。",
+                    crate::sample::DEMO_PASSWORD
+                ),
+                Lang::En => format!(
+                    "A name match alone signs nobody in: the member confirmed the account once with its platform password (demo password {}).",
+                    crate::sample::DEMO_PASSWORD
+                ),
+            }
+        )?;
     }
     let signed_in = trace.account_id.clone().unwrap_or_default();
     let store = open.platform.store.lock().map_err(|_| anyhow::anyhow!("store lock"))?;

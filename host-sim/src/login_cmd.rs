@@ -92,8 +92,7 @@ pub fn seed_and_sync(session: &Session, store: &mut Store, scope: &ScopeSelectio
     if !store.accounts()?.is_empty() {
         return Ok(());
     }
-    store.import_accounts(&crate::sample::accounts())?;
-    store.import_bindings(&crate::sample::bindings())?;
+    crate::sample::seed(store)?;
     let snapshot = session.instance.fetch_scope(scope).into_result()?;
     let input = ProposalInput {
         snapshot,

@@ -38,13 +38,46 @@ pub enum Visitor {
     NonMember(String),
 }
 
+/// What the member answers when the platform asks them to prove a platform account
+/// (`needs: password`).
+#[derive(Debug, Clone)]
+pub enum Proof {
+    /// Nothing: the round trip ends on the platform's question.
+    None,
+    /// The platform password of the (first) account asked for.
+    Password(String),
+    /// "This is not my account".
+    NotMine,
+}
+
 /// Logs `userid` in through the platform at `platform_base`.
 pub async fn drive(platform_base: &str, userid: &str, user_agent: &str) -> anyhow::Result<LoginTrace> {
     drive_visitor(platform_base, &Visitor::Member(userid.to_string()), user_agent).await
 }
 
+/// Logs `userid` in, answering a password question with `proof`.
+pub async fn drive_proving(
+    platform_base: &str,
+    userid: &str,
+    user_agent: &str,
+    proof: &Proof,
+) -> anyhow::Result<LoginTrace> {
+    drive_full(platform_base, &Visitor::Member(userid.to_string()), user_agent, proof).await
+}
+
 /// Runs the round trip for any visitor.
 pub async fn drive_visitor(platform_base: &str, visitor: &Visitor, user_agent: &str) -> anyhow::Result<LoginTrace> {
+    drive_full(platform_base, visitor, user_agent, &Proof::None).await
+}
+
+/// Runs the round trip for any visitor: WeCom's page (again, when the platform sends the member
+/// back for consent), and the platform's password question when `proof` answers it.
+pub async fn drive_full(
+    platform_base: &str,
+    visitor: &Visitor,
+    user_agent: &str,
+    proof: &Proof,
+) -> anyhow::Result<LoginTrace> {
     let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
     let platform = Url::parse(platform_base)?;
     let mut visited = Vec::new();
@@ -81,10 +114,13 @@ pub async fn drive_visitor(platform_base: &str, visitor: &Visitor, user_agent: &
         .with_context(|| format!("WeCom did not redirect back ({})", confirmed.status()))?;
 
     // 4. Follow redirects to the platform's final page, sending the cookie only to the platform.
-    for _ in 0..5 {
+    //    A redirect back to WeCom's page (the consent hop) is confirmed again as in step 3.
+    let mut proved = false;
+    for _ in 0..8 {
         visited.push(mask_code(&next));
         let mut request = client.get(next.clone()).header(USER_AGENT, user_agent);
-        if same_origin(&next, &platform) {
+        let to_platform = same_origin(&next, &platform);
+        if to_platform {
             if let Some(c) = &cookie {
                 request = request.header(COOKIE, c.as_str());
             }
@@ -96,15 +132,62 @@ pub async fn drive_visitor(platform_base: &str, visitor: &Visitor, user_agent: &
         }
         let status = response.status();
         let html = response.text().await?;
-        return Ok(LoginTrace {
-            visited,
-            status: status.as_u16(),
-            outcome: attribute(&html, "data-outcome").unwrap_or_else(|| "unknown".into()),
-            account_id: attribute(&html, "data-account").filter(|_| status == StatusCode::OK),
-            page: text_of(&html),
-        });
+        if !to_platform {
+            // WeCom's page again: the member confirms (and consents) once more.
+            let Some(form) = Form::parse(&html) else {
+                bail!("WeCom's login page refused ({status}): {}", text_of(&html));
+            };
+            let action = next.join(&form.action)?;
+            let mut fields = form.hidden;
+            fields.push(match visitor {
+                Visitor::Member(userid) => ("userid".to_string(), userid.clone()),
+                Visitor::NonMember(openid) => ("openid".to_string(), openid.clone()),
+            });
+            visited.push(action.to_string());
+            let confirmed = client.post(action.clone()).header(USER_AGENT, user_agent).form(&fields).send().await?;
+            next = location(&action, &confirmed)
+                .with_context(|| format!("WeCom did not redirect back ({})", confirmed.status()))?;
+            continue;
+        }
+        let outcome = attribute(&html, "data-outcome").unwrap_or_else(|| "unknown".into());
+        if outcome == "needs-password" && !proved && !matches!(proof, Proof::None) {
+            proved = true;
+            let account = attribute(&html, "data-accounts").unwrap_or_default();
+            let account = account.split(',').next().unwrap_or_default().to_string();
+            let mut fields = vec![("account_id".to_string(), account)];
+            match proof {
+                Proof::Password(password) => fields.push(("password".to_string(), password.clone())),
+                Proof::NotMine => fields.push(("not_mine".to_string(), "1".to_string())),
+                Proof::None => {}
+            }
+            let action = platform.join("/oauth/wecom/password")?;
+            visited.push(action.to_string());
+            let mut request = client.post(action.clone()).header(USER_AGENT, user_agent).form(&fields);
+            if let Some(c) = &cookie {
+                request = request.header(COOKIE, c.as_str());
+            }
+            let response = request.send().await?;
+            if response.status().is_redirection() {
+                next = location(&action, &response).context("redirect without a location")?;
+                continue;
+            }
+            let status = response.status();
+            let html = response.text().await?;
+            return Ok(trace_of(visited, status, &html));
+        }
+        return Ok(trace_of(visited, status, &html));
     }
     bail!("too many redirects")
+}
+
+fn trace_of(visited: Vec<String>, status: StatusCode, html: &str) -> LoginTrace {
+    LoginTrace {
+        visited,
+        status: status.as_u16(),
+        outcome: attribute(html, "data-outcome").unwrap_or_else(|| "unknown".into()),
+        account_id: attribute(html, "data-account").filter(|_| status == StatusCode::OK),
+        page: text_of(html),
+    }
 }
 
 fn location(base: &Url, response: &Response) -> Option<Url> {

@@ -20,7 +20,9 @@ pub fn hash(password: &str) -> String {
     hash_with(password, &salt, ITERATIONS)
 }
 
-fn hash_with(password: &str, salt: &[u8], iterations: u32) -> String {
+/// A salted hash at a given cost (the sample organisation's public demo passwords use a low one,
+/// see [`crate::sample::password_hashes`]).
+pub(crate) fn hash_with(password: &str, salt: &[u8], iterations: u32) -> String {
     let mut out = [0u8; 32];
     // Only fails for an output length HMAC cannot give; 32 bytes always works.
     let _ = pbkdf2::pbkdf2::<Hmac<Sha256>>(password.as_bytes(), salt, iterations, &mut out);

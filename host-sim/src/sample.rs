@@ -31,6 +31,31 @@ pub fn accounts() -> Vec<PlatformAccount> {
     ]
 }
 
+/// The platform password of every sample account (public demo data, printed by the demo).
+pub const DEMO_PASSWORD: &str = "wanxiang-demo";
+
+/// Iterations of the sample accounts' password hashes. Imported passwords get
+/// [`crate::password::ITERATIONS`]; the sample's public demo password gets a low cost so that the
+/// demo and the tests (debug builds, where one full-cost hash takes seconds) stay quick.
+pub const DEMO_ITERATIONS: u32 = 1_000;
+
+/// `(account id, password hash)` of every sample account.
+pub fn password_hashes() -> Vec<(String, String)> {
+    accounts()
+        .iter()
+        .map(|a| {
+            let salt = format!("sample-salt-{}", a.id);
+            (a.id.to_string(), crate::password::hash_with(DEMO_PASSWORD, salt.as_bytes(), DEMO_ITERATIONS))
+        })
+        .collect()
+}
+
+/// Imports the sample accounts (with their demo password) and the earlier sync's bindings.
+pub fn seed(store: &mut crate::store::Store) -> Result<(), crate::store::StoreError> {
+    store.import_accounts_with_passwords(&accounts(), &password_hashes())?;
+    store.import_bindings(&bindings())
+}
+
 /// Bindings made by an earlier sync.
 pub fn bindings() -> Vec<Binding> {
     vec![

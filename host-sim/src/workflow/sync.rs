@@ -95,8 +95,7 @@ pub fn sync(args: &SyncArgs, out: &mut dyn Write) -> anyhow::Result<Option<SyncO
     // Activated from the store at the next start of serve, login --code or reconcile.
     session.store_in(&mut store)?;
     if session.fake.is_some() && store.accounts()?.is_empty() {
-        store.import_accounts(&crate::sample::accounts())?;
-        store.import_bindings(&crate::sample::bindings())?;
+        crate::sample::seed(&mut store)?;
     }
     let snapshot = session.instance.fetch_scope(&scope).into_result()?;
     let state = StoreState::read(&store)?;
