@@ -43,7 +43,13 @@ fn slow_fake() -> FakeWecom {
 
 fn login(plugin: &PluginBox, code: String) -> Result<String, PluginError> {
     let request = LoginRequest { code: SecretString::new(code), ..Default::default() };
-    plugin.oauth_login(&request).into_result().map(|o| format!("{}/{}", o.userid, o.name))
+    // oauth_login says who it is; decide_login (pure) refuses the disabled and the departed.
+    let member = plugin.oauth_login(&request).into_result()?;
+    let who = format!("{}/{}", member.userid, member.name);
+    match util::login_refusal(plugin, member) {
+        Some(refusal) => Err(refusal),
+        None => Ok(who),
+    }
 }
 
 fn check(i: usize, answer: &Result<String, PluginError>) {

@@ -38,11 +38,15 @@ fn non_members_and_disabled_or_departed_members_are_refused() {
         err(plugin.oauth_login(&login(fake.mint_code_for_non_member(1000002, "o-visitor")))).code.as_str(),
         "login.not_member"
     );
-    assert_eq!(
-        err(plugin.oauth_login(&login(fake.mint_code(1000002, "liqiang")))).code.as_str(),
-        "login.member_disabled"
-    );
-    assert_eq!(err(plugin.oauth_login(&login(fake.mint_code(1000002, "zhoumin")))).code.as_str(), "login.member_left");
+    // oauth_login says who it is and their status now; decide_login refuses them.
+    let liqiang = ok(plugin.oauth_login(&login(fake.mint_code(1000002, "liqiang"))));
+    assert_eq!(liqiang.status, interface::MemberStatus::Disabled);
+    let refusal = util::login_refusal(&plugin, liqiang).map(|e| e.code.to_string());
+    assert_eq!(refusal.as_deref(), Some("login.member_disabled"));
+    let zhoumin = ok(plugin.oauth_login(&login(fake.mint_code(1000002, "zhoumin"))));
+    assert_eq!(zhoumin.status, interface::MemberStatus::Left);
+    let refusal = util::login_refusal(&plugin, zhoumin).map(|e| e.code.to_string());
+    assert_eq!(refusal.as_deref(), Some("login.member_left"));
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use crate::util::{self, err, ok};
 use host_sim::fake_wecom::{FakeConfig, Org};
-use host_sim::login_flow::{drive, drive_visitor, Visitor, BROWSER_UA, IN_CLIENT_UA};
+use host_sim::login_flow::{drive, drive_proving, drive_visitor, Proof, Visitor, BROWSER_UA, IN_CLIENT_UA};
 use host_sim::serve_cmd::{open_platform, OpenPlatform};
 use host_sim::session::WecomArgs;
 use host_sim::store::Store;
@@ -44,6 +44,10 @@ async fn callback(client: &reqwest::Client, base: &str, cookie: Option<&str>, qu
     (r.status().as_u16(), r.text().await.unwrap_or_default())
 }
 
+fn demo_password() -> Proof {
+    Proof::Password(host_sim::sample::DEMO_PASSWORD.to_string())
+}
+
 fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder().redirect(Policy::none()).build().expect("client")
 }
@@ -52,12 +56,29 @@ fn no_redirects() -> reqwest::Client {
 fn both_modes_sign_a_bound_member_in_over_http() {
     let open = platform();
     let rt = runtime();
-    let in_client = rt.block_on(drive(&open.server.base_url, "wangxiaokai", IN_CLIENT_UA)).expect("round trip");
+    // Bound on the name alone: not signed in silently.
+    let asked = rt.block_on(drive(&open.server.base_url, "wangxiaokai", IN_CLIENT_UA)).expect("round trip");
+    assert_eq!((asked.outcome.as_str(), asked.account_id.as_deref()), ("needs-password", None), "{asked:?}");
+    // The member proves the account once with its platform password, and is signed in.
+    let in_client = rt.block_on(drive_proving(&open.server.base_url, "wangxiaokai", IN_CLIENT_UA, &demo_password()))
+        .expect("round trip");
     assert_eq!(
         (in_client.outcome.as_str(), in_client.account_id.as_deref()),
         ("signed-in", Some("u-1004")),
         "{in_client:?}"
     );
+    // Confirmed: the next login signs in with one click.
+    let again = rt.block_on(drive(&open.server.base_url, "wangxiaokai", IN_CLIENT_UA)).expect("round trip");
+    assert_eq!((again.outcome.as_str(), again.account_id.as_deref()), ("signed-in", Some("u-1004")), "{again:?}");
+    let wrong = rt
+        .block_on(drive_proving(
+            &open.server.base_url,
+            "clear",
+            IN_CLIENT_UA,
+            &Proof::Password("not-the-password".into()),
+        ))
+        .expect("round trip");
+    assert_ne!(wrong.outcome, "signed-in", "a wrong password signs nobody in: {wrong:?}");
     assert!(in_client.visited[1].contains("/connect/oauth2/authorize?"), "WeCom client → web authorization");
 
     let browser = rt.block_on(drive(&open.server.base_url, "cuncaoxin", BROWSER_UA)).expect("round trip");
@@ -149,10 +170,11 @@ fn non_members_disabled_departed_and_unbound_members_get_clear_pages() {
     assert_eq!(departed.outcome, "refused");
     assert!(departed.page.contains("left"), "{}", departed.page);
 
-    // 张旭 was ambiguous at sync and left unbound.
+    // 张旭 was ambiguous at sync and left unbound: not signed in; the member may prove one of the
+    // row's candidates (u-1006 / u-1007) instead of waiting for the operator.
     let unbound = rt.block_on(drive(&base, "zhangxu", IN_CLIENT_UA)).expect("trip");
-    assert_eq!((unbound.outcome.as_str(), unbound.account_id.as_deref()), ("unbound", None));
-    assert!(unbound.page.contains("Ask your admin to sync"), "{}", unbound.page);
+    assert_eq!(unbound.account_id, None, "{unbound:?}");
+    assert!(matches!(unbound.outcome.as_str(), "needs-password" | "unbound" | "operator"), "{unbound:?}");
 }
 
 #[test]
@@ -161,7 +183,9 @@ fn a_member_disabled_after_the_sync_is_refused_at_once() {
     let fake = open.session.fake.as_ref().expect("fake");
     let rt = runtime();
     assert_eq!(
-        rt.block_on(drive(&open.server.base_url, "wangxiaokai", IN_CLIENT_UA)).expect("trip").outcome,
+        rt.block_on(drive_proving(&open.server.base_url, "wangxiaokai", IN_CLIENT_UA, &demo_password()))
+            .expect("trip")
+            .outcome,
         "signed-in"
     );
     fake.with_org(|org| {
@@ -209,7 +233,8 @@ fn a_member_outside_the_synced_scope_is_refused() {
         member,
         scope: scope.clone(),
         scope_department_ids: vec![4].into(),
-        member_synced: true,
+        // The host's mirror does not list them: the scope alone decides.
+        member_synced: false,
         ..Default::default()
     };
     let inside = ok(plugin.oauth_login(&LoginRequest {

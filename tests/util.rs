@@ -87,3 +87,19 @@ pub fn err<T: std::fmt::Debug>(result: RResult<T, PluginError>) -> PluginError {
         Err(error) => error,
     }
 }
+
+/// What `decide_login` answers for `member` with the whole sample organisation synced (scope:
+/// department 1 and its tree) and no binding: its refusal, if it refuses. Since interface 0.2
+/// `oauth_login` only says who came back; a disabled or departed member is refused here.
+pub fn login_refusal(plugin: &PluginBox, member: interface::LoginOutcome) -> Option<PluginError> {
+    let facts = interface::LoginFacts {
+        member,
+        scope: interface::ScopeSelection { department_ids: vec![1].into(), ..Default::default() },
+        scope_department_ids: vec![1, 2, 3, 4, 5].into(),
+        member_synced: true,
+        ..Default::default()
+    };
+    let decision = ok(plugin.decide_login(&facts));
+    assert!(!(decision.signed_in && decision.refusal.is_some()), "{decision:?}");
+    decision.refusal.into_option()
+}
