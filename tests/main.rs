@@ -11,6 +11,7 @@ mod configure;
 mod demo;
 mod directory;
 mod faults;
+mod iface02;
 mod loading;
 mod login;
 mod login_http;

@@ -1,0 +1,373 @@
+//! What interface 0.2 moved into the plugin, through the loaded library and host-sim:
+//! - a host restarted while WeCom is down activates the stored configuration (no WeCom call):
+//!   login URLs and callbacks work at once, a hook that needs WeCom fails with `network.*`;
+//! - the one name rule applies to callbacks too: a newcomer "王　晓楷" (ideographic space) beside a
+//!   waiting account "王 晓楷" gets no second account, `plan_change` leaves the pair to the operator;
+//! - departments removed in WeCom leave the mirrored tree (a `delete_party` callback, and a
+//!   complete reconcile read), and `host-sim departments list --json` shows it;
+//! - a bound member gone from a complete read beside one new member of the same name and
+//!   departments is a `rename_proposed` row; `confirm_rename` moves the binding (evidence `rename`).
+
+use crate::util::{self, ok};
+use host_sim::callbacks::{CallbackOptions, Outcome, Verdict};
+use host_sim::fake_wecom::{contact_events, CallbackPusher, FakeWecom, User};
+use host_sim::serve_cmd::{open_platform, open_platform_full, OpenPlatform};
+use host_sim::session::WecomArgs;
+use host_sim::store::Store;
+use interface::{
+    Binding, CommitInput, Edit, EditKind, Evidence, PersonalData, PlatformAccount, ProposalInput, RowKind,
+    ScopeSelection,
+};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// A folder of its own under the system's temp folder, removed at the end.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let path = std::env::temp_dir().join(format!("wx-iface02-{name}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&path).expect("temp dir");
+        TempDir(path)
+    }
+    fn db(&self) -> PathBuf {
+        self.0.join("host-sim.db")
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn account(id: &str, name: &str, departments: &[&str]) -> PlatformAccount {
+    PlatformAccount {
+        id: id.into(),
+        name: name.into(),
+        departments: departments.iter().map(|d| (*d).into()).collect(),
+        enabled: true,
+        mobile: PersonalData::default(),
+        email: PersonalData::default(),
+        ext: Default::default(),
+    }
+}
+
+/// Waits for the platform to follow every accepted change; the outcomes of the changes.
+fn followed(open: &OpenPlatform, count: usize) -> Vec<Outcome> {
+    assert!(open.platform.follower.wait_idle(Duration::from_secs(20)), "the platform keeps following");
+    let outcomes: Vec<Outcome> =
+        open.platform.follower.journal.entries().into_iter().filter(|o| o.what != "reconcile").collect();
+    assert!(outcomes.len() >= count, "only {} of {count} changes followed: {outcomes:#?}", outcomes.len());
+    outcomes
+}
+
+fn push(pusher: &CallbackPusher, event: &host_sim::fake_wecom::ContactEvent) {
+    let delivery = pusher.push(event).expect("push");
+    assert_eq!((delivery.status, delivery.body.as_str()), (200, ""), "acknowledged with an empty 200");
+}
+
+/// A free port on 127.0.0.1 (bound, read, released).
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+/// The connection options of an external WeCom (the fake, reached by URL as any WeCom would be).
+fn external(fake: &FakeWecom) -> WecomArgs {
+    let settings = util::settings(fake);
+    WecomArgs {
+        wecom_base_url: Some(fake.base_url()),
+        authorize_base_url: Some(fake.base_url()),
+        web_login_base_url: Some(fake.base_url()),
+        corp_id: Some(settings.corp_id.to_string()),
+        agent_id: Some(settings.agent_id.to_string()),
+        secret: Some(settings.secret.expose().to_string()),
+        plugin: Some(util::plugin_path()),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_host_restarted_while_wecom_is_down_serves_logins_and_callbacks_at_once() {
+    let dir = TempDir::new("restart");
+    let port = free_port();
+    let platform_base = format!("http://127.0.0.1:{port}");
+    let fake = util::fake();
+    // The admin set the app up for this platform (homepage, trusted domain).
+    fake.with_org(|org| {
+        let app = &mut org.apps[0];
+        app.home_url = format!("{platform_base}/");
+        app.redirect_domain = format!("127.0.0.1:{port}");
+    });
+    let fake_base = fake.base_url();
+    let args = external(&fake);
+    let options = CallbackOptions {
+        token: Some("RestartToken42".into()),
+        aes_key: Some(host_sim::callbacks::setup::random_encoding_aes_key()),
+        ..Default::default()
+    };
+    let corp_id = fake.with_org(|org| org.corp_id.clone());
+
+    // First start: WeCom is up; configure checks for real and the store keeps what it accepted.
+    {
+        let store = Store::open(&dir.db()).expect("store");
+        let open = open_platform_full(&args, port, store, None, false, &options).expect("first start");
+        assert!(!open.session.activated, "configured on the first start");
+        assert!(open.session.report.accepted, "{:#?}", open.session.report.findings);
+    }
+    let stored = Store::open(&dir.db()).expect("store").connection().expect("read").expect("configuration stored");
+    assert_eq!(stored.settings.api_base_url.as_str(), fake_base);
+    assert_eq!(stored.settings.callback_token.expose(), "RestartToken42");
+
+    // WeCom goes down (the fake stops: its address refuses connections), and the host restarts.
+    drop(fake);
+    let started = Instant::now();
+    let store = Store::open(&dir.db()).expect("store");
+    let open = open_platform_full(&args, port, store, None, false, &options).expect("restart without WeCom");
+    let restart = started.elapsed();
+    assert!(open.session.activated, "the stored configuration is activated, not configured again");
+    assert!(open.session.report.accepted, "{:#?}", open.session.report.findings);
+    assert!(restart < Duration::from_secs(5), "no WeCom call at start: {restart:?}");
+
+    // The login URL is served at once, pointing at the configured login page.
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let start = rt
+        .block_on(
+            client
+                .get(format!("{}/oauth/wecom/start", open.server.base_url))
+                .header("user-agent", host_sim::login_flow::IN_CLIENT_UA)
+                .send(),
+        )
+        .expect("start");
+    assert_eq!(start.status().as_u16(), 302);
+    let location = start.headers()["location"].to_str().expect("location").to_string();
+    assert!(location.starts_with(&format!("{fake_base}/connect/oauth2/authorize?")), "{location}");
+    assert!(location.contains(&format!("redirect_uri={}", "http%3A%2F%2F127.0.0.1%3A")), "{location}");
+
+    // A callback is verified and answered at once.
+    let pusher = CallbackPusher::new(&open.platform.callback_url(), "RestartToken42", options.aes_key.as_deref().unwrap_or(""), &corp_id)
+        .expect("pusher");
+    let (verified, delivery) = pusher.verify_url().expect("verify");
+    assert!(verified, "the decrypted echo: {delivery:?}");
+    assert!(delivery.elapsed < Duration::from_secs(1), "{:?}", delivery.elapsed);
+
+    // A hook that needs WeCom fails with a network error (and would recover when WeCom returns).
+    let error = util::err(open.session.instance.oauth_login(&interface::LoginRequest {
+        code: interface::SecretString::new("a-code-from-wecom"),
+        ..Default::default()
+    }));
+    assert!(error.code.as_str().starts_with(interface::codes::NETWORK_PREFIX), "{error}");
+    // A read says what it could not reach, and is incomplete (it drives no removal).
+    let snapshot = ok(open.session.instance.fetch_scope(&ScopeSelection {
+        department_ids: vec![1].into(),
+        ..Default::default()
+    }));
+    assert!(!snapshot.complete, "{snapshot:?}");
+    assert!(snapshot.problems.iter().any(|p| p.kind == interface::ProblemKind::ReadFailed), "{:?}", snapshot.problems);
+}
+
+#[test]
+fn host_sim_callback_needs_only_token_key_and_corp_id_and_ignores_an_unrelated_secret() {
+    use host_sim::callbacks::command::{callback, CallbackArgs, CallbackOutcome};
+    let key = host_sim::callbacks::setup::random_encoding_aes_key();
+    let pusher = CallbackPusher::new("http://127.0.0.1:9/wecom/callback", "Tok3n", &key, "wwcorp0001").expect("pusher");
+    let request = pusher.verification_request("echo-42", host_sim::fake_wecom::unix_now(), "n42");
+    let query: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(request.query.as_bytes()).into_owned().collect();
+    let args = CallbackArgs {
+        wecom: WecomArgs {
+            corp_id: Some("wwcorp0001".into()),
+            // As if WECOM_SECRET were set for something else: not used, not checked.
+            secret: Some("an-unrelated-secret".into()),
+            wecom_base_url: Some("http://127.0.0.1:9".into()),
+            plugin: Some(util::plugin_path()),
+            ..Default::default()
+        },
+        token: "Tok3n".into(),
+        aes_key: key,
+        msg_signature: query["msg_signature"].clone(),
+        timestamp: query["timestamp"].clone(),
+        nonce: query["nonce"].clone(),
+        echostr: Some(query["echostr"].clone()),
+        body: None,
+        now: None,
+        lang: host_sim::table::Lang::En,
+        json: false,
+    };
+    let mut out = Vec::new();
+    let outcome = callback(&args, &mut out).expect("runs");
+    let text = String::from_utf8_lossy(&out);
+    match outcome {
+        CallbackOutcome::Reply(reply) => assert_eq!(reply.body.as_str(), "echo-42", "{text}"),
+        other => panic!("{other:?}: {text}"),
+    }
+}
+
+#[test]
+fn a_newcomer_whose_name_differs_only_by_an_ideographic_space_is_left_to_the_operator() {
+    let open = open_platform(
+        &WecomArgs { plugin: Some(util::plugin_path()), ..Default::default() },
+        0,
+        Store::in_memory().expect("store"),
+        None,
+    )
+    .expect("platform starts");
+    let pusher = open.pusher().expect("pusher");
+    let fake = open.session.fake.as_ref().expect("fake");
+    // An account typed by hand with an ASCII space waits, unbound, for its person.
+    open.platform.store.lock().expect("store").import_accounts(&[account("u-3001", "王 晓楷", &["测试部门"])]).expect("import");
+
+    let newcomer = User { userid: "wangxk2".into(), name: "王\u{3000}晓楷".into(), departments: vec![4], ..User::default() };
+    push(&pusher, &fake.with_org(|org| contact_events::add_member(org, newcomer)));
+    let outcomes = followed(&open, 1);
+    let created = &outcomes[0];
+    assert_eq!(created.what, "create_user");
+    assert_eq!(created.verdict, Verdict::Operator, "the same normalised name waits for the operator: {outcomes:#?}");
+    assert!(created.applied.is_none_or(|a| a.accounts_created == 0), "{outcomes:#?}");
+    let store = open.platform.store.lock().expect("store");
+    assert!(store.account_for_userid("wangxk2").expect("query").is_none(), "no binding for the newcomer");
+    assert!(store.account(&host_sim::store::new_account_id("wangxk2")).expect("query").is_none(), "no second account");
+    assert!(
+        store.bindings().expect("bindings").iter().all(|b| b.account_id.as_str() != "u-3001"),
+        "the waiting account is not bound silently either"
+    );
+}
+
+#[test]
+fn departments_removed_in_wecom_leave_the_mirrored_tree_and_departments_list_shows_it() {
+    let dir = TempDir::new("departments");
+    let open = open_platform(
+        &WecomArgs { plugin: Some(util::plugin_path()), ..Default::default() },
+        0,
+        Store::open(&dir.db()).expect("store"),
+        None,
+    )
+    .expect("platform starts");
+    let pusher = open.pusher().expect("pusher");
+    let fake = open.session.fake.as_ref().expect("fake");
+    let ids = || -> Vec<u32> {
+        open.platform.store.lock().expect("store").departments().expect("read").iter().map(|d| d.wecom_id).collect()
+    };
+    assert_eq!(ids(), [1, 2, 3, 4, 5], "the seed sync mirrored the tree");
+
+    // A department created and deleted by callbacks.
+    push(&pusher, &fake.with_org(|org| contact_events::add_department(org, 6, "运维部", 2)));
+    followed(&open, 1);
+    assert!(ids().contains(&6));
+    open.platform
+        .store
+        .lock()
+        .expect("store")
+        .import_accounts(&[account("u-4001", "运维同事", &["运维部", "研发部"])])
+        .expect("an account that carries the department");
+    push(&pusher, &fake.with_org(|org| contact_events::delete_department(org, 6)).expect("department"));
+    let outcomes = followed(&open, 2);
+    assert_eq!((outcomes[1].what.as_str(), outcomes[1].verdict), ("delete_party", Verdict::Apply), "{outcomes:#?}");
+    assert!(!ids().contains(&6), "removed by delete_party");
+    let carrier = open.platform.store.lock().expect("store").account("u-4001").expect("read").expect("kept");
+    let departments: Vec<&str> = carrier.departments.iter().map(|d| d.as_str()).collect();
+    assert_eq!(departments, ["研发部"], "the account stays, without the removed department");
+
+    // A department gone from a complete read (its callback lost) goes at the reconcile.
+    fake.with_org(|org| {
+        org.departments.retain(|d| d.id != 5);
+        for user in org.users.iter_mut() {
+            user.departments.retain(|&d| d != 5);
+            if user.departments.is_empty() {
+                user.departments.push(2);
+            }
+        }
+        for tag in org.tags.iter_mut() {
+            tag.departments.retain(|&d| d != 5);
+        }
+    });
+    let reconciled = open.platform.reconcile();
+    assert!(reconciled.iter().all(|o| o.error.is_none()), "{reconciled:#?}");
+    assert!(reconciled.iter().any(|o| o.applied.is_some_and(|a| a.departments_removed == 1)), "{reconciled:#?}");
+    assert_eq!(ids(), [1, 2, 3, 4], "平台组 (5) removed after a complete read");
+
+    // `host-sim departments list --json` shows the mirrored tree, parents first.
+    let args = host_sim::workflow::departments::DepartmentsArgs {
+        command: host_sim::workflow::departments::DepartmentsCommand::List(
+            host_sim::workflow::departments::DepartmentsListArgs {
+                db: dir.db(),
+                lang: host_sim::table::Lang::En,
+                json: true,
+            },
+        ),
+    };
+    let mut out = Vec::new();
+    assert!(host_sim::workflow::departments::run(&args, &mut out).expect("runs"));
+    let listed: serde_json::Value = serde_json::from_slice(&out).expect("json");
+    let rows: Vec<(u64, String, u64)> = listed
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|d| (d["wecom_id"].as_u64().unwrap_or(0), d["name"].as_str().unwrap_or("").to_string(), d["depth"].as_u64().unwrap_or(9)))
+        .collect();
+    assert_eq!(
+        rows,
+        [(1, "万象科技".into(), 0), (2, "研发部".into(), 1), (4, "测试部门".into(), 2), (3, "市场部门".into(), 1)],
+        "{listed:#}"
+    );
+}
+
+#[test]
+fn a_bound_member_renamed_in_wecom_is_proposed_as_a_rename_and_confirm_rename_moves_the_binding() {
+    let fake = util::fake();
+    let (plugin, _) = util::configured(&fake);
+    let snapshot = ok(plugin.fetch_scope(&ScopeSelection { department_ids: vec![1].into(), ..Default::default() }));
+    assert!(snapshot.complete, "{:?}", snapshot.problems);
+    // The platform bound 王晓楷's account to a userid WeCom no longer has ("wxk-before"); WeCom now
+    // lists wangxiaokai, one new member with the same name and departments.
+    let mut store = Store::in_memory().expect("store");
+    store.import_accounts(&[account("u-9001", "王晓楷", &["研发部", "平台组"])]).expect("accounts");
+    store
+        .import_bindings(&[Binding { userid: "wxk-before".into(), account_id: "u-9001".into(), evidence: Evidence::Operator }])
+        .expect("binding");
+    let input = ProposalInput {
+        snapshot,
+        accounts: store.accounts().expect("accounts").into(),
+        bindings: store.bindings().expect("bindings").into(),
+        departments: store.departments().expect("departments").into(),
+        ..Default::default()
+    };
+    let proposal = ok(plugin.propose_bindings(&input));
+    let row = proposal.rows.iter().find(|r| r.userid.as_str() == "wangxiaokai").expect("row");
+    assert_eq!(row.kind, RowKind::RenameProposed, "{row:#?}");
+    assert_eq!(row.kind.name(), Some("rename_proposed"));
+    assert_eq!(row.previous_userid.as_str(), "wxk-before");
+    assert_eq!(row.account.as_ref().map(|a| a.account_id.as_str()).into_option(), Some("u-9001"));
+    assert_eq!(proposal.counts.renames, 1);
+    assert!(
+        proposal.rows.iter().all(|r| r.kind != RowKind::LeftWecom || r.userid.as_str() != "wxk-before"),
+        "the old userid is not proposed for removal beside the rename"
+    );
+
+    // Without a decision the rename waits; confirmed, the binding moves (evidence `rename`).
+    let plain = ok(plugin.commit(&CommitInput { input: input.clone(), proposal: proposal.clone(), ..Default::default() }));
+    assert!(plain.create_bindings.iter().all(|b| b.account_id.as_str() != "u-9001"), "{plain:#?}");
+    assert!(plain.create_accounts.iter().all(|a| a.userid.as_str() != "wangxiaokai"), "no second account");
+    let confirm = Edit {
+        kind: EditKind::ConfirmRename,
+        userid: "wangxiaokai".into(),
+        account_id: None.into(),
+        evidence: Evidence::Operator,
+    };
+    let changes = ok(plugin.commit(&CommitInput { input, proposal, edits: vec![confirm].into(), ..Default::default() }));
+    assert!(
+        changes.create_bindings.iter().any(|b| b.userid.as_str() == "wangxiaokai"
+            && b.account_id.as_str() == "u-9001"
+            && b.evidence == Evidence::Rename),
+        "{changes:#?}"
+    );
+    assert!(changes.remove_bindings.iter().all(|u| !u.disable_account), "a rename disables nothing: {changes:#?}");
+    store.apply(&changes).expect("apply");
+    let moved = store.binding_for_userid("wangxiaokai").expect("query").expect("bound");
+    assert_eq!((moved.account_id.as_str(), moved.evidence), ("u-9001", Evidence::Rename));
+    assert!(store.binding_for_userid("wxk-before").expect("query").is_none(), "the old userid's binding is gone");
+    assert!(store.account("u-9001").expect("read").expect("kept").enabled);
+}
