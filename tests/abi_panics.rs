@@ -16,8 +16,8 @@ use host_sim::fake_wecom::FakeWecom;
 use host_sim::plugin_host::SimHost;
 use interface::{
     load_plugin, Activation, AuthorizeRequest, CallbackRequest, ChangeKind, CommitInput, DirectoryChange, HostServices,
-    HostServices_TO, LogLevel, LoginFacts, LoginRequest, PlanInput, PluginBox, PluginError, PluginModuleRef, Proposal, ProposalInput,
-    RowQuery, ScopeSelection, SecretString, StoredToken,
+    HostServices_TO, LogLevel, LoginFacts, LoginRequest, PlanInput, PluginBox, PluginError, PluginModuleRef, Proposal,
+    ProposalInput, RowQuery, ScopeSelection, SecretString, StoredToken,
 };
 use wanxiang_wecom::failpoints::HOST_KEY;
 

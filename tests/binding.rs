@@ -57,8 +57,12 @@ fn the_sample_shows_every_kind_of_row_and_commits() {
     let found = ok(plugin.query_rows(&proposal, &RowQuery { search: "CLEAR".into(), filter: RowFilter::All }));
     assert_eq!(found.len(), 1);
 
-    let changes =
-        ok(plugin.commit(&CommitInput { input: input.clone(), proposal: proposal.clone(), edits: Default::default(), ..Default::default() }));
+    let changes = ok(plugin.commit(&CommitInput {
+        input: input.clone(),
+        proposal: proposal.clone(),
+        edits: Default::default(),
+        ..Default::default()
+    }));
     assert!(changes
         .create_bindings
         .iter()
@@ -118,7 +122,9 @@ fn operator_edits_resolve_and_are_validated() {
     let mut stale = proposal.clone();
     stale.snapshot_id = "0000000000000000".into();
     assert_eq!(
-        err(plugin.commit(&CommitInput { input, proposal: stale, edits: Default::default(), ..Default::default() })).code.as_str(),
+        err(plugin.commit(&CommitInput { input, proposal: stale, edits: Default::default(), ..Default::default() }))
+            .code
+            .as_str(),
         "binding.stale"
     );
 }

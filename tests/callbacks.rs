@@ -167,7 +167,13 @@ fn tag_platform(fake: &host_sim::fake_wecom::FakeWecom) -> (RunningPlatform, Arc
     assert!(ok(plugin.configure(&settings)).accepted);
     let mut store = Store::in_memory().expect("store");
     store.import_accounts(&host_sim::sample::accounts()).expect("accounts");
-    store.import_bindings(&[Binding { userid: "xiaoyueyue".into(), account_id: "u-1002".into(), evidence: Default::default() }]).expect("bind");
+    store
+        .import_bindings(&[Binding {
+            userid: "xiaoyueyue".into(),
+            account_id: "u-1002".into(),
+            evidence: Default::default(),
+        }])
+        .expect("bind");
     let store = Arc::new(Mutex::new(store));
     let scope = ScopeSelection { tag_ids: vec![2].into(), ..Default::default() };
     let mut made = None;
@@ -387,10 +393,7 @@ fn the_host_policy_can_only_unbind_and_leave_newcomers_to_the_operator() {
     let newbie = User { userid: "newbie".into(), name: "新同事".into(), departments: vec![4], ..User::default() };
     push(&pusher, &fake.with_org(|org| contact_events::add_member(org, newbie)));
     let outcomes = followed(&open, 2);
-    assert!(
-        matches!(outcomes[1].verdict, Verdict::Ignore | Verdict::Operator),
-        "left to the operator: {outcomes:#?}"
-    );
+    assert!(matches!(outcomes[1].verdict, Verdict::Ignore | Verdict::Operator), "left to the operator: {outcomes:#?}");
     assert_eq!(account_of(&open, "newbie"), None);
 }
 

@@ -133,8 +133,12 @@ fn an_incomplete_read_never_removes_a_binding() {
     let zhoumin = proposal.rows.iter().find(|r| r.userid.as_str() == "zhoumin").expect("row");
     assert_eq!(zhoumin.kind, RowKind::LeftWecom);
 
-    let plain =
-        ok(plugin.commit(&CommitInput { input: input.clone(), proposal: proposal.clone(), edits: Default::default(), ..Default::default() }));
+    let plain = ok(plugin.commit(&CommitInput {
+        input: input.clone(),
+        proposal: proposal.clone(),
+        edits: Default::default(),
+        ..Default::default()
+    }));
     assert!(plain.remove_bindings.is_empty());
     let confirm = Edit {
         kind: EditKind::ConfirmRemoval,
@@ -142,7 +146,8 @@ fn an_incomplete_read_never_removes_a_binding() {
         account_id: None.into(),
         evidence: interface::Evidence::Operator,
     };
-    let refused = err(plugin.commit(&CommitInput { input, proposal, edits: vec![confirm].into(), ..Default::default() }));
+    let refused =
+        err(plugin.commit(&CommitInput { input, proposal, edits: vec![confirm].into(), ..Default::default() }));
     assert_eq!(refused.code.as_str(), "binding.incomplete_snapshot");
 
     let before = store.bindings().expect("b");

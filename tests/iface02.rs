@@ -26,7 +26,8 @@ struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(name: &str) -> TempDir {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
         let path = std::env::temp_dir().join(format!("wx-iface02-{name}-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&path).expect("temp dir");
         TempDir(path)
@@ -148,8 +149,13 @@ fn a_host_restarted_while_wecom_is_down_serves_logins_and_callbacks_at_once() {
     assert!(location.contains(&format!("redirect_uri={}", "http%3A%2F%2F127.0.0.1%3A")), "{location}");
 
     // A callback is verified and answered at once.
-    let pusher = CallbackPusher::new(&open.platform.callback_url(), "RestartToken42", options.aes_key.as_deref().unwrap_or(""), &corp_id)
-        .expect("pusher");
+    let pusher = CallbackPusher::new(
+        &open.platform.callback_url(),
+        "RestartToken42",
+        options.aes_key.as_deref().unwrap_or(""),
+        &corp_id,
+    )
+    .expect("pusher");
     let (verified, delivery) = pusher.verify_url().expect("verify");
     assert!(verified, "the decrypted echo: {delivery:?}");
     assert!(delivery.elapsed < Duration::from_secs(1), "{:?}", delivery.elapsed);
@@ -161,10 +167,8 @@ fn a_host_restarted_while_wecom_is_down_serves_logins_and_callbacks_at_once() {
     }));
     assert!(error.code.as_str().starts_with(interface::codes::NETWORK_PREFIX), "{error}");
     // A read says what it could not reach, and is incomplete (it drives no removal).
-    let snapshot = ok(open.session.instance.fetch_scope(&ScopeSelection {
-        department_ids: vec![1].into(),
-        ..Default::default()
-    }));
+    let snapshot =
+        ok(open.session.instance.fetch_scope(&ScopeSelection { department_ids: vec![1].into(), ..Default::default() }));
     assert!(!snapshot.complete, "{snapshot:?}");
     assert!(snapshot.problems.iter().any(|p| p.kind == interface::ProblemKind::ReadFailed), "{:?}", snapshot.problems);
 }
@@ -218,9 +222,15 @@ fn a_newcomer_whose_name_differs_only_by_an_ideographic_space_is_left_to_the_ope
     let pusher = open.pusher().expect("pusher");
     let fake = open.session.fake.as_ref().expect("fake");
     // An account typed by hand with an ASCII space waits, unbound, for its person.
-    open.platform.store.lock().expect("store").import_accounts(&[account("u-3001", "王 晓楷", &["测试部门"])]).expect("import");
+    open.platform
+        .store
+        .lock()
+        .expect("store")
+        .import_accounts(&[account("u-3001", "王 晓楷", &["测试部门"])])
+        .expect("import");
 
-    let newcomer = User { userid: "wangxk2".into(), name: "王\u{3000}晓楷".into(), departments: vec![4], ..User::default() };
+    let newcomer =
+        User { userid: "wangxk2".into(), name: "王\u{3000}晓楷".into(), departments: vec![4], ..User::default() };
     push(&pusher, &fake.with_org(|org| contact_events::add_member(org, newcomer)));
     let outcomes = followed(&open, 1);
     let created = &outcomes[0];
@@ -306,7 +316,13 @@ fn departments_removed_in_wecom_leave_the_mirrored_tree_and_departments_list_sho
         .as_array()
         .expect("array")
         .iter()
-        .map(|d| (d["wecom_id"].as_u64().unwrap_or(0), d["name"].as_str().unwrap_or("").to_string(), d["depth"].as_u64().unwrap_or(9)))
+        .map(|d| {
+            (
+                d["wecom_id"].as_u64().unwrap_or(0),
+                d["name"].as_str().unwrap_or("").to_string(),
+                d["depth"].as_u64().unwrap_or(9),
+            )
+        })
         .collect();
     assert_eq!(
         rows,
@@ -326,7 +342,11 @@ fn a_bound_member_renamed_in_wecom_is_proposed_as_a_rename_and_confirm_rename_mo
     let mut store = Store::in_memory().expect("store");
     store.import_accounts(&[account("u-9001", "王晓楷", &["研发部", "平台组"])]).expect("accounts");
     store
-        .import_bindings(&[Binding { userid: "wxk-before".into(), account_id: "u-9001".into(), evidence: Evidence::Operator }])
+        .import_bindings(&[Binding {
+            userid: "wxk-before".into(),
+            account_id: "u-9001".into(),
+            evidence: Evidence::Operator,
+        }])
         .expect("binding");
     let input = ProposalInput {
         snapshot,
@@ -348,7 +368,8 @@ fn a_bound_member_renamed_in_wecom_is_proposed_as_a_rename_and_confirm_rename_mo
     );
 
     // Without a decision the rename waits; confirmed, the binding moves (evidence `rename`).
-    let plain = ok(plugin.commit(&CommitInput { input: input.clone(), proposal: proposal.clone(), ..Default::default() }));
+    let plain =
+        ok(plugin.commit(&CommitInput { input: input.clone(), proposal: proposal.clone(), ..Default::default() }));
     assert!(plain.create_bindings.iter().all(|b| b.account_id.as_str() != "u-9001"), "{plain:#?}");
     assert!(plain.create_accounts.iter().all(|a| a.userid.as_str() != "wangxiaokai"), "no second account");
     let confirm = Edit {
@@ -357,7 +378,8 @@ fn a_bound_member_renamed_in_wecom_is_proposed_as_a_rename_and_confirm_rename_mo
         account_id: None.into(),
         evidence: Evidence::Operator,
     };
-    let changes = ok(plugin.commit(&CommitInput { input, proposal, edits: vec![confirm].into(), ..Default::default() }));
+    let changes =
+        ok(plugin.commit(&CommitInput { input, proposal, edits: vec![confirm].into(), ..Default::default() }));
     assert!(
         changes.create_bindings.iter().any(|b| b.userid.as_str() == "wangxiaokai"
             && b.account_id.as_str() == "u-9001"

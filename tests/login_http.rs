@@ -60,7 +60,8 @@ fn both_modes_sign_a_bound_member_in_over_http() {
     let asked = rt.block_on(drive(&open.server.base_url, "wangxiaokai", IN_CLIENT_UA)).expect("round trip");
     assert_eq!((asked.outcome.as_str(), asked.account_id.as_deref()), ("needs-password", None), "{asked:?}");
     // The member proves the account once with its platform password, and is signed in.
-    let in_client = rt.block_on(drive_proving(&open.server.base_url, "wangxiaokai", IN_CLIENT_UA, &demo_password()))
+    let in_client = rt
+        .block_on(drive_proving(&open.server.base_url, "wangxiaokai", IN_CLIENT_UA, &demo_password()))
         .expect("round trip");
     assert_eq!(
         (in_client.outcome.as_str(), in_client.account_id.as_deref()),
@@ -294,7 +295,10 @@ fn login_code_exchanges_against_any_wecom_compatible_server() {
     assert!(!host_sim::login_cmd::run(&args(code.clone()), &mut out).expect("runs"));
     let json: serde_json::Value = serde_json::from_slice(&out).expect("json");
     assert_eq!(json["member"]["userid"], "wangxiaokai");
-    assert_eq!((json["signed_in"].clone(), json["account"].clone()), (serde_json::json!(false), serde_json::Value::Null));
+    assert_eq!(
+        (json["signed_in"].clone(), json["account"].clone()),
+        (serde_json::json!(false), serde_json::Value::Null)
+    );
     assert!(!String::from_utf8_lossy(&out).contains(&code), "the code is not echoed");
 
     let mut out = Vec::new();

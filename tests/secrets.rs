@@ -395,9 +395,7 @@ fn trace_capture_child() {
 
     // 3. OAuth codes: a login, the same code again (used), another app's code, a non-member.
     let code = fake.mint_code(1000002, "wangxiaokai");
-    let login = |code: &str| {
-        plugin.oauth_login(&LoginRequest { code: SecretString::new(code), ..Default::default() })
-    };
+    let login = |code: &str| plugin.oauth_login(&LoginRequest { code: SecretString::new(code), ..Default::default() });
     let request = LoginRequest { code: SecretString::new(code.clone()), ..Default::default() };
     dump.debug("login request", &request);
     let first = login(&code).into_result();

@@ -227,8 +227,7 @@ fn a_store_changed_after_sync_makes_commit_refuse_as_stale() {
     let db = dir.db();
     run_sync(&sync_args(&db));
     assert!(bind(&db, "zhangxu", "u-1006").0);
-    let extra =
-        PlatformAccount {
+    let extra = PlatformAccount {
         id: "u-2001".into(),
         name: "新人".into(),
         departments: Default::default(),

@@ -2,12 +2,12 @@
 //! page) and prints the signed-in account; `--code CODE` exchanges a code obtained elsewhere,
 //! against any WeCom-compatible server.
 
+use crate::login_decide;
 use crate::login_flow::{self, BROWSER_UA, IN_CLIENT_UA};
 use crate::plugin_host::SimHost;
 use crate::session::{PlatformUrls, Session, WecomArgs};
 use crate::store::Store;
 use anyhow::{bail, Context};
-use crate::login_decide;
 use interface::{CommitInput, LoginNeed, LoginProof, LoginRequest, ProposalInput, ScopeSelection, SecretString};
 use std::io::Write;
 use std::path::PathBuf;
@@ -102,8 +102,10 @@ pub fn seed_and_sync(session: &Session, store: &mut Store, scope: &ScopeSelectio
         ..Default::default()
     };
     let proposal = session.instance.propose_bindings(&input).into_result()?;
-    let changes =
-        session.instance.commit(&CommitInput { input, proposal: proposal.clone(), ..Default::default() }).into_result()?;
+    let changes = session
+        .instance
+        .commit(&CommitInput { input, proposal: proposal.clone(), ..Default::default() })
+        .into_result()?;
     store.apply(&changes)?;
     store.set_synced_scope(scope)?;
     store.set_roster(&crate::workflow::commit::roster(&proposal))?;
@@ -144,17 +146,29 @@ fn exchange(args: &LoginArgs, code: &str, out: &mut dyn Write) -> anyhow::Result
     )?;
     if !session.report.accepted {
         if args.json {
-            writeln!(out, "{}", serde_json::json!({ "ok": false, "signed_in": false, "account": null, "report": session.report }))?;
+            writeln!(
+                out,
+                "{}",
+                serde_json::json!({ "ok": false, "signed_in": false, "account": null, "report": session.report })
+            )?;
         } else {
             write!(out, "{}", crate::table::checklist(&session.report, crate::table::Lang::Zh))?;
         }
         return Ok(false);
     }
-    let member = match session.instance.oauth_login(&LoginRequest { code: SecretString::new(code), ..Default::default() }).into_result() {
+    let member = match session
+        .instance
+        .oauth_login(&LoginRequest { code: SecretString::new(code), ..Default::default() })
+        .into_result()
+    {
         Ok(member) => member,
         Err(error) => {
             if args.json {
-                writeln!(out, "{}", serde_json::json!({ "ok": false, "signed_in": false, "account": null, "error": error }))?;
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::json!({ "ok": false, "signed_in": false, "account": null, "error": error })
+                )?;
             } else {
                 writeln!(out, "登录被拒绝 / login refused: {error}")?;
             }

@@ -104,7 +104,10 @@ pub fn open_platform_full(
     seed: bool,
     callbacks: &CallbackOptions,
 ) -> anyhow::Result<OpenPlatform> {
-    let secrets = callbacks.secrets(wecom.wecom_base_url.is_none() && store.connection()?.is_none_or(|c| c.origin != crate::session::ORIGIN_EXTERNAL));
+    let secrets = callbacks.secrets(
+        wecom.wecom_base_url.is_none()
+            && store.connection()?.is_none_or(|c| c.origin != crate::session::ORIGIN_EXTERNAL),
+    );
     let mut opened: Option<(Session, Arc<Platform>)> = None;
     let server = RunningPlatform::start(port, |base| {
         let urls = PlatformUrls::at(base);
@@ -176,9 +179,9 @@ pub fn run(args: &ServeArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     let policy = open.platform.follower.policy;
     writeln!(
         out,
-        "  回调策略 / policy: --on-leave {} --new-members {}; 定期核对 / reconcile every: {}",
-        format!("{:?}", policy.on_leave),
-        format!("{:?}", policy.new_members),
+        "  回调策略 / policy: --on-leave {:?} --new-members {:?}; 定期核对 / reconcile every: {}",
+        policy.on_leave,
+        policy.new_members,
         if args.reconcile_every > 0 { format!("{} s", args.reconcile_every) } else { "—".to_string() }
     )?;
     if let Some(v) = &verify {

@@ -161,9 +161,8 @@ impl Session {
         };
         let fake_base = fake.as_ref().map(|f| f.base_url());
         // The fake serves WeCom's login pages at their real paths under its own address.
-        let login_base = |given: &Option<String>| {
-            given.clone().or_else(|| fake_base.clone()).unwrap_or_default().into()
-        };
+        let login_base =
+            |given: &Option<String>| given.clone().or_else(|| fake_base.clone()).unwrap_or_default().into();
         let mut settings = ConnectionSettings {
             corp_id: pick(&args.corp_id, sample.corp_id.clone()).into(),
             agent_id: pick(&args.agent_id, default_app.map(|a| a.agent_id.to_string()).unwrap_or_default()).into(),

@@ -484,7 +484,9 @@ impl Store {
     pub fn roster_entry(&self, userid: &str) -> Result<Option<Vec<String>>, StoreError> {
         let value: Option<String> = self
             .db
-            .query_row("SELECT candidates FROM sync_roster WHERE userid_key = ?1", [userid.to_lowercase()], |r| r.get(0))
+            .query_row("SELECT candidates FROM sync_roster WHERE userid_key = ?1", [userid.to_lowercase()], |r| {
+                r.get(0)
+            })
             .optional()?;
         Ok(match value {
             Some(v) => Some(serde_json::from_str(&v)?),
@@ -623,9 +625,7 @@ fn binding_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Binding> {
 
 /// A stored evidence: its name, or the number of a value this build does not know.
 fn evidence_from_column(text: &str) -> Evidence {
-    Evidence::from_name(text)
-        .or_else(|| text.parse::<u8>().ok().map(Evidence::from_raw))
-        .unwrap_or_default()
+    Evidence::from_name(text).or_else(|| text.parse::<u8>().ok().map(Evidence::from_raw)).unwrap_or_default()
 }
 
 /// How an evidence is stored: its name, or its number when this build does not know it.
@@ -755,7 +755,12 @@ mod tests {
                 department_wecom_ids: Default::default(),
             }]
             .into(),
-            create_bindings: vec![Binding { userid: "wangxiaokai".into(), account_id: "u-1004".into(), evidence: Default::default() }].into(),
+            create_bindings: vec![Binding {
+                userid: "wangxiaokai".into(),
+                account_id: "u-1004".into(),
+                evidence: Default::default(),
+            }]
+            .into(),
             ..Default::default()
         }
     }
@@ -777,7 +782,11 @@ mod tests {
     fn a_conflicting_binding_rolls_back_everything() {
         let mut s = store();
         let mut bad = change_set();
-        bad.create_bindings.push(Binding { userid: "someoneelse".into(), account_id: "u-1004".into(), evidence: Default::default() });
+        bad.create_bindings.push(Binding {
+            userid: "someoneelse".into(),
+            account_id: "u-1004".into(),
+            evidence: Default::default(),
+        });
         assert!(s.apply(&bad).is_err());
         assert!(s.bindings().expect("b").is_empty(), "nothing applied");
         assert_eq!(s.accounts().expect("a").len(), 8, "no account created");
@@ -786,7 +795,12 @@ mod tests {
     #[test]
     fn a_decision_is_applied_to_the_state_it_was_made_from_or_not_at_all() {
         let mut s = store();
-        s.import_bindings(&[Binding { userid: "zhoumin".into(), account_id: "u-1008".into(), evidence: Default::default() }]).expect("seed");
+        s.import_bindings(&[Binding {
+            userid: "zhoumin".into(),
+            account_id: "u-1008".into(),
+            evidence: Default::default(),
+        }])
+        .expect("seed");
         let leave = ChangeSet {
             remove_bindings: vec![Unbinding {
                 userid: "zhoumin".into(),
@@ -802,7 +816,11 @@ mod tests {
         let ((), applied) = s.apply_decided(|_| ((), None)).expect("nothing to apply");
         assert!(applied.is_none());
         let mut bad = change_set();
-        bad.create_bindings.push(Binding { userid: "someoneelse".into(), account_id: "u-1004".into(), evidence: Default::default() });
+        bad.create_bindings.push(Binding {
+            userid: "someoneelse".into(),
+            account_id: "u-1004".into(),
+            evidence: Default::default(),
+        });
         assert!(s.apply_decided(|_| ((), Some(bad))).is_err());
         assert!(s.bindings().expect("b").is_empty(), "rolled back");
     }
@@ -810,7 +828,12 @@ mod tests {
     #[test]
     fn removal_unbinds_and_disables() {
         let mut s = store();
-        s.import_bindings(&[Binding { userid: "zhoumin".into(), account_id: "u-1008".into(), evidence: Default::default() }]).expect("seed");
+        s.import_bindings(&[Binding {
+            userid: "zhoumin".into(),
+            account_id: "u-1008".into(),
+            evidence: Default::default(),
+        }])
+        .expect("seed");
         let changes = ChangeSet {
             remove_bindings: vec![Unbinding {
                 userid: "ZhouMin".into(),

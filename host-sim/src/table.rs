@@ -44,7 +44,9 @@ pub fn row_tag(row: &ProposalRow, lang: Lang) -> String {
         RowKind::Ambiguous => format!("{} ({})", lang.pick("同名待确认", "ambiguous"), row.candidates.len()),
         RowKind::NoMatch => lang.pick("新建账号", "new account").to_string(),
         RowKind::LeftWecom => lang.pick("已离开企业微信", "left WeCom").to_string(),
-        RowKind::NameMatchDepartmentsDiffer => label_or(row, lang, "姓名匹配·部门不一致", "name match, departments differ"),
+        RowKind::NameMatchDepartmentsDiffer => {
+            label_or(row, lang, "姓名匹配·部门不一致", "name match, departments differ")
+        }
         RowKind::RenameProposed => {
             let label = label_or(row, lang, "疑似改名", "rename proposed");
             format!("{label} ({} →)", row.previous_userid)

@@ -517,13 +517,21 @@ fn platform_side(org: &Org, names: &Names, rng: &mut fastrand::Rng) -> (Vec<Plat
         let name = if rng.f64() < 0.05 { names.draw(rng).0 } else { user.name.clone() };
         let department = platform_department(user, rng);
         let id = push_account(&mut accounts, name, &department, rng);
-        bindings.push(Binding { userid: user.userid.as_str().into(), account_id: id.into(), evidence: Default::default() });
+        bindings.push(Binding {
+            userid: user.userid.as_str().into(),
+            account_id: id.into(),
+            evidence: Default::default(),
+        });
     }
     for k in 0..gone {
         let department = DEPARTMENTS[rng.usize(..DEPARTMENTS.len())];
         let id = push_account(&mut accounts, names.draw(rng).0, department, rng);
         // Userids are letters and digits only, so this one cannot exist in the org.
-        bindings.push(Binding { userid: format!("departed-{k:05}").into(), account_id: id.into(), evidence: Default::default() });
+        bindings.push(Binding {
+            userid: format!("departed-{k:05}").into(),
+            account_id: id.into(),
+            evidence: Default::default(),
+        });
     }
     for &i in order.iter().skip(bound).take(copied) {
         let user = &org.users[i];

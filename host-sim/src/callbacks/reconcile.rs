@@ -83,7 +83,9 @@ pub fn run(
             let (verdict, reason) = match plan.events.first() {
                 Some(event) => (event.verdict, event.reason.clone()),
                 None if applied.is_some() => (Verdict::Apply, summary_reason(&plan.changes)),
-                None => (Verdict::Ignore, Text::new("与企业微信一致，无需变更。", "In step with WeCom; nothing to change.")),
+                None => {
+                    (Verdict::Ignore, Text::new("与企业微信一致，无需变更。", "In step with WeCom; nothing to change."))
+                }
             };
             Outcome {
                 applied,

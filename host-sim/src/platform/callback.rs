@@ -29,7 +29,13 @@ pub async fn event(State(platform): State<Arc<Platform>>, RawQuery(query): RawQu
 }
 
 async fn answer(platform: Arc<Platform>, method: &str, query: String, body: String) -> Response {
-    let request = CallbackRequest { method: method.into(), query: query.into(), body: body.into(), now_unix: 0, ..Default::default() };
+    let request = CallbackRequest {
+        method: method.into(),
+        query: query.into(),
+        body: body.into(),
+        now_unix: 0,
+        ..Default::default()
+    };
     let plugin = platform.plugin.clone();
     let handled = tokio::task::spawn_blocking(move || plugin.handle_callback(&request).into_result()).await;
     match handled {

@@ -2,10 +2,10 @@
 
 use super::pages::{page, Outcome};
 use super::state::{random_token, Platform, StateProblem};
+use crate::login_decide::{self, Decided};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use crate::login_decide::{self, Decided};
 use interface::{AuthorizeRequest, LoginMode, LoginNeed, LoginOutcome, LoginProof, LoginRequest, SecretString};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -130,12 +130,18 @@ pub async fn password(
     axum::Form(form): axum::Form<PasswordForm>,
 ) -> Response {
     let Some(session) = session_id(&headers) else {
-        return page(StatusCode::FORBIDDEN, Outcome::Refused("没有进行中的登录。".into(), "No login in progress.".into()));
+        return page(
+            StatusCode::FORBIDDEN,
+            Outcome::Refused("没有进行中的登录。".into(), "No login in progress.".into()),
+        );
     };
     let Some(member) = platform.sessions.awaiting(&session) else {
         return page(
             StatusCode::FORBIDDEN,
-            Outcome::Refused("没有待确认的登录（可能已过期）。".into(), "No login awaits a confirmation (it may have expired).".into()),
+            Outcome::Refused(
+                "没有待确认的登录（可能已过期）。".into(),
+                "No login awaits a confirmation (it may have expired).".into(),
+            ),
         );
     };
     let account_id = form.account_id.trim().to_string();
@@ -206,7 +212,10 @@ async fn decide_and_answer(
         );
     }
     if let Some(error) = decision.refusal.as_ref().into_option() {
-        return page(StatusCode::FORBIDDEN, Outcome::Refused(error.message.zh.to_string(), error.message.en.to_string()));
+        return page(
+            StatusCode::FORBIDDEN,
+            Outcome::Refused(error.message.zh.to_string(), error.message.en.to_string()),
+        );
     }
     match decision.needs {
         LoginNeed::Consent => {
@@ -243,7 +252,9 @@ async fn decide_and_answer(
             platform.sessions.await_proof(&session, member.clone());
             page(StatusCode::OK, Outcome::NeedsPassword { userid: member.userid.to_string(), account_ids, reason })
         }
-        LoginNeed::Operator => page(StatusCode::FORBIDDEN, Outcome::Operator { userid: member.userid.to_string(), reason }),
+        LoginNeed::Operator => {
+            page(StatusCode::FORBIDDEN, Outcome::Operator { userid: member.userid.to_string(), reason })
+        }
         LoginNeed::Nothing if decision.binding_missing() => page(
             StatusCode::FORBIDDEN,
             Outcome::Unbound { userid: member.userid.to_string(), name: member.name.to_string() },

@@ -126,7 +126,14 @@ pub fn roster(proposal: &Proposal) -> Vec<(String, Vec<String>)> {
         .iter()
         .map(|row| {
             let mut ids: Vec<String> = Vec::new();
-            for id in row.account.as_ref().into_option().into_iter().map(|a| &a.account_id).chain(row.candidates.iter().map(|c| &c.account_id)) {
+            for id in row
+                .account
+                .as_ref()
+                .into_option()
+                .into_iter()
+                .map(|a| &a.account_id)
+                .chain(row.candidates.iter().map(|c| &c.account_id))
+            {
                 if !ids.iter().any(|i| i == id.as_str()) {
                     ids.push(id.to_string());
                 }

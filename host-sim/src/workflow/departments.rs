@@ -51,7 +51,8 @@ pub fn tree(departments: &[PlatformDepartment]) -> Vec<(usize, &PlatformDepartme
     let ids: std::collections::HashSet<u32> = departments.iter().map(|d| d.wecom_id).collect();
     let mut children: HashMap<u32, Vec<&PlatformDepartment>> = HashMap::new();
     for d in departments {
-        let parent = if ids.contains(&d.parent_wecom_id) && d.parent_wecom_id != d.wecom_id { d.parent_wecom_id } else { 0 };
+        let parent =
+            if ids.contains(&d.parent_wecom_id) && d.parent_wecom_id != d.wecom_id { d.parent_wecom_id } else { 0 };
         children.entry(parent).or_default().push(d);
     }
     for list in children.values_mut() {

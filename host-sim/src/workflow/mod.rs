@@ -259,7 +259,12 @@ mod tests {
 
     fn change_set() -> ChangeSet {
         ChangeSet {
-            create_bindings: vec![Binding { userid: "wangxiaokai".into(), account_id: "u-1004".into(), evidence: Default::default() }].into(),
+            create_bindings: vec![Binding {
+                userid: "wangxiaokai".into(),
+                account_id: "u-1004".into(),
+                evidence: Default::default(),
+            }]
+            .into(),
             ..Default::default()
         }
     }
@@ -267,7 +272,12 @@ mod tests {
     #[test]
     fn an_edit_on_a_rewritten_pending_sync_is_not_stored() {
         let (mut store, first) = store_with_pending();
-        let skip = Edit { kind: EditKind::Skip, userid: "zhangxu".into(), account_id: None.into(), evidence: Evidence::Operator };
+        let skip = Edit {
+            kind: EditKind::Skip,
+            userid: "zhangxu".into(),
+            account_id: None.into(),
+            evidence: Evidence::Operator,
+        };
         let second = store.set_pending_edits(first, std::slice::from_ref(&skip)).expect("edit").expect("current");
         assert_ne!(first, second);
         assert_eq!(store.set_pending_edits(first, &[]).expect("edit"), None, "an old revision is refused");
@@ -283,7 +293,13 @@ mod tests {
     fn apply_pending_writes_nothing_when_the_store_moved_on() {
         let (mut store, revision) = store_with_pending();
         let state = StoreState::read(&store).expect("read");
-        store.import_bindings(&[Binding { userid: "zhangxu".into(), account_id: "u-1006".into(), evidence: Default::default() }]).expect("meanwhile");
+        store
+            .import_bindings(&[Binding {
+                userid: "zhangxu".into(),
+                account_id: "u-1006".into(),
+                evidence: Default::default(),
+            }])
+            .expect("meanwhile");
         let basis =
             Basis { revision, accounts: &state.accounts, bindings: &state.bindings, departments: &state.departments };
         assert_eq!(store.apply_pending(&change_set(), basis).expect("apply"), PendingApplied::Changed);
