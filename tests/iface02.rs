@@ -393,3 +393,49 @@ fn a_bound_member_renamed_in_wecom_is_proposed_as_a_rename_and_confirm_rename_mo
     assert!(store.binding_for_userid("wxk-before").expect("query").is_none(), "the old userid's binding is gone");
     assert!(store.account("u-9001").expect("read").expect("kept").enabled);
 }
+
+#[test]
+fn accounts_carry_contact_fields_shown_masked_in_text_and_clear_in_json_with_their_binding() {
+    use host_sim::workflow::accounts::{AccountsImportArgs, AccountsListArgs};
+    let dir = TempDir::new("accounts");
+    let db = dir.db();
+    let file = dir.0.join("accounts.json");
+    std::fs::write(
+        &file,
+        r#"[{"id":"p-1","name":"王晓楷","departments":["研发部"],"mobile":"13800000000","email":"wang@example.com"},
+            {"id":"p-2","name":"赵六"}]"#,
+    )
+    .expect("write");
+    let args = AccountsImportArgs { file, db: db.clone(), json: false };
+    assert!(host_sim::workflow::run_accounts_import(&args, &mut Vec::new()).expect("imports"));
+    Store::open(&db)
+        .expect("store")
+        .import_bindings(&[Binding {
+            userid: "wangxiaokai".into(),
+            account_id: "p-1".into(),
+            evidence: Evidence::Contact,
+        }])
+        .expect("bind");
+
+    let list = |json: bool| {
+        let mut out = Vec::new();
+        let args = AccountsListArgs { db: db.clone(), lang: host_sim::table::Lang::En, json };
+        assert!(host_sim::workflow::run_accounts_list(&args, &mut out).expect("list"));
+        String::from_utf8(out).expect("utf-8")
+    };
+    let text = list(false);
+    assert!(text.contains("138****0000") && text.contains("w***@example.com"), "masked in text:\n{text}");
+    assert!(!text.contains("13800000000") && !text.contains("wang@example.com"), "never clear in text:\n{text}");
+    assert!(text.contains("wangxiaokai") && text.contains("contact"), "{text}");
+
+    let json: serde_json::Value = serde_json::from_str(&list(true)).expect("json");
+    let first = &json[0];
+    assert_eq!((first["mobile"].as_str(), first["email"].as_str()), (Some("13800000000"), Some("wang@example.com")));
+    assert_eq!((first["bound_userid"].as_str(), first["evidence"].as_str()), (Some("wangxiaokai"), Some("contact")));
+    assert!(json[1]["bound_userid"].is_null() && json[1]["evidence"].is_null(), "{json:#}");
+    // The --json output imports as it is.
+    let again = dir.0.join("again.json");
+    std::fs::write(&again, list(true)).expect("write");
+    let args = AccountsImportArgs { file: again, db: db.clone(), json: false };
+    assert!(host_sim::workflow::run_accounts_import(&args, &mut Vec::new()).expect("re-imports its own export"));
+}

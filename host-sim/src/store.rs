@@ -848,4 +848,91 @@ mod tests {
         assert_eq!((applied.bindings_removed, applied.accounts_disabled), (1, 1));
         assert!(s.account_for_userid("zhoumin").expect("q").is_none());
     }
+
+    #[test]
+    fn a_store_of_an_older_host_sim_is_migrated_and_its_bindings_count_as_name_matches() {
+        let path = std::env::temp_dir().join(format!("wx-store-migrate-{}.db", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        {
+            let old = Connection::open(&path).expect("open");
+            old.execute_batch(
+                "CREATE TABLE accounts (id TEXT PRIMARY KEY, name TEXT NOT NULL, departments TEXT NOT NULL DEFAULT '[]', enabled INTEGER NOT NULL DEFAULT 1);
+                 CREATE TABLE bindings (userid_key TEXT PRIMARY KEY, userid TEXT NOT NULL, account_id TEXT NOT NULL UNIQUE REFERENCES accounts(id));
+                 INSERT INTO accounts (id, name) VALUES ('u-1', '王晓楷');
+                 INSERT INTO bindings VALUES ('wangxiaokai', 'wangxiaokai', 'u-1');",
+            )
+            .expect("old schema");
+        }
+        let store = Store::open(&path).expect("migrated");
+        let bindings = store.bindings().expect("bindings");
+        assert_eq!(bindings.len(), 1);
+        assert_eq!(bindings[0].evidence, Evidence::Name, "provisional, as the interface says");
+        let account = store.account("u-1").expect("read").expect("kept");
+        assert!(account.mobile.is_empty() && account.email.is_empty());
+        assert_eq!(store.password_hash("u-1").expect("read"), None);
+        drop(store);
+        Store::open(&path).expect("opening again changes nothing");
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn a_binding_for_a_bound_member_replaces_it_and_new_evidence_updates_it() {
+        let mut s = store();
+        s.import_bindings(&[Binding {
+            userid: "wangxiaokai".into(),
+            account_id: "u-1004".into(),
+            evidence: Evidence::Name,
+        }])
+        .expect("seed");
+        let confirm = ChangeSet {
+            create_bindings: vec![Binding {
+                userid: "WangXiaoKai".into(),
+                account_id: "u-1004".into(),
+                evidence: Evidence::Password,
+            }]
+            .into(),
+            ..Default::default()
+        };
+        let applied = s.apply(&confirm).expect("apply");
+        assert_eq!((applied.bindings_created, applied.bindings_updated), (0, 1));
+        assert_eq!(s.binding_for_userid("wangxiaokai").expect("q").map(|b| b.evidence), Some(Evidence::Password));
+        assert_eq!(s.apply(&confirm).expect("again"), Applied::default(), "idempotent");
+        let moved = ChangeSet {
+            create_bindings: vec![Binding {
+                userid: "wangxiaokai".into(),
+                account_id: "u-1001".into(),
+                evidence: Evidence::Operator,
+            }]
+            .into(),
+            ..Default::default()
+        };
+        assert_eq!(s.apply(&moved).expect("move").bindings_updated, 1);
+        assert_eq!(s.bindings().expect("b").len(), 1, "one binding per member");
+        assert_eq!(s.account_for_userid("wangxiaokai").expect("q").map(|a| a.id.to_string()), Some("u-1001".into()));
+    }
+
+    #[test]
+    fn a_removed_department_leaves_the_tree_and_its_accounts() {
+        use interface::DepartmentChange;
+        let mut s = store();
+        let department = |id: u32, name: &str, removed: bool| DepartmentChange {
+            wecom_id: id,
+            name: name.into(),
+            parent_wecom_id: 1,
+            order: 0,
+            created: !removed,
+            renamed: false,
+            moved: false,
+            removed,
+        };
+        s.apply(&ChangeSet { departments: vec![department(4, "测试部门", false)].into(), ..Default::default() })
+            .expect("create");
+        let removal = ChangeSet { departments: vec![department(4, "测试部门", true)].into(), ..Default::default() };
+        let applied = s.apply(&removal).expect("remove");
+        assert_eq!(applied.departments_removed, 1);
+        assert!(s.departments().expect("d").is_empty());
+        let li = s.account("u-1001").expect("read").expect("kept");
+        assert!(li.departments.is_empty(), "李四 keeps the account, without 测试部门: {:?}", li.departments);
+        assert_eq!(s.apply(&removal).expect("again"), Applied::default(), "idempotent");
+    }
 }
