@@ -241,7 +241,10 @@ fn a_signed_in_leaver_is_signed_out_and_cannot_log_in_again() {
             .await
             .expect("callback");
         assert_eq!(r.status().as_u16(), 200, "signed in");
-        cookie
+        // Signing in issues a new session id.
+        let signed_in = r.headers()["set-cookie"].to_str().expect("cookie").split(';').next().expect("pair");
+        assert_ne!(signed_in, cookie);
+        signed_in.to_string()
     });
     assert_eq!(rt.block_on(me(cookie.clone())), serde_json::json!("u-1004"));
 

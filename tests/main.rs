@@ -15,6 +15,7 @@ mod loading;
 mod login;
 mod login_http;
 mod secrets;
+mod sessions;
 mod trust;
 mod util;
 mod workflow;

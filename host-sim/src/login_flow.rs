@@ -90,6 +90,12 @@ pub async fn drive_visitor(platform_base: &str, visitor: &Visitor, user_agent: &
             }
         }
         let response = request.send().await?;
+        if same_origin(&next, &platform) {
+            // Signing in replaces the session id, as a browser would take it.
+            if let Some(c) = response.headers().get(SET_COOKIE).and_then(|v| v.to_str().ok()) {
+                cookie = c.split(';').next().map(str::to_string);
+            }
+        }
         if response.status().is_redirection() {
             next = location(&next, &response).context("redirect without a location")?;
             continue;

@@ -203,6 +203,20 @@ impl Store {
         Ok(self.accounts()?.into_iter().find(|a| a.id.as_str() == id))
     }
 
+    /// Whether the account exists, is enabled and is bound to a member (a signed-in session
+    /// stays valid only while this holds).
+    pub fn account_enabled_and_bound(&self, account_id: &str) -> Result<bool, StoreError> {
+        let found: Option<bool> = self
+            .db
+            .query_row(
+                "SELECT a.enabled FROM accounts a JOIN bindings b ON b.account_id = a.id WHERE a.id = ?1",
+                [account_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(found == Some(true))
+    }
+
     /// Applies a change set in one transaction.
     pub fn apply(&mut self, changes: &ChangeSet) -> Result<Applied, StoreError> {
         let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -9,9 +9,9 @@ mod pages;
 mod state;
 
 pub use callback::CALLBACK_PATH;
-pub use state::{random_token, LoginSessions, Platform, VerifyFile};
+pub use state::{random_token, LoginSessions, Platform, SessionLimits, SessionsFull, VerifyFile};
 
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use std::sync::Arc;
 
@@ -23,6 +23,7 @@ pub fn router(platform: Arc<Platform>) -> Router {
         .route("/{file}", get(pages::verify_file))
         .route("/oauth/wecom/start", get(login::start))
         .route("/oauth/wecom/callback", get(login::callback))
+        .route("/logout", post(login::logout))
         .route(CALLBACK_PATH, get(callback::verify).post(callback::event))
         .with_state(platform)
 }

@@ -1,6 +1,6 @@
 //! The platform's small HTML pages: who is signed in, and why a login was refused.
 
-use super::login::session_id;
+use super::login::signed_in;
 use super::state::Platform;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -51,9 +51,9 @@ pub fn page(status: StatusCode, outcome: Outcome) -> Response {
 
 /// `/`: the homepage (the WeCom app's 应用主页).
 pub async fn home(State(platform): State<Arc<Platform>>, headers: HeaderMap) -> Response {
-    let who = session_id(&headers).and_then(|s| platform.sessions.account(&s));
+    let who = signed_in(&platform, &headers).await;
     let body = match who {
-        Some(account) => format!("<p data-account=\"{0}\">已登录 / signed in: {0}</p>", escape(&account)),
+        Some(account) => format!("<p data-account=\"{0}\">已登录 / signed in: {0}</p><form method=\"post\" action=\"/logout\"><button>退出登录 / Log out</button></form>", escape(&account)),
         None => "<p><a href=\"/oauth/wecom/start\">企业微信登录 / Log in with WeCom</a></p>".to_string(),
     };
     Html(format!("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>万象智维</title><body><h1>万象智维</h1>{body}</body></html>")).into_response()
@@ -61,7 +61,7 @@ pub async fn home(State(platform): State<Arc<Platform>>, headers: HeaderMap) -> 
 
 /// `/me`: the signed-in account of this session, as JSON.
 pub async fn me(State(platform): State<Arc<Platform>>, headers: HeaderMap) -> Response {
-    let account = session_id(&headers).and_then(|s| platform.sessions.account(&s));
+    let account = signed_in(&platform, &headers).await;
     axum::Json(serde_json::json!({ "account_id": account })).into_response()
 }
 
