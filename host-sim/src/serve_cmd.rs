@@ -32,8 +32,9 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub callbacks: CallbackOptions,
     /// Run the reconcile (a full read of the synced scope compared with the store) every SECS
-    /// seconds, to catch callbacks that were lost; 0 = never.
-    #[arg(long, default_value_t = 0, value_name = "SECS")]
+    /// seconds, to catch callbacks that were lost, after retrying what the callback journal still
+    /// holds; 0 = never.
+    #[arg(long, default_value_t = 3600, value_name = "SECS")]
     pub reconcile_every: u64,
 }
 
@@ -135,6 +136,13 @@ pub fn open_platform_full(
         let signed_in = sessions.clone();
         let follower = Follower::new(session.instance.clone(), store.clone(), scope.clone(), callbacks.policy.into())
             .on_unbound(move |account| signed_in.sign_out_account(account));
+        let follower = Arc::new(follower);
+        // What the journal still holds from before this start is applied first.
+        match follower.resume() {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(target: "callback", "{n} journaled change(s) from before this start queued again"),
+            Err(error) => tracing::error!(target: "callback", "could not read the callback journal: {error}"),
+        }
         let platform = Arc::new(Platform {
             base_url: base.to_string(),
             plugin: session.instance.clone(),
@@ -142,7 +150,7 @@ pub fn open_platform_full(
             sessions,
             scope,
             verify_file: verify_file.clone(),
-            follower: Arc::new(follower),
+            follower,
         });
         opened = Some((session, platform.clone()));
         Ok(platform)
@@ -168,7 +176,11 @@ pub fn run(args: &ServeArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
         "  回调策略 / policy: --on-leave {} --new-members {}; 定期核对 / reconcile every: {}",
         format!("{:?}", policy.on_leave).to_lowercase(),
         format!("{:?}", policy.new_members).to_lowercase(),
-        if args.reconcile_every > 0 { format!("{} s", args.reconcile_every) } else { "—".to_string() }
+        if args.reconcile_every > 0 {
+            format!("{} s", args.reconcile_every)
+        } else {
+            "关闭 / off (--reconcile-every 0)".to_string()
+        }
     )?;
     if let Some(v) = &verify {
         writeln!(out, "  {}/{}   可信域名校验文件 / trusted-domain verification file", open.server.base_url, v.name)?;
@@ -188,6 +200,9 @@ pub fn run(args: &ServeArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
         let every = std::time::Duration::from_secs(args.reconcile_every);
         std::thread::Builder::new().name("reconcile".into()).spawn(move || loop {
             std::thread::sleep(every);
+            if let Err(error) = platform.follower.resume() {
+                tracing::error!(target: "callback", "could not read the callback journal: {error}");
+            }
             for outcome in platform.reconcile() {
                 let error = outcome.error.map(|e| format!(" ({e})")).unwrap_or_default();
                 println!("定期核对 / reconcile: {} / {}{error}", outcome.reason.zh, outcome.reason.en);

@@ -9,7 +9,8 @@
 //! store with nothing pending.
 
 use interface::{
-    Binding, ChangeSet, DirectorySnapshot, Edit, PlatformAccount, PlatformDepartment, Proposal, ScopeSelection,
+    Binding, ChangeSet, DirectoryChange, DirectorySnapshot, Edit, PlatformAccount, PlatformDepartment, Proposal,
+    ScopeSelection,
 };
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::Path;
@@ -28,6 +29,18 @@ pub enum StoreError {
     UnknownAccount(String),
 }
 
+impl StoreError {
+    /// True when another connection holds the lock (SQLITE_BUSY / SQLITE_LOCKED): worth waiting
+    /// for, never a reason to drop a change.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sql(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    }
+}
+
 /// What applying a change set did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Applied {
@@ -42,6 +55,10 @@ pub struct Applied {
     /// Department rows inserted or updated.
     pub departments_written: u64,
 }
+
+/// How long a statement waits for another connection's lock by default (SQLite's
+/// `busy_timeout`).
+pub const DEFAULT_BUSY_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The SQLite store.
 pub struct Store {
@@ -81,7 +98,43 @@ CREATE TABLE IF NOT EXISTS pending_sync (
     proposal TEXT NOT NULL,
     edits    TEXT NOT NULL
 );
+-- Contact-change callbacks, written before WeCom is answered and applied from here: `applied`
+-- is 0 until the change is followed (or given up on). The unique `dedup_key` is the replay
+-- guard that survives restarts; applied rows are kept a while for it, then pruned.
+CREATE TABLE IF NOT EXISTS callback_journal (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    dedup_key   TEXT NOT NULL UNIQUE,
+    change      TEXT NOT NULL,
+    received    INTEGER NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    last_error  TEXT,
+    applied     INTEGER NOT NULL DEFAULT 0
+);
 ";
+
+/// How long an applied callback stays in the journal as the replay guard (WeCom's deliveries
+/// are accepted for 5 minutes; a day covers clock skew and WeCom's retries many times over).
+pub const JOURNAL_KEEP_SECS: i64 = 24 * 3600;
+
+/// A journaled callback not applied yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalEntry {
+    /// Arrival order.
+    pub seq: i64,
+    /// The change as the plugin decoded it.
+    pub change: DirectoryChange,
+    /// Attempts made so far.
+    pub attempts: i64,
+}
+
+/// What [`Store::journal_callback`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Journaled {
+    /// Written, with its sequence number: to be applied.
+    New(i64),
+    /// The same event (same dedup key) was journaled before: nothing to do.
+    Duplicate,
+}
 
 /// Test hook (crash-safety test only): when this variable holds a number of milliseconds,
 /// [`Store::apply`] and [`Store::apply_pending`] announce `HOST_SIM_TEST_PAUSED` on stderr and sleep
@@ -244,6 +297,83 @@ impl Store {
         let applied = apply_changes(&tx, &changes)?;
         tx.commit()?;
         Ok((decided, Some(applied)))
+    }
+
+    /// How long a statement waits for another connection's lock before failing busy (SQLite's
+    /// `busy_timeout`; 5 s when opened).
+    pub fn set_busy_timeout(&self, wait: std::time::Duration) -> Result<(), StoreError> {
+        self.db.busy_timeout(wait)?;
+        Ok(())
+    }
+
+    /// Writes a callback's change to the journal (before WeCom is answered), unless an event
+    /// with the same dedup key was journaled before. Prunes applied entries older than
+    /// [`JOURNAL_KEEP_SECS`].
+    pub fn journal_callback(&mut self, change: &DirectoryChange, now_unix: i64) -> Result<Journaled, StoreError> {
+        let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "DELETE FROM callback_journal WHERE applied = 1 AND received < ?1",
+            [now_unix.saturating_sub(JOURNAL_KEEP_SECS)],
+        )?;
+        let key = if change.dedup_key.is_empty() {
+            // No key from the plugin: never deduplicated, so never lost either.
+            format!("no-key|{now_unix}|{}", fastrand::u64(..))
+        } else {
+            change.dedup_key.to_string()
+        };
+        let written = tx.execute(
+            "INSERT INTO callback_journal (dedup_key, change, received) VALUES (?1, ?2, ?3)
+             ON CONFLICT(dedup_key) DO NOTHING",
+            params![key, serde_json::to_string(change)?, now_unix],
+        )?;
+        let seq = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(if written == 1 { Journaled::New(seq) } else { Journaled::Duplicate })
+    }
+
+    /// Journaled changes not applied yet, in arrival order.
+    pub fn journal_pending(&self) -> Result<Vec<JournalEntry>, StoreError> {
+        let mut stmt =
+            self.db.prepare("SELECT seq, change, attempts FROM callback_journal WHERE applied = 0 ORDER BY seq")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, change, attempts) = row?;
+            out.push(JournalEntry { seq, change: serde_json::from_str(&change)?, attempts });
+        }
+        Ok(out)
+    }
+
+    /// Records a failed attempt on a journaled change (it stays pending).
+    pub fn journal_failed(&mut self, seq: i64, reason: &str) -> Result<(), StoreError> {
+        self.db.execute(
+            "UPDATE callback_journal SET attempts = attempts + 1, last_error = ?2 WHERE seq = ?1",
+            params![seq, reason],
+        )?;
+        Ok(())
+    }
+
+    /// As [`Store::apply_decided`], for the journaled change `seq`: marked applied in the same
+    /// transaction, whether the decision changed anything or not (then it is never applied twice).
+    pub fn apply_journaled<T>(
+        &mut self,
+        seq: i64,
+        decide: impl FnOnce(Contents) -> (T, Option<ChangeSet>),
+    ) -> Result<(T, Option<Applied>), StoreError> {
+        let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let contents = Contents {
+            accounts: read_accounts(&tx)?,
+            bindings: read_bindings(&tx)?,
+            departments: read_departments(&tx)?,
+        };
+        let (decided, changes) = decide(contents);
+        let applied = match changes {
+            Some(changes) => Some(apply_changes(&tx, &changes)?),
+            None => None,
+        };
+        tx.execute("UPDATE callback_journal SET applied = 1, attempts = attempts + 1 WHERE seq = ?1", [seq])?;
+        tx.commit()?;
+        Ok((decided, applied))
     }
 
     /// The pending sync, if any.
