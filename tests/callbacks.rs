@@ -177,6 +177,7 @@ fn tag_platform(fake: &host_sim::fake_wecom::FakeWecom) -> (RunningPlatform, Arc
             scope: scope.clone(),
             verify_file: None,
             follower: Arc::new(follower),
+            limits: Default::default(),
         });
         made = Some(platform.clone());
         Ok(platform)

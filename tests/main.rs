@@ -16,6 +16,7 @@ mod loading;
 mod login;
 mod login_http;
 mod secrets;
+mod server_limits;
 mod sessions;
 mod trust;
 mod util;

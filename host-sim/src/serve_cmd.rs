@@ -151,6 +151,7 @@ pub fn open_platform_full(
             scope,
             verify_file: verify_file.clone(),
             follower,
+            limits: Default::default(),
         });
         opened = Some((session, platform.clone()));
         Ok(platform)

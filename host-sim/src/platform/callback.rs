@@ -9,8 +9,10 @@
 //! A request the plugin refuses (bad signature, stale or replayed timestamp, wrong receiver,
 //! broken base64, padding or XML) gets 403 (signature) or 400 and its error, and changes nothing.
 
+use super::rejection::read_body;
 use super::state::Platform;
 use crate::callbacks::Outcome;
+use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -25,10 +27,18 @@ pub async fn verify(State(platform): State<Arc<Platform>>, RawQuery(query): RawQ
     answer(platform, "GET", query.unwrap_or_default(), String::new()).await
 }
 
-/// `POST`: an event.
-pub async fn event(State(platform): State<Arc<Platform>>, RawQuery(query): RawQuery, body: String) -> Response {
+/// `POST`: an event. The body is read within the server's body timeout and at most a little
+/// over the plugin's own limit (the plugin refuses anything larger anyway).
+pub async fn event(State(platform): State<Arc<Platform>>, RawQuery(query): RawQuery, body: Body) -> Response {
+    let body = match read_body(body, MAX_CALLBACK_BODY, platform.limits.body_timeout).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
     answer(platform, "POST", query.unwrap_or_default(), body).await
 }
+
+/// The largest callback body read (the plugin accepts up to 1 MiB; one byte more lets it say so).
+const MAX_CALLBACK_BODY: usize = 1024 * 1024 + 1;
 
 async fn answer(platform: Arc<Platform>, method: &str, query: String, body: String) -> Response {
     let request = CallbackRequest { method: method.into(), query: query.into(), body: body.into(), now_unix: 0 };

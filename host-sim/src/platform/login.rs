@@ -5,9 +5,10 @@
 //! TLS-terminating proxy in front says `X-Forwarded-Proto: https`).
 
 use super::pages::{page, Outcome};
+use super::rejection::PageQuery;
 use super::state::LoginSessions;
 use super::state::{Platform, StateProblem};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use interface::{AuthorizeRequest, LoginMode, LoginRequest, SecretString};
@@ -27,7 +28,11 @@ pub struct StartQuery {
 }
 
 /// Starts a login: a session cookie, a fresh state, and a redirect to WeCom's page.
-pub async fn start(State(platform): State<Arc<Platform>>, headers: HeaderMap, Query(q): Query<StartQuery>) -> Response {
+pub async fn start(
+    State(platform): State<Arc<Platform>>,
+    headers: HeaderMap,
+    PageQuery(q): PageQuery<StartQuery>,
+) -> Response {
     // Whatever cookie came with the request, the login runs in a session issued here.
     let Ok((session, state)) = platform.sessions.begin() else {
         return page(
@@ -77,7 +82,7 @@ pub struct CallbackQuery {
 pub async fn callback(
     State(platform): State<Arc<Platform>>,
     headers: HeaderMap,
-    Query(q): Query<CallbackQuery>,
+    PageQuery(q): PageQuery<CallbackQuery>,
 ) -> Response {
     let session = session_id(&headers);
     if let Err(problem) = platform.sessions.finish(session.as_deref(), q.state.as_deref()) {

@@ -49,6 +49,18 @@ pub fn page(status: StatusCode, outcome: Outcome) -> Response {
     (status, Html(format!("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>万象智维</title><body>{body}</body></html>"))).into_response()
 }
 
+/// A page for a request the platform refuses (not found, wrong method, a query it cannot read,
+/// a body too slow or too large): the reason in zh-CN and en, marked `data-outcome="error"`.
+pub fn error_page(status: StatusCode, zh: &str, en: &str) -> Response {
+    let body = format!(
+        "<h1 data-outcome=\"error\">请求有误 / Bad request ({})</h1><p>{}</p><p>{}</p>",
+        status.as_u16(),
+        escape(zh),
+        escape(en)
+    );
+    (status, Html(format!("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>万象智维</title><body>{body}</body></html>"))).into_response()
+}
+
 /// `/`: the homepage (the WeCom app's 应用主页).
 pub async fn home(State(platform): State<Arc<Platform>>, headers: HeaderMap) -> Response {
     let who = signed_in(&platform, &headers).await;
@@ -72,6 +84,6 @@ pub async fn verify_file(State(platform): State<Arc<Platform>>, Path(file): Path
         Some(v) if v.name == file => {
             ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], v.content.clone()).into_response()
         }
-        _ => StatusCode::NOT_FOUND.into_response(),
+        _ => super::rejection::not_found().await,
     }
 }

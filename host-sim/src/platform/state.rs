@@ -246,6 +246,8 @@ pub struct Platform {
     pub verify_file: Option<VerifyFile>,
     /// Applies contact changes after their callback was answered, and runs the reconcile.
     pub follower: Arc<Follower>,
+    /// What the server allows its clients.
+    pub limits: super::ServerLimits,
 }
 
 impl Platform {
