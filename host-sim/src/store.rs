@@ -196,6 +196,24 @@ impl Store {
         Self::init(Connection::open(path)?)
     }
 
+    /// Opens an existing store for reading only: nothing is created or migrated, so a file the
+    /// process may not write (or one on a read-only disk) still serves reads. Writes fail.
+    pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+        use rusqlite::OpenFlags;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        let db = Connection::open_with_flags(path, flags)?;
+        // A WAL store whose folder cannot be written has no -shm to share: read it as immutable.
+        if db.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).is_err() {
+            let uri = url::Url::from_file_path(
+                std::path::absolute(path).map_err(|_| rusqlite::Error::InvalidPath(path.into()))?,
+            )
+            .map_err(|_| rusqlite::Error::InvalidPath(path.into()))?;
+            let db = Connection::open_with_flags(format!("{uri}?immutable=1"), flags)?;
+            return Ok(Store { db });
+        }
+        Ok(Store { db })
+    }
+
     /// A store in memory (demo, tests).
     pub fn in_memory() -> Result<Self, StoreError> {
         Self::init(Connection::open_in_memory()?)

@@ -7,8 +7,8 @@
 //! command exits non-zero and the edit is not recorded.
 
 use super::{
-    check_corp, commit_input, dry_commit, nothing_pending, open_store, pure_instance, summary_line, write_refusal,
-    StoreState, WorkflowArgs,
+    check_corp, commit_input, dry_commit, nothing_pending, open_existing_store, pure_instance, summary_line,
+    write_refusal, StoreState, WorkflowArgs,
 };
 use crate::table::Lang;
 use interface::{ChangeSet, Edit, EditKind, PluginError, Proposal};
@@ -81,7 +81,7 @@ pub fn with_edit(edits: &[Edit], proposal: &Proposal, mut edit: Edit) -> Vec<Edi
 
 fn record(common: &WorkflowArgs, edit: Edit, out: &mut dyn Write) -> anyhow::Result<bool> {
     let lang = common.lang;
-    let mut store = open_store(&common.db)?;
+    let mut store = open_existing_store(&common.db)?;
     let Some(pending) = store.pending()? else {
         if common.json {
             writeln!(out, "{}", serde_json::json!({ "ok": false, "pending": false }))?;

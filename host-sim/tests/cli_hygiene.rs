@@ -1,0 +1,235 @@
+//! The CLI against bad input and unlucky admins, through the real binary: names that try to
+//! drive the terminal, oversized and BOM-prefixed import files, a mistyped or read-only `--db`,
+//! an empty base URL or an unusable proxy, the log switches, and what `serve` says at start.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+const EXE: &str = env!("CARGO_BIN_EXE_host-sim");
+
+fn plugin_path() -> PathBuf {
+    let name = interface::plugin_file_name();
+    let profile_dir = Path::new(EXE).parent().expect("binary has a folder").to_path_buf();
+    [profile_dir.join("deps").join(&name), profile_dir.join(&name)]
+        .into_iter()
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("plugin library {name} not found under {}", profile_dir.display()))
+}
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("host-sim-cli-{}-{n}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TempDir(dir)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(EXE)
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env_remove("HOST_SIM_LOG")
+        .env_remove("WECOM_SECRET")
+        .output()
+        .expect("host-sim runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).to_string()
+}
+
+fn import(db: &Path, file: &Path) -> Output {
+    run(&["accounts", "import", &file.to_string_lossy(), "--db", &db.to_string_lossy()])
+}
+
+#[test]
+fn names_that_would_drive_the_terminal_are_printed_escaped() {
+    let dir = TempDir::new("escape");
+    let (db, file) = (dir.path("store.db"), dir.path("accounts.json"));
+    let evil = "张三\u{1b}[2J\u{1b}[H\r\n| u-9999 | 管理员 | | 启用 | admin |";
+    let accounts = serde_json::json!([
+        { "id": "u-1", "name": evil, "departments": ["研发部\u{1b}[31m"] },
+        { "id": "u-2", "name": "李四" },
+    ]);
+    std::fs::write(&file, accounts.to_string()).expect("write");
+    let out = import(&db, &file);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(&["accounts", "list", "--db", &db.to_string_lossy()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(!shown.contains('\u{1b}') && !shown.contains('\r'), "raw control characters: {shown:?}");
+    assert!(shown.contains("\\u{1b}[2J") && shown.contains("\\r\\n"), "{shown}");
+    assert_eq!(shown.lines().count(), 2 + 2 + 1, "header, rule, two rows, total; no forged row:\n{shown}");
+}
+
+#[test]
+fn import_files_are_bounded_and_a_bom_is_accepted() {
+    let dir = TempDir::new("import");
+    let (db, file) = (dir.path("store.db"), dir.path("accounts.json"));
+
+    std::fs::write(&file, "\u{feff}[{\"id\":\"u-1\",\"name\":\"张\u{200b}三\"}]").expect("write");
+    let out = import(&db, &file);
+    assert!(out.status.success(), "a BOM is accepted: {}", text(&out.stderr));
+    let out = run(&["accounts", "list", "--db", &db.to_string_lossy(), "--json"]);
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(listed[0]["name"], "张三", "zero-width characters removed");
+
+    let huge_id = "i".repeat(1024 * 1024);
+    std::fs::write(&file, format!("[{{\"id\":\"{huge_id}\",\"name\":\"x\"}}]")).expect("write");
+    let out = import(&db, &file);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("id 过长") && err.contains("id too long") && err.contains("128"), "{err}");
+    assert!(err.len() < 2000, "the id is not echoed back: {} bytes", err.len());
+
+    std::fs::write(&file, format!("[{{\"id\":\"u-2\",\"name\":\"{}\"}}]", "名".repeat(257))).expect("write");
+    let out = import(&db, &file);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+
+    let big = std::fs::File::create(&file).expect("create");
+    big.set_len(64 * 1024 * 1024 + 1).expect("sparse file");
+    let out = import(&db, &file);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("64 MB") && err.contains("超过"), "{err}");
+    let out = run(&["accounts", "list", "--db", &db.to_string_lossy(), "--json"]);
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "nothing else imported");
+}
+
+#[test]
+fn read_commands_refuse_a_store_that_does_not_exist() {
+    let dir = TempDir::new("typo");
+    let typo = dir.path("typo.db");
+    for args in [
+        vec!["accounts", "list", "--db"],
+        vec!["bind", "zhangxu", "u-1006", "--db"],
+        vec!["skip", "zhangxu", "--db"],
+        vec!["reconcile", "--db"],
+    ] {
+        let mut args: Vec<String> = args.into_iter().map(String::from).collect();
+        args.push(typo.to_string_lossy().to_string());
+        args.extend(["--plugin".to_string(), plugin_path().to_string_lossy().to_string()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let args = if args[0] == "accounts" { [&args[..4]].concat() } else { args };
+        let out = run(&args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("数据库文件不存在") && err.contains("no store at"), "{args:?}: {err}");
+        assert!(!typo.exists(), "{args:?} created {}", typo.display());
+    }
+}
+
+#[test]
+fn a_store_the_user_cannot_write_still_serves_reads() {
+    let dir = TempDir::new("readonly");
+    let folder = dir.path("ro");
+    std::fs::create_dir_all(&folder).expect("folder");
+    let (db, file) = (folder.join("store.db"), dir.path("accounts.json"));
+    std::fs::write(&file, r#"[{"id":"u-1","name":"张三"}]"#).expect("write");
+    assert!(import(&db, &file).status.success());
+    // The store's folder and file made read-only, as on a read-only disk or for another user.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).expect("chmod");
+    let privileged = std::fs::File::create(folder.join("probe")).is_ok();
+    let mut cmd = Command::new(EXE);
+    cmd.args(["accounts", "list", "--json", "--db"]).arg(&db).env_remove("RUST_LOG").env_remove("HOST_SIM_LOG");
+    if privileged {
+        // Root writes anywhere: run as nobody, for whom the folder really is read-only.
+        use std::os::unix::process::CommandExt;
+        let _ = std::fs::remove_file(folder.join("probe"));
+        cmd.uid(65534).gid(65534);
+    }
+    let out = cmd.output().expect("runs");
+    let _ = std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(listed[0]["id"], "u-1");
+}
+
+#[test]
+fn an_empty_base_url_and_an_unsupported_proxy_are_errors_naming_their_field() {
+    let plugin = plugin_path();
+    let plugin = plugin.to_string_lossy();
+    let out = run(&["configure", "--plugin", &plugin, "--wecom-base-url", ""]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--wecom-base-url 为空") && err.contains("is empty"), "{err}");
+
+    let out = run(&["configure", "--plugin", &plugin, "--proxy-url", "ftp://proxy.corp:21"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--proxy-url") && err.contains("ftp") && err.contains("不受支持"), "{err}");
+}
+
+#[test]
+fn rust_log_switches_logging_host_sim_log_still_does_and_a_pipe_gets_no_colour() {
+    let plugin = plugin_path();
+    for var in ["RUST_LOG", "HOST_SIM_LOG"] {
+        let out = Command::new(EXE)
+            .args(["fetch", "--plugin"])
+            .arg(&plugin)
+            .env_remove("RUST_LOG")
+            .env_remove("HOST_SIM_LOG")
+            .env(var, "info")
+            .stderr(Stdio::piped())
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let log = text(&out.stderr);
+        assert!(log.contains("INFO") && log.contains("fetch_scope"), "{var}: {log}");
+        assert!(!log.contains('\u{1b}'), "{var}: colour codes in a pipe: {log:?}");
+    }
+}
+
+#[test]
+fn serve_reconciles_hourly_by_default_and_says_so() {
+    for (extra, expected) in [(None, "reconcile every: 3600 s"), (Some("0"), "off")] {
+        let mut cmd = Command::new(EXE);
+        cmd.args(["serve", "--port", "0", "--plugin"]).arg(plugin_path());
+        if let Some(every) = extra {
+            cmd.args(["--reconcile-every", every]);
+        }
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("serve starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut found = None;
+        while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            if line.contains("定期核对 / reconcile every") {
+                found = Some(line);
+                break;
+            }
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        let line = found.expect("serve prints its reconcile schedule");
+        assert!(line.contains(expected), "{line}");
+    }
+}
