@@ -109,6 +109,7 @@ fn a_leaver_is_applied_while_another_process_holds_the_store_for_6_s() {
         assert_eq!(delivery.status, 503, "only a 503 while the store is locked: {statuses:?}");
     }
     assert_eq!(statuses.last(), Some(&200), "{statuses:?}");
+    assert_eq!(statuses[0], 503, "no 200 before the change is written down, and the store is locked: {statuses:?}");
     holder.join().expect("holder");
     let followed = outcomes(&open);
     assert!(started.elapsed() >= Duration::from_secs(5), "the lock was held");
@@ -145,6 +146,49 @@ fn a_journaled_change_is_applied_on_the_next_start_even_with_the_store_busy() {
     assert_eq!(followed.len(), 1, "{followed:#?}");
     assert!(followed[0].error.is_none(), "{followed:#?}");
     assert_eq!(account(&open, "u-1004"), (false, false), "applied after the restart");
+}
+
+#[test]
+fn a_journaled_leaver_waits_out_a_store_locked_for_6_s_and_is_applied() {
+    let dir = TempDir::new("busy-apply");
+    let open = platform(&dir.db());
+    let fake = open.session.fake.as_ref().expect("fake");
+    let corp_id = fake.with_org(|org| org.corp_id.clone());
+    let event = fake.with_org(|org| contact_events::delete_member(org, "wangxiaokai")).expect("member");
+    let request = pusher(&open).event_request(&event.to_xml(&corp_id, unix_now()), unix_now(), "777777");
+    let reply = open.platform.plugin.handle_callback(&interface::CallbackRequest {
+        method: "POST".into(),
+        query: request.query.as_str().into(),
+        body: request.body.as_str().into(),
+        now_unix: 0,
+    });
+    let change = reply.into_result().expect("accepted").change.into_option().expect("a change");
+    let change = serde_json::to_string(&change).expect("json");
+    // Another process journals the change (as another platform node would) and at once takes
+    // the write lock for 6 s: the follower finds the change and a store it cannot write.
+    let db = dir.db();
+    let (taken, wait) = std::sync::mpsc::channel();
+    let holder = std::thread::spawn(move || {
+        let conn = rusqlite::Connection::open(&db).expect("open");
+        conn.execute(
+            "INSERT INTO callback_journal (dedup_key, change, received) VALUES ('busy-apply', ?1, 0)",
+            [change],
+        )
+        .expect("journal");
+        conn.execute_batch("BEGIN IMMEDIATE; UPDATE accounts SET name = name WHERE id = 'u-1001';").expect("lock");
+        let _ = taken.send(());
+        std::thread::sleep(Duration::from_secs(6));
+        conn.execute_batch("COMMIT").expect("release");
+    });
+    wait.recv_timeout(Duration::from_secs(10)).expect("lock taken");
+    let started = Instant::now();
+    assert_eq!(open.platform.follower.resume().expect("journal read while locked"), 1);
+    let followed = outcomes(&open);
+    holder.join().expect("holder");
+    assert!(started.elapsed() >= Duration::from_secs(5), "applied only once the lock was gone");
+    assert_eq!(followed.len(), 1, "{followed:#?}");
+    assert!(followed[0].error.is_none(), "waited, not dropped: {followed:#?}");
+    assert_eq!(account(&open, "u-1004"), (false, false), "unbound and disabled");
 }
 
 #[test]
