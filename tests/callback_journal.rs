@@ -192,6 +192,37 @@ fn a_journaled_leaver_waits_out_a_store_locked_for_6_s_and_is_applied() {
 }
 
 #[test]
+fn a_change_that_fails_stays_in_the_journal_with_its_reason_and_is_applied_later() {
+    let dir = TempDir::new("failing");
+    let open = platform(&dir.db());
+    let pusher = pusher(&open);
+    let fake = open.session.fake.as_ref().expect("fake");
+    // Something outside host-sim refuses every change to accounts (here: a trigger).
+    let conn = rusqlite::Connection::open(dir.db()).expect("open");
+    conn.execute_batch(
+        "CREATE TRIGGER refuse BEFORE UPDATE ON accounts BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+    )
+    .expect("trigger");
+    let delivery = pusher.member_leaves(fake, "wangxiaokai").expect("push");
+    assert_eq!(delivery.status, 200);
+    let followed = outcomes(&open);
+    assert_eq!(followed.len(), 1, "{followed:#?}");
+    assert!(followed[0].error.as_deref().is_some_and(|e| e.contains("refused by the test")), "{followed:#?}");
+    assert_eq!(followed[0].subject, "wangxiaokai", "the member is named");
+    let pending = open.platform.store.lock().expect("store").journal_pending().expect("journal");
+    assert_eq!(pending.len(), 1, "left in the journal");
+    assert!(pending[0].attempts >= 3, "retried: {}", pending[0].attempts);
+    assert_eq!(account(&open, "u-1004"), (true, true), "nothing half applied");
+
+    conn.execute_batch("DROP TRIGGER refuse").expect("drop");
+    assert_eq!(open.platform.follower.resume().expect("resume"), 1);
+    let followed = outcomes(&open);
+    assert!(followed.last().is_some_and(|o| o.error.is_none()), "{followed:#?}");
+    assert_eq!(account(&open, "u-1004"), (false, false), "applied at the next attempt");
+    assert!(open.platform.store.lock().expect("store").journal_pending().expect("journal").is_empty());
+}
+
+#[test]
 fn a_delivery_replayed_after_a_restart_is_not_applied_again() {
     let dir = TempDir::new("replay");
     let open = platform(&dir.db());
