@@ -99,7 +99,8 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> 
     )?;
 
     writeln!(out, "\n-- 3. {} --", lang.pick("账号绑定", "Account binding"))?;
-    let mut store = open.platform.store.lock().map_err(|_| anyhow::anyhow!("store lock"))?;
+    let mut store =
+        open.platform.store.lock().map_err(|_| anyhow::anyhow!("数据库不可用 / the store is unavailable"))?;
     if store.accounts()?.is_empty() {
         store.import_accounts(&crate::sample::accounts())?;
         store.import_bindings(&crate::sample::bindings())?;
@@ -158,7 +159,7 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> 
         writeln!(out, "  → {url}")?;
     }
     let signed_in = trace.account_id.clone().unwrap_or_default();
-    let store = open.platform.store.lock().map_err(|_| anyhow::anyhow!("store lock"))?;
+    let store = open.platform.store.lock().map_err(|_| anyhow::anyhow!("数据库不可用 / the store is unavailable"))?;
     match store.accounts()?.into_iter().find(|a| a.id.as_str() == signed_in) {
         Some(a) => writeln!(
             out,
@@ -227,7 +228,7 @@ fn leave(
     lang: Lang,
     out: &mut dyn Write,
 ) -> anyhow::Result<Option<interface::PlatformAccount>> {
-    let fake = open.session.fake.as_ref().context("built-in fake")?;
+    let fake = open.session.fake.as_ref().context("需要内置模拟企业微信 / the built-in fake WeCom is needed")?;
     let (verified, check) = pusher.verify_url()?;
     writeln!(
         out,
@@ -257,7 +258,7 @@ fn leave(
     for o in open.platform.follower.journal.entries() {
         writeln!(out, "  {}", lang.pick(o.reason.zh.as_str(), o.reason.en.as_str()))?;
     }
-    let store = open.platform.store.lock().map_err(|_| anyhow::anyhow!("store lock"))?;
+    let store = open.platform.store.lock().map_err(|_| anyhow::anyhow!("数据库不可用 / the store is unavailable"))?;
     let account = store.accounts()?.into_iter().find(|a| a.id.as_str() == account_id);
     let bound = store.account_for_userid(userid)?.is_some();
     if let Some(a) = &account {

@@ -52,13 +52,14 @@ pub fn run(args: &LoginArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     match (&args.as_user, &args.code) {
         (Some(userid), _) => round_trip(args, userid, out),
         (None, Some(code)) => exchange(args, code, out),
-        (None, None) => bail!("give --as USERID (full round trip) or --code CODE (exchange a code)"),
+        (None, None) => bail!("请指定 --as USERID（完整登录流程）或 --code CODE（兑换登录码）/ give --as USERID (full round trip) or --code CODE (exchange a code)"),
     }
 }
 
 fn open_store(db: &Option<PathBuf>) -> anyhow::Result<Store> {
     Ok(match db {
-        Some(path) => Store::open(path).with_context(|| format!("open {}", path.display()))?,
+        Some(path) => Store::open(path)
+            .with_context(|| format!("打开数据库失败 / could not open the store {}", path.display()))?,
         None => Store::in_memory()?,
     })
 }

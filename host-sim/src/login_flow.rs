@@ -57,7 +57,8 @@ pub async fn drive_visitor(platform_base: &str, visitor: &Visitor, user_agent: &
     if let Some(c) = response.headers().get(SET_COOKIE).and_then(|v| v.to_str().ok()) {
         cookie = c.split(';').next().map(str::to_string);
     }
-    let authorize = location(&start, &response).context("the platform's start endpoint did not redirect to WeCom")?;
+    let authorize = location(&start, &response)
+        .context("平台的登录入口没有跳转到企业微信 / the platform's start endpoint did not redirect to WeCom")?;
 
     // 2. WeCom's page: a form asking who is logging in.
     visited.push(authorize.to_string());
@@ -65,7 +66,7 @@ pub async fn drive_visitor(platform_base: &str, visitor: &Visitor, user_agent: &
     let status = page.status();
     let html = page.text().await?;
     let Some(form) = Form::parse(&html) else {
-        bail!("WeCom's login page refused ({status}): {}", text_of(&html));
+        bail!("企业微信登录页拒绝了请求 / WeCom's login page refused ({status}): {}", text_of(&html));
     };
 
     // 3. The member confirms → WeCom redirects back with a code.
@@ -97,7 +98,7 @@ pub async fn drive_visitor(platform_base: &str, visitor: &Visitor, user_agent: &
             }
         }
         if response.status().is_redirection() {
-            next = location(&next, &response).context("redirect without a location")?;
+            next = location(&next, &response).context("跳转缺少 Location / redirect without a location")?;
             continue;
         }
         let status = response.status();
@@ -110,7 +111,7 @@ pub async fn drive_visitor(platform_base: &str, visitor: &Visitor, user_agent: &
             page: text_of(&html),
         });
     }
-    bail!("too many redirects")
+    bail!("跳转次数过多 / too many redirects")
 }
 
 fn location(base: &Url, response: &Response) -> Option<Url> {

@@ -40,11 +40,16 @@ pub struct ServeArgs {
 
 /// Reads a `WW_verify_*.txt` file as the admin downloaded it.
 pub fn read_verify_file(path: &Path) -> anyhow::Result<VerifyFile> {
-    let name = path.file_name().and_then(|n| n.to_str()).context("verify file has no name")?.to_string();
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .context("校验文件没有文件名 / the verification file has no name")?
+        .to_string();
     if !(name.starts_with("WW_verify_") && name.ends_with(".txt")) {
         bail!("企业微信的校验文件名形如 WW_verify_xxxx.txt / WeCom's verification file is named WW_verify_xxxx.txt: {name}");
     }
-    let content = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
+    let content = std::fs::read_to_string(path)
+        .with_context(|| format!("读取校验文件失败 / could not read the verification file {}", path.display()))?;
     Ok(VerifyFile { name, content: content.trim().to_string() })
 }
 
@@ -156,7 +161,7 @@ pub fn open_platform_full(
         opened = Some((session, platform.clone()));
         Ok(platform)
     })?;
-    let (session, platform) = opened.context("platform did not start")?;
+    let (session, platform) = opened.context("平台未能启动 / the platform did not start")?;
     Ok(OpenPlatform { server, session, platform, callback_secrets: secrets })
 }
 
