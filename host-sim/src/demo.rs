@@ -7,6 +7,7 @@ use crate::serve_cmd::open_platform_with;
 use crate::session::WecomArgs;
 use crate::store::Store;
 use crate::table::{self, Lang};
+use crate::term::printable;
 use anyhow::{bail, Context};
 use interface::{CommitInput, ProposalInput, RowKind, RowQuery, ScopeSelection};
 use std::io::Write;
@@ -167,10 +168,10 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> 
             lang.pick("企业微信成员", "WeCom member"),
             args.login_as,
             lang.pick("已登录平台账号", "signed in as platform account"),
-            a.name,
-            a.id
+            printable(&a.name),
+            printable(&a.id)
         )?,
-        None => writeln!(out, "{}: {}", lang.pick("登录结果", "Login outcome"), trace.page)?,
+        None => writeln!(out, "{}: {}", lang.pick("登录结果", "Login outcome"), printable(&trace.page))?,
     }
     drop(store);
 

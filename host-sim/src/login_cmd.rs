@@ -6,6 +6,7 @@ use crate::login_flow::{self, BROWSER_UA, IN_CLIENT_UA};
 use crate::plugin_host::SimHost;
 use crate::session::{PlatformUrls, Session, WecomArgs};
 use crate::store::Store;
+use crate::term::printable;
 use anyhow::{bail, Context};
 use interface::{CommitInput, LoginRequest, ProposalInput, ScopeSelection, SecretString};
 use std::io::Write;
@@ -114,7 +115,7 @@ fn round_trip(args: &LoginArgs, userid: &str, out: &mut dyn Write) -> anyhow::Re
         for url in &trace.visited {
             writeln!(out, "→ {url}")?;
         }
-        writeln!(out, "{} ({})", trace.page, trace.status)?;
+        writeln!(out, "{} ({})", printable(&trace.page), trace.status)?;
     }
     Ok(signed_in)
 }
@@ -146,10 +147,12 @@ fn exchange(args: &LoginArgs, code: &str, out: &mut dyn Write) -> anyhow::Result
                 writeln!(
                     out,
                     "企业微信成员 / WeCom member: {} <{}> ({:?})",
-                    outcome.name, outcome.userid, outcome.status
+                    printable(&outcome.name),
+                    printable(&outcome.userid),
+                    outcome.status
                 )?;
                 if let Some(a) = account {
-                    writeln!(out, "平台账号 / platform account: {} ({})", a.name, a.id)?;
+                    writeln!(out, "平台账号 / platform account: {} ({})", printable(&a.name), printable(&a.id))?;
                 }
             }
             Ok(true)

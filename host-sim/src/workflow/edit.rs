@@ -11,6 +11,7 @@ use super::{
     write_refusal, StoreState, WorkflowArgs,
 };
 use crate::table::Lang;
+use crate::term::printable;
 use interface::{ChangeSet, Edit, EditKind, PluginError, Proposal};
 use std::io::Write;
 
@@ -157,10 +158,10 @@ fn write_recorded(
         )?;
         return Ok(());
     }
-    writeln!(out, "{}{}", lang.pick("已记录：", "Recorded: "), describe(edit, proposal, lang))?;
+    writeln!(out, "{}{}", lang.pick("已记录：", "Recorded: "), printable(&describe(edit, proposal, lang)))?;
     writeln!(out, "{} ({}){}", lang.pick("待提交的编辑", "Pending edits"), edits.len(), lang.pick("：", ":"))?;
     for e in edits {
-        writeln!(out, "  {}", describe(e, proposal, lang))?;
+        writeln!(out, "  {}", printable(&describe(e, proposal, lang)))?;
     }
     writeln!(out, "{}{}", lang.pick("提交后：", "On commit: "), summary_line(&preview.summary, lang))?;
     Ok(())
