@@ -123,7 +123,6 @@ fn read_commands_refuse_a_store_that_does_not_exist() {
         vec!["accounts", "list", "--db"],
         vec!["bind", "zhangxu", "u-1006", "--db"],
         vec!["skip", "zhangxu", "--db"],
-        vec!["reconcile", "--db"],
     ] {
         let mut args: Vec<String> = args.into_iter().map(String::from).collect();
         args.push(typo.to_string_lossy().to_string());

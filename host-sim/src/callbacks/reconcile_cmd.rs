@@ -8,7 +8,7 @@ use crate::plugin_host::SimHost;
 use crate::session::{PlatformUrls, Session};
 use crate::table;
 use crate::term::printable;
-use crate::workflow::{open_existing_store, ScopeArgs, WorkflowArgs};
+use crate::workflow::{open_store, ScopeArgs, WorkflowArgs};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -37,7 +37,7 @@ pub fn run(args: &ReconcileArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
         return Ok(false);
     }
     let scope = args.scope.chosen(&session);
-    let store = Arc::new(Mutex::new(open_existing_store(&common.db)?));
+    let store = Arc::new(Mutex::new(open_store(&common.db)?));
     let follower = Follower::new(session.instance.clone(), store, scope, args.policy.into());
     let outcomes = follower.reconcile();
     if common.json {
