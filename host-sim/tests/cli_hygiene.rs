@@ -119,11 +119,9 @@ fn import_files_are_bounded_and_a_bom_is_accepted() {
 fn read_commands_refuse_a_store_that_does_not_exist() {
     let dir = TempDir::new("typo");
     let typo = dir.path("typo.db");
-    for args in [
-        vec!["accounts", "list", "--db"],
-        vec!["bind", "zhangxu", "u-1006", "--db"],
-        vec!["skip", "zhangxu", "--db"],
-    ] {
+    for args in
+        [vec!["accounts", "list", "--db"], vec!["bind", "zhangxu", "u-1006", "--db"], vec!["skip", "zhangxu", "--db"]]
+    {
         let mut args: Vec<String> = args.into_iter().map(String::from).collect();
         args.push(typo.to_string_lossy().to_string());
         args.extend(["--plugin".to_string(), plugin_path().to_string_lossy().to_string()]);
