@@ -230,3 +230,46 @@ fn serve_reconciles_hourly_by_default_and_says_so() {
         assert!(line.contains(expected), "{line}");
     }
 }
+
+#[test]
+fn a_wecom_member_name_cannot_clear_the_screen_or_forge_rows_of_the_binding_table() {
+    let dir = TempDir::new("wecom-name");
+    let mut org = host_sim::fake_wecom::Org::sample();
+    let member = org.users.iter_mut().find(|u| u.userid == "wangxiaokai").expect("member");
+    member.name = "王晓楷\u{1b}[2J\u{1b}[H\n| 管理员 (研发部) | admin <admin> | 已绑定 |".into();
+    let (corp_id, agent_id, secret) =
+        (org.corp_id.clone(), org.apps[0].agent_id.to_string(), org.apps[0].secret.clone());
+    let org_file = dir.path("org.json");
+    std::fs::write(&org_file, serde_json::to_string(&org).expect("json")).expect("write");
+
+    let mut fake = Command::new(EXE)
+        .args(["wecom-sim", "--port", "0", "--org"])
+        .arg(&org_file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("fake starts");
+    let mut first = String::new();
+    BufReader::new(fake.stdout.take().expect("stdout")).read_line(&mut first).expect("banner");
+    let url = first.split_whitespace().find(|w| w.starts_with("http://")).expect("URL").to_string();
+
+    let db = dir.path("store.db");
+    let out = Command::new(EXE)
+        .args(["sync", "--db"])
+        .arg(&db)
+        .args(["--plugin"])
+        .arg(plugin_path())
+        .args(["--wecom-base-url", &url, "--corp-id", &corp_id, "--agent-id", &agent_id])
+        .env("WECOM_SECRET", &secret)
+        .env_remove("RUST_LOG")
+        .env_remove("HOST_SIM_LOG")
+        .output()
+        .expect("sync runs");
+    let _ = fake.kill();
+    let _ = fake.wait();
+    let shown = text(&out.stdout);
+    assert!(out.status.success(), "{shown}\n{}", text(&out.stderr));
+    assert!(shown.contains("王晓楷\\u{1b}[2J"), "{shown}");
+    assert!(!shown.contains('\u{1b}'), "raw escape sequences: {shown:?}");
+    assert!(!shown.lines().any(|l| l.starts_with("| 管理员")), "a forged row: {shown}");
+}
