@@ -135,7 +135,8 @@ impl Follower {
         let pending = self.store.lock().unwrap_or_else(PoisonError::into_inner).journal_pending()?;
         let mut queued = 0;
         for entry in pending {
-            if self.queued.lock().unwrap_or_else(PoisonError::into_inner).contains(&entry.seq) {
+            // Checked and marked in one step: two resumes at once cannot queue an entry twice.
+            if !self.queued.lock().unwrap_or_else(PoisonError::into_inner).insert(entry.seq) {
                 continue;
             }
             self.enqueue(Some(entry.seq), entry.change);
