@@ -273,3 +273,135 @@ fn a_wecom_member_name_cannot_clear_the_screen_or_forge_rows_of_the_binding_tabl
     assert!(!shown.contains('\u{1b}'), "raw escape sequences: {shown:?}");
     assert!(!shown.lines().any(|l| l.starts_with("| 管理员")), "a forged row: {shown}");
 }
+
+/// A process whose stdout lines arrive on a channel; killed when dropped.
+struct Running {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    errors: std::sync::mpsc::Receiver<String>,
+}
+
+impl Running {
+    fn spawn(cmd: &mut Command) -> Running {
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("starts");
+        let forward = |reader: Box<dyn std::io::Read + Send>| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                for line in BufReader::new(reader).lines().map_while(Result::ok) {
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+            rx
+        };
+        let lines = forward(Box::new(child.stdout.take().expect("stdout")));
+        let errors = forward(Box::new(child.stderr.take().expect("stderr")));
+        Running { child, lines, errors }
+    }
+
+    /// The first line of `from` containing `needle`, waiting at most `within`.
+    fn wait_for(from: &std::sync::mpsc::Receiver<String>, needle: &str, within: Duration) -> Option<String> {
+        let deadline = Instant::now() + within;
+        while let Ok(line) = from.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            if line.contains(needle) {
+                return Some(line);
+            }
+        }
+        None
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn url_in(line: &str) -> String {
+    line.split_whitespace().find(|w| w.starts_with("http://")).expect("URL").to_string()
+}
+
+#[test]
+fn a_leaver_the_store_refuses_is_logged_as_an_error_kept_and_applied_on_the_next_start() {
+    let dir = TempDir::new("serve-journal");
+    let db = dir.path("store.db");
+    let fake = Running::spawn(Command::new(EXE).args(["wecom-sim", "--port", "0"]));
+    let fake_url = url_in(&Running::wait_for(&fake.lines, "http://", Duration::from_secs(20)).expect("fake banner"));
+    let org = host_sim::fake_wecom::Org::sample();
+    let (corp_id, agent_id, secret) =
+        (org.corp_id.clone(), org.apps[0].agent_id.to_string(), org.apps[0].secret.clone());
+    let wecom = |cmd: &mut Command| {
+        cmd.args(["--wecom-base-url", &fake_url, "--corp-id", &corp_id, "--agent-id", &agent_id, "--plugin"])
+            .arg(plugin_path())
+            .env("WECOM_SECRET", &secret)
+            .env_remove("RUST_LOG")
+            .env_remove("HOST_SIM_LOG");
+    };
+    for step in ["sync", "commit"] {
+        let mut cmd = Command::new(EXE);
+        cmd.args([step, "--db"]).arg(&db);
+        wecom(&mut cmd);
+        let out = cmd.output().expect("runs");
+        assert!(out.status.success(), "{step}: {}", text(&out.stderr));
+    }
+    // Something outside host-sim refuses every change to accounts.
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    conn.execute_batch(
+        "CREATE TRIGGER refuse BEFORE UPDATE ON accounts BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+    )
+    .expect("trigger");
+    let (token, key) = ("JournalToken", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG");
+    let serve = |db: &Path| {
+        let mut cmd = Command::new(EXE);
+        cmd.args(["serve", "--port", "0", "--callback-token", token, "--callback-aes-key", key, "--db"]).arg(db);
+        wecom(&mut cmd);
+        let running = Running::spawn(&mut cmd);
+        let line = Running::wait_for(&running.lines, "/wecom/callback", Duration::from_secs(30)).expect("serve banner");
+        (running, url_in(&line))
+    };
+    let (platform, callback_url) = serve(&db);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let left: serde_json::Value = runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let set = client
+            .post(format!("{fake_url}/_sim/callback/target"))
+            .json(&serde_json::json!({ "url": callback_url, "token": token, "aes_key": key }))
+            .send()
+            .await
+            .expect("target");
+        assert!(set.status().is_success());
+        let left = client
+            .post(format!("{fake_url}/_sim/callback/member-left"))
+            .json(&serde_json::json!({ "userid": "wangxiaokai" }))
+            .send()
+            .await
+            .expect("member left");
+        left.json().await.expect("json")
+    });
+    assert_eq!(left["status"], 200, "{left}");
+    let logged = Running::wait_for(&platform.errors, "ERROR", Duration::from_secs(30)).expect("an error is logged");
+    assert!(logged.contains("wangxiaokai") && logged.contains("refused by the test"), "{logged}");
+    assert!(logged.contains("未能应用") && logged.contains("left in the journal"), "{logged}");
+    assert!(!logged.contains('\u{1b}'), "no colour into a pipe: {logged:?}");
+    drop(platform);
+
+    conn.execute_batch("DROP TRIGGER refuse").expect("drop");
+    let (platform, _) = serve(&db);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let disabled = loop {
+        let out = run(&["accounts", "list", "--json", "--db", &db.to_string_lossy()]);
+        let listed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let enabled = listed
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x["id"] == "wecom-wangxiaokai"))
+            .map(|x| x["enabled"].clone());
+        if enabled == Some(serde_json::json!(false)) || Instant::now() > deadline {
+            break enabled;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    drop(platform);
+    assert_eq!(disabled, Some(serde_json::json!(false)), "applied from the journal at the next start");
+}
