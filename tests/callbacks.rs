@@ -187,6 +187,7 @@ fn tag_platform(fake: &host_sim::fake_wecom::FakeWecom) -> (RunningPlatform, Arc
             scope: scope.clone(),
             verify_file: None,
             follower: Arc::new(follower),
+            limits: Default::default(),
         });
         made = Some(platform.clone());
         Ok(platform)
@@ -261,7 +262,10 @@ fn a_signed_in_leaver_is_signed_out_and_cannot_log_in_again() {
             .await
             .expect("password");
         assert_eq!(r.status().as_u16(), 200, "signed in");
-        cookie
+        // Signing in issues a new session id.
+        let signed_in = r.headers()["set-cookie"].to_str().expect("cookie").split(';').next().expect("pair");
+        assert_ne!(signed_in, cookie);
+        signed_in.to_string()
     });
     assert_eq!(rt.block_on(me(cookie.clone())), serde_json::json!("u-1004"));
 

@@ -4,6 +4,7 @@
 mod abi_compat;
 mod abi_panics;
 mod binding;
+mod callback_journal;
 mod callback_samples;
 mod callbacks;
 mod concurrency;
@@ -16,6 +17,8 @@ mod loading;
 mod login;
 mod login_http;
 mod secrets;
+mod server_limits;
+mod sessions;
 mod trust;
 mod util;
 mod workflow;

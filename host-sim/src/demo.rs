@@ -7,6 +7,7 @@ use crate::serve_cmd::open_platform_with;
 use crate::session::WecomArgs;
 use crate::store::Store;
 use crate::table::{self, Lang};
+use crate::term::printable;
 use anyhow::{bail, Context};
 use interface::{CommitInput, ProposalInput, RowKind, RowQuery, ScopeSelection};
 use std::io::Write;
@@ -99,7 +100,8 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> 
     )?;
 
     writeln!(out, "\n-- 3. {} --", lang.pick("账号绑定", "Account binding"))?;
-    let mut store = open.platform.store.lock().map_err(|_| anyhow::anyhow!("store lock"))?;
+    let mut store =
+        open.platform.store.lock().map_err(|_| anyhow::anyhow!("数据库不可用 / the store is unavailable"))?;
     if store.accounts()?.is_empty() {
         crate::sample::seed(&mut store)?;
     }
@@ -185,7 +187,7 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> 
         )?;
     }
     let signed_in = trace.account_id.clone().unwrap_or_default();
-    let store = open.platform.store.lock().map_err(|_| anyhow::anyhow!("store lock"))?;
+    let store = open.platform.store.lock().map_err(|_| anyhow::anyhow!("数据库不可用 / the store is unavailable"))?;
     match store.accounts()?.into_iter().find(|a| a.id.as_str() == signed_in) {
         Some(a) => writeln!(
             out,
@@ -193,10 +195,10 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> 
             lang.pick("企业微信成员", "WeCom member"),
             args.login_as,
             lang.pick("已登录平台账号", "signed in as platform account"),
-            a.name,
-            a.id
+            printable(&a.name),
+            printable(&a.id)
         )?,
-        None => writeln!(out, "{}: {}", lang.pick("登录结果", "Login outcome"), trace.page)?,
+        None => writeln!(out, "{}: {}", lang.pick("登录结果", "Login outcome"), printable(&trace.page))?,
     }
     drop(store);
 
@@ -254,7 +256,7 @@ fn leave(
     lang: Lang,
     out: &mut dyn Write,
 ) -> anyhow::Result<Option<interface::PlatformAccount>> {
-    let fake = open.session.fake.as_ref().context("built-in fake")?;
+    let fake = open.session.fake.as_ref().context("需要内置模拟企业微信 / the built-in fake WeCom is needed")?;
     let (verified, check) = pusher.verify_url()?;
     writeln!(
         out,
@@ -284,7 +286,7 @@ fn leave(
     for o in open.platform.follower.journal.entries() {
         writeln!(out, "  {}", lang.pick(o.reason.zh.as_str(), o.reason.en.as_str()))?;
     }
-    let store = open.platform.store.lock().map_err(|_| anyhow::anyhow!("store lock"))?;
+    let store = open.platform.store.lock().map_err(|_| anyhow::anyhow!("数据库不可用 / the store is unavailable"))?;
     let account = store.accounts()?.into_iter().find(|a| a.id.as_str() == account_id);
     let bound = store.account_for_userid(userid)?.is_some();
     if let Some(a) = &account {

@@ -21,4 +21,5 @@ pub mod serve_cmd;
 pub mod session;
 pub mod store;
 pub mod table;
+pub mod term;
 pub mod workflow;

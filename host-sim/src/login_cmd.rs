@@ -7,6 +7,7 @@ use crate::login_flow::{self, BROWSER_UA, IN_CLIENT_UA};
 use crate::plugin_host::SimHost;
 use crate::session::{PlatformUrls, Session, WecomArgs};
 use crate::store::Store;
+use crate::term::printable;
 use anyhow::{bail, Context};
 use interface::{CommitInput, LoginNeed, LoginProof, LoginRequest, ProposalInput, ScopeSelection, SecretString};
 use std::io::Write;
@@ -61,13 +62,14 @@ pub fn run(args: &LoginArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     match (&args.as_user, &args.code) {
         (Some(userid), _) => round_trip(args, userid, out),
         (None, Some(code)) => exchange(args, code, out),
-        (None, None) => bail!("give --as USERID (full round trip) or --code CODE (exchange a code)"),
+        (None, None) => bail!("请指定 --as USERID（完整登录流程）或 --code CODE（兑换登录码）/ give --as USERID (full round trip) or --code CODE (exchange a code)"),
     }
 }
 
 fn open_store(db: &Option<PathBuf>) -> anyhow::Result<Store> {
     Ok(match db {
-        Some(path) => Store::open(path).with_context(|| format!("open {}", path.display()))?,
+        Some(path) => Store::open(path)
+            .with_context(|| format!("打开数据库失败 / could not open the store {}", path.display()))?,
         None => Store::in_memory()?,
     })
 }
@@ -127,7 +129,7 @@ fn round_trip(args: &LoginArgs, userid: &str, out: &mut dyn Write) -> anyhow::Re
         for url in &trace.visited {
             writeln!(out, "→ {url}")?;
         }
-        writeln!(out, "{} ({})", trace.page, trace.status)?;
+        writeln!(out, "{} ({})", printable(&trace.page), trace.status)?;
     }
     Ok(signed_in)
 }
@@ -245,9 +247,21 @@ fn exchange(args: &LoginArgs, code: &str, out: &mut dyn Write) -> anyhow::Result
         }
         writeln!(out, "{json}")?;
     } else {
-        writeln!(out, "企业微信成员 / WeCom member: {} <{}> ({:?})", member.name, member.userid, member.status)?;
+        writeln!(
+            out,
+            "企业微信成员 / WeCom member: {} <{}> ({:?})",
+            printable(&member.name),
+            printable(&member.userid),
+            member.status
+        )?;
         match &decided.account {
-            Some(a) => writeln!(out, "已登录平台账号 / signed in to: {} ({}) [{:?}]", a.name, a.id, d.evidence)?,
+            Some(a) => writeln!(
+                out,
+                "已登录平台账号 / signed in to: {} ({}) [{:?}]",
+                printable(&a.name),
+                printable(&a.id),
+                d.evidence
+            )?,
             None => {
                 writeln!(out, "未登录 / not signed in ({}): {} / {}", decided.needs(), d.reason.zh, d.reason.en)?;
                 if let Some(error) = d.refusal.as_ref().into_option() {

@@ -90,7 +90,8 @@ pub async fn drive_full(
     if let Some(c) = response.headers().get(SET_COOKIE).and_then(|v| v.to_str().ok()) {
         cookie = c.split(';').next().map(str::to_string);
     }
-    let authorize = location(&start, &response).context("the platform's start endpoint did not redirect to WeCom")?;
+    let authorize = location(&start, &response)
+        .context("平台的登录入口没有跳转到企业微信 / the platform's start endpoint did not redirect to WeCom")?;
 
     // 2. WeCom's page: a form asking who is logging in.
     visited.push(authorize.to_string());
@@ -98,7 +99,7 @@ pub async fn drive_full(
     let status = page.status();
     let html = page.text().await?;
     let Some(form) = Form::parse(&html) else {
-        bail!("WeCom's login page refused ({status}): {}", text_of(&html));
+        bail!("企业微信登录页拒绝了请求 / WeCom's login page refused ({status}): {}", text_of(&html));
     };
 
     // 3. The member confirms → WeCom redirects back with a code.
@@ -126,8 +127,14 @@ pub async fn drive_full(
             }
         }
         let response = request.send().await?;
+        if same_origin(&next, &platform) {
+            // Signing in replaces the session id, as a browser would take it.
+            if let Some(c) = response.headers().get(SET_COOKIE).and_then(|v| v.to_str().ok()) {
+                cookie = c.split(';').next().map(str::to_string);
+            }
+        }
         if response.status().is_redirection() {
-            next = location(&next, &response).context("redirect without a location")?;
+            next = location(&next, &response).context("跳转缺少 Location / redirect without a location")?;
             continue;
         }
         let status = response.status();
@@ -177,7 +184,7 @@ pub async fn drive_full(
         }
         return Ok(trace_of(visited, status, &html));
     }
-    bail!("too many redirects")
+    bail!("跳转次数过多 / too many redirects")
 }
 
 fn trace_of(visited: Vec<String>, status: StatusCode, html: &str) -> LoginTrace {

@@ -56,9 +56,15 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // RUST_LOG as every Rust program reads it; HOST_SIM_LOG, the older name, still works.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_env("HOST_SIM_LOG"))
+        .unwrap_or_else(|_| "warn".into());
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("HOST_SIM_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colour only for a person at a terminal, never into a file or a pipe.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
     let mut out = std::io::stdout();

@@ -33,18 +33,24 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub callbacks: CallbackOptions,
     /// Run the reconcile (a full read of the synced scope compared with the store) every SECS
-    /// seconds, to catch callbacks that were lost; 0 = never.
-    #[arg(long, default_value_t = 0, value_name = "SECS")]
+    /// seconds, to catch callbacks that were lost, after retrying what the callback journal still
+    /// holds; 0 = never.
+    #[arg(long, default_value_t = 3600, value_name = "SECS")]
     pub reconcile_every: u64,
 }
 
 /// Reads a `WW_verify_*.txt` file as the admin downloaded it.
 pub fn read_verify_file(path: &Path) -> anyhow::Result<VerifyFile> {
-    let name = path.file_name().and_then(|n| n.to_str()).context("verify file has no name")?.to_string();
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .context("校验文件没有文件名 / the verification file has no name")?
+        .to_string();
     if !(name.starts_with("WW_verify_") && name.ends_with(".txt")) {
         bail!("企业微信的校验文件名形如 WW_verify_xxxx.txt / WeCom's verification file is named WW_verify_xxxx.txt: {name}");
     }
-    let content = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
+    let content = std::fs::read_to_string(path)
+        .with_context(|| format!("读取校验文件失败 / could not read the verification file {}", path.display()))?;
     Ok(VerifyFile { name, content: content.trim().to_string() })
 }
 
@@ -145,6 +151,13 @@ pub fn open_platform_full(
         let signed_in = sessions.clone();
         let follower = Follower::new(session.instance.clone(), store.clone(), scope.clone(), callbacks.policy.into())
             .on_unbound(move |account| signed_in.sign_out_account(account));
+        let follower = Arc::new(follower);
+        // What the journal still holds from before this start is applied first.
+        match follower.resume() {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(target: "callback", "{n} journaled change(s) from before this start queued again"),
+            Err(error) => tracing::error!(target: "callback", "could not read the callback journal: {error}"),
+        }
         let platform = Arc::new(Platform {
             base_url: base.to_string(),
             plugin: session.instance.clone(),
@@ -152,12 +165,13 @@ pub fn open_platform_full(
             sessions,
             scope,
             verify_file: verify_file.clone(),
-            follower: Arc::new(follower),
+            follower,
+            limits: Default::default(),
         });
         opened = Some((session, platform.clone()));
         Ok(platform)
     })?;
-    let (session, platform) = opened.context("platform did not start")?;
+    let (session, platform) = opened.context("平台未能启动 / the platform did not start")?;
     let callback_secrets = CallbackSecrets {
         token: session.settings.callback_token.clone(),
         aes_key: session.settings.callback_aes_key.clone(),
@@ -179,10 +193,14 @@ pub fn run(args: &ServeArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     let policy = open.platform.follower.policy;
     writeln!(
         out,
-        "  回调策略 / policy: --on-leave {:?} --new-members {:?}; 定期核对 / reconcile every: {}",
-        policy.on_leave,
-        policy.new_members,
-        if args.reconcile_every > 0 { format!("{} s", args.reconcile_every) } else { "—".to_string() }
+        "  回调策略 / policy: --on-leave {} --new-members {}; 定期核对 / reconcile every: {}",
+        format!("{:?}", policy.on_leave).to_lowercase(),
+        format!("{:?}", policy.new_members).to_lowercase(),
+        if args.reconcile_every > 0 {
+            format!("{} s", args.reconcile_every)
+        } else {
+            "关闭 / off (--reconcile-every 0)".to_string()
+        }
     )?;
     if let Some(v) = &verify {
         writeln!(out, "  {}/{}   可信域名校验文件 / trusted-domain verification file", open.server.base_url, v.name)?;
@@ -202,6 +220,9 @@ pub fn run(args: &ServeArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
         let every = std::time::Duration::from_secs(args.reconcile_every);
         std::thread::Builder::new().name("reconcile".into()).spawn(move || loop {
             std::thread::sleep(every);
+            if let Err(error) = platform.follower.resume() {
+                tracing::error!(target: "callback", "could not read the callback journal: {error}");
+            }
             for outcome in platform.reconcile() {
                 let error = outcome.error.map(|e| format!(" ({e})")).unwrap_or_default();
                 println!("定期核对 / reconcile: {} / {}{error}", outcome.reason.zh, outcome.reason.en);

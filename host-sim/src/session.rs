@@ -46,6 +46,37 @@ pub struct WecomArgs {
     pub plugin: Option<PathBuf>,
 }
 
+/// A connection option the user gave that cannot be used; names its field.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ArgsError {
+    /// `--wecom-base-url ""`: empty would silently mean "the real WeCom" to the plugin.
+    #[error("--wecom-base-url 为空（不填此项则使用内置模拟企业微信）/ --wecom-base-url is empty (leave it out to use the built-in fake WeCom)")]
+    EmptyBaseUrl,
+    /// `--proxy-url` empty or not a URL.
+    #[error("--proxy-url 不是有效的 URL（应形如 http://proxy.corp:3128）/ --proxy-url is not a valid URL (expected e.g. http://proxy.corp:3128)")]
+    BadProxyUrl,
+    /// `--proxy-url` with a scheme the HTTP client cannot use (the Secret would go out directly).
+    #[error("--proxy-url 的协议「{0}」不受支持，仅支持 http 和 https / --proxy-url scheme \"{0}\" is not supported, only http and https")]
+    UnsupportedProxyScheme(String),
+}
+
+impl WecomArgs {
+    /// Checks the options that would otherwise be ignored or misread silently.
+    pub fn check(&self) -> Result<(), ArgsError> {
+        if self.wecom_base_url.as_deref().is_some_and(|u| u.trim().is_empty()) {
+            return Err(ArgsError::EmptyBaseUrl);
+        }
+        if let Some(proxy) = self.proxy_url.as_deref() {
+            let url = url::Url::parse(proxy.trim()).map_err(|_| ArgsError::BadProxyUrl)?;
+            if !matches!(url.scheme(), "http" | "https") {
+                let scheme: String = url.scheme().chars().take(32).collect();
+                return Err(ArgsError::UnsupportedProxyScheme(scheme));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl std::fmt::Debug for WecomArgs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WecomArgs")
@@ -136,6 +167,7 @@ impl Session {
         prepare_fake: impl FnOnce(&FakeWecom),
         adjust: impl FnOnce(&mut ConnectionSettings),
     ) -> anyhow::Result<Session> {
+        args.check()?;
         let plugin_path = args.plugin.clone().unwrap_or_else(default_plugin_path);
         let plugin = LoadedPlugin::load(&plugin_path).with_context(|| {
             format!(
@@ -304,5 +336,20 @@ mod tests {
         let args = super::WecomArgs { secret: Some("s3cr3t-value".into()), ..Default::default() };
         let shown = format!("{args:?}");
         assert!(!shown.contains("s3cr3t-value") && shown.contains("***"), "{shown}");
+    }
+
+    #[test]
+    fn an_empty_base_url_and_an_unusable_proxy_are_errors_on_their_field() {
+        use super::{ArgsError, WecomArgs};
+        let args = |base: Option<&str>, proxy: Option<&str>| WecomArgs {
+            wecom_base_url: base.map(Into::into),
+            proxy_url: proxy.map(Into::into),
+            ..Default::default()
+        };
+        assert_eq!(args(Some(" "), None).check(), Err(ArgsError::EmptyBaseUrl));
+        assert_eq!(args(None, Some("ftp://proxy:21")).check(), Err(ArgsError::UnsupportedProxyScheme("ftp".into())));
+        assert_eq!(args(None, Some("")).check(), Err(ArgsError::BadProxyUrl));
+        assert_eq!(args(Some("https://qyapi.weixin.qq.com"), Some("http://proxy.corp:3128")).check(), Ok(()));
+        assert_eq!(args(None, None).check(), Ok(()));
     }
 }

@@ -9,8 +9,8 @@
 //! store with nothing pending.
 
 use interface::{
-    AppInfo, Binding, ChangeSet, ConnectionSettings, DirectorySnapshot, Edit, Evidence, PersonalData, PlatformAccount,
-    PlatformDepartment, Proposal, ScopeSelection,
+    AppInfo, Binding, ChangeSet, ConnectionSettings, DirectoryChange, DirectorySnapshot, Edit, Evidence, PersonalData,
+    PlatformAccount, PlatformDepartment, Proposal, ScopeSelection,
 };
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::Path;
@@ -27,6 +27,18 @@ pub enum StoreError {
     /// A binding names an account that does not exist.
     #[error("账号不存在 / no such account: {0}")]
     UnknownAccount(String),
+}
+
+impl StoreError {
+    /// True when another connection holds the lock (SQLITE_BUSY / SQLITE_LOCKED): worth waiting
+    /// for, never a reason to drop a change.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sql(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    }
 }
 
 /// What applying a change set did.
@@ -47,6 +59,10 @@ pub struct Applied {
     /// Existing bindings whose evidence changed, or that moved to another account.
     pub bindings_updated: u64,
 }
+
+/// How long a statement waits for another connection's lock by default (SQLite's
+/// `busy_timeout`).
+pub const DEFAULT_BUSY_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The SQLite store.
 pub struct Store {
@@ -96,6 +112,18 @@ CREATE TABLE IF NOT EXISTS sync_roster (
     userid_key TEXT PRIMARY KEY,
     candidates TEXT NOT NULL DEFAULT '[]'
 );
+-- Contact-change callbacks, written before WeCom is answered and applied from here: `applied`
+-- is 0 until the change is followed (or given up on). The unique `dedup_key` is the replay
+-- guard that survives restarts; applied rows are kept a while for it, then pruned.
+CREATE TABLE IF NOT EXISTS callback_journal (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    dedup_key   TEXT NOT NULL UNIQUE,
+    change      TEXT NOT NULL,
+    received    INTEGER NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    last_error  TEXT,
+    applied     INTEGER NOT NULL DEFAULT 0
+);
 ";
 
 /// Columns added after the first release, with the definition `ALTER TABLE` adds them by: a store
@@ -124,6 +152,30 @@ pub struct StoredConnection {
     /// `builtin_fake` when it was accepted by host-sim's built-in fake (whose address changes at
     /// every start), `external` otherwise.
     pub origin: String,
+}
+
+/// How long an applied callback stays in the journal as the replay guard (WeCom's deliveries
+/// are accepted for 5 minutes; a day covers clock skew and WeCom's retries many times over).
+pub const JOURNAL_KEEP_SECS: i64 = 24 * 3600;
+
+/// A journaled callback not applied yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalEntry {
+    /// Arrival order.
+    pub seq: i64,
+    /// The change as the plugin decoded it.
+    pub change: DirectoryChange,
+    /// Attempts made so far.
+    pub attempts: i64,
+}
+
+/// What [`Store::journal_callback`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Journaled {
+    /// Written, with its sequence number: to be applied.
+    New(i64),
+    /// The same event (same dedup key) was journaled before: nothing to do.
+    Duplicate,
 }
 
 /// Test hook (crash-safety test only): when this variable holds a number of milliseconds,
@@ -184,6 +236,24 @@ impl Store {
     /// Opens (and creates) the store at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         Self::init(Connection::open(path)?)
+    }
+
+    /// Opens an existing store for reading only: nothing is created or migrated, so a file the
+    /// process may not write (or one on a read-only disk) still serves reads. Writes fail.
+    pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+        use rusqlite::OpenFlags;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        let db = Connection::open_with_flags(path, flags)?;
+        // A WAL store whose folder cannot be written has no -shm to share: read it as immutable.
+        if db.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).is_err() {
+            let uri = url::Url::from_file_path(
+                std::path::absolute(path).map_err(|_| rusqlite::Error::InvalidPath(path.into()))?,
+            )
+            .map_err(|_| rusqlite::Error::InvalidPath(path.into()))?;
+            let db = Connection::open_with_flags(format!("{uri}?immutable=1"), flags)?;
+            return Ok(Store { db });
+        }
+        Ok(Store { db })
     }
 
     /// A store in memory (demo, tests).
@@ -304,6 +374,20 @@ impl Store {
         Ok(self.accounts()?.into_iter().find(|a| a.id.as_str() == id))
     }
 
+    /// Whether the account exists, is enabled and is bound to a member (a signed-in session
+    /// stays valid only while this holds).
+    pub fn account_enabled_and_bound(&self, account_id: &str) -> Result<bool, StoreError> {
+        let found: Option<bool> = self
+            .db
+            .query_row(
+                "SELECT a.enabled FROM accounts a JOIN bindings b ON b.account_id = a.id WHERE a.id = ?1",
+                [account_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(found == Some(true))
+    }
+
     /// Applies a change set in one transaction.
     pub fn apply(&mut self, changes: &ChangeSet) -> Result<Applied, StoreError> {
         let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -331,6 +415,83 @@ impl Store {
         let applied = apply_changes(&tx, &changes)?;
         tx.commit()?;
         Ok((decided, Some(applied)))
+    }
+
+    /// How long a statement waits for another connection's lock before failing busy (SQLite's
+    /// `busy_timeout`; 5 s when opened).
+    pub fn set_busy_timeout(&self, wait: std::time::Duration) -> Result<(), StoreError> {
+        self.db.busy_timeout(wait)?;
+        Ok(())
+    }
+
+    /// Writes a callback's change to the journal (before WeCom is answered), unless an event
+    /// with the same dedup key was journaled before. Prunes applied entries older than
+    /// [`JOURNAL_KEEP_SECS`].
+    pub fn journal_callback(&mut self, change: &DirectoryChange, now_unix: i64) -> Result<Journaled, StoreError> {
+        let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "DELETE FROM callback_journal WHERE applied = 1 AND received < ?1",
+            [now_unix.saturating_sub(JOURNAL_KEEP_SECS)],
+        )?;
+        let key = if change.dedup_key.is_empty() {
+            // No key from the plugin: never deduplicated, so never lost either.
+            format!("no-key|{now_unix}|{}", fastrand::u64(..))
+        } else {
+            change.dedup_key.to_string()
+        };
+        let written = tx.execute(
+            "INSERT INTO callback_journal (dedup_key, change, received) VALUES (?1, ?2, ?3)
+             ON CONFLICT(dedup_key) DO NOTHING",
+            params![key, serde_json::to_string(change)?, now_unix],
+        )?;
+        let seq = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(if written == 1 { Journaled::New(seq) } else { Journaled::Duplicate })
+    }
+
+    /// Journaled changes not applied yet, in arrival order.
+    pub fn journal_pending(&self) -> Result<Vec<JournalEntry>, StoreError> {
+        let mut stmt =
+            self.db.prepare("SELECT seq, change, attempts FROM callback_journal WHERE applied = 0 ORDER BY seq")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, change, attempts) = row?;
+            out.push(JournalEntry { seq, change: serde_json::from_str(&change)?, attempts });
+        }
+        Ok(out)
+    }
+
+    /// Records a failed attempt on a journaled change (it stays pending).
+    pub fn journal_failed(&mut self, seq: i64, reason: &str) -> Result<(), StoreError> {
+        self.db.execute(
+            "UPDATE callback_journal SET attempts = attempts + 1, last_error = ?2 WHERE seq = ?1",
+            params![seq, reason],
+        )?;
+        Ok(())
+    }
+
+    /// As [`Store::apply_decided`], for the journaled change `seq`: marked applied in the same
+    /// transaction, whether the decision changed anything or not (then it is never applied twice).
+    pub fn apply_journaled<T>(
+        &mut self,
+        seq: i64,
+        decide: impl FnOnce(Contents) -> (T, Option<ChangeSet>),
+    ) -> Result<(T, Option<Applied>), StoreError> {
+        let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let contents = Contents {
+            accounts: read_accounts(&tx)?,
+            bindings: read_bindings(&tx)?,
+            departments: read_departments(&tx)?,
+        };
+        let (decided, changes) = decide(contents);
+        let applied = match changes {
+            Some(changes) => Some(apply_changes(&tx, &changes)?),
+            None => None,
+        };
+        tx.execute("UPDATE callback_journal SET applied = 1, attempts = attempts + 1 WHERE seq = ?1", [seq])?;
+        tx.commit()?;
+        Ok((decided, applied))
     }
 
     /// The pending sync, if any.

@@ -1,6 +1,7 @@
 //! The binding table as the guide shows it: 平台用户 / 企业微信用户 / tag, plus the checklist and
 //! summaries, for a terminal. Chinese text is two columns wide, so widths are measured, not counted.
 
+use crate::term::printable;
 use interface::{ConfigReport, FindingStatus, Proposal, ProposalRow, RowKind};
 use unicode_width::UnicodeWidthStr;
 
@@ -102,8 +103,9 @@ pub fn binding_table(proposal: &Proposal, indexes: &[u32], lang: Lang) -> String
         .iter()
         .filter_map(|&i| proposal.rows.get(i as usize))
         .map(|r| {
-            let member = format!("{} <{}>", r.member_name, r.userid);
-            [account_cell(r, lang), member, row_tag(r, lang)]
+            // Names come from WeCom and from imports: control characters are escaped.
+            let member = printable(&format!("{} <{}>", r.member_name, r.userid)).into_owned();
+            [printable(&account_cell(r, lang)).into_owned(), member, row_tag(r, lang)]
         })
         .collect();
     let mut widths = header.map(UnicodeWidthStr::width);
@@ -130,7 +132,9 @@ pub fn reasons(proposal: &Proposal, indexes: &[u32], lang: Lang) -> String {
         .iter()
         .filter_map(|&i| proposal.rows.get(i as usize))
         .map(|r| {
-            format!("  {} <{}>: {}\n", r.member_name, r.userid, lang.pick(r.reason.zh.as_str(), r.reason.en.as_str()))
+            let reason =
+                format!("{} <{}>: {}", r.member_name, r.userid, lang.pick(r.reason.zh.as_str(), r.reason.en.as_str()));
+            format!("  {}\n", printable(&reason))
         })
         .collect()
 }

@@ -4,6 +4,16 @@
 //! signing out the accounts it unbinds. Every outcome goes to the [`Journal`]. Changes queue for
 //! one worker thread, so they are applied in the order WeCom sent them.
 //!
+//! Nothing answered to WeCom is lost: [`Follower::accept`] writes the change to the store's
+//! `callback_journal` before the platform answers 200 (a store that stays locked past
+//! [`JOURNAL_WAIT`] gets WeCom a 503, and WeCom delivers again), and the change is marked
+//! applied in the transaction that applies it. A busy store (another process holding the write
+//! lock) only delays: the worker waits with backoff and tries again, without holding the store
+//! while it waits. Any other failure is logged as an error with the member and the reason and
+//! left in the journal; [`Follower::resume`] (at start and before each timed reconcile) queues
+//! whatever the journal still holds. The journal's dedup keys are the replay guard that
+//! survives restarts.
+//!
 //! A change the plugin cannot settle from the event alone (`plan.needs_full_read`) is followed
 //! by a reconcile. Reconciles coalesce: one runs at a time, and requests made meanwhile make it
 //! run once more.
@@ -11,11 +21,30 @@
 use super::journal::{Journal, Outcome};
 use super::reconcile;
 use super::{Policy, Verdict};
-use crate::store::Store;
+use crate::store::{Journaled, Store, StoreError};
 use interface::{ChangeKind, ChangeSet, DirectoryChange, PlanInput, PluginBox, RemovalGuard, ScopeSelection, Text};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
+
+/// How long writing a callback to the journal may wait for a locked store before the platform
+/// answers 503 instead (WeCom gives up on an answer after 5 s and delivers again).
+pub const JOURNAL_WAIT: Duration = Duration::from_secs(4);
+/// How long one attempt to apply waits for a locked store before backing off (the store is not
+/// held while backing off, so the callback URL can keep journaling).
+pub const APPLY_WAIT: Duration = Duration::from_millis(500);
+/// Backoff between attempts: doubling from the first to the last.
+pub const BACKOFF: (Duration, Duration) = (Duration::from_millis(200), Duration::from_secs(5));
+/// Attempts on a failure other than a busy store, before it is left in the journal for the
+/// next [`Follower::resume`].
+pub const MAX_ATTEMPTS: u32 = 3;
+/// How long a busy store is waited for, in all, before the change is left in the journal for
+/// the next [`Follower::resume`].
+pub const MAX_BUSY_WAIT: Duration = Duration::from_secs(600);
+
+/// A change to follow: its journal sequence number (none when not journaled).
+type Queued = (Option<i64>, DirectoryChange);
 
 /// Called with each account whose binding was removed (the platform signs its sessions out).
 pub type OnUnbound = Box<dyn Fn(&str) + Send + Sync>;
@@ -40,7 +69,9 @@ pub struct Follower {
     /// A reconcile was asked for and has not started yet.
     reconcile_requested: AtomicBool,
     /// Changes waiting for the worker, in arrival order (started on first use).
-    queue: Mutex<Option<mpsc::Sender<DirectoryChange>>>,
+    queue: Mutex<Option<mpsc::Sender<Queued>>>,
+    /// Journal entries queued and not yet followed (so [`Follower::resume`] does not queue twice).
+    queued: Mutex<HashSet<i64>>,
     /// Changes accepted and not yet followed, for [`Follower::wait_idle`].
     in_flight: Mutex<usize>,
     idle: Condvar,
@@ -60,6 +91,7 @@ impl Follower {
             reconciling: Mutex::new(()),
             reconcile_requested: AtomicBool::new(false),
             queue: Mutex::new(None),
+            queued: Mutex::new(HashSet::new()),
             in_flight: Mutex::new(0),
             idle: Condvar::new(),
         }
@@ -71,33 +103,84 @@ impl Follower {
         self
     }
 
-    /// Queues `change` to be followed after the answer, on the follower's own worker thread
-    /// (blocking work, off the async runtime). One worker, so changes are applied in the order
-    /// WeCom sent them: a member's create and delete arriving together must not swap. Counted as
-    /// in flight from now, so [`Follower::wait_idle`] waits for it even before it starts.
+    /// Writes `change` to the store's journal and queues it to be followed. Ok once it is
+    /// journaled (or was already: a repeat of an event, by its dedup key, is not queued again);
+    /// the platform answers WeCom 200 only then. Blocking (waits up to [`JOURNAL_WAIT`] for a
+    /// locked store).
+    pub fn accept(self: &Arc<Self>, change: DirectoryChange) -> Result<Journaled, StoreError> {
+        let journaled = {
+            let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
+            store.set_busy_timeout(JOURNAL_WAIT)?;
+            let journaled = store.journal_callback(&change, now_unix());
+            let _ = store.set_busy_timeout(crate::store::DEFAULT_BUSY_WAIT);
+            journaled?
+        };
+        match journaled {
+            Journaled::New(seq) => self.enqueue(Some(seq), change),
+            Journaled::Duplicate => {
+                tracing::info!(target: "callback", "{} {}: already received, not applied again", change.change_type, subject(&change));
+            }
+        }
+        Ok(journaled)
+    }
+
+    /// Queues `change` without journaling it (it is lost if the process stops first); the
+    /// platform uses [`Follower::accept`].
     pub fn spawn_follow(self: &Arc<Self>, change: DirectoryChange) {
+        self.enqueue(None, change);
+    }
+
+    /// Queues what the journal still holds (changes that failed, or were received before a
+    /// restart), in arrival order; how many were queued.
+    pub fn resume(self: &Arc<Self>) -> Result<usize, StoreError> {
+        let pending = self.store.lock().unwrap_or_else(PoisonError::into_inner).journal_pending()?;
+        let mut queued = 0;
+        for entry in pending {
+            // Checked and marked in one step: two resumes at once cannot queue an entry twice.
+            if !self.queued.lock().unwrap_or_else(PoisonError::into_inner).insert(entry.seq) {
+                continue;
+            }
+            self.enqueue(Some(entry.seq), entry.change);
+            queued += 1;
+        }
+        Ok(queued)
+    }
+
+    /// Queues a change for the worker. One worker, so changes are applied in the order WeCom
+    /// sent them: a member's create and delete arriving together must not swap. Counted as in
+    /// flight from now, so [`Follower::wait_idle`] waits for it even before it starts.
+    fn enqueue(self: &Arc<Self>, seq: Option<i64>, change: DirectoryChange) {
         *self.in_flight.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+        if let Some(seq) = seq {
+            self.queued.lock().unwrap_or_else(PoisonError::into_inner).insert(seq);
+        }
         let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
         if queue.is_none() {
             *queue = self.start_worker();
         }
-        let sent = queue.as_ref().map(|q| q.send(change));
+        let sent = queue.as_ref().map(|q| q.send((seq, change)));
         if !matches!(sent, Some(Ok(()))) {
             *queue = None;
-            tracing::error!(target: "callback", "the follower's worker is gone; the change is left to the reconcile");
+            tracing::error!(target: "callback", "the follower's worker is gone; the change stays in the journal for the next start");
+            if let Some(seq) = seq {
+                self.queued.lock().unwrap_or_else(PoisonError::into_inner).remove(&seq);
+            }
             self.done_one();
         }
     }
 
     /// The worker: follows queued changes one by one until the follower is dropped.
-    fn start_worker(self: &Arc<Self>) -> Option<mpsc::Sender<DirectoryChange>> {
-        let (sender, changes) = mpsc::channel::<DirectoryChange>();
+    fn start_worker(self: &Arc<Self>) -> Option<mpsc::Sender<Queued>> {
+        let (sender, changes) = mpsc::channel::<Queued>();
         // Weak: the worker must not keep the follower (and its queue) alive forever.
         let follower = Arc::downgrade(self);
         let started = std::thread::Builder::new().name("callback-follower".into()).spawn(move || {
-            for change in changes {
+            for (seq, change) in changes {
                 let Some(follower) = follower.upgrade() else { break };
-                follower.follow(&change);
+                follower.follow_entry(seq, &change);
+                if let Some(seq) = seq {
+                    follower.queued.lock().unwrap_or_else(PoisonError::into_inner).remove(&seq);
+                }
                 follower.done_one();
             }
         });
@@ -125,8 +208,16 @@ impl Follower {
     }
 
     /// Completes one change, has the plugin plan it and applies the plan; then runs the
-    /// reconcile when the plugin asks for a full read. Blocking.
+    /// reconcile when the plugin asks for a full read. Blocking. Not journaled: the platform's
+    /// changes go through [`Follower::accept`].
     pub fn follow(&self, change: &DirectoryChange) -> Vec<Outcome> {
+        self.follow_entry(None, change)
+    }
+
+    /// As [`Follower::follow`], for journal entry `seq`: retried with backoff while the store is
+    /// busy, up to [`MAX_ATTEMPTS`] on other failures, and left in the journal when it cannot be
+    /// applied (logged as an error with the member and the reason).
+    fn follow_entry(&self, seq: Option<i64>, change: &DirectoryChange) -> Vec<Outcome> {
         let completed = match self.plugin.complete_change(change).into_result() {
             Ok(completed) => completed,
             Err(error) => {
@@ -136,10 +227,48 @@ impl Follower {
                 change.clone()
             }
         };
-        let (outcome, needs_full_read) = self.plan_and_apply(&completed);
+        let started = Instant::now();
+        let mut delay = BACKOFF.0;
+        let mut failures = 0u32;
+        let (outcome, needs_full_read) = loop {
+            let (outcome, needs_full_read, busy) = self.plan_and_apply(seq, &completed);
+            let Some(error) = outcome.error.clone() else { break (outcome, needs_full_read) };
+            let gave_up = if busy {
+                started.elapsed() >= MAX_BUSY_WAIT
+            } else {
+                failures += 1;
+                failures >= MAX_ATTEMPTS
+            };
+            if let Some(seq) = seq {
+                if let Ok(mut store) = self.store.try_lock() {
+                    // Best effort: a busy store may refuse this too; the entry stays pending anyway.
+                    let _ = store.journal_failed(seq, &error);
+                }
+            }
+            if gave_up {
+                tracing::error!(
+                    target: "callback",
+                    "{} {}: not applied, left in the journal for the next attempt / 未能应用，保留在日志中待下次重试: {error}",
+                    outcome.what,
+                    outcome.subject
+                );
+                break (outcome, false);
+            }
+            tracing::warn!(
+                target: "callback",
+                "{} {}: {} (retry in {} ms)",
+                outcome.what,
+                outcome.subject,
+                if busy { "store busy / 数据库忙" } else { "failed / 失败" },
+                delay.as_millis()
+            );
+            std::thread::sleep(delay);
+            delay = (delay * 2).min(BACKOFF.1);
+        };
+        let wants_reconcile = outcome.error.is_none() && needs_full_read;
         self.journal.record(outcome.clone());
         let mut outcomes = vec![outcome];
-        if needs_full_read {
+        if wants_reconcile {
             outcomes.extend(self.reconcile());
         }
         outcomes
@@ -150,8 +279,10 @@ impl Follower {
         store.synced_scope().ok().flatten().unwrap_or_else(|| self.scope.clone())
     }
 
-    /// The outcome, and whether the plugin asked for a full read.
-    fn plan_and_apply(&self, change: &DirectoryChange) -> (Outcome, bool) {
+    /// The outcome, whether the plugin asked for a full read, and whether it failed only
+    /// because the store was busy. Holds the store for one attempt (waiting at most
+    /// [`APPLY_WAIT`] for another connection's lock).
+    fn plan_and_apply(&self, seq: Option<i64>, change: &DirectoryChange) -> (Outcome, bool, bool) {
         let mut outcome = Outcome {
             what: change.change_type.to_string(),
             subject: subject(change),
@@ -161,11 +292,13 @@ impl Follower {
             unbound_accounts: Vec::new(),
             error: None,
         };
+        let mut planned = None;
+        let mut refused = None;
         let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
         let scope = self.synced_scope(&store);
-        let mut planned = None;
+        let _ = store.set_busy_timeout(APPLY_WAIT);
         // Read, planned and written in one transaction: the plan fits the store it changes.
-        let result = store.apply_decided(|contents| {
+        let plan_here = |contents: crate::store::Contents| {
             let input = PlanInput {
                 changes: vec![change.clone()].into(),
                 snapshot: None.into(),
@@ -181,34 +314,47 @@ impl Follower {
                 Ok(plan) => {
                     let apply = (!is_empty(&plan.changes)).then(|| plan.changes.clone());
                     planned = Some(plan);
-                    (None, apply)
+                    ((), apply)
                 }
-                Err(error) => (Some(error), None),
+                Err(error) => {
+                    refused = Some(error);
+                    ((), None)
+                }
             }
-        });
+        };
+        let result = match seq {
+            Some(seq) => store.apply_journaled(seq, plan_here),
+            None => store.apply_decided(plan_here),
+        };
+        let _ = store.set_busy_timeout(crate::store::DEFAULT_BUSY_WAIT);
+        drop(store);
+        let busy = result.as_ref().err().is_some_and(StoreError::is_busy);
         let mut needs_full_read = false;
-        match (result, planned) {
-            (Ok((Some(error), _)), _) => outcome.error = Some(error.to_string()),
-            (Ok((None, applied)), Some(plan)) => {
-                needs_full_read = plan.needs_full_read;
-                if let Some(event) = plan.events.first() {
-                    outcome.verdict = event.verdict;
-                    outcome.reason = event.reason.clone();
-                } else if needs_full_read {
-                    outcome.verdict = Verdict::NeedsFullRead;
-                }
-                if let Some(applied) = applied {
-                    outcome.applied = Some(applied);
+        if let Some(plan) = &planned {
+            needs_full_read = plan.needs_full_read;
+            if let Some(event) = plan.events.first() {
+                outcome.verdict = event.verdict;
+                outcome.reason = event.reason.clone();
+            } else if needs_full_read {
+                outcome.verdict = Verdict::NeedsFullRead;
+            }
+        }
+        match (result, refused) {
+            // The plugin refused to plan (e.g. the mass-removal safeguard): nothing is written,
+            // and the entry stays in the journal for the operator to confirm or the reconcile.
+            (_, Some(error)) => outcome.error = Some(error.to_string()),
+            (Ok((_, Some(applied))), None) => {
+                outcome.applied = Some(applied);
+                if let Some(plan) = &planned {
                     outcome.unbound_accounts =
                         plan.changes.remove_bindings.iter().map(|u| u.account_id.to_string()).collect();
                 }
             }
-            (Ok((None, _)), None) => {}
-            (Err(error), _) => outcome.error = Some(error.to_string()),
+            (Ok((_, None)), None) => {}
+            (Err(error), None) => outcome.error = Some(error.to_string()),
         }
-        drop(store);
         self.signed_out(&outcome);
-        (outcome, needs_full_read)
+        (outcome, needs_full_read, busy)
     }
 
     fn signed_out(&self, outcome: &Outcome) {
@@ -239,6 +385,14 @@ impl Follower {
             }
         }
     }
+}
+
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_secs()).ok())
+        .unwrap_or(0)
 }
 
 fn subject(change: &DirectoryChange) -> String {

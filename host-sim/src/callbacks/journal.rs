@@ -1,5 +1,7 @@
 //! What the host did with each change after answering WeCom, kept in memory (the most recent
-//! [`CAPACITY`]) for the operator's view, the demo and the tests.
+//! [`CAPACITY`]) for the operator's view, the demo and the tests. (The durable record of the
+//! changes themselves, written before WeCom is answered, is the store's `callback_journal`; see
+//! [`super::follow`].)
 
 use super::Verdict;
 use crate::store::Applied;
@@ -39,7 +41,9 @@ pub struct Journal {
 impl Journal {
     /// Records an outcome, also as a log line (outcomes carry ids and reasons, never secrets).
     pub fn record(&self, outcome: Outcome) {
-        tracing::info!(target: "callback", "{} {}: {:?} {}", outcome.what, outcome.subject, outcome.verdict, outcome.reason.en);
+        // Names in the reason come from WeCom: escaped, so a log read on a terminal stays intact.
+        let line = format!("{} {}: {:?} {}", outcome.what, outcome.subject, outcome.verdict, outcome.reason.en);
+        tracing::info!(target: "callback", "{}", crate::term::printable(&line));
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         if entries.len() >= CAPACITY {
             entries.pop_front();

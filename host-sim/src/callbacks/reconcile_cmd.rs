@@ -7,6 +7,7 @@ use super::{Follower, Verdict};
 use crate::plugin_host::SimHost;
 use crate::session::{PlatformUrls, Session};
 use crate::table;
+use crate::term::printable;
 use crate::workflow::{open_store, ScopeArgs, WorkflowArgs};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -60,9 +61,9 @@ pub fn run(args: &ReconcileArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
         writeln!(out, "{}", serde_json::to_string_pretty(&outcomes)?)?;
     } else {
         for o in &outcomes {
-            writeln!(out, "{}", lang.pick(o.reason.zh.as_str(), o.reason.en.as_str()))?;
+            writeln!(out, "{}", printable(lang.pick(o.reason.zh.as_str(), o.reason.en.as_str())))?;
             if let Some(error) = &o.error {
-                writeln!(out, "  {error}")?;
+                writeln!(out, "  {}", printable(error))?;
             }
         }
     }

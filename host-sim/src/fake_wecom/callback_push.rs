@@ -158,7 +158,7 @@ impl CallbackPusher {
                 Ok(Delivery { status, body, elapsed: started.elapsed() })
             })
         });
-        sent.join().map_err(|_| anyhow::anyhow!("callback push thread failed"))?
+        sent.join().map_err(|_| anyhow::anyhow!("回调推送线程失败 / callback push thread failed"))?
     }
 
     /// "Member left": the admin deletes `userid` in the fake, and WeCom pushes `delete_user`.

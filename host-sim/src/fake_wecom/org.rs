@@ -111,10 +111,12 @@ impl Org {
     /// Reads and checks an organisation file. Errors name the file and what is wrong with it.
     pub fn from_json_file(path: &Path) -> anyhow::Result<Org> {
         let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read organisation file {}", path.display()))?;
-        let org: Org = serde_json::from_str(&text)
-            .with_context(|| format!("organisation file {} is not valid organisation JSON", path.display()))?;
-        org.validate().with_context(|| format!("organisation file {} is inconsistent", path.display()))?;
+            .with_context(|| format!("无法读取组织文件 / cannot read organisation file {}", path.display()))?;
+        let org: Org = serde_json::from_str(&text).with_context(|| {
+            format!("组织文件不是有效的组织 JSON / organisation file {} is not valid organisation JSON", path.display())
+        })?;
+        org.validate()
+            .with_context(|| format!("组织文件内容不一致 / organisation file {} is inconsistent", path.display()))?;
         Ok(org)
     }
 

@@ -26,7 +26,7 @@ async fn run(shared: Arc<Shared>, listener: tokio::net::TcpListener) -> anyhow::
     // connection that injected faults break or stall.
     axum::serve(Wired(listener), app(shared).into_make_service_with_connect_info::<Peer>())
         .await
-        .context("fake WeCom server stopped")
+        .context("模拟企业微信已停止 / fake WeCom server stopped")
 }
 
 /// Serves the fake on `listener` until the future is dropped or the listener fails.
@@ -48,17 +48,20 @@ impl FakeWecom {
     /// Starts serving `org` on 127.0.0.1:`port` (0 = any free port). Returns once the port is
     /// bound, so the fake accepts connections as soon as this returns.
     pub fn start(org: Org, config: FakeConfig, port: u16) -> anyhow::Result<FakeWecom> {
-        let listener = std::net::TcpListener::bind(("127.0.0.1", port))
-            .with_context(|| format!("cannot listen on 127.0.0.1:{port} for the fake WeCom"))?;
-        listener.set_nonblocking(true).context("cannot make the fake WeCom listener non-blocking")?;
-        let addr = listener.local_addr().context("fake WeCom listener has no local address")?;
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).with_context(|| {
+            format!("模拟企业微信无法监听 127.0.0.1:{port} / cannot listen on 127.0.0.1:{port} for the fake WeCom")
+        })?;
+        listener
+            .set_nonblocking(true)
+            .context("模拟企业微信启动失败 / cannot make the fake WeCom listener non-blocking")?;
+        let addr = listener.local_addr().context("模拟企业微信启动失败 / fake WeCom listener has no local address")?;
         // Two workers: the machines this runs on are small, and handlers never block for long.
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("fake-wecom-worker")
             .enable_all()
             .build()
-            .context("cannot build the fake WeCom runtime")?;
+            .context("模拟企业微信启动失败 / cannot build the fake WeCom runtime")?;
         let shared = Arc::new(Shared::new(org, config));
         let (shutdown, stop) = oneshot::channel::<()>();
         let served = Arc::clone(&shared);
@@ -85,7 +88,7 @@ impl FakeWecom {
                 // Open connections (keep-alive, slow simulated calls) are aborted, not awaited.
                 runtime.shutdown_timeout(Duration::from_millis(200));
             })
-            .context("cannot start the fake WeCom thread")?;
+            .context("模拟企业微信启动失败 / cannot start the fake WeCom thread")?;
         Ok(FakeWecom { shared, addr, shutdown: Some(shutdown), thread: Some(thread) })
     }
 

@@ -1,14 +1,22 @@
-//! `/oauth/wecom/start` and `/oauth/wecom/callback`.
+//! `/oauth/wecom/start`, `/oauth/wecom/callback`, `/oauth/wecom/password` and `POST /logout`,
+//! and the session cookie.
+//!
+//! The cookie is `HttpOnly`, `SameSite=Lax`, `Path=/`, with a `Max-Age` (the session's absolute
+//! lifetime), and `Secure` when the platform is served over https (its URL is `https://…`, or a
+//! TLS-terminating proxy in front says `X-Forwarded-Proto: https`).
 
 use super::pages::{page, Outcome};
-use super::state::{random_token, Platform, StateProblem};
+use super::rejection::PageQuery;
+use super::state::LoginSessions;
+use super::state::{Platform, StateProblem};
 use crate::login_decide::{self, Decided};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use interface::{AuthorizeRequest, LoginMode, LoginNeed, LoginOutcome, LoginProof, LoginRequest, SecretString};
 use serde::Deserialize;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The session cookie.
 pub const SESSION_COOKIE: &str = "wx_sid";
@@ -22,9 +30,21 @@ pub struct StartQuery {
 }
 
 /// Starts a login: a session cookie, a fresh state, and a redirect to WeCom's page.
-pub async fn start(State(platform): State<Arc<Platform>>, headers: HeaderMap, Query(q): Query<StartQuery>) -> Response {
-    let session = session_id(&headers).unwrap_or_else(|| random_token(24));
-    let state = platform.sessions.begin(&session);
+pub async fn start(
+    State(platform): State<Arc<Platform>>,
+    headers: HeaderMap,
+    PageQuery(q): PageQuery<StartQuery>,
+) -> Response {
+    // Whatever cookie came with the request, the login runs in a session issued here.
+    let Ok((session, state)) = platform.sessions.begin() else {
+        return page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Outcome::Refused(
+                "登录人数过多，请稍后再试。".into(),
+                "Too many logins in progress; try again later.".into(),
+            ),
+        );
+    };
     let mode = match q.mode.as_deref() {
         Some("in_client") => LoginMode::InClient,
         Some("web_login") => LoginMode::WebLogin,
@@ -40,7 +60,7 @@ pub async fn start(State(platform): State<Arc<Platform>>, headers: HeaderMap, Qu
     };
     let plugin = platform.plugin.clone();
     let built = tokio::task::spawn_blocking(move || plugin.oauth_authorize_url(&request).into_result()).await;
-    let cookie = format!("{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Lax");
+    let cookie = session_cookie(&platform, &headers, &session, LoginSessions::TTL);
     match built {
         Ok(Ok(url)) => {
             (StatusCode::FOUND, [(header::LOCATION, url.url.to_string()), (header::SET_COOKIE, cookie)]).into_response()
@@ -65,7 +85,7 @@ pub struct CallbackQuery {
 pub async fn callback(
     State(platform): State<Arc<Platform>>,
     headers: HeaderMap,
-    Query(q): Query<CallbackQuery>,
+    PageQuery(q): PageQuery<CallbackQuery>,
 ) -> Response {
     let session = session_id(&headers);
     if let Err(problem) = platform.sessions.finish(session.as_deref(), q.state.as_deref()) {
@@ -201,8 +221,10 @@ async fn decide_and_answer(
         }
     }
     if let (Some(account), Some(session)) = (&decided.account, &session) {
-        platform.sessions.sign_in(session, account.id.as_str());
-        return page(
+        // A new id at login: whoever knew the id the login started under gains nothing.
+        let signed_in = platform.sessions.sign_in(session, account.id.as_str());
+        let cookie = session_cookie(&platform, headers, &signed_in, platform.sessions.limits().absolute);
+        let mut response = page(
             StatusCode::OK,
             Outcome::SignedIn {
                 account_id: account.id.to_string(),
@@ -210,6 +232,10 @@ async fn decide_and_answer(
                 userid: member.userid.to_string(),
             },
         );
+        if let Ok(value) = header::HeaderValue::from_str(&cookie) {
+            response.headers_mut().insert(header::SET_COOKIE, value);
+        }
+        return response;
     }
     if let Some(error) = decision.refusal.as_ref().into_option() {
         return page(
@@ -221,7 +247,7 @@ async fn decide_and_answer(
         LoginNeed::Consent => {
             let Some(session) = session else { return internal_error() };
             // The second hop: the same login page, now asking the member to share mobile and email.
-            let state = platform.sessions.begin(&session);
+            let Some(state) = platform.sessions.restart(&session) else { return internal_error() };
             let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
             let request = AuthorizeRequest {
                 redirect_url: platform.redirect_url().into(),
@@ -249,7 +275,9 @@ async fn decide_and_answer(
                     account_ids.insert(0, id.to_string());
                 }
             }
-            platform.sessions.await_proof(&session, member.clone());
+            if !platform.sessions.await_proof(&session, member.clone()) {
+                return internal_error();
+            }
             page(StatusCode::OK, Outcome::NeedsPassword { userid: member.userid.to_string(), account_ids, reason })
         }
         LoginNeed::Operator => {
@@ -273,6 +301,47 @@ trait DecisionExt {
 impl DecisionExt for interface::LoginDecision {
     fn binding_missing(&self) -> bool {
         !self.signed_in && self.account_id.is_none()
+    }
+}
+
+/// `POST /logout`: ends this browser's session and clears its cookie.
+pub async fn logout(State(platform): State<Arc<Platform>>, headers: HeaderMap) -> Response {
+    if let Some(session) = session_id(&headers) {
+        platform.sessions.sign_out(&session);
+    }
+    let cookie = session_cookie(&platform, &headers, "", Duration::ZERO);
+    let body = "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>万象智维</title><body><h1 data-outcome=\"signed-out\">已退出登录 / Signed out</h1><p><a href=\"/\">返回首页 / Home</a></p></body></html>";
+    (StatusCode::OK, [(header::SET_COOKIE, cookie)], Html(body)).into_response()
+}
+
+/// The `Set-Cookie` value for `session`, living `max_age` (zero clears it).
+fn session_cookie(platform: &Platform, headers: &HeaderMap, session: &str, max_age: Duration) -> String {
+    let forwarded_https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
+    let secure = if platform.base_url.starts_with("https://") || forwarded_https { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={session}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{secure}", max_age.as_secs())
+}
+
+/// The account signed in for this request's session. Every request re-checks the store: an
+/// account that was disabled, unbound or removed since the login ends its sessions (also when
+/// the store cannot say: a session is never kept on an unanswered check).
+pub async fn signed_in(platform: &Arc<Platform>, headers: &HeaderMap) -> Option<String> {
+    let session = session_id(headers)?;
+    let account = platform.sessions.account(&session)?;
+    let p = platform.clone();
+    let id = account.clone();
+    let valid = tokio::task::spawn_blocking(move || {
+        let store = p.store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        store.account_enabled_and_bound(&id)
+    })
+    .await;
+    if matches!(valid, Ok(Ok(true))) {
+        Some(account)
+    } else {
+        platform.sessions.sign_out(&session);
+        None
     }
 }
 

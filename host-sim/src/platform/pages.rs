@@ -1,6 +1,6 @@
 //! The platform's small HTML pages: who is signed in, and why a login was refused.
 
-use super::login::session_id;
+use super::login::signed_in;
 use super::state::Platform;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -85,11 +85,23 @@ pub fn page(status: StatusCode, outcome: Outcome) -> Response {
     (status, Html(format!("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>万象智维</title><body>{body}</body></html>"))).into_response()
 }
 
+/// A page for a request the platform refuses (not found, wrong method, a query it cannot read,
+/// a body too slow or too large): the reason in zh-CN and en, marked `data-outcome="error"`.
+pub fn error_page(status: StatusCode, zh: &str, en: &str) -> Response {
+    let body = format!(
+        "<h1 data-outcome=\"error\">请求有误 / Bad request ({})</h1><p>{}</p><p>{}</p>",
+        status.as_u16(),
+        escape(zh),
+        escape(en)
+    );
+    (status, Html(format!("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>万象智维</title><body>{body}</body></html>"))).into_response()
+}
+
 /// `/`: the homepage (the WeCom app's 应用主页).
 pub async fn home(State(platform): State<Arc<Platform>>, headers: HeaderMap) -> Response {
-    let who = session_id(&headers).and_then(|s| platform.sessions.account(&s));
+    let who = signed_in(&platform, &headers).await;
     let body = match who {
-        Some(account) => format!("<p data-account=\"{0}\">已登录 / signed in: {0}</p>", escape(&account)),
+        Some(account) => format!("<p data-account=\"{0}\">已登录 / signed in: {0}</p><form method=\"post\" action=\"/logout\"><button>退出登录 / Log out</button></form>", escape(&account)),
         None => "<p><a href=\"/oauth/wecom/start\">企业微信登录 / Log in with WeCom</a></p>".to_string(),
     };
     Html(format!("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>万象智维</title><body><h1>万象智维</h1>{body}</body></html>")).into_response()
@@ -97,7 +109,7 @@ pub async fn home(State(platform): State<Arc<Platform>>, headers: HeaderMap) -> 
 
 /// `/me`: the signed-in account of this session, as JSON.
 pub async fn me(State(platform): State<Arc<Platform>>, headers: HeaderMap) -> Response {
-    let account = session_id(&headers).and_then(|s| platform.sessions.account(&s));
+    let account = signed_in(&platform, &headers).await;
     axum::Json(serde_json::json!({ "account_id": account })).into_response()
 }
 
@@ -108,6 +120,6 @@ pub async fn verify_file(State(platform): State<Arc<Platform>>, Path(file): Path
         Some(v) if v.name == file => {
             ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], v.content.clone()).into_response()
         }
-        _ => StatusCode::NOT_FOUND.into_response(),
+        _ => super::rejection::not_found().await,
     }
 }

@@ -5,7 +5,7 @@ use crate::callbacks::Follower;
 use crate::store::Store;
 use interface::{LoginOutcome, PluginBox, ScopeSelection};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// The file WeCom fetches to verify the trusted domain (`WW_verify_<code>.txt`), as the admin
@@ -25,13 +25,59 @@ struct PendingLogin {
     started: Instant,
 }
 
-/// Login sessions: session id → pending state, and session id → signed-in account.
-#[derive(Default)]
+/// One session the server issued: before login it carries the pending login (and, while the
+/// plugin asks the member to prove an account, the member), after it the account.
+#[derive(Debug, Clone)]
+struct SessionEntry {
+    created: Instant,
+    last_seen: Instant,
+    pending: Option<PendingLogin>,
+    awaiting_proof: Option<(LoginOutcome, Instant)>,
+    account: Option<String>,
+}
+
+impl SessionEntry {
+    fn new(now: Instant) -> SessionEntry {
+        SessionEntry { created: now, last_seen: now, pending: None, awaiting_proof: None, account: None }
+    }
+}
+
+/// How long sessions live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    /// A signed-in session unused this long is signed out.
+    pub idle: Duration,
+    /// A signed-in session is signed out this long after the login, used or not.
+    pub absolute: Duration,
+    /// Sessions held at most (pending logins included); past it, expired ones are dropped and
+    /// then new logins are refused until some expire.
+    pub max_sessions: usize,
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        SessionLimits {
+            idle: Duration::from_secs(30 * 60),
+            absolute: Duration::from_secs(8 * 3600),
+            max_sessions: 100_000,
+        }
+    }
+}
+
+/// Login sessions. Only ids this server issued are accepted: a login starts a fresh session
+/// whatever cookie the browser sent, and signing in replaces that id with another one (no
+/// fixation). A signed-in session ends after [`SessionLimits::idle`] without use, after
+/// [`SessionLimits::absolute`] in any case, at logout, and when its account is disabled or
+/// unbound.
 pub struct LoginSessions {
-    pending: Mutex<HashMap<String, PendingLogin>>,
-    signed_in: Mutex<HashMap<String, String>>,
-    /// Members asked to prove a platform account (`needs: password`), by session.
-    awaiting_proof: Mutex<HashMap<String, (LoginOutcome, Instant)>>,
+    limits: SessionLimits,
+    sessions: Mutex<HashMap<String, SessionEntry>>,
+}
+
+impl Default for LoginSessions {
+    fn default() -> Self {
+        LoginSessions::with_limits(SessionLimits::default())
+    }
 }
 
 /// Why a callback's state was refused.
@@ -47,33 +93,79 @@ pub enum StateProblem {
     Missing,
 }
 
+/// Too many sessions are open to start another login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("会话过多，请稍后再试 / too many sessions, try again later")]
+pub struct SessionsFull;
+
 impl LoginSessions {
     /// How long a started login may take.
     pub const TTL: Duration = Duration::from_secs(600);
 
-    /// Starts a login in `session`, returning the new state (replacing any earlier one).
-    pub fn begin(&self, session: &str) -> String {
-        let state = random_token(32);
-        if let Ok(mut pending) = self.pending.lock() {
-            pending.retain(|_, p| p.started.elapsed() < Self::TTL);
-            pending.insert(session.to_string(), PendingLogin { state: state.clone(), started: Instant::now() });
+    /// Sessions with these limits.
+    pub fn with_limits(limits: SessionLimits) -> LoginSessions {
+        LoginSessions { limits, sessions: Mutex::new(HashMap::new()) }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> SessionLimits {
+        self.limits
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, SessionEntry>> {
+        self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn alive(&self, entry: &SessionEntry, now: Instant) -> bool {
+        let awaiting = entry.awaiting_proof.as_ref().is_some_and(|(_, at)| now.duration_since(*at) < Self::TTL);
+        match (&entry.account, &entry.pending) {
+            (Some(_), _) => {
+                now.duration_since(entry.last_seen) < self.limits.idle
+                    && now.duration_since(entry.created) < self.limits.absolute
+            }
+            (None, Some(p)) => now.duration_since(p.started) < Self::TTL || awaiting,
+            // A login whose state was used: alive while the decision may still need it.
+            (None, None) => awaiting || now.duration_since(entry.last_seen) < Self::TTL,
         }
-        state
+    }
+
+    /// Starts a login in a new session; returns (session id, state). Any id the browser sent is
+    /// ignored: ids come only from here.
+    pub fn begin(&self) -> Result<(String, String), SessionsFull> {
+        let now = Instant::now();
+        let mut sessions = self.lock();
+        if sessions.len() >= self.limits.max_sessions {
+            sessions.retain(|_, e| self.alive(e, now));
+            if sessions.len() >= self.limits.max_sessions {
+                return Err(SessionsFull);
+            }
+        }
+        let id = random_token(32);
+        let state = random_token(32);
+        let mut entry = SessionEntry::new(now);
+        entry.pending = Some(PendingLogin { state: state.clone(), started: now });
+        sessions.insert(id.clone(), entry);
+        Ok((id, state))
     }
 
     /// Checks and consumes the state of `session`: one use only.
     pub fn finish(&self, session: Option<&str>, state: Option<&str>) -> Result<(), StateProblem> {
         let state = state.filter(|s| !s.is_empty()).ok_or(StateProblem::Missing)?;
         let session = session.ok_or(StateProblem::NoSession)?;
-        let mut pending = self.pending.lock().map_err(|_| StateProblem::NoSession)?;
-        let Some(p) = pending.get(session) else {
+        let mut sessions = self.lock();
+        let Some(p) = sessions.get(session).and_then(|e| e.pending.clone()) else {
             return Err(StateProblem::NoSession);
         };
         if !constant_time_eq(p.state.as_bytes(), state.as_bytes()) {
             return Err(StateProblem::Mismatch);
         }
         let fresh = p.started.elapsed() < Self::TTL;
-        pending.remove(session);
+        // The state is used up; the session stays for what the login may still need (a password
+        // proof, the consent hop) and is dropped when it expires or signs in under a new id.
+        if let Some(entry) = sessions.get_mut(session) {
+            entry.pending = None;
+            entry.last_seen = Instant::now();
+        }
         if fresh {
             Ok(())
         } else {
@@ -81,53 +173,101 @@ impl LoginSessions {
         }
     }
 
-    /// Ages a session's pending login (tests of expiry).
-    pub fn age(&self, session: &str, by: Duration) {
-        if let Ok(mut pending) = self.pending.lock() {
-            if let Some(p) = pending.get_mut(session) {
-                p.started = p.started.checked_sub(by).unwrap_or(p.started);
-            }
-        }
+    /// A new state for a pre-login session this server issued (the consent hop: the same login
+    /// goes through WeCom's page once more). `None` for an id it never issued.
+    pub fn restart(&self, session: &str) -> Option<String> {
+        let now = Instant::now();
+        let mut sessions = self.lock();
+        let entry = sessions.get_mut(session).filter(|e| e.account.is_none())?;
+        let state = random_token(32);
+        entry.pending = Some(PendingLogin { state: state.clone(), started: now });
+        Some(state)
     }
 
-    /// Keeps the member of a session who must prove a platform account next.
-    pub fn await_proof(&self, session: &str, member: LoginOutcome) {
-        if let Ok(mut awaiting) = self.awaiting_proof.lock() {
-            awaiting.retain(|_, (_, at)| at.elapsed() < Self::TTL);
-            awaiting.insert(session.to_string(), (member, Instant::now()));
+    /// Keeps the member of a pre-login session who must prove a platform account next.
+    pub fn await_proof(&self, session: &str, member: LoginOutcome) -> bool {
+        let mut sessions = self.lock();
+        match sessions.get_mut(session).filter(|e| e.account.is_none()) {
+            Some(entry) => {
+                entry.awaiting_proof = Some((member, Instant::now()));
+                true
+            }
+            None => false,
         }
     }
 
     /// The member of a session who was asked to prove an account, while the request is fresh.
     pub fn awaiting(&self, session: &str) -> Option<LoginOutcome> {
-        let awaiting = self.awaiting_proof.lock().ok()?;
-        awaiting.get(session).filter(|(_, at)| at.elapsed() < Self::TTL).map(|(m, _)| m.clone())
+        let sessions = self.lock();
+        let (member, at) = sessions.get(session)?.awaiting_proof.as_ref()?;
+        (at.elapsed() < Self::TTL).then(|| member.clone())
     }
 
     /// Drops a session's pending proof (done, or declined).
     pub fn proof_done(&self, session: &str) {
-        if let Ok(mut awaiting) = self.awaiting_proof.lock() {
-            awaiting.remove(session);
+        if let Some(entry) = self.lock().get_mut(session) {
+            entry.awaiting_proof = None;
         }
     }
 
-    /// Records the account signed in for a session.
-    pub fn sign_in(&self, session: &str, account_id: &str) {
-        if let Ok(mut signed) = self.signed_in.lock() {
-            signed.insert(session.to_string(), account_id.to_string());
+    /// Ages a session (tests of expiry): its pending login, its login and its last use.
+    pub fn age(&self, session: &str, by: Duration) {
+        if let Some(e) = self.lock().get_mut(session) {
+            if let Some(p) = e.pending.as_mut() {
+                p.started = p.started.checked_sub(by).unwrap_or(p.started);
+            }
+            e.created = e.created.checked_sub(by).unwrap_or(e.created);
+            e.last_seen = e.last_seen.checked_sub(by).unwrap_or(e.last_seen);
         }
     }
 
-    /// The account signed in for a session.
+    /// Signs `account_id` in under a new session id, which it returns; the id the login was
+    /// started under is dropped (whoever knew it learns nothing).
+    pub fn sign_in(&self, previous: &str, account_id: &str) -> String {
+        let now = Instant::now();
+        let mut sessions = self.lock();
+        sessions.remove(previous);
+        let id = random_token(32);
+        let mut entry = SessionEntry::new(now);
+        entry.account = Some(account_id.to_string());
+        sessions.insert(id.clone(), entry);
+        id
+    }
+
+    /// The account signed in for a session, if it is still valid (and marks it used). An expired
+    /// session is dropped.
     pub fn account(&self, session: &str) -> Option<String> {
-        self.signed_in.lock().ok().and_then(|s| s.get(session).cloned())
+        let now = Instant::now();
+        let mut sessions = self.lock();
+        let entry = sessions.get(session)?;
+        entry.account.as_ref()?;
+        if !self.alive(entry, now) {
+            sessions.remove(session);
+            return None;
+        }
+        let entry = sessions.get_mut(session)?;
+        entry.last_seen = now;
+        entry.account.clone()
     }
 
-    /// Signs every session of an account out (the member left).
+    /// Ends one session (logout).
+    pub fn sign_out(&self, session: &str) -> bool {
+        self.lock().remove(session).is_some()
+    }
+
+    /// Signs every session of an account out (the member left, or the account was disabled).
     pub fn sign_out_account(&self, account_id: &str) {
-        if let Ok(mut signed) = self.signed_in.lock() {
-            signed.retain(|_, a| a != account_id);
-        }
+        self.lock().retain(|_, e| e.account.as_deref() != Some(account_id));
+    }
+
+    /// Sessions held (pending logins included).
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// True when no session is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -147,6 +287,8 @@ pub struct Platform {
     pub verify_file: Option<VerifyFile>,
     /// Applies contact changes after their callback was answered, and runs the reconcile.
     pub follower: Arc<Follower>,
+    /// What the server allows its clients.
+    pub limits: super::ServerLimits,
 }
 
 impl Platform {
@@ -174,14 +316,51 @@ mod tests {
     #[test]
     fn a_state_is_bound_to_its_session_used_once_and_expires() {
         let s = LoginSessions::default();
-        let state = s.begin("sid-a");
-        assert_eq!(s.finish(Some("sid-b"), Some(&state)), Err(StateProblem::NoSession), "another session");
-        assert_eq!(s.finish(Some("sid-a"), Some("forged")), Err(StateProblem::Mismatch));
-        assert_eq!(s.finish(Some("sid-a"), None), Err(StateProblem::Missing));
-        assert_eq!(s.finish(Some("sid-a"), Some(&state)), Ok(()));
-        assert_eq!(s.finish(Some("sid-a"), Some(&state)), Err(StateProblem::NoSession), "replayed");
-        let state = s.begin("sid-c");
-        s.age("sid-c", LoginSessions::TTL + Duration::from_secs(1));
-        assert_eq!(s.finish(Some("sid-c"), Some(&state)), Err(StateProblem::Expired));
+        let (a, state) = s.begin().expect("begin");
+        let (b, _) = s.begin().expect("begin");
+        assert_ne!(a, b);
+        assert_eq!(s.finish(Some(&b), Some(&state)), Err(StateProblem::Mismatch), "another session's state");
+        assert_eq!(s.finish(Some("sid-never-issued"), Some(&state)), Err(StateProblem::NoSession));
+        assert_eq!(s.finish(Some(&a), Some("forged")), Err(StateProblem::Mismatch));
+        assert_eq!(s.finish(Some(&a), None), Err(StateProblem::Missing));
+        assert_eq!(s.finish(Some(&a), Some(&state)), Ok(()));
+        assert_eq!(s.finish(Some(&a), Some(&state)), Err(StateProblem::NoSession), "replayed");
+        let (c, state) = s.begin().expect("begin");
+        s.age(&c, LoginSessions::TTL + Duration::from_secs(1));
+        assert_eq!(s.finish(Some(&c), Some(&state)), Err(StateProblem::Expired));
+    }
+
+    #[test]
+    fn signing_in_issues_a_new_id_and_sessions_expire() {
+        let s = LoginSessions::with_limits(SessionLimits {
+            idle: Duration::from_secs(60),
+            absolute: Duration::from_secs(600),
+            max_sessions: 2,
+        });
+        let (pre, _) = s.begin().expect("begin");
+        let sid = s.sign_in(&pre, "u-1");
+        assert_ne!(sid, pre);
+        assert_eq!(s.account(&pre), None, "the pre-login id is gone");
+        assert_eq!(s.account(&sid).as_deref(), Some("u-1"));
+        s.age(&sid, Duration::from_secs(61));
+        assert_eq!(s.account(&sid), None, "idle");
+        let sid = s.sign_in("x", "u-1");
+        for _ in 0..12 {
+            s.age(&sid, Duration::from_secs(50));
+            // Used just now, so never idle; the absolute limit still ends it.
+            if s.account(&sid).is_none() {
+                break;
+            }
+            if let Some(e) = s.lock().get_mut(&sid) {
+                e.last_seen = Instant::now();
+            }
+        }
+        assert_eq!(s.account(&sid), None, "absolute");
+        let _ = s.begin().expect("one");
+        let _ = s.begin().expect("two");
+        assert_eq!(s.begin(), Err(SessionsFull), "bounded");
+        let sid = s.sign_in("y", "u-2");
+        assert!(s.sign_out(&sid));
+        assert_eq!(s.account(&sid), None, "logged out");
     }
 }

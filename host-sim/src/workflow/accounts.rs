@@ -10,11 +10,13 @@
 //! so a typo does not silently import half an organisation); accounts are then added or replaced
 //! in one transaction.
 
-use super::{open_store, DEFAULT_DB};
+use super::{open_existing_store_read_only, open_store, DEFAULT_DB};
 use crate::table::Lang;
+use crate::term::{normalise, printable};
 use anyhow::Context;
 use interface::{PersonalData, PlatformAccount};
 use std::collections::{HashMap, HashSet};
+use std::io::Read;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use unicode_width::UnicodeWidthStr;
@@ -100,34 +102,65 @@ fn yes() -> bool {
     true
 }
 
-/// Parses and checks an accounts file's text.
+/// Longest account id accepted, in characters.
+pub const MAX_ID_CHARS: usize = 128;
+/// Longest name (and department name) accepted, in characters.
+pub const MAX_NAME_CHARS: usize = 256;
+/// Largest accounts file accepted.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Parses and checks an accounts file's text (a leading UTF-8 BOM is skipped). Fields are
+/// normalised (zero-width and bidirectional formatting characters removed, trimmed) and bounded
+/// ([`MAX_ID_CHARS`], [`MAX_NAME_CHARS`]); an id with a control character is refused.
 pub fn parse_accounts(text: &str) -> anyhow::Result<Vec<PlatformAccount>> {
     Ok(parse_accounts_file(text)?.accounts)
 }
 
 /// Parses and checks an accounts file's text, keeping the passwords apart.
 pub fn parse_accounts_file(text: &str) -> anyhow::Result<AccountsFile> {
-    let records: Vec<AccountRecord> = serde_json::from_str(text).context(
-        "应为 JSON 数组，每项含 id、name、departments（名称数组）、enabled / \
-         expected a JSON array of objects with id, name, departments (array of names), enabled",
-    )?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let records: Vec<AccountRecord> = serde_json::from_str(text).map_err(|e| {
+        anyhow::anyhow!(
+            "应为 JSON 数组，每项含 id、name、departments（名称数组）、enabled（第 {line} 行第 {column} 列）/ \
+             expected a JSON array of objects with id, name, departments (array of names), enabled (line {line}, column {column})",
+            line = e.line(),
+            column = e.column()
+        )
+    })?;
     let mut seen = HashSet::new();
     let mut accounts = Vec::with_capacity(records.len());
     let mut passwords = Vec::new();
     for (i, r) in records.into_iter().enumerate() {
-        let id = r.id.trim();
-        anyhow::ensure!(!id.is_empty(), "第 {} 项的 id 为空 / entry {}: empty id", i + 1, i + 1);
+        let n = i + 1;
+        let id = normalise(&r.id);
+        anyhow::ensure!(!id.is_empty(), "第 {n} 项的 id 为空 / entry {n}: empty id");
+        let id_chars = id.chars().count();
         anyhow::ensure!(
-            !r.name.trim().is_empty(),
-            "第 {} 项（{id}）的 name 为空 / entry {} ({id}): empty name",
-            i + 1,
-            i + 1
+            id_chars <= MAX_ID_CHARS,
+            "第 {n} 项的 id 过长（{id_chars} 个字符，上限 {MAX_ID_CHARS}）/ entry {n}: id too long ({id_chars} characters, at most {MAX_ID_CHARS})"
         );
-        anyhow::ensure!(seen.insert(id.to_string()), "id 重复 / duplicate id: {id}");
+        anyhow::ensure!(
+            !id.chars().any(char::is_control),
+            "第 {n} 项的 id 含控制字符 / entry {n}: the id contains control characters: {}",
+            printable(&id)
+        );
+        let name = normalise(&r.name);
+        anyhow::ensure!(!name.is_empty(), "第 {n} 项（{0}）的 name 为空 / entry {n} ({0}): empty name", printable(&id));
+        let name_chars = name.chars().count();
+        anyhow::ensure!(
+            name_chars <= MAX_NAME_CHARS,
+            "第 {n} 项的 name 过长（{name_chars} 个字符，上限 {MAX_NAME_CHARS}）/ entry {n}: name too long ({name_chars} characters, at most {MAX_NAME_CHARS})"
+        );
+        let departments: Vec<String> = r.departments.iter().map(|d| normalise(d)).filter(|d| !d.is_empty()).collect();
+        anyhow::ensure!(
+            departments.iter().all(|d| d.chars().count() <= MAX_NAME_CHARS),
+            "第 {n} 项的部门名称过长（上限 {MAX_NAME_CHARS} 个字符）/ entry {n}: a department name is too long (at most {MAX_NAME_CHARS} characters)"
+        );
+        anyhow::ensure!(seen.insert(id.clone()), "id 重复 / duplicate id: {}", printable(&id));
         accounts.push(PlatformAccount {
-            id: id.into(),
-            name: r.name.trim().into(),
-            departments: r.departments.iter().map(|d| d.trim()).filter(|d| !d.is_empty()).map(Into::into).collect(),
+            id: id.as_str().into(),
+            name: name.into(),
+            departments: departments.into_iter().map(Into::into).collect(),
             enabled: r.enabled,
             mobile: PersonalData::new(r.mobile.trim()),
             email: PersonalData::new(r.email.trim()),
@@ -167,15 +200,31 @@ pub fn mask_email(email: &str) -> String {
     }
 }
 
-/// Reads and checks an accounts file.
+/// Reads and checks an accounts file (at most [`MAX_FILE_BYTES`]).
 pub fn read_accounts_file(path: &Path) -> anyhow::Result<Vec<PlatformAccount>> {
     Ok(read_accounts_file_full(path)?.accounts)
 }
 
 /// Reads and checks an accounts file, keeping the passwords apart.
 pub fn read_accounts_file_full(path: &Path) -> anyhow::Result<AccountsFile> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("读取账号文件失败 / could not read the accounts file {}", path.display()))?;
+    let read = || -> std::io::Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)?.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+        Ok(bytes)
+    };
+    let bytes =
+        read().with_context(|| format!("读取账号文件失败 / could not read the accounts file {}", path.display()))?;
+    anyhow::ensure!(
+        bytes.len() as u64 <= MAX_FILE_BYTES,
+        "账号文件超过 64 MB，未导入任何账号 / the accounts file is larger than 64 MB, nothing imported: {}",
+        path.display()
+    );
+    let text = String::from_utf8(bytes).map_err(|_| {
+        anyhow::anyhow!(
+            "账号文件不是 UTF-8 文本，未导入任何账号 / the accounts file is not UTF-8 text, nothing imported: {}",
+            path.display()
+        )
+    })?;
     parse_accounts_file(&text).with_context(|| {
         format!("账号文件有误，未导入任何账号 / bad accounts file {}, nothing imported", path.display())
     })
@@ -219,7 +268,7 @@ pub fn run_accounts_import(args: &AccountsImportArgs, out: &mut dyn Write) -> an
 
 /// `host-sim accounts list`.
 pub fn run_accounts_list(args: &AccountsListArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
-    let store = open_store(&args.db)?;
+    let store = open_existing_store_read_only(&args.db)?;
     let accounts = store.accounts()?;
     let bound: HashMap<String, interface::Binding> =
         store.bindings()?.into_iter().map(|b| (b.account_id.to_string(), b)).collect();
@@ -256,11 +305,14 @@ pub fn run_accounts_list(args: &AccountsListArgs, out: &mut dyn Write) -> anyhow
         .iter()
         .map(|a| {
             [
-                a.id.to_string(),
-                a.name.to_string(),
-                a.departments.iter().map(|d| d.as_str()).collect::<Vec<_>>().join("/"),
+                printable(&a.id).into_owned(),
+                printable(&a.name).into_owned(),
+                printable(&a.departments.iter().map(|d| d.as_str()).collect::<Vec<_>>().join("/")).into_owned(),
                 if a.enabled { lang.pick("启用", "enabled") } else { lang.pick("停用", "disabled") }.to_string(),
-                bound.get(a.id.as_str()).map(|b| b.userid.to_string()).unwrap_or_else(|| "—".into()),
+                bound
+                    .get(a.id.as_str())
+                    .map(|b| printable(b.userid.as_str()).into_owned())
+                    .unwrap_or_else(|| "—".into()),
                 bound.get(a.id.as_str()).map(|b| evidence_label(b.evidence, lang)).unwrap_or_else(|| "—".into()),
                 or_dash(mask_mobile(a.mobile.expose())),
                 or_dash(mask_email(a.email.expose())),
@@ -358,8 +410,24 @@ mod tests {
             r#"[{"id":"a1","name":"x"},{"id":"a1","name":"y"}]"#,
             r#"[{"id":"a1","name":"x","departments":"研发部"}]"#,
             "[",
+            r#"[{"id":"a\u001b1","name":"x"}]"#,
+            r#"[{"id":"\u200b","name":"x"}]"#,
+            r#"[{"id":"a1","name":"x"},{"id":"a\u200b1","name":"y"}]"#,
         ] {
             assert!(parse_accounts(bad).is_err(), "{bad}");
         }
+        let long_id = format!(r#"[{{"id":"{}","name":"x"}}]"#, "i".repeat(MAX_ID_CHARS + 1));
+        assert!(parse_accounts(&long_id).is_err());
+        let long_name = format!(r#"[{{"id":"a","name":"{}"}}]"#, "名".repeat(MAX_NAME_CHARS + 1));
+        assert!(parse_accounts(&long_name).is_err());
+        let at_limits =
+            format!(r#"[{{"id":"{}","name":"{}"}}]"#, "i".repeat(MAX_ID_CHARS), "名".repeat(MAX_NAME_CHARS));
+        assert!(parse_accounts(&at_limits).is_ok());
+    }
+
+    #[test]
+    fn a_bom_is_skipped_and_zero_width_characters_are_removed() {
+        let accounts = parse_accounts("\u{feff}[{\"id\":\"a\u{200b}1\",\"name\":\"张\u{200d}三\"}]").expect("parses");
+        assert_eq!((accounts[0].id.as_str(), accounts[0].name.as_str()), ("a1", "张三"));
     }
 }

@@ -7,10 +7,11 @@
 //! command exits non-zero and the edit is not recorded.
 
 use super::{
-    check_corp, commit_input, dry_commit, nothing_pending, open_store, pure_instance, summary_line, write_refusal,
-    StoreState, WorkflowArgs,
+    check_corp, commit_input, dry_commit, nothing_pending, open_existing_store, pure_instance, summary_line,
+    write_refusal, StoreState, WorkflowArgs,
 };
 use crate::table::Lang;
+use crate::term::printable;
 use interface::{ChangeSet, Edit, EditKind, Evidence, PluginError, Proposal};
 use std::io::Write;
 
@@ -87,7 +88,7 @@ pub fn with_edit(edits: &[Edit], proposal: &Proposal, mut edit: Edit) -> Vec<Edi
 
 fn record(common: &WorkflowArgs, edit: Edit, out: &mut dyn Write) -> anyhow::Result<bool> {
     let lang = common.lang;
-    let mut store = open_store(&common.db)?;
+    let mut store = open_existing_store(&common.db)?;
     let Some(pending) = store.pending()? else {
         if common.json {
             writeln!(out, "{}", serde_json::json!({ "ok": false, "pending": false }))?;
@@ -163,10 +164,10 @@ fn write_recorded(
         )?;
         return Ok(());
     }
-    writeln!(out, "{}{}", lang.pick("已记录：", "Recorded: "), describe(edit, proposal, lang))?;
+    writeln!(out, "{}{}", lang.pick("已记录：", "Recorded: "), printable(&describe(edit, proposal, lang)))?;
     writeln!(out, "{} ({}){}", lang.pick("待提交的编辑", "Pending edits"), edits.len(), lang.pick("：", ":"))?;
     for e in edits {
-        writeln!(out, "  {}", describe(e, proposal, lang))?;
+        writeln!(out, "  {}", printable(&describe(e, proposal, lang)))?;
     }
     writeln!(out, "{}{}", lang.pick("提交后：", "On commit: "), summary_line(&preview.summary, lang))?;
     Ok(())

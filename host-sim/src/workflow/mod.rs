@@ -120,6 +120,29 @@ pub struct WorkflowArgs {
     pub json: bool,
 }
 
+/// Opens a store that must exist already (commands that only read or edit what is there): a
+/// mistyped `--db` is an error, not a new empty store.
+pub fn open_existing_store(path: &Path) -> anyhow::Result<Store> {
+    require_store(path)?;
+    open_store(path)
+}
+
+/// Opens an existing store for reading only: no schema change, so a read-only file still serves.
+pub fn open_existing_store_read_only(path: &Path) -> anyhow::Result<Store> {
+    require_store(path)?;
+    Store::open_read_only(path).with_context(|| format!("打开数据库失败 / could not open the store {}", path.display()))
+}
+
+fn require_store(path: &Path) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        path.is_file(),
+        "数据库文件不存在：{0}（请检查 --db，或先运行 host-sim sync / accounts import 创建）/ \
+         no store at {0} (check --db, or create it first with host-sim sync or accounts import)",
+        path.display()
+    );
+    Ok(())
+}
+
 /// Opens the store, saying which file failed.
 pub fn open_store(path: &Path) -> anyhow::Result<Store> {
     Store::open(path).with_context(|| format!("打开数据库失败 / could not open the store {}", path.display()))
