@@ -17,4 +17,5 @@ mod login_http;
 mod secrets;
 mod trust;
 mod util;
+mod wecom_edges;
 mod workflow;

