@@ -28,10 +28,11 @@ use std::collections::{HashSet, VecDeque};
 use std::sync::{Mutex, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// How far a callback's timestamp may be from our clock, either way. WeCom documents no window
-/// (the official samples check none); 5 minutes is our choice: wide enough for ordinary clock
-/// skew and WeCom's retries, narrow enough that a captured request cannot be replayed later, and
-/// it bounds what [`ReplayGuard`] must remember.
+/// How far a callback's timestamp may be from our clock, either way, by default. WeCom documents
+/// no window (the official samples check none); 5 minutes is our choice: wide enough for ordinary
+/// clock skew and WeCom's retries, narrow enough that a captured request cannot be replayed
+/// later, and it bounds what [`ReplayGuard`] must remember. A deployment whose clock cannot be
+/// kept that close passes its own window to [`handle_with_window`].
 pub const FRESHNESS_WINDOW_SECS: i64 = 300;
 /// Largest POST body accepted. Real events are a few KiB (a create_user with every attribute).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -122,10 +123,16 @@ impl ReplayGuard {
     /// Records a delivery; false when it was already recorded. Check and record are one step,
     /// so two concurrent copies of one delivery cannot both be applied.
     pub fn first_delivery(&self, msg_signature: &str, timestamp: i64, now: i64) -> bool {
+        self.first_delivery_within(msg_signature, timestamp, now, FRESHNESS_WINDOW_SECS)
+    }
+
+    /// As [`ReplayGuard::first_delivery`] for a freshness window of `window_secs`: an entry is
+    /// kept as long as its request could still pass that window.
+    pub fn first_delivery_within(&self, msg_signature: &str, timestamp: i64, now: i64, window_secs: i64) -> bool {
         // Nothing below panics while holding the lock; were it ever poisoned, the worst left behind
         // is one stale entry, so the state stays usable rather than failing every callback.
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let horizon = now.saturating_sub(FRESHNESS_WINDOW_SECS);
+        let horizon = now.saturating_sub(window_secs.max(0));
         while state.order.front().is_some_and(|(ts, _)| *ts < horizon) {
             state.forget_oldest();
         }
@@ -172,6 +179,19 @@ pub fn handle(
     now_unix: i64,
     replay: &ReplayGuard,
 ) -> Result<CallbackReply, PluginError> {
+    handle_with_window(config, request, now_unix, replay, FRESHNESS_WINDOW_SECS)
+}
+
+/// As [`handle`], accepting timestamps up to `window_secs` from `now_unix` either way (the
+/// window is ours, not WeCom's; see [`FRESHNESS_WINDOW_SECS`]). A negative window counts as 0.
+pub fn handle_with_window(
+    config: &CallbackConfig,
+    request: &CallbackRequest,
+    now_unix: i64,
+    replay: &ReplayGuard,
+    window_secs: i64,
+) -> Result<CallbackReply, PluginError> {
+    let window = window_secs.max(0);
     let now = if now_unix == 0 { system_now() } else { now_unix };
     let method = request.method.as_str().trim();
     let is_get = method.eq_ignore_ascii_case("GET");
@@ -193,7 +213,7 @@ pub fn handle(
 
     if is_get {
         let echostr = required("echostr", &params.echostr)?;
-        authenticate(config, timestamp, nonce, echostr, msg_signature, ts, now)?;
+        authenticate(config, timestamp, nonce, echostr, msg_signature, ts, now, window)?;
         let msg = open(config, echostr, "echostr")?;
         // A repeated verification is harmless (it only proves we hold the key) and WeCom repeats
         // it whenever the admin saves the setting, so it is not recorded as a delivery.
@@ -213,10 +233,10 @@ pub fn handle(
     let encrypt = event::envelope_encrypt(request.body.as_str())
         .map_err(|e| xml_error(&e, "body"))?
         .ok_or_else(|| error::missing_parameter("Encrypt"))?;
-    authenticate(config, timestamp, nonce, &encrypt, msg_signature, ts, now)?;
+    authenticate(config, timestamp, nonce, &encrypt, msg_signature, ts, now, window)?;
     let msg = open(config, &encrypt, "Encrypt")?;
     let parsed = event::parse_event(&msg).map_err(|e| xml_error(&e, "event"))?;
-    if !replay.first_delivery(msg_signature, ts, now) {
+    if !replay.first_delivery_within(msg_signature, ts, now, window) {
         return Ok(reply(CallbackKind::Duplicate, String::new(), None));
     }
     Ok(match parsed {
@@ -230,6 +250,7 @@ fn reply(kind: CallbackKind, body: String, change: Option<interface::DirectoryCh
 }
 
 /// Signature first, so that an unsigned request learns nothing about our clock.
+#[allow(clippy::too_many_arguments)]
 fn authenticate(
     config: &CallbackConfig,
     timestamp: &str,
@@ -238,13 +259,14 @@ fn authenticate(
     msg_signature: &str,
     ts: i64,
     now: i64,
+    window: i64,
 ) -> Result<(), PluginError> {
     if !crypto::verify_signature(config.token.expose(), timestamp, nonce, encrypted, msg_signature) {
         return Err(error::signature_mismatch());
     }
     let age = now.saturating_sub(ts);
-    if !(-FRESHNESS_WINDOW_SECS..=FRESHNESS_WINDOW_SECS).contains(&age) {
-        return Err(error::stale_timestamp(ts, now, FRESHNESS_WINDOW_SECS));
+    if !(-window..=window).contains(&age) {
+        return Err(error::stale_timestamp(ts, now, window));
     }
     Ok(())
 }
