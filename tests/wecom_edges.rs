@@ -75,3 +75,47 @@ fn another_apps_secret_answered_with_60011_is_named_as_such() {
     assert!(e.message.zh.contains("不属于 AgentID 1000002"), "{}", e.message.zh);
     assert!(e.fix.zh.contains("AgentId 和 Secret"), "{}", e.fix.zh);
 }
+
+fn login(code: String) -> interface::LoginRequest {
+    interface::LoginRequest { code: interface::SecretString::new(code), scope: Default::default() }
+}
+
+#[test]
+fn userid_not_found_is_named_as_not_found_or_outside_the_range() {
+    let fake = behaving(Behaviour { user_get_out_of_range_is_60111: true, ..Behaviour::default() });
+    let (plugin, _) = util::configured(&fake);
+    // zhangxu is in department 4; the app now sees department 3 only.
+    fake.with_org(|org| org.apps[0].allow_departments = vec![3]);
+    let e = util::err(plugin.oauth_login(&login(fake.mint_code(1000002, "zhangxu"))));
+    assert_eq!(e.code.as_str(), "login.member_not_found");
+    assert_eq!(e.wecom_errcode.into_option(), Some(60111));
+    assert!(e.message.en.contains("outside the app's visible range"), "{}", e.message.en);
+    assert!(e.message.zh.contains("不在应用的可见范围内"), "{}", e.message.zh);
+    assert!(e.fix.zh.contains("可见范围") && e.fix.en.contains("visible range"), "{:?}", e.fix);
+    assert!(!e.message.en.contains("left"), "not read as a leaver: {}", e.message.en);
+
+    let scope = interface::ScopeSelection { user_ids: vec!["zhangxu".into()].into(), ..Default::default() };
+    let snapshot = ok(plugin.fetch_scope(&scope));
+    let problem = snapshot.problems.iter().find(|p| p.subject.as_str() == "user:zhangxu").expect("problem");
+    assert_eq!(problem.wecom_errcode.into_option(), Some(60111));
+    assert!(problem.message.en.contains("visible range"), "{}", problem.message.en);
+}
+
+#[test]
+fn invalid_credential_from_a_business_call_refreshes_the_token_once() {
+    use host_sim::fake_wecom::{FaultKind, FaultRule};
+    let fake = util::fake();
+    let (plugin, _) = util::configured(&fake);
+    fake.reset_counts();
+    fake.set_faults(
+        FaultRule::new(FaultKind::Errcode { errcode: 40001, errmsg: "invalid credential".into() })
+            .on("user/get")
+            .times(1)
+            .into(),
+    );
+    let outcome = ok(plugin.oauth_login(&login(fake.mint_code(1000002, "wangxiaokai"))));
+    assert_eq!(outcome.userid.as_str(), "wangxiaokai");
+    let counts = fake.request_counts();
+    assert_eq!(counts.get("gettoken").copied(), Some(1), "one refresh: {counts:?}");
+    assert_eq!(counts.get("user/get").copied(), Some(2), "one retry: {counts:?}");
+}

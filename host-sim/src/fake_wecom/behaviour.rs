@@ -26,6 +26,9 @@ pub struct Behaviour {
     /// `user/list` answers this errcode to every app while `user/simplelist` and `user/get`
     /// still answer; `None` = answered. Which errcode a self-built app would get is unconfirmed.
     pub user_list_refused: Option<i64>,
+    /// `user/get` of a member outside the app's visible range answers 60111 "userid not found"
+    /// instead of 60011: WeCom's text for 60111 covers that case too (doc 90313); off = 60011.
+    pub user_get_out_of_range_is_60111: bool,
     /// Every member object in `user/list` and `user/get` carries a custom attribute (extattr
     /// text) of this many bytes: members with large custom fields, so that one department's
     /// `user/list` answer can outgrow a client's size cap while `user/simplelist` stays small.

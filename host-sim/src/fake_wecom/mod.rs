@@ -89,7 +89,8 @@
 //! `department_list_refused_without_departments` (an errcode for an app whose visible range
 //! holds only members or tags), `department_list_refused` / `user_list_refused` (an errcode for
 //! every app, while `department/simplelist`, `department/get`, `user/simplelist`, `user/get` still
-//! answer), `member_extattr_bytes` (members carry a custom attribute that large, so one
+//! answer), `user_get_out_of_range_is_60111` (60111 instead of 60011 for a member outside the
+//! range), `member_extattr_bytes` (members carry a custom attribute that large, so one
 //! department's `user/list` can outgrow a client's size cap).
 //!
 //! ## Simulator controls (`/_sim/…`, not WeCom; not counted, no latency)

@@ -297,6 +297,12 @@ fn problem_from_error(error: &WecomError, subject: &str, name: &str, kind: Probl
             format!("{subject} 不在应用的可见范围内，未同步。请在应用的可见范围中添加，或从同步范围中去掉。"),
             format!("{subject} is outside the app's visible range and was not synced. Add it to the app's visible range, or remove it from the sync scope."),
         ),
+        // 60111 also covers a member outside the visible range (doc 90313 via go-workwx), so the
+        // message names the range fix rather than "deleted".
+        ProblemKind::NotFound if error.errcode() == Some(60111) => Text::new(
+            format!("企业微信找不到 {subject}，或该成员不在应用的可见范围内，未同步。请在应用的可见范围中添加该成员或其部门，或从同步范围中去掉。"),
+            format!("{subject} was not found in WeCom, or is outside the app's visible range, and was not synced. Add the member or their department to the app's visible range, or remove it from the sync scope."),
+        ),
         ProblemKind::NotFound => Text::new(
             format!("企业微信中不存在 {subject}（可能已删除），未同步。"),
             format!("{subject} does not exist in WeCom (deleted?) and was not synced."),

@@ -96,6 +96,9 @@ pub(crate) async fn get(State(shared): State<Arc<Shared>>, Extension(call): Exte
         return Err(call.error(60111, "userid not found"));
     };
     if !caller.scope().users.contains(&index) {
+        if shared.behaviour().user_get_out_of_range_is_60111 {
+            return Err(call.error(60111, "userid not found"));
+        }
         return Err(call.error(60011, "no privilege to access/modify contact/party/agent"));
     }
     let Some(user) = caller.view.user(index) else {
