@@ -119,3 +119,84 @@ fn invalid_credential_from_a_business_call_refreshes_the_token_once() {
     assert_eq!(counts.get("gettoken").copied(), Some(1), "one refresh: {counts:?}");
     assert_eq!(counts.get("user/get").copied(), Some(2), "one retry: {counts:?}");
 }
+
+fn whole() -> interface::ScopeSelection {
+    interface::ScopeSelection { department_ids: vec![1].into(), ..Default::default() }
+}
+
+fn calls(fake: &FakeWecom, endpoint: &str) -> u64 {
+    fake.request_counts().get(endpoint).copied().unwrap_or(0)
+}
+
+#[test]
+fn a_refused_department_list_is_read_as_simplelist_and_get() {
+    let fake = behaving(Behaviour { department_list_refused: Some(48009), ..Behaviour::default() });
+    let (plugin, _) = util::configured(&fake);
+    fake.reset_counts();
+    let snap = ok(plugin.fetch_scope(&whole()));
+    assert!(snap.complete, "{:#?}", snap.problems);
+    assert!(snap.problems.is_empty(), "{:#?}", snap.problems);
+    assert_eq!(snap.members.len(), 9);
+    let names: Vec<&str> = snap.departments.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names.len(), 5);
+    assert!(names.contains(&"研发部") && names.contains(&"万象科技"), "{names:?}");
+    let zhangxu = snap.members.iter().find(|m| m.userid.as_str() == "zhangxu").expect("zhangxu");
+    assert_eq!(zhangxu.department_names.iter().map(|n| n.as_str()).collect::<Vec<_>>(), ["测试部门"]);
+    assert_eq!((calls(&fake, "department/list"), calls(&fake, "department/simplelist")), (1, 1));
+    assert_eq!(calls(&fake, "department/get"), 5);
+}
+
+#[test]
+fn a_range_without_departments_reads_no_department_list() {
+    let fake = behaving(Behaviour { department_list_refused_without_departments: Some(60011), ..Behaviour::default() });
+    fake.with_org(|org| {
+        org.apps[0].allow_departments.clear();
+        org.apps[0].allow_users = vec!["zhangxu".into(), "clear".into()];
+        org.apps[0].allow_tags = vec![2];
+    });
+    let (plugin, report) = util::configured(&fake);
+    assert!(report.accepted, "{:#?}", report.findings);
+    fake.reset_counts();
+    let scope = interface::ScopeSelection {
+        user_ids: vec!["zhangxu".into(), "clear".into()].into(),
+        tag_ids: vec![2].into(),
+        ..Default::default()
+    };
+    let snap = ok(plugin.fetch_scope(&scope));
+    assert!(snap.complete, "{:#?}", snap.problems);
+    let mut userids: Vec<&str> = snap.members.iter().map(|m| m.userid.as_str()).collect();
+    userids.sort_unstable();
+    assert_eq!(userids, ["clear", "xiaoyueyue", "zhangxu"]);
+    assert_eq!(calls(&fake, "department/list"), 0, "{:?}", fake.request_counts());
+}
+
+#[test]
+fn a_refused_member_list_is_read_member_by_member_with_full_details() {
+    for errcode in [48002, 48009, 60011] {
+        let fake = behaving(Behaviour { user_list_refused: Some(errcode), ..Behaviour::default() });
+        let (plugin, _) = util::configured(&fake);
+        fake.reset_counts();
+        let snap = ok(plugin.fetch_scope(&whole()));
+        assert!(snap.complete, "{errcode}: {:#?}", snap.problems);
+        assert!(snap.problems.is_empty(), "{errcode}: {:#?}", snap.problems);
+        assert_eq!(snap.members.len(), 9);
+        let zhoumin = snap.members.iter().find(|m| m.userid.as_str() == "zhoumin").expect("zhoumin");
+        assert_eq!(zhoumin.status, interface::MemberStatus::Left, "user/get gives the status");
+        assert_eq!(calls(&fake, "user/simplelist"), 5);
+        assert_eq!(calls(&fake, "user/get"), 9, "each member once, though wangxiaokai is in two departments");
+    }
+}
+
+#[test]
+fn a_department_answer_over_the_size_cap_is_read_by_the_fallback() {
+    // Departments 3 and 4 have three direct members each: with 6 MiB of custom attributes per
+    // member their user/list answers pass the plugin's 16 MiB cap; one member's user/get does not.
+    let fake = behaving(Behaviour { member_extattr_bytes: 6 * 1024 * 1024, ..Behaviour::default() });
+    let (plugin, _) = util::configured(&fake);
+    fake.reset_counts();
+    let snap = ok(plugin.fetch_scope(&whole()));
+    assert!(snap.complete, "{:#?}", snap.problems);
+    assert_eq!(snap.members.len(), 9);
+    assert_eq!(calls(&fake, "user/simplelist"), 2, "{:?}", fake.request_counts());
+    assert_eq!(calls(&fake, "user/get"), 6, "{:?}", fake.request_counts());
+}
