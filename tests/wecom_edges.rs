@@ -200,3 +200,131 @@ fn a_department_answer_over_the_size_cap_is_read_by_the_fallback() {
     assert_eq!(calls(&fake, "user/simplelist"), 2, "{:?}", fake.request_counts());
     assert_eq!(calls(&fake, "user/get"), 6, "{:?}", fake.request_counts());
 }
+
+mod receivers {
+    //! The two callback receivers: the contact-sync one carries leavers, the app's own (by the
+    //! documented reading) only userid changes; events from both decode.
+
+    use crate::util::{self, ok};
+    use host_sim::fake_wecom::{contact_events, Receiver};
+    use host_sim::serve_cmd::{open_platform, OpenPlatform};
+    use host_sim::session::WecomArgs;
+    use host_sim::store::Store;
+    use interface::{ChangeKind, DirectoryChange};
+    use std::time::Duration;
+
+    fn platform() -> OpenPlatform {
+        let args = WecomArgs { plugin: Some(util::plugin_path()), ..Default::default() };
+        open_platform(&args, 0, Store::in_memory().expect("store"), None).expect("platform starts")
+    }
+
+    fn account_of(open: &OpenPlatform, userid: &str) -> Option<(String, bool)> {
+        let store = open.platform.store.lock().expect("store");
+        store.account_for_userid(userid).expect("query").map(|a| (a.id.to_string(), a.enabled))
+    }
+
+    fn settle(open: &OpenPlatform) {
+        assert!(open.platform.follower.wait_idle(Duration::from_secs(20)), "the platform keeps following");
+    }
+
+    #[test]
+    fn a_leaver_arrives_at_the_contact_sync_receiver_and_not_at_the_apps_own() {
+        let open = platform();
+        let fake = open.session.fake.as_ref().expect("fake");
+        let sync = open.pusher().expect("pusher").with_receiver(Receiver::ContactSync);
+        let app = open.pusher().expect("pusher").with_receiver(Receiver::App { agent_id: 1000002 });
+        assert_eq!(account_of(&open, "wangxiaokai"), Some(("u-1004".into(), true)));
+
+        let leaver = fake.with_org(|org| contact_events::delete_member(org, "wangxiaokai")).expect("member");
+        assert!(!app.receiver().carries(&leaver));
+        assert!(app.push(&leaver).is_err(), "WeCom sends the app's own receiver no leaver");
+        settle(&open);
+        assert_eq!(account_of(&open, "wangxiaokai"), Some(("u-1004".into(), true)), "nothing arrived");
+
+        let delivery = sync.push(&leaver).expect("push");
+        assert_eq!((delivery.status, delivery.body.as_str()), (200, ""));
+        settle(&open);
+        let state = host_sim::workflow::StoreState::read(&open.platform.store.lock().expect("store")).expect("read");
+        let account = state.accounts.into_iter().find(|a| a.id.as_str() == "u-1004").expect("account");
+        assert!(!account.enabled, "the leaver's account is disabled");
+        assert_eq!(account_of(&open, "wangxiaokai"), None, "and unbound");
+    }
+
+    #[test]
+    fn a_userid_change_at_the_apps_own_receiver_decodes_with_its_agent_id() {
+        let open = platform();
+        let fake = open.session.fake.as_ref().expect("fake");
+        let app = open.pusher().expect("pusher").with_receiver(Receiver::App { agent_id: 1000002 });
+        let renamed = fake.with_org(|org| contact_events::change_userid(org, "wangxiaokai", "wxk")).expect("member");
+        let request = app.event_request(&renamed.to_xml("ww8f3a1c2d4e5b6a70", 1), 1, "1");
+        assert!(request.body.contains("<AgentID><![CDATA[1000002]]></AgentID>"), "{}", request.body);
+        let delivery = app.push(&renamed).expect("push");
+        assert_eq!(delivery.status, 200, "{delivery:?}");
+        settle(&open);
+        assert_eq!(account_of(&open, "wxk").map(|a| a.0), Some("u-1004".into()), "the binding follows the userid");
+    }
+
+    #[test]
+    fn a_member_outside_the_range_is_left_as_the_event_sent_it() {
+        // The contact-sync receiver also sends members the app cannot see: user/get answers 60011.
+        let fake = util::fake();
+        let (plugin, _) = util::configured(&fake);
+        fake.with_org(|org| org.apps[0].allow_departments = vec![3]);
+        let change = DirectoryChange {
+            kind: ChangeKind::MemberUpdated,
+            change_type: "update_user".into(),
+            event_time_unix: 1,
+            dedup_key: "k".into(),
+            userid: "zhangxu".into(),
+            new_userid: "".into(),
+            name: None.into(),
+            department_ids: None.into(),
+            status: None.into(),
+            department_id: 0,
+            department_name: None.into(),
+            parent_id: None.into(),
+            order: None.into(),
+            tag_id: 0,
+            added_userids: Default::default(),
+            removed_userids: Default::default(),
+            added_department_ids: Default::default(),
+            removed_department_ids: Default::default(),
+        };
+        fake.reset_counts();
+        let completed = ok(plugin.complete_change(&change));
+        assert_eq!(completed, change);
+        assert_eq!(fake.request_counts().get("user/get").copied(), Some(1));
+    }
+}
+
+#[test]
+fn configure_says_what_each_callback_receiver_carries() {
+    let fake = util::fake();
+    let mut settings = util::settings(&fake);
+    settings.callback_token = interface::SecretString::new("QDG6eK");
+    settings.callback_aes_key = interface::SecretString::new("jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C");
+    settings.callback_url = format!("{}/wecom/callback", util::PLATFORM).into();
+    let report = ok(util::instance().configure(&settings));
+    assert!(report.accepted, "{:#?}", report.findings);
+    let line = finding(&report, "config.callback_receivers");
+    assert_eq!(line.status, FindingStatus::Notice);
+    for text in [&line.message.zh, &line.fix.zh] {
+        assert!(text.contains("通讯录同步 → 设置接收事件服务器"), "{text}");
+    }
+    assert!(line.message.zh.contains("delete_user") && line.message.zh.contains("定时完整核对"), "{}", line.message.zh);
+    assert!(line.message.en.contains("reconcile") && line.message.en.contains("update_user"), "{}", line.message.en);
+    assert!(line.fix.zh.contains("http://127.0.0.1:18080/wecom/callback"), "{}", line.fix.zh);
+    let fix = line.fix.zh.as_str();
+    assert!(
+        fix.find("通讯录同步").is_some() && !fix.contains("设置API接收"),
+        "the fix sends the admin to the contact-sync receiver: {fix}"
+    );
+
+    // A callback setting that fails points at the contact-sync receiver first.
+    settings.callback_aes_key = interface::SecretString::new("short");
+    let report = ok(util::instance().configure(&settings));
+    let e = finding(&report, "config.callback_aes_key_invalid");
+    let first = e.fix.zh.find("通讯录同步 → 设置接收事件服务器").expect("contact-sync receiver named");
+    let second = e.fix.zh.find("接收消息 → 设置API接收").expect("app receiver named");
+    assert!(first < second, "{}", e.fix.zh);
+}

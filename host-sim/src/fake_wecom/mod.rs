@@ -105,8 +105,8 @@
 //! | `POST /_sim/oauth/authorize` (form: `agentid`, `redirect_uri`, `state`, `flow`, and `userid` — or `openid` for a non-member) | the login page's confirmation: re-checks the app and `redirect_uri` (WeCom's error page), mints a code for anyone (unknown or out-of-range userids too: the exchange and `user/get` decide), answers the `302`. A malformed post (no `flow`, neither or both of `userid`/`openid`) is an error page with HTTP 400 |
 //! | `POST /_sim/faults` `{"rules": [{"kind": "http_500", "endpoint": "user/list", "times": 1}]}` | replaces the faults in force (counters restart); 400 on a bad body |
 //! | `DELETE /_sim/faults` | no faults |
-//! | `POST /_sim/callback/target` `{"url": "…", "token": "…", "aes_key": "…"}` | the app's callback setting (接收消息 → API 接收), as the admin saves it: WeCom verifies the URL at once; `{"ok": true, "verified": bool, "status": n}` |
-//! | `POST /_sim/callback/member-left` `{"userid": "…"}` | the admin deletes the member and WeCom pushes `delete_user` to the target; `{"ok": bool, "status": n, "elapsed_ms": n}`, 404 for an unknown member, 409 without a target |
+//! | `POST /_sim/callback/target` `{"url": "…", "token": "…", "aes_key": "…"}` (+ optional `"receiver": "contact_sync" \| "app" \| "app_all_events"`, `"agent_id"`) | a callback setting as the admin saves it (by default 通讯录同步 → 设置接收事件服务器; `app` = the app's 接收消息 → 设置API接收, which is sent no leavers): WeCom verifies the URL at once; `{"ok": true, "verified": bool, "status": n}` |
+//! | `POST /_sim/callback/member-left` `{"userid": "…"}` | the admin deletes the member and WeCom pushes `delete_user` to the target (`"ok": false` with an `error` when that receiver is sent no leavers); `{"ok": bool, "status": n, "elapsed_ms": n}`, 404 for an unknown member, 409 without a target |
 //!
 //! Every access token and OAuth code a fake issues is also remembered (bounded) for leak tests:
 //! [`FakeWecom::issued_credentials`] for one fake, [`issued_in_this_process`] for all of them

@@ -6,9 +6,21 @@
 //! for verification, 5 s for events) and apply the change afterwards. [`complete::complete`] is
 //! the part that reads WeCom (`complete_change`), called after answering.
 //!
-//! Which apps receive `change_contact` at all is uncertain (§13.1: documented for the contact-sync
-//! assistant and 代开发 apps; a staff answer says self-built apps get `update_user` on userid
-//! changes). Callbacks are hints on top of the periodic full sync, never its replacement.
+//! Two receivers can send contact changes to the platform's URL, and events from both decode the
+//! same way (`ToUserName` and the decrypted receiver id are the corp id; `AgentID` is empty from
+//! the contact-sync receiver, the app's id from the app's own):
+//!
+//! 1. 管理工具 → 通讯录同步 → 设置接收事件服务器 (the first choice): doc 96302, 96303, 96304 list the
+//!    contact-sync assistant as the receiver of every member, department and tag event, leavers
+//!    (`delete_user`) included. Only its Token and EncodingAESKey are used, to verify and decrypt;
+//!    its Secret is never needed (nothing is read with it). It may send members outside the app's
+//!    visible range; completing those through the app's token answers 60011 and they are left as
+//!    they came ([`complete`]).
+//! 2. The app's own 接收消息 → 设置API接收: those pages do not list self-built apps; a WeCom staff
+//!    answer says such an app gets `update_user` when a userid changes. Unconfirmed (wecom-api.md
+//!    §13.1, §14), so nothing relies on either reading.
+//!
+//! Callbacks are hints on top of the periodic full sync (the reconcile), never its replacement.
 
 pub mod complete;
 pub mod crypto;
@@ -27,6 +39,12 @@ use percent_encoding::percent_decode_str;
 use std::collections::{HashSet, VecDeque};
 use std::sync::{Mutex, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Where the admin sets the callback, first choice first (see the module doc).
+pub(crate) const CONSOLE_RECEIVERS: &str =
+    "管理后台 → 管理工具 → 通讯录同步 → 设置接收事件服务器；或 应用管理 → 自建 → 选择应用 → 接收消息 → 设置API接收";
+/// [`CONSOLE_RECEIVERS`] in English.
+pub(crate) const CONSOLE_RECEIVERS_EN: &str = "admin console → 管理工具 (Management Tools) → 通讯录同步 (Contact Sync) → 设置接收事件服务器 (Set event receiving server); or 应用管理 → 自建 → your app → 接收消息 (Receive messages) → 设置API接收 (Set API receiving)";
 
 /// How far a callback's timestamp may be from our clock, either way, by default. WeCom documents
 /// no window (the official samples check none); 5 minutes is our choice: wide enough for ordinary

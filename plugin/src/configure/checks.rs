@@ -285,6 +285,10 @@ fn app_findings(app: &AppInfo, clean: &CleanSettings, findings: &mut Vec<Finding
         }
     }
 
+    if clean.callback_token.is_some() && clean.callback_aes_key.is_some() {
+        findings.push(callback_receivers(clean));
+    }
+
     let visible = &app.visible;
     let count = visible.department_ids.len() + visible.user_ids.len() + visible.tag_ids.len();
     if count == 0 {
@@ -321,6 +325,32 @@ fn app_findings(app: &AppInfo, clean: &CleanSettings, findings: &mut Vec<Finding
             ),
         ));
     }
+}
+
+/// What each callback receiver carries, said when callbacks are set up. The plugin cannot tell
+/// from the settings which console page the Token and EncodingAESKey came from (both receivers
+/// sign and encrypt alike), so the line states both. The app receiver's share rests on doc
+/// 96302/96303/96304 not listing self-built apps and on a WeCom staff answer about `update_user`;
+/// unconfirmed (wecom-api.md §13.1, §14), hence "reported".
+fn callback_receivers(clean: &CleanSettings) -> Finding {
+    let url = clean.callback_url.as_ref().map(|u| u.to_string());
+    let (url_zh, url_en) = match &url {
+        Some(url) => (format!("回调地址 {url}"), format!("the callback URL {url}")),
+        None => ("平台的回调地址".to_string(), "the platform's callback URL".to_string()),
+    };
+    finding(
+        FindingStatus::Notice,
+        "config.callback_receivers",
+        Some("callback_token"),
+        Text::new(
+            "通讯录变更回调由接收它的页面决定送达哪些事件：「通讯录同步 → 设置接收事件服务器」收到成员、部门和标签的全部变更，包括成员离职（delete_user）；应用的「接收消息 → 设置API接收」据报只在成员账号（UserID）变更时收到 update_user，收不到离职（企业微信文档 96302 未把自建应用列为接收方，未确认）。两种情况下，平台的定时完整核对（reconcile）都会补上回调未送达的变更。",
+            "Which contact changes arrive depends on where the callback is set: 通讯录同步 → 设置接收事件服务器 (Contact Sync → event receiving server) receives every member, department and tag change, leavers (delete_user) included; the app's own 接收消息 → 设置API接收 (Set API receiving) is reported to receive only update_user when a member's UserID changes, and no leavers (WeCom doc 96302 does not list self-built apps as receivers; unconfirmed). Either way, the platform's timed full reconcile catches what no callback delivered.",
+        ),
+        Text::new(
+            format!("在 管理后台 → 管理工具 → 通讯录同步 → 设置接收事件服务器 中填写{url_zh}，以及与平台相同的 Token 和 EncodingAESKey（只用于接收事件；通讯录同步的 Secret 不需要填入平台）；并保持平台的定时核对开启。"),
+            format!("Set {url_en} with the same Token and EncodingAESKey as the platform under admin console → 管理工具 (Management Tools) → 通讯录同步 (Contact Sync) → 设置接收事件服务器 (only to receive events: the platform never needs the contact-sync Secret), and keep the platform's timed reconcile on."),
+        ),
+    )
 }
 
 /// The pre-network part: cleaning and format checks. `pub(super)` for the property tests.
@@ -454,8 +484,7 @@ pub(super) fn clean_settings(raw: &ConnectionSettings, findings: &mut Vec<Findin
     })
 }
 
-const CONSOLE_CALLBACK: &str = "接收消息 → 设置API接收";
-const CONSOLE_CALLBACK_EN: &str = "接收消息 (Receive messages) → 设置API接收 (Set API receiving)";
+use crate::callback::{CONSOLE_RECEIVERS as CONSOLE_CALLBACK, CONSOLE_RECEIVERS_EN as CONSOLE_CALLBACK_EN};
 
 /// The callback Token and EncodingAESKey (optional, but only together). Format errors are caught
 /// here so that a typo shows up in the checklist rather than as a signature failure when WeCom
@@ -474,12 +503,12 @@ fn callback_secrets(
         findings.push(finding(FindingStatus::Error, code, Some(field), message, fix));
     };
     let key_fix = Text::new(
-        format!("从 {CONSOLE_APP} → {CONSOLE_CALLBACK} → EncodingAESKey 重新复制，或点击「随机获取」后同时保存到企业微信和平台。"),
-        format!("Copy it again from {CONSOLE_APP_EN} → {CONSOLE_CALLBACK_EN} → EncodingAESKey, or click 随机获取 (random) and save the new key in both WeCom and the platform."),
+        format!("从设置回调的页面（{CONSOLE_CALLBACK}）重新复制 EncodingAESKey，或点击「随机获取」后同时保存到企业微信和平台。"),
+        format!("Copy the EncodingAESKey again from the page where the callback is set ({CONSOLE_CALLBACK_EN}), or click 随机获取 (random) and save the new key in both WeCom and the platform."),
     );
     let token_fix = Text::new(
-        format!("从 {CONSOLE_APP} → {CONSOLE_CALLBACK} → Token 重新复制，或点击「随机获取」后同时保存到企业微信和平台。"),
-        format!("Copy it again from {CONSOLE_APP_EN} → {CONSOLE_CALLBACK_EN} → Token, or click 随机获取 (random) and save the new token in both WeCom and the platform."),
+        format!("从设置回调的页面（{CONSOLE_CALLBACK}）重新复制 Token，或点击「随机获取」后同时保存到企业微信和平台。"),
+        format!("Copy the Token again from the page where the callback is set ({CONSOLE_CALLBACK_EN}), or click 随机获取 (random) and save the new token in both WeCom and the platform."),
     );
     if key.is_empty() {
         push(
