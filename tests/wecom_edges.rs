@@ -328,3 +328,21 @@ fn configure_says_what_each_callback_receiver_carries() {
     let second = e.fix.zh.find("接收消息 → 设置API接收").expect("app receiver named");
     assert!(first < second, "{}", e.fix.zh);
 }
+
+#[test]
+fn a_platform_clock_five_minutes_off_fails_every_callback_and_the_message_names_the_clock() {
+    use host_sim::serve_cmd::open_platform;
+    use host_sim::session::WecomArgs;
+    use host_sim::store::Store;
+    let args = WecomArgs { plugin: Some(util::plugin_path()), ..Default::default() };
+    let open = open_platform(&args, 0, Store::in_memory().expect("store"), None).expect("platform starts");
+    let pusher = open.pusher().expect("pusher");
+    assert!(pusher.verify_url().expect("verify").0, "in step: verified");
+    // WeCom's clock 6 minutes ahead of the platform's: outside the default ±300 s window.
+    let skewed = pusher.with_clock_offset(360);
+    let (verified, delivery) = skewed.verify_url().expect("verify");
+    assert!(!verified);
+    assert_eq!(delivery.status, 400, "{delivery:?}");
+    assert!(delivery.body.contains("callback.stale_timestamp"), "{}", delivery.body);
+    assert!(delivery.body.contains("NTP"), "the fix names the clock: {}", delivery.body);
+}

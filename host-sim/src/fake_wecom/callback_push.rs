@@ -72,6 +72,9 @@ pub struct CallbackPusher {
     key: Key,
     corp_id: String,
     receiver: Receiver,
+    /// Seconds added to the fake's clock when stamping requests (WeCom's clock against a
+    /// platform whose clock drifted the other way).
+    clock_offset_secs: i64,
 }
 
 impl std::fmt::Debug for CallbackPusher {
@@ -123,7 +126,19 @@ impl CallbackPusher {
             key,
             corp_id: corp_id.to_string(),
             receiver: Receiver::ContactSync,
+            clock_offset_secs: 0,
         })
+    }
+
+    /// Stamps every request `secs` away from this machine's clock: a platform whose clock is
+    /// `secs` behind WeCom's sees exactly these timestamps.
+    pub fn with_clock_offset(mut self, secs: i64) -> CallbackPusher {
+        self.clock_offset_secs = secs;
+        self
+    }
+
+    fn now(&self) -> i64 {
+        unix_now().saturating_add(self.clock_offset_secs)
     }
 
     /// The same URL and secrets saved under another console setting.
@@ -188,7 +203,7 @@ impl CallbackPusher {
     /// within 1 s, with HTTP 200 and exactly the echo.
     pub fn verify_url(&self) -> anyhow::Result<(bool, Delivery)> {
         let echo = fastrand::u64(1_000_000_000_000_000..u64::MAX).to_string();
-        let request = self.verification_request(&echo, unix_now(), &nonce());
+        let request = self.verification_request(&echo, self.now(), &nonce());
         let delivery = self.send(&request)?;
         let ok = delivery.status == 200 && delivery.body == echo && delivery.elapsed <= Duration::from_secs(1);
         Ok((ok, delivery))
@@ -203,7 +218,7 @@ impl CallbackPusher {
                 self.receiver
             );
         }
-        let now = unix_now();
+        let now = self.now();
         self.send(&self.event_request(&event.to_xml(&self.corp_id, now), now, &nonce()))
     }
 
