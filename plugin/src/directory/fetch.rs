@@ -9,7 +9,7 @@
 //! incomplete snapshot never removes a leaver): no department list for a range without
 //! departments; `department/simplelist` + `department/get` when `department/list` fails;
 //! `user/simplelist` + `user/get` when a department's `user/list` is refused or over the size cap
-//! (see [`read_tree`] and [`needs_member_fallback`] for what is unconfirmed).
+//! (see `read_tree` and `needs_member_fallback` for what is unconfirmed).
 
 use super::{fingerprint::snapshot_id, members::MemberSet, tree::DeptNode, DeptTree};
 use crate::configure::Accepted;
