@@ -60,6 +60,24 @@ fn a_trusted_ip_is_proved_with_a_directory_call() {
 }
 
 #[test]
+fn a_probe_refused_for_another_reason_gives_way_to_the_next() {
+    // A member put in the range one by one but deleted since: user/get answers 60111, and the
+    // department in the range proves the IP instead.
+    let fake = util::fake();
+    fake.with_org(|org| org.apps[0].allow_users = vec!["ghost".into()]);
+    let report = configure(&fake);
+    assert!(report.accepted, "{:#?}", report.findings);
+    assert!(finding(&report, "config.trusted_ip_ok").message.en.contains("department/list"), "{:#?}", report.findings);
+
+    // Nothing else to try: the IP stays unconfirmed (a warning), not blamed.
+    fake.with_org(|org| org.apps[0].allow_departments.clear());
+    let report = configure(&fake);
+    let line = finding(&report, "config.trusted_ip_unconfirmed");
+    assert_eq!((line.status, line.wecom_errcode.into_option()), (FindingStatus::Warning, Some(60111)));
+    assert!(report.findings.iter().all(|f| f.code.as_str() != "config.trusted_ip_missing"));
+}
+
+#[test]
 fn another_apps_secret_answered_with_60011_is_named_as_such() {
     let fake = behaving(Behaviour { agent_get_other_app_is_60011: true, ..Behaviour::default() });
     let mut settings = util::settings(&fake);

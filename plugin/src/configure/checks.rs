@@ -143,19 +143,21 @@ async fn probe_trusted_ip(
     app: &AppInfo,
     findings: &mut Vec<Finding>,
 ) -> Result<(), WecomError> {
+    enum Probe<'a> {
+        User(&'a str),
+        Department(u32),
+        Tag(u32),
+    }
     let visible = &app.visible;
-    let (endpoint, result) = if let Some(userid) = visible.user_ids.first() {
-        ("user/get", client.get_user(userid.as_str()).await.map(drop))
-    } else if let Some(&id) = visible.department_ids.first() {
-        match client.list_departments(Some(id)).await {
-            Err(error) if error.errcode().is_some_and(|code| code != 60020) => {
-                ("department/simplelist", client.simple_list_departments(Some(id)).await.map(drop))
-            }
-            other => ("department/list", other.map(drop)),
-        }
-    } else if let Some(&id) = visible.tag_ids.first() {
-        ("tag/get", client.get_tag(id).await.map(drop))
-    } else {
+    let probes: Vec<Probe<'_>> = visible
+        .user_ids
+        .first()
+        .map(|u| Probe::User(u.as_str()))
+        .into_iter()
+        .chain(visible.department_ids.first().map(|&id| Probe::Department(id)))
+        .chain(visible.tag_ids.first().map(|&id| Probe::Tag(id)))
+        .collect();
+    if probes.is_empty() {
         findings.push(finding(
             FindingStatus::Warning,
             "config.trusted_ip_unconfirmed",
@@ -169,6 +171,29 @@ async fn probe_trusted_ip(
                 format!("Add departments, members or tags under 可见范围 (visible range) in {CONSOLE_APP_EN}, then check again."),
             ),
         ));
+        return Ok(());
+    }
+    // The next kind of probe is tried when one is refused for another reason (a member put in the
+    // range but deleted since, a refused department list): only 60020 or a success decides.
+    let mut outcome = None;
+    for probe in probes {
+        let (endpoint, result) = match probe {
+            Probe::User(userid) => ("user/get", client.get_user(userid).await.map(drop)),
+            Probe::Department(id) => match client.list_departments(Some(id)).await {
+                Err(error) if error.errcode().is_some_and(|code| code != 60020) => {
+                    ("department/simplelist", client.simple_list_departments(Some(id)).await.map(drop))
+                }
+                other => ("department/list", other.map(drop)),
+            },
+            Probe::Tag(id) => ("tag/get", client.get_tag(id).await.map(drop)),
+        };
+        let decided = !matches!(&result, Err(error) if error.errcode() != Some(60020));
+        outcome = Some((endpoint, result));
+        if decided {
+            break;
+        }
+    }
+    let Some((endpoint, result)) = outcome else {
         return Ok(());
     };
     match result {
