@@ -206,6 +206,22 @@ fn a_refused_member_list_is_read_member_by_member_with_full_details() {
 }
 
 #[test]
+fn members_whose_details_are_refused_too_keep_their_names() {
+    use host_sim::fake_wecom::{FaultKind, FaultRule};
+    let fake = behaving(Behaviour { user_list_refused: Some(48002), ..Behaviour::default() });
+    let (plugin, _) = util::configured(&fake);
+    fake.set_faults(
+        FaultRule::new(FaultKind::Errcode { errcode: 48002, errmsg: "api forbidden".into() }).on("user/get").into(),
+    );
+    let snap = ok(plugin.fetch_scope(&whole()));
+    assert!(snap.complete, "{:#?}", snap.problems);
+    assert_eq!(snap.members.len(), 9);
+    assert!(snap.members.iter().all(|m| m.status == interface::MemberStatus::Unknown && !m.name.is_empty()));
+    let kinds: Vec<_> = snap.problems.iter().map(|p| p.kind).collect();
+    assert_eq!(kinds, [interface::ProblemKind::FieldsUnavailable], "{:#?}", snap.problems);
+}
+
+#[test]
 fn a_department_answer_over_the_size_cap_is_read_by_the_fallback() {
     // Departments 3 and 4 have three direct members each: with 6 MiB of custom attributes per
     // member their user/list answers pass the plugin's 16 MiB cap; one member's user/get does not.

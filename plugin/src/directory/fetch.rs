@@ -118,20 +118,15 @@ pub async fn fetch(accepted: &Accepted, scope: &ScopeSelection, host: &Host) -> 
         other => failed.push(other),
     })
     .await?;
-    let mut fields_note = false;
+    let mut fallback = Vec::new();
     for joined in failed {
         match joined {
             Ok((_, Ok(list))) => list.into_iter().for_each(|m| members.add(member_from(m))),
             Ok((dept, Err(error))) if needs_member_fallback(&error) => {
-                let name = tree.name(dept).unwrap_or("");
                 host.info(&format!(
                     "user/list of department {dept} failed ({error}); reading it with user/simplelist and user/get"
                 ));
-                let outcome = read_members_one_by_one(client, dept, name, &members, host).await?;
-                fields_note |= outcome.names_only > 0;
-                outcome.members.into_iter().for_each(|m| members.add(m));
-                read_failed |= !outcome.failures.is_empty();
-                problems.extend(outcome.failures);
+                fallback.push((dept, tree.name(dept).unwrap_or("").to_string()));
             }
             Ok((dept, Err(error))) => {
                 read_failed = true;
@@ -147,6 +142,14 @@ pub async fn fetch(accepted: &Accepted, scope: &ScopeSelection, host: &Host) -> 
                 problems.push(internal_problem(&join_error.to_string()));
             }
         }
+    }
+    let mut fields_note = false;
+    if !fallback.is_empty() {
+        let outcome = read_members_one_by_one(client, fallback, &members, host).await?;
+        fields_note = outcome.names_only > 0;
+        outcome.members.into_iter().for_each(|m| members.add(m));
+        read_failed |= !outcome.failures.is_empty();
+        problems.extend(outcome.failures);
     }
     if fields_note {
         problems.push(ScopeProblem {
@@ -327,7 +330,7 @@ fn needs_member_fallback(error: &WecomError) -> bool {
     matches!(error, WecomError::BodyTooLarge { .. }) || matches!(error.errcode(), Some(48002 | 48009 | 60011))
 }
 
-/// What reading one department member by member gave.
+/// What reading departments member by member gave.
 struct OneByOne {
     members: Vec<Member>,
     /// Members kept with names only (user/get refused for its own reason, simplelist answered).
@@ -336,29 +339,38 @@ struct OneByOne {
     failures: Vec<ScopeProblem>,
 }
 
-/// `user/simplelist` of `dept`, then `user/get` for each member not already read through another
-/// department. A member whose `user/get` is refused with the same kind of refusal keeps what
-/// `user/simplelist` said (names only); any other failure is a read failure.
+/// `user/simplelist` of each department `(id, name)`, then one `user/get` per member not already
+/// read (through a department whose `user/list` answered, or listed twice here); each step's
+/// calls run concurrently. A member whose `user/get` is refused with the same kind of refusal
+/// keeps what `user/simplelist` said (names only); any other failure is a read failure.
 async fn read_members_one_by_one(
     client: &wecom::Client,
-    dept: u32,
-    dept_name: &str,
+    departments: Vec<(u32, String)>,
     known: &MemberSet,
     host: &Host,
 ) -> Result<OneByOne, PluginError> {
     let mut out = OneByOne { members: Vec::new(), names_only: 0, failures: Vec::new() };
-    let listed = match client.simple_list_users(dept).await {
-        Ok(list) => list,
-        Err(error) => {
+    let total = departments.len() as u64;
+    let mut jobs = JoinSet::new();
+    for (dept, name) in departments {
+        let client = client.clone();
+        jobs.spawn(async move { (dept, name, client.simple_list_users(dept).await) });
+    }
+    let mut listed = Vec::new();
+    run_all(&mut jobs, host, "members", total, |joined| match joined {
+        Ok((_, _, Ok(list))) => listed.extend(list),
+        Ok((dept, name, Err(error))) => {
             let subject = format!("department:{dept}");
-            out.failures.push(problem_from_error(&error, &subject, dept_name, ProblemKind::ReadFailed));
-            return Ok(out);
+            out.failures.push(problem_from_error(&error, &subject, &name, ProblemKind::ReadFailed));
         }
-    };
-    let total = listed.len() as u64;
+        Err(join_error) => out.failures.push(internal_problem(&join_error.to_string())),
+    })
+    .await?;
+
+    let mut queued = HashSet::new();
     let mut jobs = JoinSet::new();
     for simple in listed {
-        if known.contains(&simple.userid) {
+        if known.contains(&simple.userid) || !queued.insert(simple.userid.to_lowercase()) {
             continue;
         }
         let client = client.clone();
@@ -368,7 +380,7 @@ async fn read_members_one_by_one(
         });
     }
     let mut results = Vec::new();
-    run_all(&mut jobs, host, "members", total, |joined| results.push(joined)).await?;
+    run_all(&mut jobs, host, "members", queued.len() as u64, |joined| results.push(joined)).await?;
     for joined in results {
         match joined {
             Ok((_, Ok(member))) => out.members.push(member_from(member)),
