@@ -352,13 +352,13 @@ fn the_reconcile_catches_a_lost_callback_but_never_from_a_partial_read() {
     // 寸草心 is deleted in WeCom and the callback never arrives.
     fake.with_org(|org| contact_events::delete_member(org, "cuncaoxin")).expect("member");
 
-    // A read that fails part-way proves nothing about who left: nothing is removed.
-    fake.set_faults(Faults {
-        rules: vec![FaultRule {
-            endpoint: Some("user/list".into()),
-            ..FaultRule::new(FaultKind::Errcode { errcode: 60011, errmsg: String::new() })
-        }],
-    });
+    // A read that fails part-way proves nothing about who left: nothing is removed. (The
+    // user/simplelist + user/get fallback of a refused user/list is refused too.)
+    let refused = |endpoint: &str| FaultRule {
+        endpoint: Some(endpoint.into()),
+        ..FaultRule::new(FaultKind::Errcode { errcode: 60011, errmsg: String::new() })
+    };
+    fake.set_faults(Faults { rules: vec![refused("user/list"), refused("user/simplelist")] });
     let partial = open.platform.reconcile();
     assert!(partial.iter().all(|o| o.unbound_accounts.is_empty()), "{partial:#?}");
     assert_eq!(state(&open).bindings, before.bindings);

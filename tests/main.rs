@@ -21,4 +21,5 @@ mod server_limits;
 mod sessions;
 mod trust;
 mod util;
+mod wecom_edges;
 mod workflow;

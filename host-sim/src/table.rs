@@ -151,7 +151,7 @@ pub fn setup_sheet(report: &ConfigReport, lang: Lang) -> String {
     line("应用主页", "App homepage (应用主页)", s.homepage_url.as_str());
     line("可信域名 / 授权回调域", "Trusted domain (可信域名)", s.trusted_domain.as_str());
     line("登录回调地址", "OAuth redirect URL", s.redirect_url.as_str());
-    line("接收消息 URL", "Callback URL (接收消息)", s.callback_url.as_str());
+    line("回调 URL（通讯录同步）", "Callback URL (通讯录同步)", s.callback_url.as_str());
     if let Some(ip) = s.egress_ip.as_ref().into_option() {
         let via = if s.via_proxy { lang.pick("（代理出口）", " (the proxy's)") } else { "" };
         line("企业可信IP", "Trusted IP (企业可信IP)", &format!("{ip}{via}"));

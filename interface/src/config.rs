@@ -145,7 +145,8 @@ pub struct SetupSheet {
     pub web_login_domain: RString,
     /// The platform's OAuth redirect URL (for reference).
     pub redirect_url: RString,
-    /// Set as 接收消息 → API接收 URL (contact-change callbacks), when used.
+    /// The contact-change callback URL: set it as 通讯录同步 → 设置接收事件服务器 (delivers leavers),
+    /// or as the app's 接收消息 → 设置API接收 (fewer events; the reconcile covers the rest).
     pub callback_url: RString,
     /// The server's egress IP as WeCom saw it, once WeCom has revealed it; add it to 企业可信IP.
     pub egress_ip: ROption<RString>,

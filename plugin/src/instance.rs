@@ -132,8 +132,28 @@ impl Instance {
 
     /// `fetch_scope` hook.
     pub fn fetch_scope(&self, scope: &ScopeSelection) -> Result<DirectorySnapshot, PluginError> {
-        let accepted = self.online()?;
+        let accepted = self.with_known_range(self.online()?)?;
         self.block_on("fetch_scope", directory::fetch(&accepted, scope, &self.host))?
+    }
+
+    /// The configuration with the app's visible range known. A configuration activated without
+    /// the app's description (the host stored none) learns it once with `agent/get`, the first
+    /// time a read needs it, and keeps it: the read plans its calls by the range.
+    fn with_known_range(&self, mut accepted: Accepted) -> Result<Accepted, PluginError> {
+        let range = &accepted.app.visible;
+        if !(range.department_ids.is_empty() && range.user_ids.is_empty() && range.tag_ids.is_empty()) {
+            return Ok(accepted);
+        }
+        let agent_id = accepted.settings.agent_id;
+        let agent = self
+            .block_on("fetch_scope", accepted.client.get_agent(agent_id))?
+            .map_err(|e| crate::wecom_text::to_plugin_error(&e))?;
+        accepted.app = configure::app_info(&agent);
+        let mut slot = self.accepted.write().map_err(|_| poisoned())?;
+        if let Some(active) = slot.as_mut().filter(|a| a.settings.agent_id == agent_id) {
+            active.app = accepted.app.clone();
+        }
+        Ok(accepted)
     }
 
     /// `plan_change` hook.

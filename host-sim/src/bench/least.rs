@@ -7,7 +7,8 @@
 //! |---|---|---|
 //! | `gettoken` | 1 | one token for the whole run (configure and read) |
 //! | `agent/get` | 1 | configure's self-test, which also yields the visible range |
-//! | `department/list` | 1 | the whole visible tree in one answer |
+//! | configure's trusted-IP probe | 1 | one directory call that WeCom gates by 企业可信IP: `user/get` when members are in the range one by one, else `department/list` of the first department, else `tag/get` of the first tag |
+//! | `department/list` | 1, 0 for a range without departments | the whole visible tree in one answer; a range of members or tags has no tree to read |
 //! | `user/list` | one per listed department | it returns direct members only; listed = the chosen departments' sub-trees plus the sub-trees of the chosen tags' (visible) departments, each once |
 //! | `tag/get` | one per chosen tag | the only way to learn a tag's members and departments |
 //! | `user/get` | one per member chosen one by one or listed on a chosen tag, who is in no listed department | nothing else returns that member |
@@ -120,10 +121,11 @@ pub fn least_calls(org: &Org, agent_id: i64, scope: &ScopeSelection) -> Least {
     let known: HashSet<String> = org.users.iter().map(|u| u.userid.to_lowercase()).collect();
     members.extend(singles.into_iter().filter(|u| visible_users.contains(u) && known.contains(u)));
 
-    let calls = [
+    let has_tree = !app.allow_departments.is_empty();
+    let mut calls: BTreeMap<String, u64> = [
         ("gettoken", 1),
         ("agent/get", 1),
-        ("department/list", 1),
+        ("department/list", u64::from(has_tree)),
         ("user/list", listed.len() as u64),
         ("tag/get", tag_calls),
         ("user/get", user_get),
@@ -131,6 +133,18 @@ pub fn least_calls(org: &Org, agent_id: i64, scope: &ScopeSelection) -> Least {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
+    let probe = if !app.allow_users.is_empty() {
+        Some("user/get")
+    } else if has_tree {
+        Some("department/list")
+    } else if !app.allow_tags.is_empty() {
+        Some("tag/get")
+    } else {
+        None
+    };
+    if let Some(probe) = probe.filter(|_| app.close == 0) {
+        *calls.entry(probe.to_string()).or_insert(0) += 1;
+    }
     Least { calls, members, listed_departments: listed.len() as u64 }
 }
 
@@ -156,7 +170,8 @@ mod tests {
         let l = least_calls(&Org::sample(), 1000002, &scope(&[1], &[], &[]));
         assert_eq!(call(&l, "user/list"), 5);
         assert_eq!(call(&l, "user/get"), 0);
-        assert_eq!(l.total(), 3 + 5);
+        assert_eq!(l.total(), 3 + 1 + 5, "gettoken, agent/get, the probe, department/list, 5 user/list");
+        assert_eq!(call(&l, "department/list"), 2);
         assert_eq!(l.members.len(), 9);
     }
 

@@ -1,5 +1,6 @@
 //! The platform's callback settings: the Token and EncodingAESKey the admin enters in WeCom
-//! (接收消息 → 设置API接收) and the host's policy. With the built-in fake WeCom and none given,
+//! (通讯录同步 → 设置接收事件服务器 first, which delivers leavers; or the app's 接收消息 → 设置API接收)
+//! and the host's policy. With the built-in fake WeCom and none given,
 //! a fresh pair is generated, as the console's "随机获取" buttons do, and shared with the fake.
 
 use interface::{ChangePolicy, SecretString};

@@ -21,14 +21,60 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// How long WeCom waits for an answer to an event (§10.3); the fake waits as long.
 pub const EVENT_DEADLINE: Duration = Duration::from_secs(5);
 
-/// Where and how to push: the app's callback URL, Token, EncodingAESKey and the corp (the
-/// receiver id inside every message). Debug shows the URL and the corp only.
+/// Which console setting the URL, Token and EncodingAESKey were saved under: it decides which
+/// contact events WeCom sends there and how the envelope looks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Receiver {
+    /// 管理工具 → 通讯录同步 → 设置接收事件服务器: every member, department and tag event
+    /// (doc 96302, 96303, 96304); `ToUserName` is the corp id and `AgentID` is empty.
+    ContactSync,
+    /// The self-built app's own 接收消息 → 设置API接收. Doc 96302-96304 do not list self-built
+    /// apps as receivers; a WeCom staff answer says they get `update_user` when a userid
+    /// changes, so only that event is sent (unconfirmed, wecom-api.md §13.1, §14).
+    /// `AgentID` is the app's.
+    App {
+        /// The app's AgentID, sent in the envelope.
+        agent_id: i64,
+    },
+    /// The other reading of the same uncertainty: the app's own receiver gets every contact
+    /// event of members in its visible range.
+    AppAllEvents {
+        /// The app's AgentID, sent in the envelope.
+        agent_id: i64,
+    },
+}
+
+impl Receiver {
+    /// Whether WeCom sends `event` to this receiver.
+    pub fn carries(&self, event: &ContactEvent) -> bool {
+        match self {
+            Receiver::ContactSync | Receiver::AppAllEvents { .. } => true,
+            Receiver::App { .. } => matches!(event, ContactEvent::UpdateUser { new_userid: Some(_), .. }),
+        }
+    }
+
+    fn agent_id(&self) -> String {
+        match self {
+            Receiver::ContactSync => String::new(),
+            Receiver::App { agent_id } | Receiver::AppAllEvents { agent_id } => agent_id.to_string(),
+        }
+    }
+}
+
+/// Where and how to push: the callback URL, Token, EncodingAESKey, the corp (the receiver id
+/// inside every message) and which console setting they belong to ([`Receiver`], the contact-sync
+/// receiver unless [`CallbackPusher::with_receiver`] says otherwise). Debug shows the URL and the
+/// corp only.
 #[derive(Clone)]
 pub struct CallbackPusher {
     url: String,
     token: String,
     key: Key,
     corp_id: String,
+    receiver: Receiver,
+    /// Seconds added to the fake's clock when stamping requests (WeCom's clock against a
+    /// platform whose clock drifted the other way).
+    clock_offset_secs: i64,
 }
 
 impl std::fmt::Debug for CallbackPusher {
@@ -74,7 +120,36 @@ impl CallbackPusher {
             .context("EncodingAESKey 须为 43 个字符的 base64 / the EncodingAESKey must be 43 base64 characters")?;
         // Known to the leak tests, as the tokens and codes the fake issues are.
         super::credentials::record_callback_secrets(token, encoding_aes_key);
-        Ok(CallbackPusher { url: url.to_string(), token: token.to_string(), key, corp_id: corp_id.to_string() })
+        Ok(CallbackPusher {
+            url: url.to_string(),
+            token: token.to_string(),
+            key,
+            corp_id: corp_id.to_string(),
+            receiver: Receiver::ContactSync,
+            clock_offset_secs: 0,
+        })
+    }
+
+    /// Stamps every request `secs` away from this machine's clock: a platform whose clock is
+    /// `secs` behind WeCom's sees exactly these timestamps.
+    pub fn with_clock_offset(mut self, secs: i64) -> CallbackPusher {
+        self.clock_offset_secs = secs;
+        self
+    }
+
+    fn now(&self) -> i64 {
+        unix_now().saturating_add(self.clock_offset_secs)
+    }
+
+    /// The same URL and secrets saved under another console setting.
+    pub fn with_receiver(mut self, receiver: Receiver) -> CallbackPusher {
+        self.receiver = receiver;
+        self
+    }
+
+    /// The console setting this pusher plays.
+    pub fn receiver(&self) -> Receiver {
+        self.receiver
     }
 
     /// The callback URL.
@@ -93,8 +168,9 @@ impl CallbackPusher {
         let timestamp = timestamp.to_string();
         let signature = wxcrypt::signature(&self.token, &timestamp, nonce, &encrypt);
         let body = format!(
-            "<xml><ToUserName><![CDATA[{}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt><AgentID><![CDATA[]]></AgentID></xml>",
-            self.corp_id
+            "<xml><ToUserName><![CDATA[{}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt><AgentID><![CDATA[{}]]></AgentID></xml>",
+            self.corp_id,
+            self.receiver.agent_id()
         );
         SignedRequest { query: query(&signature, &timestamp, nonce, None), body, expected_echo: None }
     }
@@ -127,15 +203,22 @@ impl CallbackPusher {
     /// within 1 s, with HTTP 200 and exactly the echo.
     pub fn verify_url(&self) -> anyhow::Result<(bool, Delivery)> {
         let echo = fastrand::u64(1_000_000_000_000_000..u64::MAX).to_string();
-        let request = self.verification_request(&echo, unix_now(), &nonce());
+        let request = self.verification_request(&echo, self.now(), &nonce());
         let delivery = self.send(&request)?;
         let ok = delivery.status == 200 && delivery.body == echo && delivery.elapsed <= Duration::from_secs(1);
         Ok((ok, delivery))
     }
 
-    /// Pushes one event now, as WeCom does.
+    /// Pushes one event now, as WeCom does. An event WeCom does not send to this receiver
+    /// ([`Receiver::carries`]) is an error: nothing is sent.
     pub fn push(&self, event: &ContactEvent) -> anyhow::Result<Delivery> {
-        let now = unix_now();
+        if !self.receiver.carries(event) {
+            anyhow::bail!(
+                "企业微信不向此接收地址推送该事件 / WeCom does not send this event to the {:?} receiver",
+                self.receiver
+            );
+        }
+        let now = self.now();
         self.send(&self.event_request(&event.to_xml(&self.corp_id, now), now, &nonce()))
     }
 
@@ -186,4 +269,50 @@ fn nonce() -> String {
 /// The current Unix time, as WeCom stamps its requests.
 pub fn unix_now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
+
+    fn pusher(receiver: Receiver) -> CallbackPusher {
+        // Port 9 (discard): nothing listens, so a push that is sent fails to connect.
+        CallbackPusher::new("http://127.0.0.1:9/wecom/callback", "QDG6eK", KEY, "wwcorp")
+            .expect("pusher")
+            .with_receiver(receiver)
+    }
+
+    #[test]
+    fn each_receiver_carries_its_events_and_names_its_agent() {
+        let leaver = ContactEvent::DeleteUser { userid: "a".into() };
+        let renamed = ContactEvent::UpdateUser {
+            userid: "a".into(),
+            new_userid: Some("b".into()),
+            name: None,
+            departments: None,
+            status: None,
+        };
+        let moved = ContactEvent::UpdateUser {
+            userid: "a".into(),
+            new_userid: None,
+            name: None,
+            departments: Some(vec![2]),
+            status: None,
+        };
+        let sync = pusher(Receiver::ContactSync);
+        assert_eq!(sync.receiver(), Receiver::ContactSync);
+        assert!([&leaver, &renamed, &moved].iter().all(|e| Receiver::ContactSync.carries(e)));
+        assert!(sync.event_request("<xml/>", 1, "n").body.ends_with("<AgentID><![CDATA[]]></AgentID></xml>"));
+
+        let app = Receiver::App { agent_id: 1000002 };
+        assert!(!app.carries(&leaver) && !app.carries(&moved) && app.carries(&renamed));
+        let err = pusher(app).push(&leaver).expect_err("not sent");
+        assert!(format!("{err:#}").contains("does not send"), "{err:#}");
+        assert!(pusher(app).event_request("<xml/>", 1, "n").body.contains("<AgentID><![CDATA[1000002]]></AgentID>"));
+
+        let all = Receiver::AppAllEvents { agent_id: 1000002 };
+        assert!([&leaver, &renamed, &moved].iter().all(|e| all.carries(e)));
+    }
 }

@@ -80,6 +80,19 @@
 //! can fire on one call: stalls add up; the first answer-replacing and the first
 //! delivery-altering rule win. [`FakeWecom::clear_faults`] / `DELETE /_sim/faults` remove them.
 //!
+//! ## Switchable behaviours ([`Behaviour`], [`FakeWecom::set_behaviour`])
+//!
+//! What the real WeCom is reported to do but is not confirmed, so that tests can run against
+//! either reading. All off by default (the table above): `agent_get_ignores_trusted_ip`
+//! (`agent/get` answers from any IP while the directory calls answer 60020),
+//! `agent_get_other_app_is_60011` (60011 instead of 301002 for another app's token),
+//! `department_list_refused_without_departments` (an errcode for an app whose visible range
+//! holds only members or tags), `department_list_refused` / `user_list_refused` (an errcode for
+//! every app, while `department/simplelist`, `department/get`, `user/simplelist`, `user/get` still
+//! answer), `user_get_out_of_range_is_60111` (60111 instead of 60011 for a member outside the
+//! range), `member_extattr_bytes` (members carry a custom attribute that large, so one
+//! department's `user/list` can outgrow a client's size cap).
+//!
 //! ## Simulator controls (`/_sim/…`, not WeCom; not counted, no latency)
 //!
 //! | request | effect |
@@ -92,8 +105,8 @@
 //! | `POST /_sim/oauth/authorize` (form: `agentid`, `redirect_uri`, `state`, `flow`, and `userid` — or `openid` for a non-member) | the login page's confirmation: re-checks the app and `redirect_uri` (WeCom's error page), mints a code for anyone (unknown or out-of-range userids too: the exchange and `user/get` decide), answers the `302`. A malformed post (no `flow`, neither or both of `userid`/`openid`) is an error page with HTTP 400 |
 //! | `POST /_sim/faults` `{"rules": [{"kind": "http_500", "endpoint": "user/list", "times": 1}]}` | replaces the faults in force (counters restart); 400 on a bad body |
 //! | `DELETE /_sim/faults` | no faults |
-//! | `POST /_sim/callback/target` `{"url": "…", "token": "…", "aes_key": "…"}` | the app's callback setting (接收消息 → API 接收), as the admin saves it: WeCom verifies the URL at once; `{"ok": true, "verified": bool, "status": n}` |
-//! | `POST /_sim/callback/member-left` `{"userid": "…"}` | the admin deletes the member and WeCom pushes `delete_user` to the target; `{"ok": bool, "status": n, "elapsed_ms": n}`, 404 for an unknown member, 409 without a target |
+//! | `POST /_sim/callback/target` `{"url": "…", "token": "…", "aes_key": "…"}` (+ optional `"receiver": "contact_sync" \| "app" \| "app_all_events"`, `"agent_id"`) | a callback setting as the admin saves it (by default 通讯录同步 → 设置接收事件服务器; `app` = the app's 接收消息 → 设置API接收, which is sent no leavers): WeCom verifies the URL at once; `{"ok": true, "verified": bool, "status": n}` |
+//! | `POST /_sim/callback/member-left` `{"userid": "…"}` | the admin deletes the member and WeCom pushes `delete_user` to the target (`"ok": false` with an `error` when that receiver is sent no leavers); `{"ok": bool, "status": n, "elapsed_ms": n}`, 404 for an unknown member, 409 without a target |
 //!
 //! Every access token and OAuth code a fake issues is also remembered (bounded) for leak tests:
 //! [`FakeWecom::issued_credentials`] for one fake, [`issued_in_this_process`] for all of them
@@ -101,8 +114,11 @@
 //!
 //! ## Contact-change callbacks (通讯录回调, the fake calling the platform)
 //!
-//! [`CallbackPusher`] is WeCom's side of the app's callback URL: given the URL, the Token and the
-//! EncodingAESKey the admin set, it verifies the URL (`GET` with an encrypted `echostr`; the
+//! [`CallbackPusher`] is WeCom's side of a callback URL: given the URL, the Token and the
+//! EncodingAESKey the admin set, and under which setting ([`Receiver`]: 通讯录同步 → 设置接收事件服务器
+//! by default, which gets every contact event with an empty `AgentID`; or the app's own
+//! 接收消息 → 设置API接收, which gets only `update_user` on a userid change, or every event with
+//! `Receiver::AppAllEvents`, the two readings of doc 96302), it verifies the URL (`GET` with an encrypted `echostr`; the
 //! answer must be the plaintext within 1 s) and pushes `change_contact` events (`POST` of
 //! `<xml><ToUserName/><Encrypt/><AgentID/></xml>`), signed and encrypted as WeCom does by the
 //! fake's own implementation of the scheme (`wxcrypt`, pinned to the official vectors and
@@ -144,6 +160,7 @@
 //! (wangxiaokai, clear; department 5), 2 新员工 (xiaoyueyue).
 
 mod api;
+mod behaviour;
 mod callback_controls;
 mod callback_push;
 pub mod contact_events;
@@ -164,7 +181,8 @@ mod wxcrypt;
 #[cfg(test)]
 mod tests;
 
-pub use callback_push::{unix_now, CallbackPusher, Delivery, SignedRequest};
+pub use behaviour::Behaviour;
+pub use callback_push::{unix_now, CallbackPusher, Delivery, Receiver, SignedRequest};
 pub use contact_events::ContactEvent;
 pub use credentials::{issued_in_this_process, IssuedCredentials};
 pub use faults::{FaultKind, FaultRule, Faults};

@@ -151,6 +151,12 @@ impl FakeWecom {
         self.shared.set_faults(faults);
     }
 
+    /// Switches the behaviours whose real-WeCom answer is uncertain (see [`super::Behaviour`]),
+    /// replacing the ones in force; the next call sees them.
+    pub fn set_behaviour(&self, behaviour: super::Behaviour) {
+        self.shared.set_behaviour(behaviour);
+    }
+
     /// Removes every injected fault: calls are answered normally again.
     pub fn clear_faults(&self) {
         self.shared.set_faults(Faults::default());

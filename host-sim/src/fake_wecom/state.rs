@@ -1,6 +1,7 @@
 //! Everything one running fake holds, shared by the HTTP handlers and the in-process controls.
 //! Only std mutexes, never held across an `.await`, so the synchronous controls can use them too.
 
+use super::behaviour::Behaviour;
 use super::credentials::{CodeBook, CodeSubject, TokenBook, TokenProblem};
 use super::faults::{FaultBook, Faults, Verdict};
 use super::lock;
@@ -19,6 +20,7 @@ pub(crate) struct Shared {
     tokens: Mutex<TokenBook>,
     codes: Mutex<CodeBook>,
     faults: Mutex<FaultBook>,
+    behaviour: Mutex<Behaviour>,
     pub stats: Stats,
     pub rate: RateLimiter,
 }
@@ -33,6 +35,7 @@ impl Shared {
             tokens: Mutex::new(TokenBook::default()),
             codes: Mutex::new(CodeBook::default()),
             faults: Mutex::new(FaultBook::default()),
+            behaviour: Mutex::new(Behaviour::default()),
             stats: Stats::default(),
         }
     }
@@ -86,6 +89,14 @@ impl Shared {
 
     pub fn redeem_code(&self, code: &str, agent_id: i64) -> Option<CodeSubject> {
         lock(&self.codes).redeem(code, agent_id, Instant::now())
+    }
+
+    pub fn behaviour(&self) -> Behaviour {
+        lock(&self.behaviour).clone()
+    }
+
+    pub fn set_behaviour(&self, behaviour: Behaviour) {
+        *lock(&self.behaviour) = behaviour;
     }
 
     pub fn set_faults(&self, faults: Faults) {

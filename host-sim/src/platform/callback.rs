@@ -19,7 +19,8 @@ use axum::response::{IntoResponse, Response};
 use interface::{CallbackKind, CallbackReply, CallbackRequest, PluginError};
 use std::sync::Arc;
 
-/// Where the platform receives WeCom's callbacks (接收消息 → API 接收 URL).
+/// Where the platform receives WeCom's callbacks (通讯录同步 → 设置接收事件服务器 first, or the app's
+/// 接收消息 → 设置API接收).
 pub const CALLBACK_PATH: &str = "/wecom/callback";
 
 /// `GET`: URL verification.

@@ -14,8 +14,11 @@ use crate::{directory::fetch_status, wecom_text};
 use abi_stable::std_types::{ROption, RString};
 use interface::{ChangeKind, DirectoryChange, PluginError};
 
-/// userid not found (`user/get`).
+/// userid not found (`user/get`); also said of a member outside the app's visible range.
 const USER_NOT_FOUND: i64 = 60111;
+/// Outside the app's visible range (`user/get`): the contact-sync receiver sends events about
+/// every member of the corp (doc 96302), the app's token sees only its range.
+const OUT_OF_RANGE: [i64; 2] = [60011, 60021];
 /// department not found (`department/get`).
 const DEPARTMENT_NOT_FOUND: i64 = 60003;
 
@@ -80,14 +83,17 @@ pub fn merge_department(change: &DirectoryChange, department: &Department) -> Di
 }
 
 /// Reads what `change` lacks. A member or department that no longer exists (deleted since the
-/// event, or the event and its delete arrived out of order) is not an error: the change is
-/// returned as it came, and the host's next reconcile settles it.
+/// event, or the event and its delete arrived out of order), or a member outside the app's
+/// visible range (sent by the contact-sync receiver), is not an error: the change is returned as
+/// it came, and the host's next reconcile settles it.
 pub async fn complete(client: &Client, change: &DirectoryChange) -> Result<DirectoryChange, PluginError> {
     match lookup_for(change) {
         None => Ok(change.clone()),
         Some(Lookup::User(userid)) => match client.get_user(&userid).await {
             Ok(member) => Ok(merge_member(change, &member)),
-            Err(error) if is(&error, USER_NOT_FOUND) => Ok(change.clone()),
+            Err(error) if is(&error, USER_NOT_FOUND) || error.errcode().is_some_and(|c| OUT_OF_RANGE.contains(&c)) => {
+                Ok(change.clone())
+            }
             Err(error) => Err(wecom_text::to_plugin_error(&error)),
         },
         Some(Lookup::Department(id)) => match client.get_department(id).await {

@@ -5,9 +5,7 @@
 use super::crypto::CryptoError;
 use interface::{PluginError, Text};
 
-const CONSOLE_CALLBACK: &str = "管理后台 → 应用管理 → 自建 → 选择应用 → 接收消息 → 设置API接收";
-const CONSOLE_CALLBACK_EN: &str =
-    "admin console → 应用管理 → 自建 → your app → 接收消息 (Receive messages) → 设置API接收 (Set API receiving)";
+use super::{CONSOLE_RECEIVERS as CONSOLE_CALLBACK, CONSOLE_RECEIVERS_EN as CONSOLE_CALLBACK_EN};
 
 fn error(code: &str, field: &str, zh: String, en: String, fix_zh: String, fix_en: String) -> PluginError {
     PluginError::new(code, Text::new(zh, en), Text::new(fix_zh, fix_en)).with_field(field)
@@ -21,8 +19,8 @@ pub fn not_configured(field: &str, what_zh: &str, what_en: &str) -> PluginError 
         field,
         format!("回调所需的 {what_zh}，无法校验和解密企业微信的回调。"),
         format!("The callback {what_en}: WeCom callbacks cannot be verified or decrypted."),
-        format!("在 {CONSOLE_CALLBACK} 中复制 Token 和 EncodingAESKey，填入对接设置后重新保存（configure）。"),
-        format!("Copy the Token and EncodingAESKey from {CONSOLE_CALLBACK_EN} into the connection settings and save them again (configure)."),
+        format!("在设置回调的页面（{CONSOLE_CALLBACK}）复制 Token 和 EncodingAESKey，填入对接设置后重新保存（configure）。"),
+        format!("Copy the Token and EncodingAESKey from the page where the callback is set ({CONSOLE_CALLBACK_EN}) into the connection settings and save them again (configure)."),
     )
 }
 
@@ -50,8 +48,8 @@ pub fn signature_mismatch() -> PluginError {
         "callback_token",
         "回调签名校验失败（官方示例返回码 -40001）：请求不是用已配置的 Token 签名的。".to_string(),
         "The callback signature does not match (official sample code -40001): the request was not signed with the configured Token.".to_string(),
-        format!("确认对接设置中的 Token 与 {CONSOLE_CALLBACK} 中的 Token 完全一致；在企业微信后台修改后须在平台重新保存。"),
-        format!("Make sure the Token in the connection settings equals the one in {CONSOLE_CALLBACK_EN}; after changing it in WeCom, save it in the platform again."),
+        format!("确认对接设置中的 Token 与设置回调的页面（{CONSOLE_CALLBACK}）中的 Token 完全一致；在企业微信后台修改后须在平台重新保存。"),
+        format!("Make sure the Token in the connection settings equals the one on the page where the callback is set ({CONSOLE_CALLBACK_EN}); after changing it in WeCom, save it in the platform again."),
     )
 }
 
@@ -70,8 +68,8 @@ pub fn stale_timestamp(timestamp: i64, now: i64, window: i64) -> PluginError {
 
 /// A crypto failure, by kind. `field` is the parameter that carried the ciphertext.
 pub fn crypto(error: CryptoError, field: &str) -> PluginError {
-    let key_fix_zh = format!("确认对接设置中的 EncodingAESKey 与 {CONSOLE_CALLBACK} 中的完全一致（43 个字符）；在企业微信后台重新生成后须在平台重新保存。");
-    let key_fix_en = format!("Make sure the EncodingAESKey in the connection settings equals the one in {CONSOLE_CALLBACK_EN} (43 characters); after regenerating it in WeCom, save it in the platform again.");
+    let key_fix_zh = format!("确认对接设置中的 EncodingAESKey 与设置回调的页面（{CONSOLE_CALLBACK}）中的完全一致（43 个字符）；在企业微信后台重新生成后须在平台重新保存。");
+    let key_fix_en = format!("Make sure the EncodingAESKey in the connection settings equals the one on the page where the callback is set ({CONSOLE_CALLBACK_EN}) (43 characters); after regenerating it in WeCom, save it in the platform again.");
     match error {
         CryptoError::IllegalKey => not_configured(
             "callback_aes_key",

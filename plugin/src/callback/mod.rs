@@ -6,9 +6,21 @@
 //! for verification, 5 s for events) and apply the change afterwards. [`complete::complete`] is
 //! the part that reads WeCom (`complete_change`), called after answering.
 //!
-//! Which apps receive `change_contact` at all is uncertain (§13.1: documented for the contact-sync
-//! assistant and 代开发 apps; a staff answer says self-built apps get `update_user` on userid
-//! changes). Callbacks are hints on top of the periodic full sync, never its replacement.
+//! Two receivers can send contact changes to the platform's URL, and events from both decode the
+//! same way (`ToUserName` and the decrypted receiver id are the corp id; `AgentID` is empty from
+//! the contact-sync receiver, the app's id from the app's own):
+//!
+//! 1. 管理工具 → 通讯录同步 → 设置接收事件服务器 (the first choice): doc 96302, 96303, 96304 list the
+//!    contact-sync assistant as the receiver of every member, department and tag event, leavers
+//!    (`delete_user`) included. Only its Token and EncodingAESKey are used, to verify and decrypt;
+//!    its Secret is never needed (nothing is read with it). It may send members outside the app's
+//!    visible range; completing those through the app's token answers 60011 and they are left as
+//!    they came ([`complete`]).
+//! 2. The app's own 接收消息 → 设置API接收: those pages do not list self-built apps; a WeCom staff
+//!    answer says such an app gets `update_user` when a userid changes. Unconfirmed (wecom-api.md
+//!    §13.1, §14), so nothing relies on either reading.
+//!
+//! Callbacks are hints on top of the periodic full sync (the reconcile), never its replacement.
 
 pub mod complete;
 pub mod crypto;
@@ -28,10 +40,17 @@ use std::collections::{HashSet, VecDeque};
 use std::sync::{Mutex, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// How far a callback's timestamp may be from our clock, either way. WeCom documents no window
-/// (the official samples check none); 5 minutes is our choice: wide enough for ordinary clock
-/// skew and WeCom's retries, narrow enough that a captured request cannot be replayed later, and
-/// it bounds what [`ReplayGuard`] must remember.
+/// Where the admin sets the callback, first choice first (see the module doc).
+pub(crate) const CONSOLE_RECEIVERS: &str =
+    "管理后台 → 管理工具 → 通讯录同步 → 设置接收事件服务器；或 应用管理 → 自建 → 选择应用 → 接收消息 → 设置API接收";
+/// [`CONSOLE_RECEIVERS`] in English.
+pub(crate) const CONSOLE_RECEIVERS_EN: &str = "admin console → 管理工具 (Management Tools) → 通讯录同步 (Contact Sync) → 设置接收事件服务器 (Set event receiving server); or 应用管理 → 自建 → your app → 接收消息 (Receive messages) → 设置API接收 (Set API receiving)";
+
+/// How far a callback's timestamp may be from our clock, either way, by default. WeCom documents
+/// no window (the official samples check none); 5 minutes is our choice: wide enough for ordinary
+/// clock skew and WeCom's retries, narrow enough that a captured request cannot be replayed
+/// later, and it bounds what [`ReplayGuard`] must remember. A deployment whose clock cannot be
+/// kept that close passes its own window to [`handle_with_window`].
 pub const FRESHNESS_WINDOW_SECS: i64 = 300;
 /// The default of the `callback_timestamp_window_secs` setting (see [`FRESHNESS_WINDOW_SECS`]).
 pub const DEFAULT_TIMESTAMP_WINDOW_SECS: u32 = FRESHNESS_WINDOW_SECS as u32;
@@ -142,13 +161,13 @@ impl ReplayGuard {
         self.first_delivery_within(msg_signature, timestamp, now, FRESHNESS_WINDOW_SECS)
     }
 
-    /// [`Self::first_delivery`] for a timestamp window of `window_secs`: a delivery is remembered
-    /// for as long as its timestamp would still be accepted.
+    /// As [`ReplayGuard::first_delivery`] for a freshness window of `window_secs`: an entry is
+    /// kept as long as its request could still pass that window.
     pub fn first_delivery_within(&self, msg_signature: &str, timestamp: i64, now: i64, window_secs: i64) -> bool {
         // Nothing below panics while holding the lock; were it ever poisoned, the worst left behind
         // is one stale entry, so the state stays usable rather than failing every callback.
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let horizon = now.saturating_sub(window_secs);
+        let horizon = now.saturating_sub(window_secs.max(0));
         while state.order.front().is_some_and(|(ts, _)| *ts < horizon) {
             state.forget_oldest();
         }
@@ -195,6 +214,19 @@ pub fn handle(
     now_unix: i64,
     replay: &ReplayGuard,
 ) -> Result<CallbackReply, PluginError> {
+    handle_with_window(config, request, now_unix, replay, config.window_secs)
+}
+
+/// As [`handle`], accepting timestamps up to `window_secs` from `now_unix` either way (the
+/// window is ours, not WeCom's; see [`FRESHNESS_WINDOW_SECS`]). A negative window counts as 0.
+pub fn handle_with_window(
+    config: &CallbackConfig,
+    request: &CallbackRequest,
+    now_unix: i64,
+    replay: &ReplayGuard,
+    window_secs: i64,
+) -> Result<CallbackReply, PluginError> {
+    let window = window_secs.max(0);
     let now = if now_unix == 0 { system_now() } else { now_unix };
     let method = request.method.as_str().trim();
     let is_get = method.eq_ignore_ascii_case("GET");
@@ -216,7 +248,7 @@ pub fn handle(
 
     if is_get {
         let echostr = required("echostr", &params.echostr)?;
-        authenticate(config, timestamp, nonce, echostr, msg_signature, ts, now)?;
+        authenticate(config, timestamp, nonce, echostr, msg_signature, ts, now, window)?;
         let msg = open(config, echostr, "echostr")?;
         // A repeated verification is harmless (it only proves we hold the key) and WeCom repeats
         // it whenever the admin saves the setting, so it is not recorded as a delivery.
@@ -236,10 +268,10 @@ pub fn handle(
     let encrypt = event::envelope_encrypt(request.body.as_str())
         .map_err(|e| xml_error(&e, "body"))?
         .ok_or_else(|| error::missing_parameter("Encrypt"))?;
-    authenticate(config, timestamp, nonce, &encrypt, msg_signature, ts, now)?;
+    authenticate(config, timestamp, nonce, &encrypt, msg_signature, ts, now, window)?;
     let msg = open(config, &encrypt, "Encrypt")?;
     let parsed = event::parse_event(&msg).map_err(|e| xml_error(&e, "event"))?;
-    if !replay.first_delivery_within(msg_signature, ts, now, config.window_secs) {
+    if !replay.first_delivery_within(msg_signature, ts, now, window) {
         return Ok(reply(CallbackKind::Duplicate, String::new(), None));
     }
     Ok(match parsed {
@@ -259,6 +291,7 @@ fn reply(kind: CallbackKind, body: String, change: Option<interface::DirectoryCh
 }
 
 /// Signature first, so that an unsigned request learns nothing about our clock.
+#[allow(clippy::too_many_arguments)]
 fn authenticate(
     config: &CallbackConfig,
     timestamp: &str,
@@ -267,13 +300,14 @@ fn authenticate(
     msg_signature: &str,
     ts: i64,
     now: i64,
+    window: i64,
 ) -> Result<(), PluginError> {
     if !crypto::verify_signature(config.token.expose(), timestamp, nonce, encrypted, msg_signature) {
         return Err(error::signature_mismatch());
     }
     let age = now.saturating_sub(ts);
-    if !(-config.window_secs..=config.window_secs).contains(&age) {
-        return Err(error::stale_timestamp(ts, now, config.window_secs));
+    if !(-window..=window).contains(&age) {
+        return Err(error::stale_timestamp(ts, now, window));
     }
     Ok(())
 }

@@ -220,6 +220,42 @@ fn freshness_window() {
 }
 
 #[test]
+fn the_freshness_window_is_a_parameter_with_the_same_message() {
+    let query = "msg_signature=d401266b317d97ead229b8566c650485cc775fe4&timestamp=1700000000&nonce=1234567890";
+    let body = envelope(VECTOR_11_4_ENCRYPT);
+    // A server clock ten minutes ahead: refused by the default window, accepted by a 15-minute one.
+    let now = 1700000000 + 600;
+    let refused = run(&official(), &post(query, &body, now)).expect_err("stale by default");
+    assert!(refused.message.zh.contains("±300 秒"), "{}", refused.message.zh);
+    let replay = ReplayGuard::new();
+    let accepted = handle_with_window(&official(), &post(query, &body, now), now, &replay, 900).expect("in window");
+    assert_eq!(accepted.kind, CallbackKind::ContactChange);
+    // The replay guard keeps the delivery for as long as the wider window could let it in again.
+    let again = handle_with_window(&official(), &post(query, &body, now + 200), now + 200, &replay, 900);
+    assert_eq!(again.expect("acknowledged").kind, CallbackKind::Duplicate);
+    let beyond = handle_with_window(&official(), &post(query, &body, now + 301), now + 301, &ReplayGuard::new(), 900)
+        .expect_err("beyond 900 s");
+    assert_eq!(beyond.code.as_str(), "callback.stale_timestamp");
+    assert!(beyond.message.zh.contains("±900 秒") && beyond.message.en.contains("±900 s"), "{:?}", beyond.message);
+    assert!(refused.message.en.contains("the server's clock"), "the message names the clock: {}", refused.message.en);
+}
+
+#[test]
+fn events_from_either_receiver_decode() {
+    let query = "msg_signature=d401266b317d97ead229b8566c650485cc775fe4&timestamp=1700000000&nonce=1234567890";
+    // The contact-sync receiver: AgentID empty or absent; the app's own receiver: its AgentID.
+    for agent in ["<AgentID><![CDATA[]]></AgentID>", "<AgentID/>", "", "<AgentID><![CDATA[1000002]]></AgentID>"] {
+        let body = format!(
+            "<xml><ToUserName><![CDATA[{OFFICIAL_CORP}]]></ToUserName><Encrypt><![CDATA[{VECTOR_11_4_ENCRYPT}]]></Encrypt>{agent}</xml>"
+        );
+        let reply = run(&official(), &post(query, &body, 1700000000)).unwrap_or_else(|e| panic!("{agent}: {e}"));
+        assert_eq!(reply.kind, CallbackKind::ContactChange, "{agent}");
+        let change = reply.change.into_option().expect("change");
+        assert_eq!((change.userid.as_str(), change.new_userid.as_str()), ("zhangsan", "zhangsan001"));
+    }
+}
+
+#[test]
 fn not_configured() {
     let error = CallbackConfig::new("", OFFICIAL_KEY, OFFICIAL_CORP).expect_err("no token");
     assert_eq!(

@@ -1,6 +1,7 @@
 //! The checks, in the order an admin would fix things: pasted values, then the credentials
-//! (`gettoken`), then the app (`agent/get`: Secret/AgentID pairing, trusted IP, disabled app), then
-//! what the platform needs set in the app (homepage, trusted domain, visible range).
+//! (`gettoken`), then the app (`agent/get`: Secret/AgentID pairing, disabled app), then what the
+//! platform needs set in the app (homepage, trusted domain, visible range), then the trusted IP,
+//! proved with one directory call inside the visible range (`agent/get` may not be IP-gated).
 
 use super::findings::{finding, has_error, ok, shown, shown_char, with_errcode};
 use super::paste::{self, Malformed};
@@ -65,6 +66,23 @@ pub fn activate(activation: &Activation, host: &Host) -> Checked {
     report.accepted = accepted.is_some();
     report.findings = findings.into();
     Checked { report, accepted }
+}
+
+/// The app as `agent/get` describes it.
+pub fn app_info(agent: &wecom::Agent) -> AppInfo {
+    AppInfo {
+        agent_id: agent.agentid,
+        name: agent.name.clone().into(),
+        logo_url: agent.square_logo_url.clone().into(),
+        enabled: agent.close == 0,
+        home_url: agent.home_url.clone().into(),
+        redirect_domain: agent.redirect_domain.clone().into(),
+        visible: VisibleRange {
+            department_ids: agent.allow_partys.clone().into(),
+            user_ids: agent.allow_userinfos.iter().map(|u| u.as_str().into()).collect(),
+            tag_ids: agent.allow_tags.clone().into(),
+        },
+    }
 }
 
 /// Runs every check against WeCom.
@@ -145,29 +163,120 @@ async fn check_with_wecom(
             return None;
         }
     };
-    findings.push(ok(
-        "config.trusted_ip_ok",
-        Some("trusted_ip"),
-        "服务器出口 IP 在应用的企业可信IP中。",
-        "The server's egress IP is in the app's trusted IPs.",
-    ));
-
-    let app = AppInfo {
-        agent_id: agent.agentid,
-        name: agent.name.clone().into(),
-        logo_url: agent.square_logo_url.clone().into(),
-        enabled: agent.close == 0,
-        home_url: agent.home_url.clone().into(),
-        redirect_domain: agent.redirect_domain.clone().into(),
-        visible: VisibleRange {
-            department_ids: agent.allow_partys.clone().into(),
-            user_ids: agent.allow_userinfos.iter().map(|u| u.as_str().into()).collect(),
-            tag_ids: agent.allow_tags.clone().into(),
-        },
-    };
+    let app = app_info(&agent);
     report.app = Some(app.clone()).into();
     app_findings(&app, clean, findings);
+    // A disabled app answers 50003 to every directory call: app_findings already says so.
+    let probed = if app.enabled { probe_trusted_ip(&client, &app, findings).await } else { Ok(()) };
+    if let Err(error) = probed {
+        if let Some(ip) = error.caller_ip() {
+            report.setup.egress_ip = Some(ip.into()).into();
+        }
+        findings.push(agent_finding(&error, clean));
+        return None;
+    }
     Some(Accepted { settings: clean.clone(), app, client })
+}
+
+/// Proves the egress IP with a call WeCom gates by 企业可信IP. `agent/get` passing proves nothing
+/// here: whether it is IP-gated is unconfirmed (wecom-api.md §14), while the directory reads
+/// (`department/list`, `user/list`, `user/get`) are confirmed gated (WecomTeam/CodeSameples#9).
+/// The probe is one call inside the visible range: `user/get` of a member put in the range one
+/// by one, else `department/list` of the first department in it (falling back to
+/// `department/simplelist` if `department/list` is refused for another reason, see
+/// `directory::fetch`), else `tag/get` of the first tag. Unconfirmed: that
+/// `department/simplelist` and `tag/get` are gated too; they are used only when no confirmed call
+/// fits the range. `Err` carries the 60020 to report; any other refusal leaves the IP
+/// unconfirmed (a warning) rather than blaming it.
+async fn probe_trusted_ip(
+    client: &wecom::Client,
+    app: &AppInfo,
+    findings: &mut Vec<Finding>,
+) -> Result<(), WecomError> {
+    enum Probe<'a> {
+        User(&'a str),
+        Department(u32),
+        Tag(u32),
+    }
+    let visible = &app.visible;
+    let probes: Vec<Probe<'_>> = visible
+        .user_ids
+        .first()
+        .map(|u| Probe::User(u.as_str()))
+        .into_iter()
+        .chain(visible.department_ids.first().map(|&id| Probe::Department(id)))
+        .chain(visible.tag_ids.first().map(|&id| Probe::Tag(id)))
+        .collect();
+    if probes.is_empty() {
+        findings.push(finding(
+            FindingStatus::Warning,
+            "config.trusted_ip_unconfirmed",
+            Some("trusted_ip"),
+            Text::new(
+                "可见范围为空，无法用通讯录接口确认服务器出口 IP 是否在企业可信IP中。",
+                "The visible range is empty, so no directory call could confirm that the server's egress IP is in the app's trusted IPs.",
+            ),
+            Text::new(
+                format!("先在 {CONSOLE_APP} → 可见范围 中添加部门、成员或标签，再重新校验。"),
+                format!("Add departments, members or tags under 可见范围 (visible range) in {CONSOLE_APP_EN}, then check again."),
+            ),
+        ));
+        return Ok(());
+    }
+    // The next kind of probe is tried when one is refused for another reason (a member put in the
+    // range but deleted since, a refused department list): only 60020 or a success decides.
+    let mut outcome = None;
+    for probe in probes {
+        let (endpoint, result) = match probe {
+            Probe::User(userid) => ("user/get", client.get_user(userid).await.map(drop)),
+            Probe::Department(id) => match client.list_departments(Some(id)).await {
+                Err(error) if error.errcode().is_some_and(|code| code != 60020) => {
+                    ("department/simplelist", client.simple_list_departments(Some(id)).await.map(drop))
+                }
+                other => ("department/list", other.map(drop)),
+            },
+            Probe::Tag(id) => ("tag/get", client.get_tag(id).await.map(drop)),
+        };
+        let decided = !matches!(&result, Err(error) if error.errcode() != Some(60020));
+        outcome = Some((endpoint, result));
+        if decided {
+            break;
+        }
+    }
+    let Some((endpoint, result)) = outcome else {
+        return Ok(());
+    };
+    match result {
+        Ok(()) => {
+            findings.push(ok(
+                "config.trusted_ip_ok",
+                Some("trusted_ip"),
+                format!("服务器出口 IP 在应用的企业可信IP中（已用通讯录接口 {endpoint} 验证）。"),
+                format!(
+                    "The server's egress IP is in the app's trusted IPs (proved with the directory call {endpoint})."
+                ),
+            ));
+            Ok(())
+        }
+        Err(error) if error.errcode() == Some(60020) => Err(error),
+        Err(error) => {
+            let described = wecom_text::describe(&error);
+            findings.push(with_errcode(
+                finding(
+                    FindingStatus::Warning,
+                    "config.trusted_ip_unconfirmed",
+                    Some("trusted_ip"),
+                    Text::new(
+                        format!("无法确认服务器出口 IP 是否在企业可信IP中：通讯录接口 {endpoint} 失败：{}", described.message.zh),
+                        format!("Could not confirm that the server's egress IP is in the app's trusted IPs: the directory call {endpoint} failed: {}", described.message.en),
+                    ),
+                    described.fix,
+                ),
+                error.errcode(),
+            ));
+            Ok(())
+        }
+    }
 }
 
 fn app_findings(app: &AppInfo, clean: &CleanSettings, findings: &mut Vec<Finding>) {
@@ -251,6 +360,10 @@ fn app_findings(app: &AppInfo, clean: &CleanSettings, findings: &mut Vec<Finding
         }
     }
 
+    if clean.callback_token.is_some() && clean.callback_aes_key.is_some() {
+        findings.push(callback_receivers(clean));
+    }
+
     let visible = &app.visible;
     let count = visible.department_ids.len() + visible.user_ids.len() + visible.tag_ids.len();
     if count == 0 {
@@ -287,6 +400,32 @@ fn app_findings(app: &AppInfo, clean: &CleanSettings, findings: &mut Vec<Finding
             ),
         ));
     }
+}
+
+/// What each callback receiver carries, said when callbacks are set up. The plugin cannot tell
+/// from the settings which console page the Token and EncodingAESKey came from (both receivers
+/// sign and encrypt alike), so the line states both. The app receiver's share rests on doc
+/// 96302/96303/96304 not listing self-built apps and on a WeCom staff answer about `update_user`;
+/// unconfirmed (wecom-api.md §13.1, §14), hence "reported".
+fn callback_receivers(clean: &CleanSettings) -> Finding {
+    let url = clean.callback_url.as_ref().map(|u| u.to_string());
+    let (url_zh, url_en) = match &url {
+        Some(url) => (format!("回调地址 {url}"), format!("the callback URL {url}")),
+        None => ("平台的回调地址".to_string(), "the platform's callback URL".to_string()),
+    };
+    finding(
+        FindingStatus::Notice,
+        "config.callback_receivers",
+        Some("callback_token"),
+        Text::new(
+            "通讯录变更回调由接收它的页面决定送达哪些事件：「通讯录同步 → 设置接收事件服务器」收到成员、部门和标签的全部变更，包括成员离职（delete_user）；应用的「接收消息 → 设置API接收」据报只在成员账号（UserID）变更时收到 update_user，收不到离职（企业微信文档 96302 未把自建应用列为接收方，未确认）。两种情况下，平台的定时完整核对（reconcile）都会补上回调未送达的变更。",
+            "Which contact changes arrive depends on where the callback is set: 通讯录同步 → 设置接收事件服务器 (Contact Sync → event receiving server) receives every member, department and tag change, leavers (delete_user) included; the app's own 接收消息 → 设置API接收 (Set API receiving) is reported to receive only update_user when a member's UserID changes, and no leavers (WeCom doc 96302 does not list self-built apps as receivers; unconfirmed). Either way, the platform's timed full reconcile catches what no callback delivered.",
+        ),
+        Text::new(
+            format!("在 管理后台 → 管理工具 → 通讯录同步 → 设置接收事件服务器 中填写{url_zh}，以及与平台相同的 Token 和 EncodingAESKey（只用于接收事件；通讯录同步的 Secret 不需要填入平台）；并保持平台的定时核对开启。"),
+            format!("Set {url_en} with the same Token and EncodingAESKey as the platform under admin console → 管理工具 (Management Tools) → 通讯录同步 (Contact Sync) → 设置接收事件服务器 (only to receive events: the platform never needs the contact-sync Secret), and keep the platform's timed reconcile on."),
+        ),
+    )
 }
 
 /// The pre-network part: cleaning and format checks. `pub(super)` for the property tests.
@@ -438,6 +577,8 @@ pub(super) fn clean_settings(
     })
 }
 
+use crate::callback::{CONSOLE_RECEIVERS as CONSOLE_CALLBACK, CONSOLE_RECEIVERS_EN as CONSOLE_CALLBACK_EN};
+
 /// A configured page base without its trailing slash, or the real default.
 fn base_or(url: Option<Url>, default: &str) -> String {
     url.map(|u| u.as_str().trim_end_matches('/').to_string()).unwrap_or_else(|| default.to_string())
@@ -475,9 +616,6 @@ fn web_login_domain(raw: &str, valid: &mut bool, findings: &mut Vec<Finding>) ->
     }
 }
 
-const CONSOLE_CALLBACK: &str = "接收消息 → 设置API接收";
-const CONSOLE_CALLBACK_EN: &str = "接收消息 (Receive messages) → 设置API接收 (Set API receiving)";
-
 /// The callback Token and EncodingAESKey (optional, but only together). Format errors are caught
 /// here so that a typo shows up in the checklist rather than as a signature failure when WeCom
 /// first calls back. Values never appear in findings.
@@ -495,12 +633,12 @@ fn callback_secrets(
         findings.push(finding(FindingStatus::Error, code, Some(field), message, fix));
     };
     let key_fix = Text::new(
-        format!("从 {CONSOLE_APP} → {CONSOLE_CALLBACK} → EncodingAESKey 重新复制，或点击「随机获取」后同时保存到企业微信和平台。"),
-        format!("Copy it again from {CONSOLE_APP_EN} → {CONSOLE_CALLBACK_EN} → EncodingAESKey, or click 随机获取 (random) and save the new key in both WeCom and the platform."),
+        format!("从设置回调的页面（{CONSOLE_CALLBACK}）重新复制 EncodingAESKey，或点击「随机获取」后同时保存到企业微信和平台。"),
+        format!("Copy the EncodingAESKey again from the page where the callback is set ({CONSOLE_CALLBACK_EN}), or click 随机获取 (random) and save the new key in both WeCom and the platform."),
     );
     let token_fix = Text::new(
-        format!("从 {CONSOLE_APP} → {CONSOLE_CALLBACK} → Token 重新复制，或点击「随机获取」后同时保存到企业微信和平台。"),
-        format!("Copy it again from {CONSOLE_APP_EN} → {CONSOLE_CALLBACK_EN} → Token, or click 随机获取 (random) and save the new token in both WeCom and the platform."),
+        format!("从设置回调的页面（{CONSOLE_CALLBACK}）重新复制 Token，或点击「随机获取」后同时保存到企业微信和平台。"),
+        format!("Copy the Token again from the page where the callback is set ({CONSOLE_CALLBACK_EN}), or click 随机获取 (random) and save the new token in both WeCom and the platform."),
     );
     if key.is_empty() {
         push(
@@ -607,12 +745,17 @@ fn token_finding(error: &WecomError, clean: &CleanSettings) -> Finding {
 fn agent_finding(error: &WecomError, clean: &CleanSettings) -> Finding {
     let code = error.errcode();
     let (status_code, field, message, fix) = match code {
-        Some(301002) => (
+        // 301002 is the documented answer for another app's token (doc 90313, via message/send);
+        // `agent/get` has also been seen answering 60011 "no privilege to access/modify
+        // contact/party/agent" for it (wecom-api.md §14). Unconfirmed which one `agent/get` gives
+        // today, so both mean the same here: the token is valid (gettoken passed), and asking
+        // about the app's own AgentID is the one `agent/get` a token may always make.
+        Some(301002) | Some(60011) => (
             "config.secret_agent_mismatch",
             "secret",
             Text::new(
-                format!("Secret 与 AgentID {} 不属于同一个应用。", clean.agent_id),
-                format!("The Secret and the AgentID {} belong to two different apps.", clean.agent_id),
+                format!("此 Secret 不属于 AgentID {} 的应用：Secret 与 AgentID 来自两个不同的应用。", clean.agent_id),
+                format!("This Secret does not belong to AgentID {}: the Secret and the AgentID belong to two different apps.", clean.agent_id),
             ),
             Text::new(
                 format!("在 {CONSOLE_APP} 中打开同一个应用，AgentId 和 Secret 都从该应用页面复制。"),

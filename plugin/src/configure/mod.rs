@@ -11,6 +11,6 @@ mod settings;
 #[cfg(test)]
 mod proptests;
 
-pub use checks::{activate, check, Checked};
+pub use checks::{activate, app_info, check, Checked};
 pub(crate) use findings::shown;
 pub use settings::{domain_of as domain_of_url, Accepted, CleanSettings, Credentials};

@@ -33,7 +33,7 @@ pub struct CleanSettings {
     pub proxy_url: Option<String>,
     /// Plain http to a non-loopback gateway allowed.
     pub allow_plain_http: bool,
-    /// Callback Token (接收消息 → 设置API接收), when callbacks are set up (masked in Debug).
+    /// Callback Token (通讯录同步 → 设置接收事件服务器, or the app's 接收消息 → 设置API接收), when callbacks are set up (masked in Debug).
     pub callback_token: Option<wecom::Secret>,
     /// Callback EncodingAESKey, when callbacks are set up (masked in Debug).
     pub callback_aes_key: Option<wecom::Secret>,

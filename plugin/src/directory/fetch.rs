@@ -4,6 +4,12 @@
 //! one or known only through a tag. Calls run concurrently; the client bounds how many are in
 //! flight and paces them below WeCom's limits. A part that fails is recorded and the snapshot is
 //! marked incomplete: it is never reported as a success.
+//!
+//! Fallbacks, so that one refused or oversized list does not make every read incomplete (an
+//! incomplete snapshot never removes a leaver): no department list for a range without
+//! departments; `department/simplelist` + `department/get` when `department/list` fails;
+//! `user/simplelist` + `user/get` when a department's `user/list` is refused or over the size cap
+//! (see `read_tree` and `needs_member_fallback` for what is unconfirmed).
 
 use super::{fingerprint::snapshot_id, members::MemberSet, tree::DeptNode, DeptTree};
 use crate::configure::Accepted;
@@ -26,14 +32,11 @@ pub async fn fetch(accepted: &Accepted, scope: &ScopeSelection, host: &Host) -> 
     let mut problems = Vec::new();
     let mut read_failed = false;
 
-    // The whole visible tree in one call; names for display and subtrees for the scope.
-    let tree = match client.list_departments(None).await {
-        Ok(list) => DeptTree::new(
-            list.into_iter().map(|d| (d.id, DeptNode { name: d.name, parent_id: d.parentid, order: d.order })),
-        ),
-        Err(error) => {
+    let tree = match read_tree(accepted, host).await? {
+        Ok(tree) => tree,
+        Err(problem) => {
             read_failed = true;
-            problems.push(problem_from_error(&error, "department:*", "", ProblemKind::ReadFailed));
+            problems.push(problem);
             DeptTree::default()
         }
     };
@@ -115,27 +118,15 @@ pub async fn fetch(accepted: &Accepted, scope: &ScopeSelection, host: &Host) -> 
         other => failed.push(other),
     })
     .await?;
-    let mut fields_note = false;
+    let mut fallback = Vec::new();
     for joined in failed {
         match joined {
             Ok((_, Ok(list))) => list.into_iter().for_each(|m| members.add(member_from(m))),
-            Ok((dept, Err(error))) if error.errcode() == Some(48002) => {
-                // user/list refused for this app type: fall back to names only.
-                match client.simple_list_users(dept).await {
-                    Ok(list) => {
-                        fields_note = true;
-                        list.into_iter().for_each(|m| members.add(simple_member_from(m)));
-                    }
-                    Err(error) => {
-                        read_failed = true;
-                        problems.push(problem_from_error(
-                            &error,
-                            &format!("department:{dept}"),
-                            tree.name(dept).unwrap_or(""),
-                            ProblemKind::ReadFailed,
-                        ));
-                    }
-                }
+            Ok((dept, Err(error))) if needs_member_fallback(&error) => {
+                host.info(&format!(
+                    "user/list of department {dept} failed ({error}); reading it with user/simplelist and user/get"
+                ));
+                fallback.push((dept, tree.name(dept).unwrap_or("").to_string()));
             }
             Ok((dept, Err(error))) => {
                 read_failed = true;
@@ -152,15 +143,23 @@ pub async fn fetch(accepted: &Accepted, scope: &ScopeSelection, host: &Host) -> 
             }
         }
     }
+    let mut fields_note = false;
+    if !fallback.is_empty() {
+        let outcome = read_members_one_by_one(client, fallback, &members, host).await?;
+        fields_note = outcome.names_only > 0;
+        outcome.members.into_iter().for_each(|m| members.add(m));
+        read_failed |= !outcome.failures.is_empty();
+        problems.extend(outcome.failures);
+    }
     if fields_note {
         problems.push(ScopeProblem {
             kind: ProblemKind::FieldsUnavailable,
             subject: "user/list".into(),
             subject_name: "".into(),
-            wecom_errcode: Some(48002).into(),
+            wecom_errcode: None.into(),
             message: Text::new(
-                "本应用无权调用 user/list，已改用 user/simplelist：成员状态和职务不可用。",
-                "This app may not call user/list; user/simplelist was used instead: member status and position are not available.",
+                "部分成员只能通过 user/simplelist 读取：其状态和职务不可用。",
+                "Some members could be read only through user/simplelist: their status and position are not available.",
             ),
         });
     }
@@ -250,6 +249,156 @@ pub async fn fetch(accepted: &Accepted, scope: &ScopeSelection, host: &Host) -> 
     })
 }
 
+/// The visible department tree: names for display and subtrees for the scope.
+///
+/// - An app whose visible range holds no departments (only members or tags) has no tree to read:
+///   `department/list` is not called. What WeCom answers it there is unconfirmed (wecom-api.md
+///   §14, "department/list for self-built apps": an empty list or a refusal); either way there is
+///   nothing to learn, and a refusal must not make every read incomplete. The range is the one
+///   `configure` read with `agent/get`.
+/// - Otherwise the whole tree in one `department/list`. Should it fail for any WeCom reason but
+///   60020 (a restricted endpoint, a refusal whose errcode is unconfirmed, an answer over the size
+///   cap), the same tree is read as `department/simplelist` (ids, parents, order) plus one
+///   `department/get` per department for its name (docs 95350, 95351: WeCom itself recommends
+///   that pair over the "low performance" list). A 60020 or a network failure would fail the
+///   fallback the same way, so it is not tried.
+///
+/// `Ok(Err(problem))`: the tree could not be read (the snapshot is then incomplete).
+async fn read_tree(accepted: &Accepted, host: &Host) -> Result<Result<DeptTree, ScopeProblem>, PluginError> {
+    let client = &accepted.client;
+    if accepted.app.visible.department_ids.is_empty() {
+        host.info("fetch_scope: the app's visible range holds no departments; no department list is read");
+        return Ok(Ok(DeptTree::default()));
+    }
+    let error = match client.list_departments(None).await {
+        Ok(list) => {
+            return Ok(Ok(DeptTree::new(
+                list.into_iter().map(|d| (d.id, DeptNode { name: d.name, parent_id: d.parentid, order: d.order })),
+            )))
+        }
+        Err(error) => error,
+    };
+    let fallback =
+        matches!(error, WecomError::BodyTooLarge { .. }) || error.errcode().is_some_and(|code| code != 60020);
+    if !fallback {
+        return Ok(Err(problem_from_error(&error, "department:*", "", ProblemKind::ReadFailed)));
+    }
+    host.info(&format!(
+        "department/list failed ({error}); reading the tree with department/simplelist and department/get"
+    ));
+    let ids = match client.simple_list_departments(None).await {
+        Ok(ids) => ids,
+        Err(fallback_error) => {
+            host.warn(&format!("department/simplelist failed too: {fallback_error}"));
+            return Ok(Err(problem_from_error(&error, "department:*", "", ProblemKind::ReadFailed)));
+        }
+    };
+    let total = ids.len() as u64;
+    let mut jobs = JoinSet::new();
+    for d in ids {
+        let client = client.clone();
+        jobs.spawn(async move { (d.id, d.parentid, d.order, client.get_department(d.id).await) });
+    }
+    let mut nodes = Vec::new();
+    let mut failure = None;
+    run_all(&mut jobs, host, "departments", total, |joined| match joined {
+        Ok((id, parent_id, order, Ok(d))) => nodes.push((id, DeptNode { name: d.name, parent_id, order })),
+        Ok((id, _, _, Err(error))) => {
+            failure.get_or_insert_with(|| {
+                problem_from_error(&error, &format!("department:{id}"), "", ProblemKind::ReadFailed)
+            });
+        }
+        Err(join_error) => {
+            failure.get_or_insert_with(|| internal_problem(&join_error.to_string()));
+        }
+    })
+    .await?;
+    // A department without its name would reach the platform unnamed: the tree is not trusted.
+    Ok(match failure {
+        Some(problem) => Err(problem),
+        None => Ok(DeptTree::new(nodes)),
+    })
+}
+
+/// `user/list` failures that `user/simplelist` + `user/get` can get around: an answer over the size
+/// cap (a department with very many direct members, or large custom attributes), and refusals of
+/// `user/list` itself. Which errcode a self-built app gets when `user/list` is refused is
+/// unconfirmed: 48002 ("api forbidden", documented for a secret type that may not call an API),
+/// 48009 (the 2022-08-15 detail-read restriction, documented for the contact-sync secret) and
+/// 60011 (no privilege) are the candidates (wecom-api.md §4.4, §6, §14). Anything else (60020,
+/// rate limits, the network) would fail the fallback too.
+fn needs_member_fallback(error: &WecomError) -> bool {
+    matches!(error, WecomError::BodyTooLarge { .. }) || matches!(error.errcode(), Some(48002 | 48009 | 60011))
+}
+
+/// What reading departments member by member gave.
+struct OneByOne {
+    members: Vec<Member>,
+    /// Members kept with names only (user/get refused for its own reason, simplelist answered).
+    names_only: usize,
+    /// Parts that could not be read (each makes the snapshot incomplete).
+    failures: Vec<ScopeProblem>,
+}
+
+/// `user/simplelist` of each department `(id, name)`, then one `user/get` per member not already
+/// read (through a department whose `user/list` answered, or listed twice here); each step's
+/// calls run concurrently. A member whose `user/get` is refused with the same kind of refusal
+/// keeps what `user/simplelist` said (names only); any other failure is a read failure.
+async fn read_members_one_by_one(
+    client: &wecom::Client,
+    departments: Vec<(u32, String)>,
+    known: &MemberSet,
+    host: &Host,
+) -> Result<OneByOne, PluginError> {
+    let mut out = OneByOne { members: Vec::new(), names_only: 0, failures: Vec::new() };
+    let total = departments.len() as u64;
+    let mut jobs = JoinSet::new();
+    for (dept, name) in departments {
+        let client = client.clone();
+        jobs.spawn(async move { (dept, name, client.simple_list_users(dept).await) });
+    }
+    let mut listed = Vec::new();
+    run_all(&mut jobs, host, "members", total, |joined| match joined {
+        Ok((_, _, Ok(list))) => listed.extend(list),
+        Ok((dept, name, Err(error))) => {
+            let subject = format!("department:{dept}");
+            out.failures.push(problem_from_error(&error, &subject, &name, ProblemKind::ReadFailed));
+        }
+        Err(join_error) => out.failures.push(internal_problem(&join_error.to_string())),
+    })
+    .await?;
+
+    let mut queued = HashSet::new();
+    let mut jobs = JoinSet::new();
+    for simple in listed {
+        if known.contains(&simple.userid) || !queued.insert(simple.userid.to_lowercase()) {
+            continue;
+        }
+        let client = client.clone();
+        jobs.spawn(async move {
+            let result = client.get_user(&simple.userid).await;
+            (simple, result)
+        });
+    }
+    let mut results = Vec::new();
+    run_all(&mut jobs, host, "members", queued.len() as u64, |joined| results.push(joined)).await?;
+    for joined in results {
+        match joined {
+            Ok((_, Ok(member))) => out.members.push(member_from(member)),
+            Ok((simple, Err(error))) if needs_member_fallback(&error) => {
+                out.names_only += 1;
+                out.members.push(simple_member_from(simple));
+            }
+            Ok((simple, Err(error))) => {
+                let subject = format!("user:{}", simple.userid);
+                out.failures.push(problem_from_error(&error, &subject, &simple.name, ProblemKind::ReadFailed));
+            }
+            Err(join_error) => out.failures.push(internal_problem(&join_error.to_string())),
+        }
+    }
+    Ok(out)
+}
+
 fn member_from(m: wecom::Member) -> Member {
     let departments: BTreeSet<u32> = m.department.iter().copied().collect();
     Member {
@@ -297,6 +446,12 @@ fn problem_from_error(error: &WecomError, subject: &str, name: &str, kind: Probl
         ProblemKind::OutOfRange => Text::new(
             format!("{subject} 不在应用的可见范围内，未同步。请在应用的可见范围中添加，或从同步范围中去掉。"),
             format!("{subject} is outside the app's visible range and was not synced. Add it to the app's visible range, or remove it from the sync scope."),
+        ),
+        // 60111 also covers a member outside the visible range (doc 90313 via go-workwx), so the
+        // message names the range fix rather than "deleted".
+        ProblemKind::NotFound if error.errcode() == Some(60111) => Text::new(
+            format!("企业微信找不到 {subject}，或该成员不在应用的可见范围内，未同步。请在应用的可见范围中添加该成员或其部门，或从同步范围中去掉。"),
+            format!("{subject} was not found in WeCom, or is outside the app's visible range, and was not synced. Add the member or their department to the app's visible range, or remove it from the sync scope."),
         ),
         ProblemKind::NotFound => Text::new(
             format!("企业微信中不存在 {subject}（可能已删除），未同步。"),

@@ -31,7 +31,7 @@ pub async fn exchange(accepted: &Accepted, request: &LoginRequest, host: &Host) 
     };
 
     let member = client.get_user(&userid).await.map_err(|error| match error.errcode() {
-        Some(60111) => refused("login.member_left", &userid, "已不在企业中", "is no longer in the corp"),
+        Some(60111) => not_found(&userid),
         Some(60011) | Some(60021) | Some(50002) => out_of_scope(&userid),
         _ => wecom_text::to_plugin_error(&error),
     })?;
@@ -105,12 +105,23 @@ fn code_invalid(errcode: Option<i64>) -> PluginError {
     }
 }
 
-fn refused(code: &str, userid: &str, zh: &str, en: &str) -> PluginError {
+/// 60111 "userid not found": WeCom's text for it (doc 90313 via go-workwx's errcode list) also
+/// covers a member outside the app's visible range, and a linked corp's `CorpId/userid` form
+/// (doc 91023), so it is not read as "the member left". Which of the three it was WeCom does not
+/// say.
+fn not_found(userid: &str) -> PluginError {
     PluginError::new(
-        code,
-        Text::new(format!("成员 {userid} {zh}，不能登录。"), format!("Member {userid} {en} and cannot log in.")),
-        Text::new("如有疑问请联系企业微信管理员。", "Ask the WeCom admin if this is unexpected."),
+        "login.member_not_found",
+        Text::new(
+            format!("企业微信找不到成员 {userid}，或该成员不在应用的可见范围内（互联企业成员的 CorpId/userid 也会如此），不能登录。"),
+            format!("WeCom cannot find member {userid}, or the member is outside the app's visible range (as is a linked corp's CorpId/userid), so they cannot log in."),
+        ),
+        Text::new(
+            "请管理员在 管理后台 → 应用管理 → 自建 → 选择应用 → 可见范围 中添加该成员或其部门；若成员已离职或被删除，则无需处理。",
+            "Ask the admin to add the member or their department under 可见范围 (visible range) in admin console → 应用管理 (App Management) → 自建 (Self-built) → your app; if the member left or was deleted, nothing needs doing.",
+        ),
     )
+    .with_errcode(60111)
     .with_field("userid")
 }
 

@@ -146,7 +146,7 @@ pub struct CallStats {
     pub calls: BTreeMap<&'static str, u64>,
     /// Requests repeated after -1 / 45009 / 45033 / a token refresh.
     pub retries: u64,
-    /// Tokens dropped after 40014 / 42001 / 41001.
+    /// Tokens dropped after 40014 / 42001 / 41001 / 40001.
     pub token_refreshes: u64,
     /// Most requests in flight at once.
     pub in_flight_peak: usize,
@@ -486,8 +486,13 @@ impl Client {
             }
             drop(slot);
             match *errcode {
-                // 41001 too: if an empty token was ever sent, a fresh one is the cure.
-                40014 | 42001 | 41001 if ep.auth && !token_refreshed => {
+                // 41001 too: if an empty token was ever sent, a fresh one is the cure. 40001
+                // ("invalid credential") from a call other than `gettoken` means the token was
+                // refused, not the Secret: WxJava (`ACCESS_TOKEN_ERROR_CODES`) and wechatpy refresh
+                // on it as on 42001 (wecom-api.md §14). From `gettoken` itself (`auth` false) it
+                // is the Secret and is never retried; a Secret reset since the token was issued
+                // shows up as the refresh's own 40001.
+                40014 | 42001 | 41001 | 40001 if ep.auth && !token_refreshed => {
                     token_refreshed = true;
                     if let Some(token) = &token {
                         self.inner.tokens.invalidate(token).await;
@@ -1031,6 +1036,41 @@ mod tests {
         assert_eq!(err.errcode(), Some(40014));
         assert_eq!(c.stats().calls_to("gettoken"), 2);
         assert_eq!(c.stats().calls_to("tag/list"), 2);
+    }
+
+    #[tokio::test]
+    async fn invalid_credential_from_a_business_call_refreshes_the_token_once() {
+        let srv = Responder::start(|target, nth| {
+            if target.starts_with("/cgi-bin/gettoken") {
+                token_answer(nth)
+            } else if target.contains("access_token=T1") {
+                http(200, r#"{"errcode":40001,"errmsg":"invalid credential"}"#)
+            } else {
+                http(200, MEMBER)
+            }
+        })
+        .await;
+        let c = srv.client(|_| {});
+        let m = c.get_user("zhangsan").await.unwrap();
+        assert_eq!(m.userid, "zhangsan");
+        assert_eq!(c.stats().calls_to("gettoken"), 2);
+        assert_eq!(c.stats().token_refreshes, 1);
+    }
+
+    #[tokio::test]
+    async fn invalid_credential_from_gettoken_is_not_retried() {
+        let srv = Responder::start(|target, _| {
+            if target.starts_with("/cgi-bin/gettoken") {
+                http(200, r#"{"errcode":40001,"errmsg":"invalid credential"}"#)
+            } else {
+                http(200, MEMBER)
+            }
+        })
+        .await;
+        let c = srv.client(|_| {});
+        assert_eq!(c.get_user("zhangsan").await.unwrap_err().errcode(), Some(40001));
+        assert_eq!(c.stats().calls_to("gettoken"), 1);
+        assert_eq!(c.stats().calls_to("user/get"), 0);
     }
 
     #[tokio::test]

@@ -22,7 +22,7 @@
 //! Every call but `gettoken` carries `access_token` from the [`token`] cache. Every call goes
 //! through one path (`client.rs`): [`pacing`] (bounded concurrency + per-endpoint pace), the
 //! request, a size-limited body read, the `{errcode, errmsg}` envelope, then the payload.
-//! 40014 / 42001 drop the token and retry once; -1, 45009 and 45033 are retried per
+//! 40014 / 42001 (and 40001 from any call but `gettoken`) drop the token and retry once; -1, 45009 and 45033 are retried per
 //! [`RetryPolicy`]; everything else is returned as [`WecomError`], whose
 //! [`errcodes::lookup`] entry says which setting to fix and where in the admin console.
 //!

@@ -1,6 +1,6 @@
 //! `agent/get` (doc 90227): the token's own app and its visible range.
 
-use super::{authorize, numeric_param, Answer};
+use super::{authorize, authorize_any_ip, numeric_param, Answer};
 use crate::fake_wecom::reply::{ok, Call};
 use crate::fake_wecom::state::Shared;
 use axum::extract::State;
@@ -10,7 +10,12 @@ use std::sync::Arc;
 
 /// Answers for a disabled app too: `close` is how the admin's self-test learns it is disabled.
 pub(crate) async fn get(State(shared): State<Arc<Shared>>, Extension(call): Extension<Call>) -> Answer {
-    let caller = authorize(&shared, &call)?;
+    let behaviour = shared.behaviour();
+    let caller = if behaviour.agent_get_ignores_trusted_ip {
+        authorize_any_ip(&shared, &call)?
+    } else {
+        authorize(&shared, &call)?
+    };
     let agent_id = match numeric_param::<i64>(&call, "agentid") {
         Ok(Some(id)) => id,
         Ok(None) => return Err(call.error(41011, "agentid missing")),
@@ -20,6 +25,9 @@ pub(crate) async fn get(State(shared): State<Arc<Shared>>, Extension(call): Exte
         return Err(call.error(40056, "invalid agentid"));
     };
     if agent_id != caller.agent_id {
+        if behaviour.agent_get_other_app_is_60011 {
+            return Err(call.error(60011, "no privilege to access/modify contact/party/agent"));
+        }
         return Err(call.error(301002, "not allow operate another agent with this accesstoken."));
     }
     let users: Vec<_> = app

@@ -55,6 +55,15 @@ fn full(dept: &Department) -> Value {
 pub(crate) async fn list(State(shared): State<Arc<Shared>>, Extension(call): Extension<Call>) -> Answer {
     let caller = authorize(&shared, &call)?;
     require_enabled(&caller, &call)?;
+    let behaviour = shared.behaviour();
+    if let Some(errcode) = behaviour.department_list_refused {
+        return Err(call.error(errcode, refusal_text(errcode)));
+    }
+    if let Some(errcode) = behaviour.department_list_refused_without_departments {
+        if caller.app().is_some_and(|app| app.allow_departments.is_empty()) {
+            return Err(call.error(errcode, refusal_text(errcode)));
+        }
+    }
     let ids = listed(&caller, &call)?;
     let rows: Vec<Value> = ids.iter().filter_map(|id| caller.view.department(*id)).map(full).collect();
     Ok(ok(json!({ "department": rows })))
@@ -78,4 +87,15 @@ pub(crate) async fn get(State(shared): State<Arc<Shared>>, Extension(call): Exte
     let id = numeric_param::<u32>(&call, "id").ok().flatten();
     let dept = visible_department(&caller, &call, id)?;
     Ok(ok(json!({ "department": full(dept) })))
+}
+
+/// WeCom's text for the errcodes a refused list call is configured with.
+pub(super) fn refusal_text(errcode: i64) -> &'static str {
+    match errcode {
+        60011 => "no privilege to access/modify contact/party/agent",
+        48002 => "api forbidden",
+        48009 => "api forbidden for contact assistant",
+        60020 => "not allow to access from your ip",
+        _ => "system error",
+    }
 }

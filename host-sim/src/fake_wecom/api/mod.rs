@@ -103,6 +103,13 @@ pub(crate) fn authorize(shared: &Shared, call: &Call) -> Result<Caller, Rejectio
     authorize_unmetered(shared, call)
 }
 
+/// As [`authorize`], without the trusted-IP check (for `agent/get` when
+/// [`super::behaviour::Behaviour::agent_get_ignores_trusted_ip`] is on).
+pub(crate) fn authorize_any_ip(shared: &Shared, call: &Call) -> Result<Caller, Rejection> {
+    check_rate(shared, call)?;
+    check_token(shared, call)
+}
+
 pub(crate) fn check_rate(shared: &Shared, call: &Call) -> Result<(), Rejection> {
     if shared.rate.admit(&call.endpoint) {
         Ok(())
@@ -113,6 +120,14 @@ pub(crate) fn check_rate(shared: &Shared, call: &Call) -> Result<(), Rejection> 
 
 /// The checks without the frequency limit, for `auth/getuserinfo` whose valid codes are free.
 pub(crate) fn authorize_unmetered(shared: &Shared, call: &Call) -> Result<Caller, Rejection> {
+    let caller = check_token(shared, call)?;
+    match caller.app() {
+        Some(app) if !ip_trusted(app, call.peer) => Err(call.error(60020, "not allow to access from your ip")),
+        _ => Ok(caller),
+    }
+}
+
+fn check_token(shared: &Shared, call: &Call) -> Result<Caller, Rejection> {
     let Some(token) = call.param("access_token") else {
         return Err(call.error(41001, "access_token missing"));
     };
@@ -122,12 +137,9 @@ pub(crate) fn authorize_unmetered(shared: &Shared, call: &Call) -> Result<Caller
         Err(TokenProblem::Expired) => return Err(call.error(42001, "access_token expired")),
     };
     let view = shared.view();
-    let Some(app) = view.app(agent_id) else {
+    if view.app(agent_id).is_none() {
         // The app was deleted after the token was issued.
         return Err(call.error(40014, "invalid access_token"));
-    };
-    if !ip_trusted(app, call.peer) {
-        return Err(call.error(60020, "not allow to access from your ip"));
     }
     Ok(Caller { agent_id, view })
 }

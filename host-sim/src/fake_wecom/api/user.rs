@@ -3,7 +3,7 @@
 //! Member objects are what a self-built app created after 2022-06-20 gets: no mobile, email,
 //! avatar, gender, biz_mail, qr_code or address (§4.4 of the API notes).
 
-use super::department::visible_department;
+use super::department::{refusal_text, visible_department};
 use super::{authorize, numeric_param, require_enabled, Answer, Caller};
 use crate::fake_wecom::org::User;
 use crate::fake_wecom::reply::{ok, Call, Rejection};
@@ -24,7 +24,7 @@ fn visible_departments(caller: &Caller, user: &User) -> Vec<u32> {
     out
 }
 
-fn member(caller: &Caller, user: &User) -> Value {
+fn member(caller: &Caller, user: &User, extattr_bytes: usize) -> Value {
     let departments = visible_departments(caller, user);
     let zeros = vec![0; departments.len()];
     let mut obj = json!({
@@ -38,7 +38,7 @@ fn member(caller: &Caller, user: &User) -> Value {
         "is_leader_in_dept": zeros,
         "direct_leader": [],
         "telephone": "",
-        "extattr": { "attrs": [] },
+        "extattr": { "attrs": extattr(extattr_bytes) },
     });
     let main = if user.main_department != 0 { Some(user.main_department) } else { user.departments.first().copied() };
     // Present only when the app may see that department.
@@ -46,6 +46,14 @@ fn member(caller: &Caller, user: &User) -> Value {
         map.insert("main_department".into(), Value::from(main));
     }
     obj
+}
+
+/// One text attribute of `bytes` bytes, or none.
+fn extattr(bytes: usize) -> Value {
+    if bytes == 0 {
+        return json!([]);
+    }
+    json!([{ "type": 0, "name": "备注", "text": { "value": "x".repeat(bytes) } }])
 }
 
 /// Members directly in the department (`fetch_child` is accepted and ignored, as the current
@@ -69,7 +77,12 @@ pub(crate) async fn simplelist(State(shared): State<Arc<Shared>>, Extension(call
 pub(crate) async fn list(State(shared): State<Arc<Shared>>, Extension(call): Extension<Call>) -> Answer {
     let caller = authorize(&shared, &call)?;
     require_enabled(&caller, &call)?;
-    let rows: Vec<Value> = direct_members(&caller, &call)?.into_iter().map(|u| member(&caller, u)).collect();
+    let behaviour = shared.behaviour();
+    if let Some(errcode) = behaviour.user_list_refused {
+        return Err(call.error(errcode, refusal_text(errcode)));
+    }
+    let bytes = behaviour.member_extattr_bytes;
+    let rows: Vec<Value> = direct_members(&caller, &call)?.into_iter().map(|u| member(&caller, u, bytes)).collect();
     Ok(ok(json!({ "userlist": rows })))
 }
 
@@ -83,12 +96,15 @@ pub(crate) async fn get(State(shared): State<Arc<Shared>>, Extension(call): Exte
         return Err(call.error(60111, "userid not found"));
     };
     if !caller.scope().users.contains(&index) {
+        if shared.behaviour().user_get_out_of_range_is_60111 {
+            return Err(call.error(60111, "userid not found"));
+        }
         return Err(call.error(60011, "no privilege to access/modify contact/party/agent"));
     }
     let Some(user) = caller.view.user(index) else {
         return Err(call.error(60111, "userid not found"));
     };
-    Ok(ok(member(&caller, user)))
+    Ok(ok(member(&caller, user, shared.behaviour().member_extattr_bytes)))
 }
 
 /// Only the 通讯录同步 secret may call it; the fake issues app tokens only.

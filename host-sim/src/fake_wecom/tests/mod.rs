@@ -1,5 +1,6 @@
 //! Black-box tests: a started `FakeWecom`, spoken to over real HTTP.
 
+mod behaviour;
 mod controls;
 mod directory;
 mod faults;
