@@ -241,6 +241,17 @@ fn the_freshness_window_is_a_parameter_with_the_same_message() {
 }
 
 #[test]
+fn the_configured_window_is_the_one_handle_applies() {
+    let query = "msg_signature=d401266b317d97ead229b8566c650485cc775fe4&timestamp=1700000000&nonce=1234567890";
+    let body = envelope(VECTOR_11_4_ENCRYPT);
+    let now = 1700000000 + 600;
+    let wide = official().with_window(900);
+    let accepted = handle(&wide, &post(query, &body, now), now, &ReplayGuard::new()).expect("the setting widens it");
+    assert_eq!(accepted.kind, CallbackKind::ContactChange);
+    assert!(handle(&official().with_window(0), &post(query, &body, now), now, &ReplayGuard::new()).is_err(), "0 = 300 s");
+}
+
+#[test]
 fn events_from_either_receiver_decode() {
     let query = "msg_signature=d401266b317d97ead229b8566c650485cc775fe4&timestamp=1700000000&nonce=1234567890";
     // The contact-sync receiver: AgentID empty or absent; the app's own receiver: its AgentID.
