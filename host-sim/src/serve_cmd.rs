@@ -110,6 +110,7 @@ pub fn open_platform_full(
     seed: bool,
     callbacks: &CallbackOptions,
 ) -> anyhow::Result<OpenPlatform> {
+    let window = callbacks.timestamp_window;
     let secrets = callbacks.secrets(
         wecom.wecom_base_url.is_none()
             && store.connection()?.is_none_or(|c| c.origin != crate::session::ORIGIN_EXTERNAL),
@@ -132,6 +133,7 @@ pub fn open_platform_full(
         // stored (or the options name another WeCom). Token and key given now replace the stored.
         let session = Session::start(wecom, &urls, SimHost::default(), &mut store, prepare, |settings| {
             settings.callback_url = callback_url.as_str().into();
+            settings.callback_timestamp_window_secs = window;
             if !secrets.token.is_empty() {
                 settings.callback_token = secrets.token.clone();
             }

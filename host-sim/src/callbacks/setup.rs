@@ -64,6 +64,10 @@ pub struct CallbackOptions {
     /// The callback EncodingAESKey set in WeCom (or env WECOM_CALLBACK_AES_KEY); generated with the built-in fake.
     #[arg(long = "callback-aes-key", env = "WECOM_CALLBACK_AES_KEY", hide_env_values = true)]
     pub aes_key: Option<String>,
+    /// How far a callback's timestamp may be from this server's clock, in seconds (the plugin's
+    /// replay guard; WeCom sets no window). Widen it only while the clock cannot be fixed.
+    #[arg(long = "callback-timestamp-window", default_value_t = 300, value_name = "SECS")]
+    pub timestamp_window: u32,
     /// What callbacks and the reconcile do without an operator.
     #[command(flatten)]
     pub policy: PolicyArgs,
@@ -75,6 +79,7 @@ impl std::fmt::Debug for CallbackOptions {
         f.debug_struct("CallbackOptions")
             .field("token", &self.token.as_ref().map(|_| "***"))
             .field("aes_key", &self.aes_key.as_ref().map(|_| "***"))
+            .field("timestamp_window", &self.timestamp_window)
             .field("policy", &self.policy)
             .finish()
     }
