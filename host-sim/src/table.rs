@@ -149,7 +149,15 @@ pub fn setup_sheet(report: &ConfigReport, lang: Lang) -> String {
         }
     };
     line("应用主页", "App homepage (应用主页)", s.homepage_url.as_str());
-    line("可信域名 / 授权回调域", "Trusted domain (可信域名)", s.trusted_domain.as_str());
+    line("可信域名（网页授权及JS-SDK）", "Trusted domain (网页授权及JS-SDK → 可信域名)", s.trusted_domain.as_str());
+    // The browser (QR) login's own callback domain: 企业微信授权登录 → Web网页 → 授权回调域. It is
+    // the trusted domain unless the admin set another one (--web-login-domain).
+    let web_login = if s.web_login_domain.is_empty() { s.trusted_domain.as_str() } else { s.web_login_domain.as_str() };
+    line(
+        "网页登录授权回调域（企业微信授权登录 → Web网页）",
+        "Web-login callback domain (企业微信授权登录 → Web网页 → 授权回调域)",
+        web_login,
+    );
     line("登录回调地址", "OAuth redirect URL", s.redirect_url.as_str());
     line("回调 URL（通讯录同步）", "Callback URL (通讯录同步)", s.callback_url.as_str());
     if let Some(ip) = s.egress_ip.as_ref().into_option() {

@@ -248,7 +248,10 @@ fn the_configured_window_is_the_one_handle_applies() {
     let wide = official().with_window(900);
     let accepted = handle(&wide, &post(query, &body, now), now, &ReplayGuard::new()).expect("the setting widens it");
     assert_eq!(accepted.kind, CallbackKind::ContactChange);
-    assert!(handle(&official().with_window(0), &post(query, &body, now), now, &ReplayGuard::new()).is_err(), "0 = 300 s");
+    assert!(
+        handle(&official().with_window(0), &post(query, &body, now), now, &ReplayGuard::new()).is_err(),
+        "0 = 300 s"
+    );
 }
 
 #[test]
