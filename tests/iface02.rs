@@ -439,3 +439,63 @@ fn accounts_carry_contact_fields_shown_masked_in_text_and_clear_in_json_with_the
     let args = AccountsImportArgs { file: again, db: db.clone(), json: false };
     assert!(host_sim::workflow::run_accounts_import(&args, &mut Vec::new()).expect("re-imports its own export"));
 }
+
+#[test]
+fn a_name_binding_is_confirmed_by_the_members_consented_mobile_on_a_second_hop() {
+    let open = open_platform(
+        &WecomArgs { plugin: Some(util::plugin_path()), ..Default::default() },
+        0,
+        Store::in_memory().expect("store"),
+        None,
+    )
+    .expect("platform starts");
+    let fake = open.session.fake.as_ref().expect("fake");
+    {
+        let mut store = open.platform.store.lock().expect("store");
+        let provisional = store.binding_for_userid("wangxiaokai").expect("q").map(|b| b.evidence);
+        assert!(matches!(provisional, Some(Evidence::Name | Evidence::NameDepartment)), "{provisional:?}");
+        // The platform knows 王晓楷's mobile (the fake's member shares the same one when consenting),
+        // and clear's account (u-1005) an email that the member's does not match.
+        let mut wang = store.account("u-1004").expect("read").expect("account");
+        wang.mobile = PersonalData::new("13800000000");
+        let mut clear = store.account("u-1005").expect("read").expect("account");
+        clear.email = PersonalData::new("someone-else@wanxiang.example");
+        store.import_accounts(&[wang, clear]).expect("contact fields");
+    }
+    fake.with_org(|org| {
+        if let Some(u) = org.users.iter_mut().find(|u| u.userid == "clear") {
+            u.email = "clear@wanxiang.example".into();
+        }
+    });
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let base = open.server.base_url.clone();
+
+    let trip = rt
+        .block_on(host_sim::login_flow::drive(&base, "wangxiaokai", host_sim::login_flow::IN_CLIENT_UA))
+        .expect("trip");
+    assert_eq!((trip.outcome.as_str(), trip.account_id.as_deref()), ("signed-in", Some("u-1004")), "{trip:#?}");
+    assert!(trip.visited.iter().any(|u| u.contains("scope=snsapi_privateinfo")), "the consent hop: {trip:#?}");
+    assert!(trip.visited.iter().filter(|u| u.contains("/connect/oauth2/authorize?")).count() == 2, "{trip:#?}");
+    let store = open.platform.store.lock().expect("store");
+    assert_eq!(
+        store.binding_for_userid("wangxiaokai").expect("q").map(|b| b.evidence),
+        Some(Evidence::Contact),
+        "confirmed by the consented mobile: the next login needs no consent"
+    );
+    drop(store);
+    let again = rt
+        .block_on(host_sim::login_flow::drive(&base, "wangxiaokai", host_sim::login_flow::IN_CLIENT_UA))
+        .expect("trip");
+    assert_eq!(again.outcome, "signed-in", "{again:#?}");
+    assert!(again.visited.iter().all(|u| !u.contains("snsapi_privateinfo")), "one click now: {again:#?}");
+
+    // A consented email that contradicts the bound account: refused, the binding goes back to the operator.
+    let clear =
+        rt.block_on(host_sim::login_flow::drive(&base, "clear", host_sim::login_flow::IN_CLIENT_UA)).expect("trip");
+    assert_ne!(clear.outcome, "signed-in", "{clear:#?}");
+    let store = open.platform.store.lock().expect("store");
+    assert!(
+        store.binding_for_userid("clear").expect("q").is_none_or(|b| b.evidence != Evidence::Contact),
+        "never confirmed by a contradicting email"
+    );
+}
