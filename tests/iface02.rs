@@ -499,3 +499,70 @@ fn a_name_binding_is_confirmed_by_the_members_consented_mobile_on_a_second_hop()
         "never confirmed by a contradicting email"
     );
 }
+
+#[test]
+fn login_code_reports_signed_in_evidence_and_needs_and_answers_a_password_request() {
+    use host_sim::login_cmd::{run, LoginArgs, Via};
+    use host_sim::workflow::{commit::CommitArgs, sync::SyncArgs, ScopeArgs, WorkflowArgs};
+    let fake = util::fake();
+    let dir = TempDir::new("login-code");
+    let db = dir.db();
+    // The sample platform (accounts with the demo password) synced against a WeCom given by URL.
+    host_sim::sample::seed(&mut Store::open(&db).expect("store")).expect("seed");
+    let common = WorkflowArgs { wecom: external(&fake), db: db.clone(), lang: host_sim::table::Lang::En, json: true };
+    let sync = SyncArgs {
+        common: common.clone(),
+        platform_url: util::PLATFORM.into(),
+        scope: ScopeArgs { scope_departments: vec![1], ..Default::default() },
+        ..Default::default()
+    };
+    assert!(host_sim::workflow::sync::sync(&sync, &mut Vec::new()).expect("sync").is_some(), "accepted");
+    let mut out = Vec::new();
+    let committed =
+        host_sim::workflow::commit::commit(&CommitArgs { common, dry_run: false }, &mut out).expect("commit");
+    assert!(
+        matches!(committed, host_sim::workflow::commit::CommitOutcome::Applied(..)),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
+
+    let login = |userid: &str, password: Option<&str>, not_mine: bool| {
+        let args = LoginArgs {
+            wecom: external(&fake),
+            as_user: None,
+            code: Some(fake.mint_code(1000002, userid)),
+            via: Via::InClient,
+            db: Some(db.clone()),
+            port: 0,
+            json: true,
+            password: password.map(str::to_string),
+            not_mine,
+        };
+        let mut out = Vec::new();
+        let signed_in = run(&args, &mut out).expect("runs");
+        let json: serde_json::Value = serde_json::from_slice(&out).expect("one JSON object");
+        assert_eq!(json["signed_in"].as_bool(), Some(signed_in), "{json:#}");
+        json
+    };
+    // Bound on the name alone: not signed in, the platform password is asked for.
+    let asked = login("wangxiaokai", None, false);
+    assert_eq!((asked["signed_in"].as_bool(), asked["needs"].as_str()), (Some(false), Some("password")), "{asked:#}");
+    assert!(asked["account"].is_null(), "{asked:#}");
+    let wrong = login("wangxiaokai", Some("not-the-password"), false);
+    assert_eq!(wrong["signed_in"].as_bool(), Some(false), "{wrong:#}");
+    let proved = login("wangxiaokai", Some(host_sim::sample::DEMO_PASSWORD), false);
+    assert_eq!(
+        (proved["signed_in"].as_bool(), proved["account"]["id"].as_str(), proved["evidence"].as_str()),
+        (Some(true), Some("u-1004"), Some("password")),
+        "{proved:#}"
+    );
+    let again = login("wangxiaokai", None, false);
+    assert_eq!((again["signed_in"].as_bool(), again["evidence"].as_str()), (Some(true), Some("password")), "{again:#}");
+    // A departed member: refused with its error, never signed in.
+    let left = login("zhoumin", None, false);
+    assert_eq!(
+        (left["signed_in"].as_bool(), left["error"]["code"].as_str()),
+        (Some(false), Some("login.member_left")),
+        "{left:#}"
+    );
+}

@@ -19,6 +19,8 @@ pub enum FilterArg {
     All,
     /// Rows with no account bound or proposed.
     Unbound,
+    /// Rows that wait for the operator: ambiguous, departments differ, renames, removals.
+    ToCheck,
 }
 
 impl From<FilterArg> for RowFilter {
@@ -26,6 +28,7 @@ impl From<FilterArg> for RowFilter {
         match f {
             FilterArg::All => RowFilter::All,
             FilterArg::Unbound => RowFilter::Unbound,
+            FilterArg::ToCheck => RowFilter::ToCheck,
         }
     }
 }
@@ -45,7 +48,7 @@ pub struct SyncArgs {
     /// Show only rows whose WeCom name, userid or account name contains this.
     #[arg(long, default_value = "")]
     pub search: String,
-    /// Show every row, or only those without an account.
+    /// Show every row, only those without an account, or only those waiting for the operator.
     #[arg(long, value_enum, default_value_t = FilterArg::All)]
     pub filter: FilterArg,
 }
@@ -175,6 +178,16 @@ fn write_text(
         lang.pick("已离开", "left"),
         c.left_wecom
     )?;
+    if c.name_departments_differ + c.renames > 0 {
+        writeln!(
+            out,
+            "{} {}{sep}{} {}",
+            lang.pick("姓名匹配·部门不一致（待确认）", "name matches with departments that differ (to check)"),
+            c.name_departments_differ,
+            lang.pick("疑似改名（待确认）", "probable userid renames (to check)"),
+            c.renames
+        )?;
+    }
     write!(out, "{}", table::binding_table(proposal, shown, lang))?;
     if shown.len() != proposal.rows.len() {
         writeln!(out, "{} {} / {}", lang.pick("显示", "showing"), shown.len(), proposal.rows.len())?;
@@ -204,8 +217,8 @@ fn write_text(
         out,
         "{}",
         lang.pick(
-            "已保存为待提交的同步。编辑：host-sim bind / unbind / skip / confirm-removal；提交：host-sim commit（--dry-run 预览）。",
-            "Saved as the pending sync. Edit: host-sim bind / unbind / skip / confirm-removal; apply: host-sim commit (--dry-run to preview)."
+            "已保存为待提交的同步。编辑：host-sim bind / unbind / skip / confirm-removal / confirm-rename；提交：host-sim commit（--dry-run 预览）。",
+            "Saved as the pending sync. Edit: host-sim bind / unbind / skip / confirm-removal / confirm-rename; apply: host-sim commit (--dry-run to preview)."
         )
     )?;
     Ok(())
