@@ -110,7 +110,12 @@ pub fn sync(args: &SyncArgs, out: &mut dyn Write) -> anyhow::Result<Option<SyncO
         ..Default::default()
     };
     let proposal = session.instance.propose_bindings(&input).into_result()?;
-    let dropped_edits = store.pending()?.map(|p| p.edits.len()).unwrap_or(0);
+    // A pending sync of an older version cannot be read any more: this sync replaces it.
+    let dropped_edits = match store.pending() {
+        Ok(pending) => pending.map(|p| p.edits.len()).unwrap_or(0),
+        Err(crate::store::StoreError::PendingOutdated(_)) => 0,
+        Err(error) => return Err(error.into()),
+    };
     store.set_pending(&scope, &input.snapshot, &proposal)?;
     let query = RowQuery { search: args.search.as_str().into(), filter: args.filter.into() };
     let shown: Vec<u32> = session.instance.query_rows(&proposal, &query).into_result()?.into_iter().collect();
