@@ -566,3 +566,43 @@ fn login_code_reports_signed_in_evidence_and_needs_and_answers_a_password_reques
         "{left:#}"
     );
 }
+
+#[test]
+fn a_reconcile_that_missed_a_userid_change_neither_unbinds_nor_creates_a_second_account() {
+    let open = open_platform(
+        &WecomArgs { plugin: Some(util::plugin_path()), ..Default::default() },
+        0,
+        Store::in_memory().expect("store"),
+        None,
+    )
+    .expect("platform starts");
+    let fake = open.session.fake.as_ref().expect("fake");
+    assert_eq!(
+        open.platform
+            .store
+            .lock()
+            .expect("store")
+            .account_for_userid("baikaishui")
+            .expect("q")
+            .map(|a| a.id.to_string()),
+        Some("u-1003".into())
+    );
+    // The admin changes 白开水's userid; the callback is lost.
+    fake.with_org(|org| contact_events::change_userid(org, "baikaishui", "bai.kaishui")).expect("member");
+    let outcomes = open.platform.reconcile();
+    assert!(outcomes.iter().all(|o| o.error.is_none()), "{outcomes:#?}");
+    // (周敏, who left, is unbound as ever; 白开水's account is not.)
+    assert!(
+        outcomes.iter().all(|o| !o.unbound_accounts.iter().any(|a| a == "u-1003")),
+        "nothing unbound on a probable rename: {outcomes:#?}"
+    );
+    let store = open.platform.store.lock().expect("store");
+    assert!(store.account(&host_sim::store::new_account_id("bai.kaishui")).expect("q").is_none(), "no second account");
+    let account = store.account("u-1003").expect("q").expect("kept");
+    assert!(account.enabled, "the account stays enabled");
+    assert_eq!(
+        store.binding_for_userid("baikaishui").expect("q").map(|b| b.account_id.to_string()),
+        Some("u-1003".into()),
+        "the binding waits for the operator's confirm-rename"
+    );
+}
