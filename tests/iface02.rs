@@ -519,7 +519,8 @@ fn login_code_reports_signed_in_evidence_and_needs_and_answers_a_password_reques
     assert!(host_sim::workflow::sync::sync(&sync, &mut Vec::new()).expect("sync").is_some(), "accepted");
     let mut out = Vec::new();
     let committed =
-        host_sim::workflow::commit::commit(&CommitArgs { common, dry_run: false }, &mut out).expect("commit");
+        host_sim::workflow::commit::commit(&CommitArgs { common, dry_run: false, ..Default::default() }, &mut out)
+            .expect("commit");
     assert!(
         matches!(committed, host_sim::workflow::commit::CommitOutcome::Applied(..)),
         "{}",
@@ -605,4 +606,65 @@ fn a_reconcile_that_missed_a_userid_change_neither_unbinds_nor_creates_a_second_
         Some("u-1003".into()),
         "the binding waits for the operator's confirm-rename"
     );
+}
+
+#[test]
+fn a_reconcile_that_would_remove_a_quarter_of_the_bindings_applies_nothing_until_the_count_is_confirmed() {
+    use host_sim::callbacks::{Follower, Policy};
+    use std::sync::{Arc, Mutex};
+    let fake = util::fake();
+    let members: Vec<String> = (0..30).map(|i| format!("m{i:02}")).collect();
+    fake.with_org(|org| {
+        for (i, userid) in members.iter().enumerate() {
+            org.users.push(User {
+                userid: userid.clone(),
+                name: format!("成员{i:02}"),
+                departments: vec![4],
+                ..User::default()
+            });
+        }
+    });
+    let (plugin, _) = util::configured(&fake);
+    let plugin = Arc::new(plugin);
+    let mut store = Store::in_memory().expect("store");
+    let accounts: Vec<PlatformAccount> = members
+        .iter()
+        .enumerate()
+        .map(|(i, _)| account(&format!("a{i:02}"), &format!("成员{i:02}"), &["测试部门"]))
+        .collect();
+    store.import_accounts(&accounts).expect("accounts");
+    let bindings: Vec<Binding> = members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Binding {
+            userid: m.as_str().into(),
+            account_id: format!("a{i:02}").into(),
+            evidence: Evidence::Operator,
+        })
+        .collect();
+    store.import_bindings(&bindings).expect("bindings");
+    let store = Arc::new(Mutex::new(store));
+    let scope = ScopeSelection { department_ids: vec![1].into(), ..Default::default() };
+    // A read that lost most of a department: 25 of the 30 bound members are gone.
+    fake.with_org(|org| org.users.retain(|u| !members[..25].contains(&u.userid)));
+
+    let refused = Follower::new(plugin.clone(), store.clone(), scope.clone(), Policy::default()).reconcile();
+    let error = refused.iter().find_map(|o| o.error.clone()).unwrap_or_else(|| panic!("refused: {refused:#?}"));
+    assert!(error.contains("binding.mass_removal"), "{error}");
+    assert_eq!(store.lock().expect("store").bindings().expect("read").len(), 30, "nothing applied");
+
+    let mut confirmed = Follower::new(plugin, store.clone(), scope, Policy::default());
+    confirmed.removal_guard = interface::RemovalGuard { max_removals: 0, confirmed_removals: 25 };
+    let applied = confirmed.reconcile();
+    assert!(applied.iter().all(|o| o.error.is_none()), "{applied:#?}");
+    let left: Vec<String> = store
+        .lock()
+        .expect("store")
+        .bindings()
+        .expect("read")
+        .iter()
+        .filter(|b| b.userid.starts_with('m'))
+        .map(|b| b.userid.to_string())
+        .collect();
+    assert_eq!(left, members[25..].to_vec(), "the confirmed 25 removals went through: {applied:#?}");
 }

@@ -66,6 +66,9 @@ pub struct CallbackOptions {
     /// What callbacks and the reconcile do without an operator.
     #[command(flatten)]
     pub policy: PolicyArgs,
+    /// The mass-removal safeguard for callbacks and the reconcile.
+    #[command(flatten)]
+    pub removals: crate::workflow::RemovalArgs,
 }
 
 /// Never prints the Token or the key.
@@ -75,6 +78,7 @@ impl std::fmt::Debug for CallbackOptions {
             .field("token", &self.token.as_ref().map(|_| "***"))
             .field("aes_key", &self.aes_key.as_ref().map(|_| "***"))
             .field("policy", &self.policy)
+            .field("removals", &self.removals)
             .finish()
     }
 }

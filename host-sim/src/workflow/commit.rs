@@ -21,6 +21,9 @@ pub struct CommitArgs {
     /// Compute and print the change set without writing anything.
     #[arg(long)]
     pub dry_run: bool,
+    /// The mass-removal safeguard.
+    #[command(flatten)]
+    pub removals: super::RemovalArgs,
 }
 
 /// What `commit` did, for callers that want more than the text.
@@ -59,7 +62,10 @@ pub fn commit(args: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<CommitOu
     check_corp(&common.wecom, &pending)?;
     let plugin = pure_instance(&common.wecom)?;
     let state = StoreState::read(&store)?;
-    let changes = match dry_commit(&plugin.instance, &commit_input(&pending, &state, &pending.edits)) {
+    let changes = match dry_commit(
+        &plugin.instance,
+        &commit_input(&pending, &state, &pending.edits, args.removals.into()),
+    ) {
         Ok(changes) => changes,
         Err(error) => {
             if common.json {
