@@ -217,12 +217,24 @@ fn write_applied(out: &mut dyn Write, a: &Applied, lang: Lang) -> anyhow::Result
         "{}",
         match lang {
             Lang::Zh => format!(
-                "已写入（一个事务）：新建账号 {} 个，新建绑定 {} 个，解除绑定 {} 个，停用账号 {} 个，部门 {} 个",
-                a.accounts_created, a.bindings_created, a.bindings_removed, a.accounts_disabled, a.departments_written
+                "已写入（一个事务）：新建账号 {} 个，新建绑定 {} 个，解除绑定 {} 个，停用账号 {} 个，部门 {} 个，删除部门 {} 个，更新绑定 {} 个",
+                a.accounts_created,
+                a.bindings_created,
+                a.bindings_removed,
+                a.accounts_disabled,
+                a.departments_written,
+                a.departments_removed,
+                a.bindings_updated
             ),
             Lang::En => format!(
-                "Applied in one transaction: {} accounts created, {} bindings made, {} removed, {} accounts disabled, {} departments written",
-                a.accounts_created, a.bindings_created, a.bindings_removed, a.accounts_disabled, a.departments_written
+                "Applied in one transaction: {} accounts created, {} bindings made, {} removed, {} accounts disabled, {} departments written, {} departments removed, {} bindings updated",
+                a.accounts_created,
+                a.bindings_created,
+                a.bindings_removed,
+                a.accounts_disabled,
+                a.departments_written,
+                a.departments_removed,
+                a.bindings_updated
             ),
         }
     )?;
