@@ -151,8 +151,10 @@ pub fn open_platform_full(
         let store = Arc::new(Mutex::new(std::mem::replace(&mut store, Store::in_memory()?)));
         let sessions = Arc::new(LoginSessions::default());
         let signed_in = sessions.clone();
-        let follower = Follower::new(session.instance.clone(), store.clone(), scope.clone(), callbacks.policy.into())
-            .on_unbound(move |account| signed_in.sign_out_account(account));
+        let mut follower =
+            Follower::new(session.instance.clone(), store.clone(), scope.clone(), callbacks.policy.into());
+        follower.removal_guard = callbacks.removals.into();
+        let follower = follower.on_unbound(move |account| signed_in.sign_out_account(account));
         let follower = Arc::new(follower);
         // What the journal still holds from before this start is applied first.
         match follower.resume() {

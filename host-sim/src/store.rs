@@ -27,6 +27,12 @@ pub enum StoreError {
     /// A binding names an account that does not exist.
     #[error("账号不存在 / no such account: {0}")]
     UnknownAccount(String),
+    /// The pending sync was written by a host-sim of another interface version (its proposal
+    /// no longer parses): it cannot be committed; `sync` replaces it.
+    #[error(
+        "待提交的同步由旧版本生成，无法继续：请重新运行 host-sim sync / the pending sync was made by an older version: run host-sim sync again ({0})"
+    )]
+    PendingOutdated(String),
 }
 
 impl StoreError {
@@ -823,12 +829,13 @@ fn read_pending(db: &Connection) -> Result<Option<PendingSync>, StoreError> {
         )
         .optional()?;
     let Some((revision, scope, snapshot, proposal, edits)) = row else { return Ok(None) };
+    let outdated = |e: serde_json::Error| StoreError::PendingOutdated(e.to_string());
     Ok(Some(PendingSync {
         revision,
-        scope: serde_json::from_str(&scope)?,
-        snapshot: serde_json::from_str(&snapshot)?,
-        proposal: serde_json::from_str(&proposal)?,
-        edits: serde_json::from_str(&edits)?,
+        scope: serde_json::from_str(&scope).map_err(outdated)?,
+        snapshot: serde_json::from_str(&snapshot).map_err(outdated)?,
+        proposal: serde_json::from_str(&proposal).map_err(outdated)?,
+        edits: serde_json::from_str(&edits).map_err(outdated)?,
     }))
 }
 
@@ -1095,5 +1102,19 @@ mod tests {
         let li = s.account("u-1001").expect("read").expect("kept");
         assert!(li.departments.is_empty(), "李四 keeps the account, without 测试部门: {:?}", li.departments);
         assert_eq!(s.apply(&removal).expect("again"), Applied::default(), "idempotent");
+    }
+
+    #[test]
+    fn a_pending_sync_that_no_longer_parses_is_reported_as_outdated_and_a_new_sync_replaces_it() {
+        let mut s = store();
+        s.db.execute(
+            "INSERT INTO pending_sync (scope, snapshot, proposal, edits) VALUES ('{}', '{}', '{\"rows\": [{\"userid\": \"x\"}]}', '[]')",
+            [],
+        )
+        .expect("an old pending sync");
+        assert!(matches!(s.pending(), Err(StoreError::PendingOutdated(_))));
+        s.set_pending(&ScopeSelection::default(), &DirectorySnapshot::default(), &Proposal::default())
+            .expect("replaced");
+        assert!(s.pending().expect("reads").is_some());
     }
 }

@@ -24,6 +24,9 @@ pub struct ReconcileArgs {
     /// What happens to leavers and newcomers.
     #[command(flatten)]
     pub policy: PolicyArgs,
+    /// The mass-removal safeguard.
+    #[command(flatten)]
+    pub removals: crate::workflow::RemovalArgs,
 }
 
 /// Runs one reconcile; `Ok(false)` when it failed (nothing written then).
@@ -55,7 +58,8 @@ pub fn run(args: &ReconcileArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
         },
     };
     let store = Arc::new(Mutex::new(store));
-    let follower = Follower::new(session.instance.clone(), store, scope, args.policy.into());
+    let mut follower = Follower::new(session.instance.clone(), store, scope, args.policy.into());
+    follower.removal_guard = args.removals.into();
     let outcomes = follower.reconcile();
     if common.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&outcomes)?)?;

@@ -71,6 +71,9 @@ pub struct CallbackOptions {
     /// What callbacks and the reconcile do without an operator.
     #[command(flatten)]
     pub policy: PolicyArgs,
+    /// The mass-removal safeguard for callbacks and the reconcile.
+    #[command(flatten)]
+    pub removals: crate::workflow::RemovalArgs,
 }
 
 /// Never prints the Token or the key.
@@ -81,6 +84,7 @@ impl std::fmt::Debug for CallbackOptions {
             .field("aes_key", &self.aes_key.as_ref().map(|_| "***"))
             .field("timestamp_window", &self.timestamp_window)
             .field("policy", &self.policy)
+            .field("removals", &self.removals)
             .finish()
     }
 }

@@ -21,6 +21,9 @@ pub struct CommitArgs {
     /// Compute and print the change set without writing anything.
     #[arg(long)]
     pub dry_run: bool,
+    /// The mass-removal safeguard.
+    #[command(flatten)]
+    pub removals: super::RemovalArgs,
 }
 
 /// What `commit` did, for callers that want more than the text.
@@ -59,7 +62,10 @@ pub fn commit(args: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<CommitOu
     check_corp(&common.wecom, &pending)?;
     let plugin = pure_instance(&common.wecom)?;
     let state = StoreState::read(&store)?;
-    let changes = match dry_commit(&plugin.instance, &commit_input(&pending, &state, &pending.edits)) {
+    let changes = match dry_commit(
+        &plugin.instance,
+        &commit_input(&pending, &state, &pending.edits, args.removals.into()),
+    ) {
         Ok(changes) => changes,
         Err(error) => {
             if common.json {
@@ -211,12 +217,24 @@ fn write_applied(out: &mut dyn Write, a: &Applied, lang: Lang) -> anyhow::Result
         "{}",
         match lang {
             Lang::Zh => format!(
-                "已写入（一个事务）：新建账号 {} 个，新建绑定 {} 个，解除绑定 {} 个，停用账号 {} 个，部门 {} 个",
-                a.accounts_created, a.bindings_created, a.bindings_removed, a.accounts_disabled, a.departments_written
+                "已写入（一个事务）：新建账号 {} 个，新建绑定 {} 个，解除绑定 {} 个，停用账号 {} 个，部门 {} 个，删除部门 {} 个，更新绑定 {} 个",
+                a.accounts_created,
+                a.bindings_created,
+                a.bindings_removed,
+                a.accounts_disabled,
+                a.departments_written,
+                a.departments_removed,
+                a.bindings_updated
             ),
             Lang::En => format!(
-                "Applied in one transaction: {} accounts created, {} bindings made, {} removed, {} accounts disabled, {} departments written",
-                a.accounts_created, a.bindings_created, a.bindings_removed, a.accounts_disabled, a.departments_written
+                "Applied in one transaction: {} accounts created, {} bindings made, {} removed, {} accounts disabled, {} departments written, {} departments removed, {} bindings updated",
+                a.accounts_created,
+                a.bindings_created,
+                a.bindings_removed,
+                a.accounts_disabled,
+                a.departments_written,
+                a.departments_removed,
+                a.bindings_updated
             ),
         }
     )?;

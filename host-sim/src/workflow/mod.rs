@@ -100,6 +100,31 @@ use interface::{
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// The mass-removal safeguard's options (`commit`, `reconcile`, `serve`): a change that would
+/// unbind or disable more than 10 % of the bindings (and at least 20), or more than
+/// `--max-removals`, is refused by the plugin unless `--confirm-removals` names its exact count.
+#[derive(clap::Args, Clone, Copy, Debug, Default)]
+pub struct RemovalArgs {
+    /// Refuse a change that removes more than N bindings (instead of the 10 % rule).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub max_removals: u64,
+    /// Let through a change that removes exactly N bindings although the safeguard refused it.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub confirm_removals: u64,
+}
+
+impl From<RemovalArgs> for interface::RemovalGuard {
+    fn from(a: RemovalArgs) -> Self {
+        interface::RemovalGuard { max_removals: a.max_removals, confirmed_removals: a.confirm_removals }
+    }
+}
+
+/// The guard for previews of an edit: the safeguard is applied by `commit`, so an operator can
+/// record the confirmations that make up a large removal.
+pub fn preview_guard() -> interface::RemovalGuard {
+    interface::RemovalGuard { max_removals: u64::MAX, confirmed_removals: 0 }
+}
+
 /// The store file when `--db` is not given.
 pub const DEFAULT_DB: &str = "host-sim.db";
 
@@ -197,7 +222,12 @@ impl StoreState {
 }
 
 /// The plugin's `commit` input: the stored snapshot and proposal, the store as it is now, `edits`.
-pub fn commit_input(pending: &PendingSync, state: &StoreState, edits: &[interface::Edit]) -> CommitInput {
+pub fn commit_input(
+    pending: &PendingSync,
+    state: &StoreState,
+    edits: &[interface::Edit],
+    removal_guard: interface::RemovalGuard,
+) -> CommitInput {
     CommitInput {
         input: ProposalInput {
             snapshot: pending.snapshot.clone(),
@@ -208,6 +238,7 @@ pub fn commit_input(pending: &PendingSync, state: &StoreState, edits: &[interfac
         },
         proposal: pending.proposal.clone(),
         edits: edits.to_vec().into(),
+        removal_guard,
         ..Default::default()
     }
 }
@@ -233,6 +264,18 @@ pub fn summary_line(s: &CommitSummary, lang: Lang) -> String {
         line.push_str(&match lang {
             Lang::Zh => format!("，部门变更 {} 个", s.department_changes),
             Lang::En => format!(", department changes {}", s.department_changes),
+        });
+    }
+    if s.accounts_disabled > 0 {
+        line.push_str(&match lang {
+            Lang::Zh => format!("，停用账号 {} 个", s.accounts_disabled),
+            Lang::En => format!(", accounts disabled {}", s.accounts_disabled),
+        });
+    }
+    if s.bindings_updated > 0 {
+        line.push_str(&match lang {
+            Lang::Zh => format!("，绑定更新 {} 个", s.bindings_updated),
+            Lang::En => format!(", bindings updated {}", s.bindings_updated),
         });
     }
     line.push_str(lang.pick("）", ")"));
