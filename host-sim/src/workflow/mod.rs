@@ -41,6 +41,7 @@
 pub mod accounts;
 pub mod commit;
 pub mod edit;
+pub mod export;
 pub mod sync;
 
 /// The synced scope as `--scope-*` options (shared by `sync` and `reconcile`).
