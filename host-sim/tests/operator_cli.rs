@@ -183,3 +183,24 @@ fn commit_prints_the_summary_and_at_most_limit_changes_unless_verbose() {
     assert!(applied.contains(&format!("{} more changes not listed ({changes} in all", changes - 1)), "{applied}");
     assert!(applied.contains("Applied in one transaction"), "{applied}");
 }
+
+#[test]
+fn bench_e2e_runs_every_step_of_the_operator_path_and_counts_the_api_calls() {
+    let output = Command::new(EXE)
+        .args(["bench", "--e2e", "--users", "300", "--departments", "20", "--tags", "3", "--latency-ms", "0", "--json"])
+        .arg("--plugin")
+        .arg(plugin_path())
+        .output()
+        .expect("host-sim runs");
+    let json: serde_json::Value = serde_json::from_str(&ok_text(&output)).expect("JSON");
+    let steps = json["steps"].as_array().expect("steps");
+    let commands: Vec<&str> = steps.iter().map(|s| s["command"].as_str().expect("command")).collect();
+    assert_eq!(commands.len(), 5, "{commands:?}");
+    assert!(commands[1].starts_with("host-sim accounts import") && commands[2] == "host-sim sync", "{commands:?}");
+    assert_eq!(commands[3..], ["host-sim commit --dry-run", "host-sim commit"]);
+    // Only sync talks to WeCom: the 20 departments' user/list and the configure/read overhead.
+    assert!(steps[2]["api_calls"].as_u64().expect("calls") >= 20, "{}", steps[2]);
+    assert!(steps.iter().enumerate().all(|(i, s)| i == 2 || s["api_calls"] == 0), "{steps:?}");
+    assert!(json["table_rows"].as_u64().expect("rows") >= 300);
+    assert!(json["changes"].as_u64().expect("changes") > 0, "the commit applied a change set");
+}

@@ -15,6 +15,7 @@
 //! during the read. Exit status 1 when the read is incomplete, has problems or misses a member;
 //! speed and memory targets are reported, not enforced.
 
+pub mod e2e;
 pub mod generate;
 pub mod least;
 pub mod measure;
@@ -88,6 +89,10 @@ pub struct BenchArgs {
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
+    /// The operator's whole path instead (generate, accounts import, sync, commit --dry-run,
+    /// commit), each step as its command runs it: wall time, peak memory, API calls.
+    #[arg(long)]
+    pub e2e: bool,
 }
 
 /// Runs the benchmark and prints the figures. `Ok(false)` when the read was incomplete, had
@@ -101,6 +106,9 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     }
     if args.binding_runs == 0 {
         bail!("--binding-runs must be at least 1");
+    }
+    if args.e2e {
+        return e2e::run(args, out);
     }
     let platform = PlatformUrls::at(crate::demo::DEMO_PLATFORM);
     let spec = Spec { users: args.users, departments: args.departments, tags: args.tags, seed: args.seed };
