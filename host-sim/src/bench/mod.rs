@@ -15,6 +15,7 @@
 //! during the read. Exit status 1 when the read is incomplete, has problems or misses a member;
 //! speed and memory targets are reported, not enforced.
 
+pub mod e2e;
 pub mod generate;
 pub mod least;
 pub mod measure;
@@ -36,9 +37,11 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// The plugin's bound on requests in flight (`DEFAULT_MAX_IN_FLIGHT` in
-/// `plugin/src/wecom/pacing.rs`); the model wall time divides by it.
-pub const PLUGIN_MAX_IN_FLIGHT: u64 = 16;
+/// Where the plugin's adaptive bound on requests in flight starts (`ADAPTIVE_INITIAL_IN_FLIGHT`
+/// in `plugin/src/wecom/pacing.rs`): the read must reach at least this.
+pub const PLUGIN_INITIAL_IN_FLIGHT: u64 = 16;
+/// The adaptive bound's ceiling (`ADAPTIVE_MAX_IN_FLIGHT`).
+pub const PLUGIN_MAX_IN_FLIGHT: u64 = 64;
 /// WeCom's per-API minute quota, the fake's default: below it the run is "rate-limited".
 const UNLIMITED_PER_MIN: u32 = 10_000;
 
@@ -88,6 +91,10 @@ pub struct BenchArgs {
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
+    /// The operator's whole path instead (generate, accounts import, sync, commit --dry-run,
+    /// commit), each step as its command runs it: wall time, peak memory, API calls.
+    #[arg(long)]
+    pub e2e: bool,
 }
 
 /// Runs the benchmark and prints the figures. `Ok(false)` when the read was incomplete, had
@@ -101,6 +108,9 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     }
     if args.binding_runs == 0 {
         bail!("--binding-runs must be at least 1");
+    }
+    if args.e2e {
+        return e2e::run(args, out);
     }
     let platform = PlatformUrls::at(crate::demo::DEMO_PLATFORM);
     let spec = Spec { users: args.users, departments: args.departments, tags: args.tags, seed: args.seed };
@@ -297,7 +307,10 @@ fn read_figures(i: ReadInputs<'_>) -> ReadFigures {
     let read_calls: u64 = calls.iter().map(|c| c.read).sum();
     let wall = i.read.secs.max(f64::EPSILON);
     let latency = i.args.latency_ms as f64 / 1000.0;
-    let model_secs = read_calls as f64 * latency / PLUGIN_MAX_IN_FLIGHT as f64;
+    // The floor for the concurrency the read used: every call at the added latency, as many at
+    // once as the peak.
+    let model_secs = read_calls as f64 * latency / i.peak_in_flight.max(1) as f64;
+    let sequential_secs = read_calls as f64 * latency;
     // With fixed one-minute windows, call number c on an endpoint can go in window (c-1)/limit
     // at the earliest.
     let busiest = i.least.calls.values().copied().max().unwrap_or(0);
@@ -343,6 +356,8 @@ fn read_figures(i: ReadInputs<'_>) -> ReadFigures {
         effective_concurrency: read_calls as f64 * latency / wall,
         model_secs,
         model_ratio: if model_secs > 0.0 { wall / model_secs } else { 0.0 },
+        sequential_secs,
+        speedup_vs_sequential: sequential_secs / wall,
         limit_floor_secs,
         snapshot,
         problems,
@@ -470,14 +485,27 @@ fn targets(args: &BenchArgs, read: &ReadFigures, binding: &BindingFigures) -> Ve
             met: unlimited_only(read.total_calls <= allowed),
         },
         Target {
-            what: format!("fetch_scope <= 1.5 x model{suffix}"),
-            measured: format!("{:.3} s vs model {:.3} s (x{:.2})", read.read.secs, read.model_secs, read.model_ratio),
-            met: unlimited_only(read.model_ratio <= 1.5),
+            what: format!("fetch_scope <= 1.3 x the latency floor at the concurrency used{suffix}"),
+            measured: format!(
+                "{:.3} s vs floor {:.3} s at {} in flight (x{:.2})",
+                read.read.secs, read.model_secs, read.peak_in_flight, read.model_ratio
+            ),
+            met: unlimited_only(read.model_ratio <= 1.3),
         },
         Target {
-            what: format!(">= {PLUGIN_MAX_IN_FLIGHT} requests in flight{suffix}"),
+            what: format!(">= 15 x a sequential client's floor (calls x latency){suffix}"),
+            measured: format!(
+                "{:.1} x ({:.3} s vs {:.3} s)",
+                read.speedup_vs_sequential, read.read.secs, read.sequential_secs
+            ),
+            met: unlimited_only(read.speedup_vs_sequential >= 15.0),
+        },
+        Target {
+            what: format!(
+                ">= {PLUGIN_INITIAL_IN_FLIGHT} requests in flight (adaptive, ceiling {PLUGIN_MAX_IN_FLIGHT}){suffix}"
+            ),
             measured: format!("peak {}", read.peak_in_flight),
-            met: unlimited_only(read.peak_in_flight >= PLUGIN_MAX_IN_FLIGHT),
+            met: unlimited_only(read.peak_in_flight >= PLUGIN_INITIAL_IN_FLIGHT),
         },
         Target {
             what: "peak memory during the read < 300 MB (whole process)".into(),

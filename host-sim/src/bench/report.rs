@@ -19,7 +19,7 @@ pub struct Params {
     pub scope: String,
     /// Plugin library loaded.
     pub plugin: String,
-    /// The plugin's in-flight bound used by the model (`DEFAULT_MAX_IN_FLIGHT`).
+    /// The ceiling of the plugin's adaptive in-flight bound (`ADAPTIVE_MAX_IN_FLIGHT`).
     pub plugin_max_in_flight: u64,
 }
 
@@ -101,10 +101,15 @@ pub struct ReadFigures {
     pub peak_in_flight: u64,
     /// read_calls × latency / wall time: the concurrency the read achieved on average.
     pub effective_concurrency: f64,
-    /// read_calls × latency / plugin_max_in_flight.
+    /// The latency floor at the concurrency used: read_calls × latency / peak_in_flight.
     pub model_secs: f64,
     /// wall time / model.
     pub model_ratio: f64,
+    /// A sequential client's floor: read_calls × latency (one request at a time, as the usual
+    /// SDK is written).
+    pub sequential_secs: f64,
+    /// sequential_secs / wall time.
+    pub speedup_vs_sequential: f64,
     /// Least time the fake's per-API minute limit allows for the busiest endpoint.
     pub limit_floor_secs: f64,
     pub snapshot: SnapshotFacts,
@@ -264,12 +269,21 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(s, "  fetch_scope        {}   {:.1} calls/s", secs(rd.read.secs), rd.calls_per_sec);
     let _ = writeln!(
         s,
-        "  model              {} = {} calls x {} ms / {} in flight; measured/model = {:.2}",
+        "  latency floor      {} = {} calls x {} ms / {} in flight (peak used; ceiling {}); measured/floor = {:.2}",
         secs(rd.model_secs),
         rd.read_calls,
         p.latency_ms,
+        rd.peak_in_flight,
         p.plugin_max_in_flight,
         rd.model_ratio
+    );
+    let _ = writeln!(
+        s,
+        "  sequential floor   {} = {} calls x {} ms one at a time; {:.1}x faster than that",
+        secs(rd.sequential_secs),
+        rd.read_calls,
+        p.latency_ms,
+        rd.speedup_vs_sequential
     );
     if rd.limit_floor_secs > 0.0 {
         let _ = writeln!(

@@ -10,10 +10,11 @@ use super::{
 use crate::store::{new_account_id, Applied, Basis, PendingApplied};
 use crate::table::Lang;
 use interface::{ChangeSet, Proposal};
+use std::collections::HashMap;
 use std::io::Write;
 
 /// `host-sim commit`.
-#[derive(clap::Args, Clone, Debug, Default)]
+#[derive(clap::Args, Clone, Debug)]
 pub struct CommitArgs {
     /// Store, plugin, language and JSON options.
     #[command(flatten)]
@@ -24,6 +25,24 @@ pub struct CommitArgs {
     /// The mass-removal safeguard.
     #[command(flatten)]
     pub removals: super::RemovalArgs,
+    /// Changes listed after the summary (the rest are counted); `--verbose` lists every one.
+    #[arg(long, default_value_t = super::sync::DEFAULT_LIMIT)]
+    pub limit: usize,
+    /// List every change.
+    #[arg(long)]
+    pub verbose: bool,
+}
+
+impl Default for CommitArgs {
+    fn default() -> Self {
+        CommitArgs {
+            common: WorkflowArgs::default(),
+            dry_run: false,
+            limit: super::sync::DEFAULT_LIMIT,
+            verbose: false,
+            removals: Default::default(),
+        }
+    }
 }
 
 /// What `commit` did, for callers that want more than the text.
@@ -86,7 +105,7 @@ pub fn commit(args: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<CommitOu
         if common.json {
             write_json(out, true, &changes, None)?;
         } else {
-            write_changes(out, &changes, &pending.proposal, lang)?;
+            write_changes(out, &changes, &pending.proposal, listed(args), lang)?;
             writeln!(out, "{}", lang.pick("试运行：未写入任何数据。", "Dry run: nothing written."))?;
         }
         return Ok(CommitOutcome::DryRun(changes));
@@ -105,7 +124,7 @@ pub fn commit(args: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<CommitOu
             if common.json {
                 write_json(out, false, &changes, Some(&applied))?;
             } else {
-                write_changes(out, &changes, &pending.proposal, lang)?;
+                write_changes(out, &changes, &pending.proposal, listed(args), lang)?;
                 write_applied(out, &applied, lang)?;
             }
             Ok(CommitOutcome::Applied(changes, applied))
@@ -170,17 +189,72 @@ fn write_json(
     Ok(())
 }
 
-/// The summary line, then one line per change.
-fn write_changes(out: &mut dyn Write, changes: &ChangeSet, proposal: &Proposal, lang: Lang) -> anyhow::Result<()> {
+/// How many changes the text lists: `--limit`, or every one with `--verbose`.
+fn listed(args: &CommitArgs) -> usize {
+    if args.verbose {
+        usize::MAX
+    } else {
+        args.limit
+    }
+}
+
+/// The summary line, then one line per change, at most `limit` of them and a line counting the
+/// rest. Member names come from one map of the proposal's rows, built once: linear in the rows
+/// and the changes.
+fn write_changes(
+    out: &mut dyn Write,
+    changes: &ChangeSet,
+    proposal: &Proposal,
+    limit: usize,
+    lang: Lang,
+) -> anyhow::Result<()> {
     writeln!(out, "{}", summary_line(&changes.summary, lang))?;
-    let name = |userid: &str| {
-        let key = userid.to_lowercase();
-        proposal
-            .rows
-            .iter()
-            .find(|r| r.userid.to_lowercase() == key)
-            .map(|r| format!("{} <{userid}>", r.member_name))
-            .unwrap_or_else(|| format!("<{userid}>"))
+    let total = changes.departments.len()
+        + changes.remove_bindings.len()
+        + changes.create_accounts.len()
+        + changes.create_bindings.len();
+    if limit > 0 {
+        write_change_lines(out, changes, proposal, limit, lang)?;
+    }
+    let listed = total.min(limit);
+    if listed < total {
+        writeln!(
+            out,
+            "{}",
+            match lang {
+                Lang::Zh => format!("  …… 另有 {} 项变更未列出（共 {total} 项；--verbose 列出全部，--json 输出完整变更集）", total - listed),
+                Lang::En => format!(
+                    "  … {} more changes not listed ({total} in all; --verbose lists every one, --json prints the whole change set)",
+                    total - listed
+                ),
+            }
+        )?;
+    }
+    Ok(())
+}
+
+fn write_change_lines(
+    out: &mut dyn Write,
+    changes: &ChangeSet,
+    proposal: &Proposal,
+    limit: usize,
+    lang: Lang,
+) -> anyhow::Result<()> {
+    // Keyed by the lowercased userid, as userids compare case-insensitively.
+    let names: HashMap<String, &str> =
+        proposal.rows.iter().map(|r| (r.userid.to_lowercase(), r.member_name.as_str())).collect();
+    let name = |userid: &str| match names.get(&userid.to_lowercase()) {
+        Some(member) => format!("{member} <{userid}>"),
+        None => format!("<{userid}>"),
+    };
+    let mut left = limit;
+    let mut line = |out: &mut dyn Write, text: String| -> std::io::Result<bool> {
+        if left == 0 {
+            return Ok(false);
+        }
+        left -= 1;
+        writeln!(out, "{text}")?;
+        Ok(true)
     };
     for d in changes.departments.iter() {
         let what = match (d.created, d.renamed, d.moved) {
@@ -189,24 +263,30 @@ fn write_changes(out: &mut dyn Write, changes: &ChangeSet, proposal: &Proposal, 
             (_, true, _) => lang.pick("部门改名", "department renamed"),
             _ => lang.pick("部门移动", "department moved"),
         };
-        writeln!(out, "  ~ {what} {} ({})", d.name, d.wecom_id)?;
+        if !line(out, format!("  ~ {what} {} ({})", d.name, d.wecom_id))? {
+            return Ok(());
+        }
     }
     for u in changes.remove_bindings.iter() {
         let disable = if u.disable_account { lang.pick("，停用账号", ", account disabled") } else { "" };
-        writeln!(out, "  - {} {} ✗ {}{disable}", lang.pick("解除绑定", "unbind"), name(&u.userid), u.account_id)?;
+        let text = format!("  - {} {} ✗ {}{disable}", lang.pick("解除绑定", "unbind"), name(&u.userid), u.account_id);
+        if !line(out, text)? {
+            return Ok(());
+        }
     }
     for a in changes.create_accounts.iter() {
-        writeln!(
-            out,
-            "  + {} {} → {}",
-            lang.pick("新建账号", "new account"),
-            name(&a.userid),
-            new_account_id(&a.userid)
-        )?;
+        let text =
+            format!("  + {} {} → {}", lang.pick("新建账号", "new account"), name(&a.userid), new_account_id(&a.userid));
+        if !line(out, text)? {
+            return Ok(());
+        }
     }
     for b in changes.create_bindings.iter() {
         let evidence = b.evidence.name().unwrap_or("?");
-        writeln!(out, "  + {} {} → {} [{evidence}]", lang.pick("绑定", "bind"), name(&b.userid), b.account_id)?;
+        let text = format!("  + {} {} → {} [{evidence}]", lang.pick("绑定", "bind"), name(&b.userid), b.account_id);
+        if !line(out, text)? {
+            return Ok(());
+        }
     }
     Ok(())
 }

@@ -42,6 +42,7 @@ pub mod accounts;
 pub mod commit;
 pub mod departments;
 pub mod edit;
+pub mod export;
 pub mod sync;
 
 /// The synced scope as `--scope-*` options (shared by `sync` and `reconcile`).

@@ -8,8 +8,10 @@ use super::{open_store, ScopeArgs, StoreState, WorkflowArgs};
 use crate::plugin_host::SimHost;
 use crate::session::{PlatformUrls, Session};
 use crate::table::{self, Lang};
+use anyhow::Context;
 use interface::{Proposal, ProposalInput, RowFilter, RowQuery};
 use std::io::Write;
+use std::path::PathBuf;
 
 /// The table filter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -34,7 +36,7 @@ impl From<FilterArg> for RowFilter {
 }
 
 /// `host-sim sync`.
-#[derive(clap::Args, Clone, Debug, Default)]
+#[derive(clap::Args, Clone, Debug)]
 pub struct SyncArgs {
     /// Store, connection, language and JSON options.
     #[command(flatten)]
@@ -51,6 +53,33 @@ pub struct SyncArgs {
     /// Show every row, only those without an account, or only those waiting for the operator.
     #[arg(long, value_enum, default_value_t = FilterArg::All)]
     pub filter: FilterArg,
+    /// Rows the text table shows (0: every row). `--json` always has every matching row.
+    #[arg(long, default_value_t = DEFAULT_LIMIT)]
+    pub limit: usize,
+    /// First row the text table shows (0-based, among the rows the search and filter keep).
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    /// Also write the whole table (every row) to this CSV file, for review in a spreadsheet.
+    #[arg(long, value_name = "FILE.csv")]
+    pub export: Option<PathBuf>,
+}
+
+/// Rows the text table shows when `--limit` is not given.
+pub const DEFAULT_LIMIT: usize = 50;
+
+impl Default for SyncArgs {
+    fn default() -> Self {
+        SyncArgs {
+            common: WorkflowArgs::default(),
+            platform_url: String::new(),
+            scope: ScopeArgs::default(),
+            search: String::new(),
+            filter: FilterArg::All,
+            limit: DEFAULT_LIMIT,
+            offset: 0,
+            export: None,
+        }
+    }
 }
 
 /// What `sync` did, for callers that want more than the text.
@@ -119,6 +148,10 @@ pub fn sync(args: &SyncArgs, out: &mut dyn Write) -> anyhow::Result<Option<SyncO
     store.set_pending(&scope, &input.snapshot, &proposal)?;
     let query = RowQuery { search: args.search.as_str().into(), filter: args.filter.into() };
     let shown: Vec<u32> = session.instance.query_rows(&proposal, &query).into_result()?.into_iter().collect();
+    let exported = match &args.export {
+        Some(path) => Some((path, export_csv(path, &proposal)?)),
+        None => None,
+    };
 
     let snapshot = &input.snapshot;
     if common.json {
@@ -137,12 +170,51 @@ pub fn sync(args: &SyncArgs, out: &mut dyn Write) -> anyhow::Result<Option<SyncO
                 "rows": rows,
                 "problems": snapshot.problems,
                 "dropped_edits": dropped_edits,
+                "exported": exported.map(|(path, rows)| serde_json::json!({ "file": path, "rows": rows })),
             }))?
         )?;
     } else {
-        write_text(out, lang, &input, &proposal, &shown, dropped_edits)?;
+        let page = Page { offset: args.offset, limit: args.limit };
+        write_text(out, lang, &input, &proposal, &shown, page, dropped_edits)?;
+        if let Some((path, rows)) = exported {
+            writeln!(
+                out,
+                "{}",
+                match lang {
+                    Lang::Zh => format!("已导出全部 {rows} 行到 {}（UTF-8 带 BOM，可用 Excel 打开）。", path.display()),
+                    Lang::En =>
+                        format!("Exported all {rows} rows to {} (UTF-8 with BOM, opens in Excel).", path.display()),
+                }
+            )?;
+        }
     }
     Ok(Some(SyncOutcome { proposal, shown, dropped_edits }))
+}
+
+/// Writes the whole table to `path` as CSV; the rows written.
+fn export_csv(path: &std::path::Path, proposal: &Proposal) -> anyhow::Result<usize> {
+    let context = || format!("导出失败 / could not write {}", path.display());
+    let file = std::fs::File::create(path).with_context(context)?;
+    let mut writer = std::io::BufWriter::new(file);
+    let rows = super::export::write_csv(&mut writer, proposal).with_context(context)?;
+    writer.flush().with_context(context)?;
+    Ok(rows)
+}
+
+/// Which of the matching rows the text table shows.
+#[derive(Debug, Clone, Copy)]
+struct Page {
+    offset: usize,
+    /// 0: every row.
+    limit: usize,
+}
+
+impl Page {
+    fn of<'a>(&self, rows: &'a [u32]) -> &'a [u32] {
+        let start = self.offset.min(rows.len());
+        let end = if self.limit == 0 { rows.len() } else { start.saturating_add(self.limit).min(rows.len()) };
+        &rows[start..end]
+    }
 }
 
 fn write_text(
@@ -150,9 +222,11 @@ fn write_text(
     lang: Lang,
     input: &ProposalInput,
     proposal: &Proposal,
-    shown: &[u32],
+    matching: &[u32],
+    page: Page,
     dropped_edits: usize,
 ) -> anyhow::Result<()> {
+    let shown = page.of(matching);
     let snapshot = &input.snapshot;
     writeln!(
         out,
@@ -194,9 +268,11 @@ fn write_text(
         )?;
     }
     write!(out, "{}", table::binding_table(proposal, shown, lang))?;
-    if shown.len() != proposal.rows.len() {
-        writeln!(out, "{} {} / {}", lang.pick("显示", "showing"), shown.len(), proposal.rows.len())?;
-    }
+    writeln!(
+        out,
+        "{}",
+        showing_line(lang, shown.len(), page.offset.min(matching.len()), matching.len(), proposal.rows.len())
+    )?;
     write!(out, "{}", table::reasons(proposal, shown, lang))?;
     for p in snapshot.problems.iter() {
         writeln!(
@@ -227,4 +303,36 @@ fn write_text(
         )
     )?;
     Ok(())
+}
+
+/// `显示 50 / 50000 行 … / showing 50 of 50000 rows …`, with how to page and export.
+pub fn showing_line(lang: Lang, shown: usize, offset: usize, matching: usize, total: usize) -> String {
+    let (first, last) = if shown == 0 { (0, 0) } else { (offset + 1, offset + shown) };
+    let of_total = if matching == total {
+        String::new()
+    } else {
+        match lang {
+            Lang::Zh => format!("，筛选自 {total} 行"),
+            Lang::En => format!(", filtered from {total}"),
+        }
+    };
+    let more = shown < matching;
+    match lang {
+        Lang::Zh => format!(
+            "显示 {shown} / {matching} 行（第 {first}–{last} 行{of_total}）{}",
+            if more {
+                "；翻页：--offset K --limit N（--limit 0 显示全部）；全表：--export FILE.csv"
+            } else {
+                ""
+            }
+        ),
+        Lang::En => format!(
+            "showing {shown} of {matching} rows ({first}–{last}{of_total}){}",
+            if more {
+                "; page with --offset K --limit N (--limit 0 shows all); whole table: --export FILE.csv"
+            } else {
+                ""
+            }
+        ),
+    }
 }

@@ -59,8 +59,11 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     /// Largest answer read; zero means the default.
     pub max_body_bytes: usize,
-    /// Requests in flight at once.
+    /// Requests in flight at once; with `initial_in_flight`, the adaptive bound's ceiling.
     pub max_in_flight: usize,
+    /// Non-zero: the bound adapts (see `pacing::adaptive`), starting here; 0: fixed at
+    /// `max_in_flight`.
+    pub initial_in_flight: usize,
     /// Per-endpoint pace per minute (0 = unpaced). The hourly pace follows as 15× this, the
     /// ratio of WeCom's own quotas (10 000/min, 150 000/hour): without it, a sustained full
     /// minute pace would hit the hour quota (and a 60-minute block) within 20 minutes.
@@ -107,6 +110,7 @@ impl Default for ClientConfig {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            initial_in_flight: 0,
             calls_per_minute: DEFAULT_CALLS_PER_MINUTE,
             retry: RetryPolicy::default(),
             on_call: None,
@@ -132,6 +136,7 @@ impl fmt::Debug for ClientConfig {
             .field("connect_timeout", &self.connect_timeout)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_in_flight", &self.max_in_flight)
+            .field("initial_in_flight", &self.initial_in_flight)
             .field("calls_per_minute", &self.calls_per_minute)
             .field("retry", &self.retry)
             .field("on_call", &self.on_call.is_some())
@@ -298,11 +303,13 @@ impl Client {
                 agent_id: config.agent_id,
                 secret: config.secret,
                 max_body_bytes,
-                pacer: Pacer::new(
-                    config.max_in_flight,
-                    config.calls_per_minute,
-                    config.calls_per_minute.saturating_mul(HOUR_PER_MINUTE_QUOTA_RATIO),
-                ),
+                pacer: {
+                    let hour = config.calls_per_minute.saturating_mul(HOUR_PER_MINUTE_QUOTA_RATIO);
+                    match config.initial_in_flight {
+                        0 => Pacer::new(config.max_in_flight, config.calls_per_minute, hour),
+                        initial => Pacer::adaptive(initial, config.max_in_flight, config.calls_per_minute, hour),
+                    }
+                },
                 retry: config.retry,
                 on_call: config.on_call,
                 tokens,
@@ -468,13 +475,16 @@ impl Client {
             }
             let err = match result {
                 Ok(value) => {
-                    pacer.record_success();
+                    slot.succeeded();
                     pacer.endpoint_ok(ep.name);
                     return Ok(value);
                 }
                 Err(err) => err,
             };
             let WecomError::Api { errcode, .. } = &err else {
+                if matches!(err, WecomError::Transport { kind: TransportKind::Timeout, .. }) {
+                    pacer.overloaded();
+                }
                 return Err(err);
             };
             if *errcode == 45009 {
@@ -503,6 +513,7 @@ impl Client {
                     });
                 }
                 -1 if ep.retry_busy && busy_retries < policy.busy_max_retries => {
+                    pacer.overloaded();
                     let delay = policy.busy_delay(busy_retries);
                     busy_retries += 1;
                     self.count(|c| c.retries += 1);

@@ -13,6 +13,13 @@
 //! after ten quiet minutes. When the pauses of one episode add up to more than the budget, the
 //! endpoint gives up for a while: its calls fail at once, and a read ends clearly instead of
 //! hammering.
+//!
+//! The bound on requests in flight is fixed ([`Pacer::new`]) or adaptive ([`Pacer::adaptive`],
+//! what the plugin uses): it then grows while answers come as fast as the floor latency and the
+//! bound is what holds requests back, and shrinks on 45009, -1, 45033, timeouts and queueing
+//! (see [`adaptive`]). Either way each call is also held to the per-minute and per-hour windows.
+
+pub mod adaptive;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,8 +28,13 @@ use std::time::Duration;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
-/// Default requests in flight (far below the old 300-per-corp concurrency figure).
+/// Default fixed bound on requests in flight (far below the old 300-per-corp concurrency figure).
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 16;
+/// Where the adaptive bound starts: the old fixed bound, known to be safe.
+pub const ADAPTIVE_INITIAL_IN_FLIGHT: usize = 16;
+/// The adaptive bound's ceiling: still far below the old 300-per-corp concurrency figure, and
+/// 2,000 departments at 20 ms need no more than about 40 to be read in well under 2 s.
+pub const ADAPTIVE_MAX_IN_FLIGHT: usize = 64;
 /// Default per-endpoint pace: 80 % of the current 10 000/min quota.
 pub const DEFAULT_CALLS_PER_MINUTE: u32 = 8_000;
 /// WeCom's hourly quota is 15× its per-minute one (150 000 vs 10 000); the client paces the
@@ -233,6 +245,23 @@ struct Limits {
     target: usize,
     max: usize,
     successes: u32,
+    /// The adaptive controller; `None` for a fixed bound.
+    controller: Option<adaptive::Controller>,
+}
+
+impl Limits {
+    /// Moves the bound to `target`: new permits at once, fewer by forgetting free permits now
+    /// and retiring held ones as their slots end.
+    fn retarget(&mut self, semaphore: &Semaphore, target: usize) {
+        self.target = target.max(1);
+        if self.capacity < self.target {
+            semaphore.add_permits(self.target - self.capacity);
+            self.capacity = self.target;
+        } else if self.capacity > self.target {
+            let forgotten = semaphore.forget_permits(self.capacity - self.target);
+            self.capacity -= forgotten;
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -269,6 +298,46 @@ pub struct Slot {
     permit: Option<OwnedSemaphorePermit>,
     shared: Arc<Shared>,
     probe_of: Option<&'static str>,
+    /// When the call got its slot: its latency is measured from here.
+    started: Instant,
+}
+
+impl Slot {
+    /// The call succeeded: its latency feeds the adaptive bound (with a fixed bound, a success
+    /// counts toward giving back a slot taken by a 45033).
+    pub fn succeeded(&self) {
+        let now = Instant::now();
+        let mut limits = self.shared.limits();
+        let limits = &mut *limits;
+        match &mut limits.controller {
+            Some(controller) => {
+                let in_flight = self.shared.in_flight.load(Ordering::SeqCst);
+                let latency = now.saturating_duration_since(self.started);
+                if let adaptive::Change::Grew(to) | adaptive::Change::Shrank(to) =
+                    controller.sample(latency, in_flight, now)
+                {
+                    limits.retarget(&self.shared.semaphore, to);
+                }
+            }
+            None => record_fixed_success(limits, &self.shared.semaphore),
+        }
+    }
+}
+
+/// With a fixed bound: after a run of successes, gives back one slot taken by a 45033.
+fn record_fixed_success(limits: &mut Limits, semaphore: &Semaphore) {
+    if limits.target >= limits.max {
+        return;
+    }
+    limits.successes += 1;
+    if limits.successes >= RECOVER_AFTER_SUCCESSES {
+        limits.successes = 0;
+        limits.target += 1;
+        if limits.capacity < limits.target {
+            semaphore.add_permits(1);
+            limits.capacity += 1;
+        }
+    }
 }
 
 impl Drop for Slot {
@@ -297,10 +366,28 @@ impl Pacer {
     pub fn new(max_in_flight: usize, calls_per_minute: u32, calls_per_hour: u32) -> Pacer {
         // Semaphore::new panics above MAX_PERMITS; nobody means that many anyway.
         let max = max_in_flight.clamp(1, Semaphore::MAX_PERMITS);
+        Pacer::with_limits(max, max, None, calls_per_minute, calls_per_hour)
+    }
+
+    /// An adaptive bound: starts at `initial` requests in flight and moves between 1 and `max`
+    /// (see [`adaptive`]); per-endpoint pace as in [`Pacer::new`].
+    pub fn adaptive(initial: usize, max: usize, calls_per_minute: u32, calls_per_hour: u32) -> Pacer {
+        let max = max.clamp(1, Semaphore::MAX_PERMITS);
+        let controller = adaptive::Controller::new(initial, 1, max);
+        Pacer::with_limits(controller.limit(), max, Some(controller), calls_per_minute, calls_per_hour)
+    }
+
+    fn with_limits(
+        start: usize,
+        max: usize,
+        controller: Option<adaptive::Controller>,
+        calls_per_minute: u32,
+        calls_per_hour: u32,
+    ) -> Pacer {
         Pacer {
             shared: Arc::new(Shared {
-                semaphore: Arc::new(Semaphore::new(max)),
-                limits: Mutex::new(Limits { capacity: max, target: max, max, successes: 0 }),
+                semaphore: Arc::new(Semaphore::new(start)),
+                limits: Mutex::new(Limits { capacity: start, target: start, max, successes: 0, controller }),
                 in_flight: AtomicUsize::new(0),
                 peak: AtomicUsize::new(0),
                 endpoints: Mutex::new(HashMap::new()),
@@ -324,7 +411,12 @@ impl Pacer {
             if let Pace::Clear { probe } = self.check(endpoint, true)? {
                 let now = self.shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
                 self.shared.peak.fetch_max(now, Ordering::SeqCst);
-                return Ok(Slot { permit, shared: self.shared.clone(), probe_of: probe.then_some(endpoint) });
+                return Ok(Slot {
+                    permit,
+                    shared: self.shared.clone(),
+                    probe_of: probe.then_some(endpoint),
+                    started: Instant::now(),
+                });
             }
         }
     }
@@ -335,6 +427,7 @@ impl Pacer {
     /// to the same block and changes nothing. `Err` when this episode's pauses would exceed the
     /// policy's budget: the endpoint then gives up for `rate_limit_max_delay`.
     pub fn rate_limited(&self, endpoint: &'static str, policy: &RetryPolicy) -> Result<(), GaveUp> {
+        self.overloaded();
         let now = Instant::now();
         let mut map = self.shared.endpoints();
         let pace = self.pace_entry(&mut map, endpoint);
@@ -376,8 +469,24 @@ impl Pacer {
         }
     }
 
+    /// WeCom refused (45009, -1, 45033) or did not answer in time: an adaptive bound halves,
+    /// at most once per round; a fixed bound is left alone (45033 has its own rule).
+    pub fn overloaded(&self) {
+        let mut limits = self.shared.limits();
+        let limits = &mut *limits;
+        if let Some(controller) = &mut limits.controller {
+            if let adaptive::Change::Shrank(to) = controller.refused(Instant::now()) {
+                limits.retarget(&self.shared.semaphore, to);
+            }
+        }
+    }
+
     /// Halves the concurrency bound (45033).
     pub fn reduce_concurrency(&self) {
+        if self.shared.limits().controller.is_some() {
+            self.overloaded();
+            return;
+        }
         let mut limits = self.shared.limits();
         limits.target = (limits.target / 2).max(1);
         limits.successes = 0;
@@ -386,20 +495,12 @@ impl Pacer {
         limits.capacity -= forgotten;
     }
 
-    /// Counts a success; after a run of them, gives back one slot taken by `reduce_concurrency`.
+    /// Counts a success without a slot (a fixed bound's recovery after 45033; an adaptive bound
+    /// learns from [`Slot::succeeded`] instead, which knows the latency).
     pub fn record_success(&self) {
         let mut limits = self.shared.limits();
-        if limits.target >= limits.max {
-            return;
-        }
-        limits.successes += 1;
-        if limits.successes >= RECOVER_AFTER_SUCCESSES {
-            limits.successes = 0;
-            limits.target += 1;
-            if limits.capacity < limits.target {
-                self.shared.semaphore.add_permits(1);
-                limits.capacity += 1;
-            }
+        if limits.controller.is_none() {
+            record_fixed_success(&mut limits, &self.shared.semaphore);
         }
     }
 
@@ -712,6 +813,72 @@ mod tests {
         let three: Vec<Slot> = futures_collect(&pacer, 3).await;
         assert_eq!(three.len(), 3);
         assert_eq!(pacer.in_flight_peak(), 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_adaptive_bound_grows_on_flat_answers_and_halves_on_a_refusal() {
+        let pacer = Arc::new(Pacer::adaptive(4, 16, 0, 0));
+        assert_eq!(pacer.concurrency_limit(), 4);
+        // Rounds of answers 20 ms after their slot, with every slot in use.
+        // 4, 5, 6, 7, 8, 10, 12, 15, 16: a quarter more (at least one) per round.
+        for _ in 0..8 {
+            let slots = futures_collect(&pacer, pacer.concurrency_limit()).await;
+            tokio::time::advance(Duration::from_millis(20)).await;
+            for slot in &slots {
+                slot.succeeded();
+            }
+        }
+        assert_eq!(pacer.concurrency_limit(), 16, "grew to the ceiling");
+        let all = futures_collect(&pacer, 16).await;
+        assert!(tokio::time::timeout(Duration::from_millis(5), pacer.acquire("x")).await.is_err(), "never past it");
+        pacer.rate_limited("x", &fast_policy()).expect("within budget");
+        assert_eq!(pacer.concurrency_limit(), 8, "a 45009 halves it");
+        pacer.overloaded();
+        assert_eq!(pacer.concurrency_limit(), 8, "the same overload counts once");
+        drop(all);
+        assert_eq!(pacer.in_flight(), 0);
+        // The held permits above the new bound were retired: 8 go, the ninth waits (on another
+        // endpoint: "x" is paused and probed one call at a time after its 45009).
+        let mut eight = Vec::new();
+        for _ in 0..8 {
+            eight.push(pacer.acquire("y").await.expect("slot"));
+        }
+        assert!(tokio::time::timeout(Duration::from_millis(5), pacer.acquire("y")).await.is_err());
+        drop(eight);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_adaptive_bound_at_its_ceiling_still_keeps_to_the_minute_window() {
+        let pacer = Arc::new(Pacer::adaptive(64, 64, 600, 0));
+        let start = Instant::now();
+        let mut times = Vec::new();
+        while start.elapsed() < Duration::from_secs(180) {
+            let slots = futures_collect(&pacer, 8).await;
+            tokio::time::advance(Duration::from_millis(20)).await;
+            for slot in slots {
+                slot.succeeded();
+                times.push(start.elapsed());
+            }
+        }
+        let minute = Duration::from_secs(60);
+        let mut first = 0;
+        for (last, t) in times.iter().enumerate() {
+            while *t - times[first] > minute + Duration::from_millis(20) {
+                first += 1;
+            }
+            assert!(last - first < 600 + 8, "{} calls within a minute ending at {t:?}", last - first + 1);
+        }
+        assert!(times.len() <= 600 * 4, "{}", times.len());
+    }
+
+    #[tokio::test]
+    async fn a_fixed_bound_ignores_overload_signals_other_than_45033() {
+        let pacer = Pacer::new(8, 0, 0);
+        pacer.overloaded();
+        assert_eq!(pacer.concurrency_limit(), 8);
+        let slot = pacer.acquire("x").await.expect("slot");
+        slot.succeeded();
+        assert_eq!(pacer.concurrency_limit(), 8);
     }
 
     async fn futures_collect(pacer: &Pacer, n: usize) -> Vec<Slot> {

@@ -1,0 +1,206 @@
+//! The operator's path through the real `host-sim` binary, against the built-in fake WeCom and the
+//! sample organisation: `sync`'s paged table (`--limit`, `--offset`), `sync --export FILE.csv`,
+//! and `commit`'s bounded change list (`--limit`, `--verbose`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const EXE: &str = env!("CARGO_BIN_EXE_host-sim");
+const PLATFORM: &str = "https://wanxiang.example.com";
+
+fn plugin_path() -> PathBuf {
+    let name = interface::plugin_file_name();
+    let profile_dir = Path::new(EXE).parent().expect("binary has a folder").to_path_buf();
+    [profile_dir.join("deps").join(&name), profile_dir.join(&name)]
+        .into_iter()
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("plugin library {name} not found under {}", profile_dir.display()))
+}
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("wx-operator-cli-{}-{n}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TempDir(dir)
+    }
+
+    fn path(&self, file: &str) -> PathBuf {
+        self.0.join(file)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn host_sim(dir: &TempDir, command: &str, args: &[&str]) -> Output {
+    Command::new(EXE)
+        .arg(command)
+        .arg("--plugin")
+        .arg(plugin_path())
+        .arg("--db")
+        .arg(dir.path("host-sim.db"))
+        .args(args)
+        .current_dir(&dir.0)
+        .output()
+        .expect("host-sim runs")
+}
+
+fn ok_text(output: &Output) -> String {
+    let stdout = String::from_utf8(output.stdout.clone()).expect("utf-8");
+    assert_eq!(output.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    stdout
+}
+
+fn sync(dir: &TempDir, args: &[&str]) -> String {
+    ok_text(&host_sim(dir, "sync", &[&["--platform-url", PLATFORM], args].concat()))
+}
+
+fn sync_json(dir: &TempDir) -> serde_json::Value {
+    serde_json::from_str(&sync(dir, &["--json"])).expect("JSON")
+}
+
+/// The table's data lines: every `| ... |` line after the header and its rule.
+fn table_rows(text: &str) -> Vec<&str> {
+    text.lines().filter(|l| l.starts_with('|')).skip(2).collect()
+}
+
+#[test]
+fn sync_shows_one_page_of_the_table_and_says_how_many_rows_there_are() {
+    let dir = TempDir::new("page");
+    let all = sync_json(&dir);
+    let total = all["total_rows"].as_u64().expect("total") as usize;
+    assert!(total >= 6, "the sample table has rows to page through: {total}");
+    let userids: Vec<&str> =
+        all["rows"].as_array().expect("rows").iter().map(|r| r["userid"].as_str().expect("id")).collect();
+
+    let page = sync(&dir, &["--limit", "2", "--offset", "3"]);
+    let rows = table_rows(&page);
+    assert_eq!(rows.len(), 2, "{page}");
+    // The rows shown are rows 4 and 5 of the whole table, in its order.
+    assert!(rows[0].contains(&format!("<{}>", userids[3])), "{page}");
+    assert!(rows[1].contains(&format!("<{}>", userids[4])), "{page}");
+    assert!(page.contains(&format!("显示 2 / {total} 行（第 4–5 行）")), "{page}");
+    assert!(page.contains("--export FILE.csv"), "says how to get the rest: {page}");
+
+    let en = sync(&dir, &["--limit", "2", "--lang", "en"]);
+    assert!(en.contains(&format!("showing 2 of {total} rows (1–2)")), "{en}");
+
+    // By default, up to 50 rows: the whole sample table, with no paging hint.
+    let whole = sync(&dir, &[]);
+    assert_eq!(table_rows(&whole).len(), total, "{whole}");
+    assert!(whole.contains(&format!("显示 {total} / {total} 行")) && !whole.contains("翻页"), "{whole}");
+
+    // An offset past the end shows an empty page, not an error.
+    let past = sync(&dir, &["--offset", "1000"]);
+    assert_eq!(table_rows(&past).len(), 0, "{past}");
+    assert!(past.contains(&format!("显示 0 / {total} 行")), "{past}");
+}
+
+#[test]
+fn sync_exports_the_whole_table_as_csv_that_excel_opens_safely() {
+    let dir = TempDir::new("export");
+    sync(&dir, &[]);
+    // Account names an attacker could type on the platform: a formula, a comma and quotes.
+    let accounts = dir.path("accounts.json");
+    std::fs::write(
+        &accounts,
+        r#"[{"id":"u-1003","name":"=HYPERLINK(\"http://evil\",\"x\")","departments":["研发部"],"enabled":true},
+            {"id":"u-1008","name":"周敏, \"QA\"","departments":["测试部门"],"enabled":true}]"#,
+    )
+    .expect("write");
+    let import = Command::new(EXE)
+        .args(["accounts", "import"])
+        .arg(&accounts)
+        .arg("--db")
+        .arg(dir.path("host-sim.db"))
+        .output()
+        .expect("host-sim runs");
+    ok_text(&import);
+    let csv_path = dir.path("table.csv");
+    let text = sync(&dir, &["--limit", "1", "--export", csv_path.to_str().expect("path")]);
+    let json = sync_json(&dir);
+    let total = json["total_rows"].as_u64().expect("total") as usize;
+    assert!(text.contains(&format!("已导出全部 {total} 行")), "{text}");
+
+    let bytes = std::fs::read(&csv_path).expect("exported");
+    assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "UTF-8 BOM first");
+    let csv = std::str::from_utf8(&bytes[3..]).expect("utf-8");
+    let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), total + 1, "a header and every row, not the one shown: {csv}");
+    // Every field of the JSON rows has its column(s).
+    let header = lines[0];
+    for field in json["rows"][0].as_object().expect("row").keys() {
+        assert!(header.split(',').any(|c| c == field || c.starts_with(&format!("{field}_"))), "{field} in {header}");
+    }
+    for row in json["rows"].as_array().expect("rows") {
+        let userid = row["userid"].as_str().expect("userid");
+        assert!(lines.iter().any(|l| l.starts_with(&format!("{userid},"))), "{userid} exported");
+    }
+    assert!(csv.contains(r#","'=HYPERLINK(""http://evil"",""x"")","#), "formula neutralised and quoted: {csv}");
+    assert!(!csv.contains(",=HYPERLINK"), "no cell starts with a formula: {csv}");
+    assert!(csv.contains(r#","周敏, ""QA""","#), "comma and quotes escaped: {csv}");
+}
+
+#[test]
+fn commit_prints_the_summary_and_at_most_limit_changes_unless_verbose() {
+    let dir = TempDir::new("commit");
+    sync(&dir, &[]);
+    let json: serde_json::Value =
+        serde_json::from_str(&ok_text(&host_sim(&dir, "commit", &["--dry-run", "--json"]))).expect("JSON");
+    let set = &json["change_set"];
+    let changes: usize = ["departments", "remove_bindings", "create_accounts", "create_bindings"]
+        .iter()
+        .map(|k| set[k].as_array().expect("list").len())
+        .sum();
+    assert!(changes > 3, "the sample commit has several changes: {changes}");
+    let change_lines = |text: &str| {
+        text.lines().filter(|l| l.starts_with("  ~ ") || l.starts_with("  - ") || l.starts_with("  + ")).count()
+    };
+
+    let short = ok_text(&host_sim(&dir, "commit", &["--dry-run", "--limit", "2"]));
+    assert!(short.starts_with("同步企业微信用户 "), "{short}");
+    assert_eq!(change_lines(&short), 2, "{short}");
+    assert!(short.contains(&format!("另有 {} 项变更未列出（共 {changes} 项", changes - 2)), "{short}");
+
+    let verbose = ok_text(&host_sim(&dir, "commit", &["--dry-run", "--limit", "2", "--verbose"]));
+    assert_eq!(change_lines(&verbose), changes, "{verbose}");
+    assert!(!verbose.contains("未列出"), "{verbose}");
+    // The change lines carry the member's name from the table.
+    assert!(verbose.contains("白开水 <baikaishui>") || verbose.contains("王晓楷 <wangxiaokai>"), "{verbose}");
+
+    // The real commit lists at most the limit too, then applies everything.
+    let applied = ok_text(&host_sim(&dir, "commit", &["--limit", "1", "--lang", "en"]));
+    assert_eq!(change_lines(&applied), 1, "{applied}");
+    assert!(applied.contains(&format!("{} more changes not listed ({changes} in all", changes - 1)), "{applied}");
+    assert!(applied.contains("Applied in one transaction"), "{applied}");
+}
+
+#[test]
+fn bench_e2e_runs_every_step_of_the_operator_path_and_counts_the_api_calls() {
+    let output = Command::new(EXE)
+        .args(["bench", "--e2e", "--users", "300", "--departments", "20", "--tags", "3", "--latency-ms", "0", "--json"])
+        .arg("--plugin")
+        .arg(plugin_path())
+        .output()
+        .expect("host-sim runs");
+    let json: serde_json::Value = serde_json::from_str(&ok_text(&output)).expect("JSON");
+    let steps = json["steps"].as_array().expect("steps");
+    let commands: Vec<&str> = steps.iter().map(|s| s["command"].as_str().expect("command")).collect();
+    assert_eq!(commands.len(), 5, "{commands:?}");
+    assert!(commands[1].starts_with("host-sim accounts import") && commands[2] == "host-sim sync", "{commands:?}");
+    assert_eq!(commands[3..], ["host-sim commit --dry-run", "host-sim commit"]);
+    // Only sync talks to WeCom: the 20 departments' user/list and the configure/read overhead.
+    assert!(steps[2]["api_calls"].as_u64().expect("calls") >= 20, "{}", steps[2]);
+    assert!(steps.iter().enumerate().all(|(i, s)| i == 2 || s["api_calls"] == 0), "{steps:?}");
+    assert!(json["table_rows"].as_u64().expect("rows") >= 300);
+    assert!(json["changes"].as_u64().expect("changes") > 0, "the commit applied a change set");
+}
