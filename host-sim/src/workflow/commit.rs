@@ -118,9 +118,6 @@ pub fn commit(args: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<CommitOu
     };
     match store.apply_pending(&changes, basis)? {
         PendingApplied::Applied(applied) => {
-            // What a login later needs to know about this sync: its scope, and whom it listed.
-            store.set_synced_scope(&pending.scope)?;
-            store.set_roster(&roster(&pending.proposal))?;
             if common.json {
                 write_json(out, false, &changes, Some(&applied))?;
             } else {
@@ -144,28 +141,9 @@ pub fn commit(args: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<CommitOu
     }
 }
 
-/// Every member of the proposal, with the accounts their row offered (proposed and candidates).
+/// Every member of the proposal, with the accounts their row offered (see [`crate::store::roster_of`]).
 pub fn roster(proposal: &Proposal) -> Vec<(String, Vec<String>)> {
-    proposal
-        .rows
-        .iter()
-        .map(|row| {
-            let mut ids: Vec<String> = Vec::new();
-            for id in row
-                .account
-                .as_ref()
-                .into_option()
-                .into_iter()
-                .map(|a| &a.account_id)
-                .chain(row.candidates.iter().map(|c| &c.account_id))
-            {
-                if !ids.iter().any(|i| i == id.as_str()) {
-                    ids.push(id.to_string());
-                }
-            }
-            (row.userid.to_string(), ids)
-        })
-        .collect()
+    crate::store::roster_of(proposal)
 }
 
 fn write_json(
