@@ -35,6 +35,21 @@ fn default_true() -> bool {
     true
 }
 
+impl Default for PlatformAccount {
+    /// An enabled account with nothing else set (fill in `id` and `name`).
+    fn default() -> Self {
+        PlatformAccount {
+            id: RString::new(),
+            name: RString::new(),
+            departments: RVec::new(),
+            enabled: true,
+            mobile: PersonalData::default(),
+            email: PersonalData::default(),
+            ext: Extensions::default(),
+        }
+    }
+}
+
 crate::open_enum! {
     /// How a binding was made: the evidence that the member and the account are one person.
     /// `name` and `name_department` are provisional: the plugin does not sign a member in on them
@@ -68,7 +83,7 @@ impl Default for Evidence {
 
 /// A WeCom member bound to a platform account (one to one), with the evidence it rests on.
 #[repr(C)]
-#[derive(StableAbi, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(StableAbi, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Binding {
     /// WeCom userid.
     pub userid: RString,
@@ -139,7 +154,7 @@ crate::open_enum! {
 
 /// A platform account offered for a WeCom member.
 #[repr(C)]
-#[derive(StableAbi, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(StableAbi, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Candidate {
     /// Platform account id.
     pub account_id: RString,
@@ -150,6 +165,7 @@ pub struct Candidate {
     /// True when one of its departments has the same name as one of the member's.
     pub department_agrees: bool,
     /// True when the account's mobile or email is known (a login can then confirm it by contact).
+    #[serde(default)]
     pub has_contact: bool,
 }
 
@@ -176,8 +192,10 @@ pub struct ProposalRow {
     /// Why the row is what it is.
     pub reason: Text,
     /// The evidence the row's binding has (bound rows) or will have when committed as proposed.
+    #[serde(default)]
     pub evidence: Evidence,
     /// For a rename row: the userid the account is bound to now; empty otherwise.
+    #[serde(default)]
     pub previous_userid: RString,
     /// Fields added in later 0.2.x releases.
     #[serde(default, skip_serializing_if = "Extensions::is_empty")]
@@ -201,8 +219,10 @@ pub struct ProposalCounts {
     /// Rows proposed for unbinding.
     pub left_wecom: u64,
     /// Name matches whose departments disagree (counted apart: to check).
+    #[serde(default)]
     pub name_departments_differ: u64,
     /// Probable userid renames waiting for the operator.
+    #[serde(default)]
     pub renames: u64,
 }
 
@@ -346,6 +366,7 @@ pub struct Unbinding {
     /// Also disable the platform account.
     pub disable_account: bool,
     /// Why (for the audit trail and the log).
+    #[serde(default)]
     pub reason: Text,
 }
 
@@ -371,6 +392,7 @@ pub struct DepartmentChange {
     /// `delete_party` event). A removal waits while a mirrored department still names it as
     /// parent (WeCom deletes only empty departments; children are removed first, in the same
     /// change set). Members keep their accounts; the host drops the department from them.
+    #[serde(default)]
     pub removed: bool,
 }
 
@@ -391,8 +413,10 @@ pub struct CommitSummary {
     /// Departments created, renamed, moved or removed.
     pub department_changes: u64,
     /// Accounts disabled (leavers under the `disable` policy).
+    #[serde(default)]
     pub accounts_disabled: u64,
     /// Existing bindings whose evidence changed (confirmed at login, renamed).
+    #[serde(default)]
     pub bindings_updated: u64,
 }
 

@@ -60,3 +60,61 @@ pub const CALLBACK_SIGNATURE_MISMATCH: &str = "callback.signature_mismatch";
 pub const CALLBACK_STALE_TIMESTAMP: &str = "callback.stale_timestamp";
 /// No callback Token and EncodingAESKey are active.
 pub const CALLBACK_NOT_CONFIGURED: &str = "callback.not_configured";
+
+/// The person logging in is not a member of this corp.
+pub const LOGIN_NOT_MEMBER: &str = "login.not_member";
+/// WeCom does not know the userid, or the member is outside the app's visible range (60111).
+pub const LOGIN_MEMBER_NOT_FOUND: &str = "login.member_not_found";
+/// The login mode is not one this plugin knows.
+pub const LOGIN_MODE_UNKNOWN: &str = "login.mode_unknown";
+/// The redirect URL is not an http(s) URL.
+pub const LOGIN_REDIRECT_INVALID: &str = "login.redirect_invalid";
+/// The OAuth `state` is empty, too long or not alphanumeric.
+pub const LOGIN_STATE_INVALID: &str = "login.state_invalid";
+
+/// Two edits for one row.
+pub const BINDING_DUPLICATE_EDIT: &str = "binding.duplicate_edit";
+/// A bind edit names no account.
+pub const BINDING_MISSING_ACCOUNT: &str = "binding.missing_account";
+/// A bind edit names a disabled account.
+pub const BINDING_ACCOUNT_DISABLED: &str = "binding.account_disabled";
+/// A bind edit names an account this same commit disables.
+pub const BINDING_ACCOUNT_BEING_DISABLED: &str = "binding.account_being_disabled";
+/// A removal was confirmed from an incomplete snapshot.
+pub const BINDING_INCOMPLETE_SNAPSHOT: &str = "binding.incomplete_snapshot";
+/// A removal was confirmed on a row that proposes none.
+pub const BINDING_NOT_REMOVABLE: &str = "binding.not_removable";
+/// A rename was confirmed on a row that proposes none.
+pub const BINDING_NOT_A_RENAME: &str = "binding.not_a_rename";
+/// Bind or unbind on a member who is disabled, has left, or is out of scope.
+pub const BINDING_MEMBER_INACTIVE: &str = "binding.member_inactive";
+/// A bind edit claims evidence an operator edit cannot give.
+pub const BINDING_EVIDENCE_REFUSED: &str = "binding.evidence_refused";
+
+/// The callback request is malformed (method, query, body size).
+pub const CALLBACK_BAD_REQUEST: &str = "callback.bad_request";
+/// The callback's XML could not be read.
+pub const CALLBACK_BAD_XML: &str = "callback.bad_xml";
+/// The callback's ciphertext could not be decrypted with the EncodingAESKey.
+pub const CALLBACK_DECRYPT_FAILED: &str = "callback.decrypt_failed";
+/// The decrypted callback's padding is invalid (a wrong EncodingAESKey).
+pub const CALLBACK_BAD_PADDING: &str = "callback.bad_padding";
+/// The callback is addressed to another corp (receiveid is not this CorpID).
+pub const CALLBACK_RECEIVER_MISMATCH: &str = "callback.receiver_mismatch";
+
+/// WeCom did not answer in time.
+pub const NETWORK_TIMEOUT: &str = "network.timeout";
+/// WeCom's host name could not be resolved.
+pub const NETWORK_DNS: &str = "network.dns";
+/// No connection to WeCom (refused, unreachable, proxy).
+pub const NETWORK_CONNECT: &str = "network.connect";
+/// The TLS handshake with WeCom failed (certificate, TLS-inspecting proxy).
+pub const NETWORK_TLS: &str = "network.tls";
+/// WeCom (or a gateway) answered with an HTTP error status and no WeCom envelope.
+pub const NETWORK_HTTP_STATUS: &str = "network.http_status";
+/// The answer was not WeCom's JSON.
+pub const NETWORK_BAD_RESPONSE: &str = "network.bad_response";
+/// The answer was larger than the plugin reads.
+pub const NETWORK_BODY_TOO_LARGE: &str = "network.body_too_large";
+/// Any other transport failure.
+pub const NETWORK_ERROR: &str = "network.error";

@@ -35,10 +35,12 @@
 //!   what a receiver does: e.g. an unknown [`RowKind`] waits for the operator), and carry hooks
 //!   appended after `last_prefix_field` (this host never calls them), and fields appended to the
 //!   root module [`PluginModule`].
-//! - **Same 0.2, older patch plugin in a newer host: refused at load** with
-//!   [`LoadError::IncompatibleVersion`] ("deploy a plugin at least as new as the host").
-//!   abi_stable checks `host patch <= library patch`; a host therefore never meets a plugin
-//!   lacking a hook or an extension it was built to use.
+//! - **Same 0.2, older patch plugin in a newer host: refused at load.** By version
+//!   ([`LoadError::IncompatibleVersion`], "deploy a plugin at least as new as the host"): abi_stable
+//!   checks `host patch <= library patch`. And should a build carry a version it does not match,
+//!   by layout: a plugin lacking a hook this host's trait has is [`LoadError::IncompatibleLayout`]
+//!   ("missing fields … older than this host's interface", the `older` fixture). Either way a
+//!   host never meets a plugin lacking a hook it was built to call.
 //! - **Another minor (0.1, 0.3): refused at load** with [`LoadError::IncompatibleVersion`].
 //! - **Same version string, changed layout** (a rebuilt interface that was edited without a version
 //!   bump): refused with [`LoadError::IncompatibleLayout`] naming the type.

@@ -123,6 +123,7 @@ pub struct LoginFacts {
     /// For a department scope: the WeCom ids of every department the platform mirrors for it.
     pub scope_department_ids: RVec<u32>,
     /// True when the host's mirror of the synced scope lists this member (last sync, callbacks).
+    /// It wins over `scope`: a member the host lists is in scope whatever their live departments.
     pub member_synced: bool,
     /// The member's binding, when there is one.
     pub binding: ROption<Binding>,
@@ -158,9 +159,15 @@ crate::open_enum! {
     }
 }
 
+impl Default for LoginNeed {
+    fn default() -> Self {
+        LoginNeed::Nothing
+    }
+}
+
 /// The plugin's decision about one login. Apply `changes` (one transaction) before signing in.
 #[repr(C)]
-#[derive(StableAbi, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(StableAbi, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginDecision {
     /// Sign the member in to `account_id`.
     pub signed_in: bool,
