@@ -204,3 +204,20 @@ fn bench_e2e_runs_every_step_of_the_operator_path_and_counts_the_api_calls() {
     assert!(json["table_rows"].as_u64().expect("rows") >= 300);
     assert!(json["changes"].as_u64().expect("changes") > 0, "the commit applied a change set");
 }
+
+#[test]
+fn bench_logins_signs_every_member_in_with_one_exchange_and_one_status_check_each() {
+    let output = Command::new(EXE)
+        .args(["bench", "--logins", "12", "--users", "100", "--departments", "5", "--tags", "1", "--latency-ms", "0"])
+        .arg("--plugin")
+        .arg(plugin_path())
+        .arg("--json")
+        .output()
+        .expect("host-sim runs");
+    let json: serde_json::Value = serde_json::from_str(&ok_text(&output)).expect("JSON");
+    assert_eq!(json["signed_in"], 12, "{json}");
+    let calls = &json["wecom_calls"];
+    assert_eq!(calls["auth/getuserinfo"], 12, "{json}");
+    assert_eq!(calls["user/get"], 12, "{json}");
+    assert!(calls.get("gettoken").is_none_or(|n| n.as_u64() <= Some(1)), "no token refresh storm: {json}");
+}

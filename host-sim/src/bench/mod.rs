@@ -18,6 +18,7 @@
 pub mod e2e;
 pub mod generate;
 pub mod least;
+pub mod logins;
 pub mod measure;
 pub mod report;
 
@@ -95,6 +96,10 @@ pub struct BenchArgs {
     /// commit), each step as its command runs it: wall time, peak memory, API calls.
     #[arg(long)]
     pub e2e: bool,
+    /// N members logging in at once through the platform's web server instead (issue 17):
+    /// logins/s, p50/p99 of one login, WeCom calls per login.
+    #[arg(long, value_name = "N")]
+    pub logins: Option<usize>,
 }
 
 /// Runs the benchmark and prints the figures. `Ok(false)` when the read was incomplete, had
@@ -111,6 +116,9 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     }
     if args.e2e {
         return e2e::run(args, out);
+    }
+    if let Some(n) = args.logins {
+        return logins::run(args, n, out);
     }
     let platform = PlatformUrls::at(crate::demo::DEMO_PLATFORM);
     let spec = Spec { users: args.users, departments: args.departments, tags: args.tags, seed: args.seed };
