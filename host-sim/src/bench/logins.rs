@@ -48,14 +48,18 @@ pub fn run(args: &BenchArgs, logins: usize, out: &mut dyn Write) -> anyhow::Resu
         .map(|(userid, name)| PlatformAccount {
             id: format!("acct-{userid}").into(),
             name: name.as_str().into(),
-            departments: Default::default(),
-            enabled: true,
+            ..Default::default()
         })
         .collect();
     store.import_accounts(&accounts)?;
     let bindings: Vec<Binding> = members
         .iter()
-        .map(|(userid, _)| Binding { userid: userid.as_str().into(), account_id: format!("acct-{userid}").into() })
+        // Confirmed bindings (an operator's): the steady state the bench measures, one click each.
+        .map(|(userid, _)| Binding {
+            userid: userid.as_str().into(),
+            account_id: format!("acct-{userid}").into(),
+            evidence: interface::Evidence::Operator,
+        })
         .collect();
     store.import_bindings(&bindings)?;
 
@@ -67,6 +71,9 @@ pub fn run(args: &BenchArgs, logins: usize, out: &mut dyn Write) -> anyhow::Resu
     let fake = FakeWecom::start(generated.org, config, 0).context("could not start the fake WeCom")?;
     let wecom = WecomArgs {
         wecom_base_url: Some(fake.base_url()),
+        // The fake serves WeCom's login pages too; the real pages are on WeCom's own hosts.
+        authorize_base_url: Some(fake.base_url()),
+        web_login_base_url: Some(fake.base_url()),
         corp_id: Some(CORP_ID.into()),
         agent_id: Some(AGENT_ID.to_string()),
         secret: Some(SECRET.into()),
