@@ -381,3 +381,32 @@ fn a_platform_clock_five_minutes_off_fails_every_callback_and_the_message_names_
     assert!(delivery.body.contains("callback.stale_timestamp"), "{}", delivery.body);
     assert!(delivery.body.contains("NTP"), "the fix names the clock: {}", delivery.body);
 }
+
+/// Point 3: the web-login callback domain (企业微信授权登录 → Web网页 → 授权回调域, doc 98171), which
+/// `agent/get` does not report, is a setting; a browser login may return to it, an in-client login
+/// only to the trusted domain the fake's `agent/get` reports.
+#[test]
+fn a_browser_login_may_return_to_the_web_login_domain_and_an_in_client_login_may_not() {
+    use interface::{AuthorizeRequest, LoginMode};
+    let fake = util::fake();
+    let plugin = util::instance();
+    let settings =
+        interface::ConnectionSettings { web_login_domain: "sso.wanxiang.example.com".into(), ..util::settings(&fake) };
+    let report = ok(plugin.configure(&settings));
+    assert!(report.accepted, "{:#?}", report.findings);
+    assert_eq!(report.setup.web_login_domain.as_str(), "sso.wanxiang.example.com");
+    let request = |mode: LoginMode, redirect: &str| AuthorizeRequest {
+        redirect_url: redirect.into(),
+        state: "abc123".into(),
+        mode,
+        ..Default::default()
+    };
+    let sso = "https://sso.wanxiang.example.com/oauth/wecom/callback";
+    let url = ok(plugin.oauth_authorize_url(&request(LoginMode::WebLogin, sso)));
+    assert!(url.url.starts_with(&format!("{}/wwlogin/sso/login?", fake.base_url())), "{}", url.url);
+    let refused = plugin.oauth_authorize_url(&request(LoginMode::InClient, sso)).into_result().expect_err("in-client");
+    assert_eq!(refused.code.as_str(), "login.redirect_domain_untrusted");
+    let trusted = format!("{}/oauth/wecom/callback", util::PLATFORM);
+    assert!(plugin.oauth_authorize_url(&request(LoginMode::WebLogin, &trusted)).is_ok(), "the trusted domain too");
+    assert!(plugin.oauth_authorize_url(&request(LoginMode::InClient, &trusted)).is_ok());
+}
