@@ -325,6 +325,9 @@ fn decide(input: &ProposalInput) -> (Vec<Item<'_>>, Vec<Group<'_>>) {
     let mut offered_rest = offered.as_slice();
     for run in waiting.chunk_by(|x, y| x.0 == y.0) {
         let name = run[0].0;
+        // A name whose only waiting member was taken by a rename has accounts and no members left.
+        let orphaned = offered_rest.iter().take_while(|(group, _)| *group < name).count();
+        offered_rest = &offered_rest[orphaned..];
         let taken = offered_rest.iter().take_while(|(group, _)| *group == name).count();
         let (accounts, rest) = offered_rest.split_at(taken);
         offered_rest = rest;

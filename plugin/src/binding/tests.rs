@@ -218,3 +218,18 @@ fn a_bound_member_gone_while_a_namesake_with_the_same_departments_appeared_is_a_
     );
     assert_eq!(kind_of(&propose(&other), "lilei"), LeftWecom);
 }
+
+/// Regression (found by the 100,000-member bench): a rename took the only waiting member of a
+/// name that also had an open account, and every later name was then offered no account at all.
+#[test]
+fn a_rename_leaves_the_other_names_their_accounts() {
+    let i = input(
+        vec![member("a.lilei", "李雷", &["研发"]), member("zz", "韩梅梅", &["研发"])],
+        vec![account("a1", "李雷", &["研发"]), account("a2", "李雷", &["销售"]), account("a3", "韩梅梅", &["研发"])],
+        vec![bind("lilei", "a1")],
+    );
+    let p = propose(&i);
+    assert_eq!(kind_of(&p, "a.lilei"), RenameProposed);
+    assert_eq!(kind_of(&p, "zz"), NameMatch);
+    assert_eq!(account_of(&p, "zz").as_deref(), Some("a3"));
+}
