@@ -325,11 +325,13 @@ pub fn render(r: &Report) -> String {
     let c = &b.rows;
     let _ = writeln!(
         s,
-        "  propose_bindings   {}   {} rows: bound {}, name match {}, ambiguous {} ({} candidates listed), new {}, left {}",
+        "  propose_bindings   {}   {} rows: bound {}, name match {}, departments differ {}, renames {}, ambiguous {} ({} candidates listed), new {}, left {}",
         secs(b.propose.secs),
         b.table_rows,
         c.already_bound,
         c.name_matches,
+        c.name_departments_differ,
+        c.renames,
         c.ambiguous,
         b.candidates,
         c.no_match,
