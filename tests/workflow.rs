@@ -65,7 +65,7 @@ fn bind(db: &Path, userid: &str, account: &str) -> (bool, String) {
 }
 
 fn run_commit(db: &Path, dry_run: bool) -> (CommitOutcome, String) {
-    let args = CommitArgs { common: common(db), dry_run };
+    let args = CommitArgs { common: common(db), dry_run, ..Default::default() };
     let mut out = Vec::new();
     let outcome = commit(&args, &mut out).unwrap_or_else(|e| panic!("commit failed: {e:#}"));
     (outcome, String::from_utf8(out).expect("utf-8"))
@@ -245,7 +245,7 @@ fn a_store_changed_after_sync_makes_commit_refuse_as_stale() {
     assert_eq!(state(&db), before, "nothing written");
     assert_eq!(pending_edits(&db), 1, "the pending sync is kept");
     let mut out = Vec::new();
-    assert!(!workflow::run_commit(&CommitArgs { common: common(&db), dry_run: false }, &mut out).expect("runs"));
+    assert!(!workflow::run_commit(&CommitArgs { common: common(&db), dry_run: false, ..Default::default() }, &mut out).expect("runs"));
 
     let (ok, text) = bind(&db, "zhangxu", "u-1007");
     assert!(!ok && text.contains("binding.stale"), "edits are refused too:\n{text}");
@@ -265,7 +265,7 @@ fn commit_twice_the_second_is_a_no_op() {
     let (outcome, text) = run_commit(&db, false);
     assert_eq!(outcome, CommitOutcome::NothingPending);
     assert!(text.contains("host-sim sync"), "{text}");
-    assert!(workflow::run_commit(&CommitArgs { common: common(&db), dry_run: false }, &mut Vec::new()).expect("ok"));
+    assert!(workflow::run_commit(&CommitArgs { common: common(&db), dry_run: false, ..Default::default() }, &mut Vec::new()).expect("ok"));
     assert_eq!(state(&db), after);
 }
 
@@ -315,7 +315,7 @@ fn dry_run_changes_nothing() {
     let mut json = common(&db);
     json.json = true;
     let mut out = Vec::new();
-    assert!(workflow::run_commit(&CommitArgs { common: json, dry_run: true }, &mut out).expect("runs"));
+    assert!(workflow::run_commit(&CommitArgs { common: json, dry_run: true, ..Default::default() }, &mut out).expect("runs"));
     let value: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
     assert_eq!(value["dry_run"], true);
     assert!(value["applied"].is_null());

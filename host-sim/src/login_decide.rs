@@ -4,7 +4,7 @@
 //! host-sim holds no rule about who may sign in where; it runs its own password check (the
 //! platform's part) when the plugin asks for one ([`crate::password`]).
 
-use crate::store::{Applied, Store};
+use crate::store::{Actor, Applied, Audit, Store};
 use anyhow::Context;
 use interface::{
     ChangePolicy, LoginDecision, LoginFacts, LoginNeed, LoginOutcome, LoginProof, PlatformAccount, PluginBox,
@@ -102,7 +102,13 @@ pub fn decide(
         && changes.create_accounts.is_empty()
         && changes.create_bindings.is_empty()
         && changes.remove_bindings.is_empty());
-    let applied = if has_changes { Some(store.apply(changes)?) } else { None };
+    let audit = Audit {
+        actor: Actor::Member,
+        reason: decision.reason.clone(),
+        // A binding the member's login takes away goes back to the operator: suspended.
+        suspends: decision.needs == LoginNeed::Operator,
+    };
+    let applied = if has_changes { Some(store.apply(changes, &audit)?) } else { None };
     // A decision from a newer plugin that says "signed in" while also needing something is not
     // a sign-in.
     let signs_in = decision.signed_in && decision.needs == LoginNeed::Nothing;

@@ -51,6 +51,8 @@ enum Command {
     Commit(workflow::commit::CommitArgs),
     /// Runs one WeCom callback request through the plugin and prints the decoded change or the error.
     Callback(callbacks::command::CallbackArgs),
+    /// Shows the audit trail of binding changes (append-only).
+    Audit(workflow::audit::AuditArgs),
     /// Compares a full read of the synced scope with the store and applies what callbacks missed.
     Reconcile(callbacks::reconcile_cmd::ReconcileArgs),
 }
@@ -81,6 +83,7 @@ fn main() -> ExitCode {
         Command::Commit(args) => workflow::run_commit(args, &mut out),
         Command::Callback(args) => callbacks::command::run(args, &mut out),
         Command::Reconcile(args) => callbacks::reconcile_cmd::run(args, &mut out),
+        Command::Audit(args) => workflow::audit::run(args, &mut out),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -143,8 +143,10 @@ pub fn open_platform_full(
         let store = Arc::new(Mutex::new(std::mem::replace(&mut store, Store::in_memory()?)));
         let sessions = Arc::new(LoginSessions::default());
         let signed_in = sessions.clone();
-        let follower = Follower::new(session.instance.clone(), store.clone(), scope.clone(), callbacks.policy.into())
-            .on_unbound(move |account| signed_in.sign_out_account(account));
+        let mut follower =
+            Follower::new(session.instance.clone(), store.clone(), scope.clone(), callbacks.policy.into())
+                .on_unbound(move |account| signed_in.sign_out_account(account));
+        follower.removal_guard = callbacks.removals.into();
         let platform = Arc::new(Platform {
             base_url: base.to_string(),
             plugin: session.instance.clone(),
@@ -197,6 +199,11 @@ pub fn run(args: &ServeArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     }
     write!(out, "\n{}", crate::table::setup_sheet(&open.session.report, crate::table::Lang::Zh))?;
     out.flush()?;
+    // A batch the safeguard held back at an earlier run is planned again under this run's flags.
+    if let Some(outcome) = open.platform.follower.retry_held() {
+        let error = outcome.error.map(|e| format!(" ({e})")).unwrap_or_default();
+        writeln!(out, "暂缓的回调 / held callbacks: {} / {}{error}", outcome.reason.zh, outcome.reason.en)?;
+    }
     if args.reconcile_every > 0 {
         let platform = open.platform.clone();
         let every = std::time::Duration::from_secs(args.reconcile_every);

@@ -11,7 +11,7 @@
 use super::journal::{Journal, Outcome};
 use super::reconcile;
 use super::{Policy, Verdict};
-use crate::store::Store;
+use crate::store::{Actor, Audit, Store};
 use interface::{ChangeKind, ChangeSet, DirectoryChange, PlanInput, PluginBox, RemovalGuard, ScopeSelection, Text};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Condvar, Mutex, PoisonError};
@@ -150,11 +150,31 @@ impl Follower {
         store.synced_scope().ok().flatten().unwrap_or_else(|| self.scope.clone())
     }
 
+    /// Plans and applies the batch the removal safeguard held back (after a restart with
+    /// `--confirm-removals N`); nothing when none is held.
+    pub fn retry_held(&self) -> Option<Outcome> {
+        let held = self.store.lock().unwrap_or_else(PoisonError::into_inner).held_changes().ok()?;
+        let last = held.last()?.clone();
+        let mut outcome = self.plan_and_apply_batch(&last, None).0;
+        outcome.what = format!("held:{}", outcome.what);
+        self.signed_out(&outcome);
+        self.journal.record(outcome.clone());
+        Some(outcome)
+    }
+
     /// The outcome, and whether the plugin asked for a full read.
     fn plan_and_apply(&self, change: &DirectoryChange) -> (Outcome, bool) {
+        let (outcome, needs_full_read) = self.plan_and_apply_batch(change, Some(change));
+        self.signed_out(&outcome);
+        (outcome, needs_full_read)
+    }
+
+    /// Plans the held batch followed by `change` (when given) as one batch and applies it.
+    fn plan_and_apply_batch(&self, described: &DirectoryChange, change: Option<&DirectoryChange>) -> (Outcome, bool) {
+        let change_for_outcome = described;
         let mut outcome = Outcome {
-            what: change.change_type.to_string(),
-            subject: subject(change),
+            what: change_for_outcome.change_type.to_string(),
+            subject: subject(change_for_outcome),
             verdict: Verdict::Ignore,
             reason: Text::default(),
             applied: None,
@@ -163,11 +183,25 @@ impl Follower {
         };
         let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
         let scope = self.synced_scope(&store);
+        // A batch the removal safeguard held back goes first, then this change: arrival order.
+        let held = store.held_changes().unwrap_or_else(|error| {
+            tracing::error!(target: "callback", "读取暂缓的回调失败 / could not read the held callbacks: {error}");
+            Vec::new()
+        });
+        let had_held = !held.is_empty();
+        let mut batch = held;
+        if let Some(change) = change {
+            batch.push(change.clone());
+        }
+        if batch.is_empty() {
+            return (outcome, false);
+        }
         let mut planned = None;
+        let mut refused = None;
         // Read, planned and written in one transaction: the plan fits the store it changes.
         let result = store.apply_decided(|contents| {
             let input = PlanInput {
-                changes: vec![change.clone()].into(),
+                changes: batch.clone().into(),
                 snapshot: None.into(),
                 accounts: contents.accounts.into(),
                 bindings: contents.bindings.into(),
@@ -179,7 +213,8 @@ impl Follower {
             };
             match self.plugin.plan_change(&input).into_result() {
                 Ok(plan) => {
-                    let apply = (!is_empty(&plan.changes)).then(|| plan.changes.clone());
+                    let apply = (!is_empty(&plan.changes))
+                        .then(|| (plan.changes.clone(), Audit::new(Actor::Callback, plan_reason(&plan))));
                     planned = Some(plan);
                     (None, apply)
                 }
@@ -188,10 +223,31 @@ impl Follower {
         });
         let mut needs_full_read = false;
         match (result, planned) {
-            (Ok((Some(error), _)), _) => outcome.error = Some(error.to_string()),
+            (Ok((Some(error), _)), _) => {
+                if error.code.as_str() == interface::codes::BINDING_MASS_REMOVAL {
+                    // Not dropped: kept until a confirmed run (serve --confirm-removals N) applies it.
+                    match store.hold_changes(&batch) {
+                        Ok(()) => tracing::error!(
+                            target: "callback",
+                            "回调批次（{} 个变更）被大规模解除保护拦截，已暂存，未做任何更改 / a callback batch of {} changes was \
+                             held by the mass-removal safeguard; nothing changed: {error} (host-sim serve --confirm-removals)",
+                            batch.len(),
+                            batch.len()
+                        ),
+                        Err(e) => tracing::error!(target: "callback", "暂存回调失败 / could not hold the callbacks: {e}; {error}"),
+                    }
+                    refused = Some(error.clone());
+                }
+                outcome.error = Some(error.to_string());
+            }
             (Ok((None, applied)), Some(plan)) => {
+                if had_held {
+                    if let Err(e) = store.hold_changes(&[]) {
+                        tracing::error!(target: "callback", "清除暂缓的回调失败 / could not clear the held callbacks: {e}");
+                    }
+                }
                 needs_full_read = plan.needs_full_read;
-                if let Some(event) = plan.events.first() {
+                if let Some(event) = plan.events.last() {
                     outcome.verdict = event.verdict;
                     outcome.reason = event.reason.clone();
                 } else if needs_full_read {
@@ -206,8 +262,14 @@ impl Follower {
             (Ok((None, _)), None) => {}
             (Err(error), _) => outcome.error = Some(error.to_string()),
         }
+        if refused.is_some() {
+            outcome.verdict = Verdict::Operator;
+            outcome.reason = Text::new(
+                "大规模解除保护：批次已暂存，需用 --confirm-removals 确认确切数量",
+                "mass-removal safeguard: the batch is held until its exact count is confirmed with --confirm-removals",
+            );
+        }
         drop(store);
-        self.signed_out(&outcome);
         (outcome, needs_full_read)
     }
 
@@ -256,6 +318,17 @@ fn subject(change: &DirectoryChange) -> String {
         ChangeKind::TagMembersChanged => format!("tag:{}", change.tag_id),
         _ => String::new(),
     }
+}
+
+/// The plan's reasons, for the audit trail: each event's, joined.
+pub fn plan_reason(plan: &interface::Plan) -> Text {
+    let mut zh = Vec::new();
+    let mut en = Vec::new();
+    for event in plan.events.iter().filter(|e| e.verdict == Verdict::Apply) {
+        zh.push(event.reason.zh.to_string());
+        en.push(event.reason.en.to_string());
+    }
+    Text::new(zh.join("；"), en.join("; "))
 }
 
 /// True when a change set changes nothing.

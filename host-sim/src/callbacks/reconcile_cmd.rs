@@ -2,7 +2,7 @@
 //! store, see [`super::reconcile`]), for a scheduler that is not `host-sim serve
 //! --reconcile-every`, or to catch up after the callback URL was down.
 
-use super::PolicyArgs;
+use super::{PolicyArgs, RemovalArgs};
 use super::{Follower, Verdict};
 use crate::plugin_host::SimHost;
 use crate::session::{PlatformUrls, Session};
@@ -23,6 +23,9 @@ pub struct ReconcileArgs {
     /// What happens to leavers and newcomers.
     #[command(flatten)]
     pub policy: PolicyArgs,
+    /// The mass-removal safeguard.
+    #[command(flatten)]
+    pub removals: RemovalArgs,
 }
 
 /// Runs one reconcile; `Ok(false)` when it failed (nothing written then).
@@ -54,7 +57,8 @@ pub fn run(args: &ReconcileArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
         },
     };
     let store = Arc::new(Mutex::new(store));
-    let follower = Follower::new(session.instance.clone(), store, scope, args.policy.into());
+    let mut follower = Follower::new(session.instance.clone(), store, scope, args.policy.into());
+    follower.removal_guard = args.removals.into();
     let outcomes = follower.reconcile();
     if common.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&outcomes)?)?;

@@ -7,7 +7,7 @@ use super::{
     check_corp, commit_input, dry_commit, is_stale, nothing_pending, open_store, pure_instance, summary_line,
     write_refusal, StoreState, WorkflowArgs,
 };
-use crate::store::{new_account_id, Applied, Basis, PendingApplied};
+use crate::store::{new_account_id, Actor, Applied, Audit, Basis, PendingApplied};
 use crate::table::Lang;
 use interface::{ChangeSet, Proposal};
 use std::io::Write;
@@ -21,6 +21,9 @@ pub struct CommitArgs {
     /// Compute and print the change set without writing anything.
     #[arg(long)]
     pub dry_run: bool,
+    /// The mass-removal safeguard.
+    #[command(flatten)]
+    pub removals: crate::callbacks::RemovalArgs,
 }
 
 /// What `commit` did, for callers that want more than the text.
@@ -59,7 +62,8 @@ pub fn commit(args: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<CommitOu
     check_corp(&common.wecom, &pending)?;
     let plugin = pure_instance(&common.wecom)?;
     let state = StoreState::read(&store)?;
-    let changes = match dry_commit(&plugin.instance, &commit_input(&pending, &state, &pending.edits)) {
+    let input = commit_input(&pending, &state, &pending.edits, args.removals.into());
+    let changes = match dry_commit(&plugin.instance, &input) {
         Ok(changes) => changes,
         Err(error) => {
             if common.json {
@@ -91,7 +95,11 @@ pub fn commit(args: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<CommitOu
         bindings: &state.bindings,
         departments: &state.departments,
     };
-    match store.apply_pending(&changes, basis)? {
+    let audit = Audit::new(
+        Actor::Operator,
+        interface::Text::new("操作员提交绑定表", "the operator committed the binding table"),
+    );
+    match store.apply_pending(&changes, basis, &audit)? {
         PendingApplied::Applied(applied) => {
             // What a login later needs to know about this sync: its scope, and whom it listed.
             store.set_synced_scope(&pending.scope)?;

@@ -39,6 +39,7 @@
 //! first sync would do). Against a real WeCom the store is never seeded; use `accounts import`.
 
 pub mod accounts;
+pub mod audit;
 pub mod commit;
 pub mod departments;
 pub mod edit;
@@ -96,6 +97,7 @@ use crate::table::Lang;
 use anyhow::Context;
 use interface::{
     ChangeSet, CommitInput, CommitSummary, PlatformAccount, PlatformDepartment, PluginBox, PluginError, ProposalInput,
+    RemovalGuard,
 };
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -173,8 +175,18 @@ impl StoreState {
     }
 }
 
-/// The plugin's `commit` input: the stored snapshot and proposal, the store as it is now, `edits`.
-pub fn commit_input(pending: &PendingSync, state: &StoreState, edits: &[interface::Edit]) -> CommitInput {
+/// The safeguard while an edit is only recorded: the count is judged at `commit`, where
+/// `--confirm-removals` is given, so recording removals one by one is never refused for their number.
+pub const RECORDING: RemovalGuard = RemovalGuard { max_removals: u64::MAX, confirmed_removals: 0 };
+
+/// The plugin's `commit` input: the stored snapshot and proposal, the store as it is now, `edits`,
+/// and the mass-removal safeguard.
+pub fn commit_input(
+    pending: &PendingSync,
+    state: &StoreState,
+    edits: &[interface::Edit],
+    removal_guard: RemovalGuard,
+) -> CommitInput {
     CommitInput {
         input: ProposalInput {
             snapshot: pending.snapshot.clone(),
@@ -185,6 +197,7 @@ pub fn commit_input(pending: &PendingSync, state: &StoreState, edits: &[interfac
         },
         proposal: pending.proposal.clone(),
         edits: edits.to_vec().into(),
+        removal_guard,
         ..Default::default()
     }
 }
@@ -291,6 +304,7 @@ mod tests {
 
     #[test]
     fn apply_pending_writes_nothing_when_the_store_moved_on() {
+        let op = crate::store::Audit::new(crate::store::Actor::Operator, interface::Text::default());
         let (mut store, revision) = store_with_pending();
         let state = StoreState::read(&store).expect("read");
         store
@@ -302,13 +316,13 @@ mod tests {
             .expect("meanwhile");
         let basis =
             Basis { revision, accounts: &state.accounts, bindings: &state.bindings, departments: &state.departments };
-        assert_eq!(store.apply_pending(&change_set(), basis).expect("apply"), PendingApplied::Changed);
+        assert_eq!(store.apply_pending(&change_set(), basis, &op).expect("apply"), PendingApplied::Changed);
         assert!(store.account_for_userid("wangxiaokai").expect("q").is_none(), "nothing written");
         assert!(store.pending().expect("read").is_some(), "the pending sync is kept");
 
         let state = StoreState::read(&store).expect("read");
         let basis = Basis { accounts: &state.accounts, bindings: &state.bindings, ..basis };
-        assert!(matches!(store.apply_pending(&change_set(), basis).expect("apply"), PendingApplied::Applied(_)));
+        assert!(matches!(store.apply_pending(&change_set(), basis, &op).expect("apply"), PendingApplied::Applied(_)));
         assert!(store.account_for_userid("wangxiaokai").expect("q").is_some());
         assert!(store.pending().expect("read").is_none(), "cleared in the same transaction");
     }
