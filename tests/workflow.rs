@@ -245,7 +245,8 @@ fn a_store_changed_after_sync_makes_commit_refuse_as_stale() {
     assert_eq!(state(&db), before, "nothing written");
     assert_eq!(pending_edits(&db), 1, "the pending sync is kept");
     let mut out = Vec::new();
-    assert!(!workflow::run_commit(&CommitArgs { common: common(&db), dry_run: false, ..Default::default() }, &mut out).expect("runs"));
+    assert!(!workflow::run_commit(&CommitArgs { common: common(&db), dry_run: false, ..Default::default() }, &mut out)
+        .expect("runs"));
 
     let (ok, text) = bind(&db, "zhangxu", "u-1007");
     assert!(!ok && text.contains("binding.stale"), "edits are refused too:\n{text}");
@@ -265,7 +266,11 @@ fn commit_twice_the_second_is_a_no_op() {
     let (outcome, text) = run_commit(&db, false);
     assert_eq!(outcome, CommitOutcome::NothingPending);
     assert!(text.contains("host-sim sync"), "{text}");
-    assert!(workflow::run_commit(&CommitArgs { common: common(&db), dry_run: false, ..Default::default() }, &mut Vec::new()).expect("ok"));
+    assert!(workflow::run_commit(
+        &CommitArgs { common: common(&db), dry_run: false, ..Default::default() },
+        &mut Vec::new()
+    )
+    .expect("ok"));
     assert_eq!(state(&db), after);
 }
 
@@ -315,7 +320,8 @@ fn dry_run_changes_nothing() {
     let mut json = common(&db);
     json.json = true;
     let mut out = Vec::new();
-    assert!(workflow::run_commit(&CommitArgs { common: json, dry_run: true, ..Default::default() }, &mut out).expect("runs"));
+    assert!(workflow::run_commit(&CommitArgs { common: json, dry_run: true, ..Default::default() }, &mut out)
+        .expect("runs"));
     let value: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
     assert_eq!(value["dry_run"], true);
     assert!(value["applied"].is_null());

@@ -106,7 +106,13 @@ pub fn seed_and_sync(session: &Session, store: &mut Store, scope: &ScopeSelectio
         .instance
         .commit(&CommitInput { input, proposal: proposal.clone(), ..Default::default() })
         .into_result()?;
-    store.apply(&changes, &crate::store::Audit::new(crate::store::Actor::Operator, interface::Text::new("首次同步（示例组织）", "first sync (sample organisation)")))?;
+    store.apply(
+        &changes,
+        &crate::store::Audit::new(
+            crate::store::Actor::Operator,
+            interface::Text::new("首次同步（示例组织）", "first sync (sample organisation)"),
+        ),
+    )?;
     store.set_synced_scope(scope)?;
     store.set_roster(&crate::workflow::commit::roster(&proposal))?;
     Ok(())

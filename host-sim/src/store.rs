@@ -688,9 +688,10 @@ fn apply_changes(tx: &rusqlite::Transaction<'_>, changes: &ChangeSet, audit: &Au
                 |r| r.get(0),
             )
             .optional()?;
-        let removed =
-            tx.execute("DELETE FROM bindings WHERE userid_key = ?1 AND account_id = ?2", params![key, u.account_id.as_str()])?
-                as u64;
+        let removed = tx.execute(
+            "DELETE FROM bindings WHERE userid_key = ?1 AND account_id = ?2",
+            params![key, u.account_id.as_str()],
+        )? as u64;
         applied.bindings_removed += removed;
         let action = if audit.suspends { "suspended" } else { "removed" };
         if removed > 0 {
@@ -775,7 +776,13 @@ impl<'a> Trail<'a> {
 
     /// The entry for a written binding: `made` (new, or moved to another account), `confirmed`
     /// (same account, new evidence), `renamed` (evidence `rename`); nothing when unchanged.
-    fn binding(&mut self, written: Written, userid: &str, account_id: &str, evidence: Evidence) -> Result<(), StoreError> {
+    fn binding(
+        &mut self,
+        written: Written,
+        userid: &str,
+        account_id: &str,
+        evidence: Evidence,
+    ) -> Result<(), StoreError> {
         let action = match written {
             Written::Unchanged => return Ok(()),
             _ if evidence == Evidence::Rename => "renamed",
@@ -1236,7 +1243,12 @@ mod tests {
         // Confirmed at login, then suspended with the decision's own reason.
         let member = |reason: &str| Audit::new(Actor::Member, Text::new(reason, reason));
         let confirm = ChangeSet {
-            create_bindings: vec![Binding { userid: "wangxiaokai".into(), account_id: "u-1004".into(), evidence: Evidence::Contact }].into(),
+            create_bindings: vec![Binding {
+                userid: "wangxiaokai".into(),
+                account_id: "u-1004".into(),
+                evidence: Evidence::Contact,
+            }]
+            .into(),
             ..Default::default()
         };
         s.apply(&confirm, &member("contact")).expect("confirm");
@@ -1272,7 +1284,11 @@ mod tests {
         let bad = ChangeSet {
             create_bindings: vec![
                 Binding { userid: "other".into(), account_id: "u-1004".into(), evidence: Evidence::Operator },
-                Binding { userid: "someoneelse".into(), account_id: "wecom-xiaoyueyue".into(), evidence: Evidence::Operator },
+                Binding {
+                    userid: "someoneelse".into(),
+                    account_id: "wecom-xiaoyueyue".into(),
+                    evidence: Evidence::Operator,
+                },
             ]
             .into(),
             ..Default::default()

@@ -234,7 +234,9 @@ impl Follower {
                             batch.len(),
                             batch.len()
                         ),
-                        Err(e) => tracing::error!(target: "callback", "暂存回调失败 / could not hold the callbacks: {e}; {error}"),
+                        Err(e) => {
+                            tracing::error!(target: "callback", "暂存回调失败 / could not hold the callbacks: {e}; {error}")
+                        }
                     }
                     refused = Some(error.clone());
                 }
