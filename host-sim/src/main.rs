@@ -37,6 +37,8 @@ enum Command {
     Sync(workflow::sync::SyncArgs),
     /// Binds a row's member to a platform account (checked by the plugin; exit 1 if refused).
     Bind(workflow::edit::BindArgs),
+    /// Decides rows in bulk: --accept name-department | name, --create-new (checked by the plugin).
+    Decide(workflow::bulk::DecideArgs),
     /// Removes a row's pair: the member gets a new account instead.
     Unbind(workflow::edit::RowArgs),
     /// Leaves a row's member out of the commit.
@@ -75,6 +77,7 @@ fn main() -> ExitCode {
         Command::Accounts(args) => workflow::run_accounts(args, &mut out),
         Command::Sync(args) => workflow::run_sync(args, &mut out),
         Command::Bind(args) => workflow::run_bind(args, &mut out),
+        Command::Decide(args) => workflow::bulk::run_decide(args, &mut out),
         Command::Unbind(args) => workflow::run_unbind(args, &mut out),
         Command::Skip(args) => workflow::run_skip(args, &mut out),
         Command::ConfirmRemoval(args) => workflow::run_confirm_removal(args, &mut out),

@@ -26,8 +26,11 @@ pub struct Follower {
     pub plugin: Arc<PluginBox>,
     /// The host's store.
     pub store: Arc<Mutex<Store>>,
-    /// The synced scope when the store holds none (the store's, once a sync was committed, wins).
+    /// The synced scope when the store holds none (the store's, once a sync was committed, wins,
+    /// unless `scope_given`).
     pub scope: ScopeSelection,
+    /// `scope` was given for this run (`host-sim reconcile --scope-*`) and wins over the store's.
+    pub scope_given: bool,
     /// The host's policy.
     pub policy: Policy,
     /// The mass-removal safeguard passed to `plan_change`.
@@ -53,6 +56,7 @@ impl Follower {
             plugin,
             store,
             scope,
+            scope_given: false,
             policy,
             removal_guard: RemovalGuard::default(),
             journal: Journal::default(),
@@ -147,6 +151,9 @@ impl Follower {
 
     /// The synced scope: the store's, else the one this follower was given.
     pub fn synced_scope(&self, store: &Store) -> ScopeSelection {
+        if self.scope_given {
+            return self.scope.clone();
+        }
         store.synced_scope().ok().flatten().unwrap_or_else(|| self.scope.clone())
     }
 

@@ -175,14 +175,11 @@ fn write_json(
 /// The summary line, then one line per change.
 fn write_changes(out: &mut dyn Write, changes: &ChangeSet, proposal: &Proposal, lang: Lang) -> anyhow::Result<()> {
     writeln!(out, "{}", summary_line(&changes.summary, lang))?;
-    let name = |userid: &str| {
-        let key = userid.to_lowercase();
-        proposal
-            .rows
-            .iter()
-            .find(|r| r.userid.to_lowercase() == key)
-            .map(|r| format!("{} <{userid}>", r.member_name))
-            .unwrap_or_else(|| format!("<{userid}>"))
+    // Indexed once: a lookup per printed line, not a scan of the rows.
+    let names = super::edit::member_names(proposal);
+    let name = |userid: &str| match names.get(&userid.to_lowercase()) {
+        Some(n) => format!("{n} <{userid}>"),
+        None => format!("<{userid}>"),
     };
     for d in changes.departments.iter() {
         let what = match (d.created, d.renamed, d.moved) {

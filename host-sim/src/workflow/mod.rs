@@ -40,6 +40,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod bulk;
 pub mod commit;
 pub mod departments;
 pub mod edit;
