@@ -441,3 +441,232 @@ fn accounts_carry_contact_fields_shown_masked_in_text_and_clear_in_json_with_the
     let args = AccountsImportArgs { file: again, db: db.clone(), json: false };
     assert!(host_sim::workflow::run_accounts_import(&args, &mut Vec::new()).expect("re-imports its own export"));
 }
+
+#[test]
+fn a_name_binding_is_confirmed_by_the_members_consented_mobile_on_a_second_hop() {
+    let open = open_platform(
+        &WecomArgs { plugin: Some(util::plugin_path()), ..Default::default() },
+        0,
+        Store::in_memory().expect("store"),
+        None,
+    )
+    .expect("platform starts");
+    let fake = open.session.fake.as_ref().expect("fake");
+    {
+        let mut store = open.platform.store.lock().expect("store");
+        let provisional = store.binding_for_userid("wangxiaokai").expect("q").map(|b| b.evidence);
+        assert!(matches!(provisional, Some(Evidence::Name | Evidence::NameDepartment)), "{provisional:?}");
+        // The platform knows 王晓楷's mobile (the fake's member shares the same one when consenting),
+        // and clear's account (u-1005) an email that the member's does not match.
+        let mut wang = store.account("u-1004").expect("read").expect("account");
+        wang.mobile = PersonalData::new("13800000000");
+        let mut clear = store.account("u-1005").expect("read").expect("account");
+        clear.email = PersonalData::new("someone-else@wanxiang.example");
+        store.import_accounts(&[wang, clear]).expect("contact fields");
+    }
+    fake.with_org(|org| {
+        if let Some(u) = org.users.iter_mut().find(|u| u.userid == "clear") {
+            u.email = "clear@wanxiang.example".into();
+        }
+    });
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let base = open.server.base_url.clone();
+
+    let trip = rt
+        .block_on(host_sim::login_flow::drive(&base, "wangxiaokai", host_sim::login_flow::IN_CLIENT_UA))
+        .expect("trip");
+    assert_eq!((trip.outcome.as_str(), trip.account_id.as_deref()), ("signed-in", Some("u-1004")), "{trip:#?}");
+    assert!(trip.visited.iter().any(|u| u.contains("scope=snsapi_privateinfo")), "the consent hop: {trip:#?}");
+    assert!(trip.visited.iter().filter(|u| u.contains("/connect/oauth2/authorize?")).count() == 2, "{trip:#?}");
+    let store = open.platform.store.lock().expect("store");
+    assert_eq!(
+        store.binding_for_userid("wangxiaokai").expect("q").map(|b| b.evidence),
+        Some(Evidence::Contact),
+        "confirmed by the consented mobile: the next login needs no consent"
+    );
+    drop(store);
+    let again = rt
+        .block_on(host_sim::login_flow::drive(&base, "wangxiaokai", host_sim::login_flow::IN_CLIENT_UA))
+        .expect("trip");
+    assert_eq!(again.outcome, "signed-in", "{again:#?}");
+    assert!(again.visited.iter().all(|u| !u.contains("snsapi_privateinfo")), "one click now: {again:#?}");
+
+    // A consented email that contradicts the bound account: refused, the binding goes back to the operator.
+    let clear =
+        rt.block_on(host_sim::login_flow::drive(&base, "clear", host_sim::login_flow::IN_CLIENT_UA)).expect("trip");
+    assert_ne!(clear.outcome, "signed-in", "{clear:#?}");
+    let store = open.platform.store.lock().expect("store");
+    assert!(
+        store.binding_for_userid("clear").expect("q").is_none_or(|b| b.evidence != Evidence::Contact),
+        "never confirmed by a contradicting email"
+    );
+}
+
+#[test]
+fn login_code_reports_signed_in_evidence_and_needs_and_answers_a_password_request() {
+    use host_sim::login_cmd::{run, LoginArgs, Via};
+    use host_sim::workflow::{commit::CommitArgs, sync::SyncArgs, ScopeArgs, WorkflowArgs};
+    let fake = util::fake();
+    let dir = TempDir::new("login-code");
+    let db = dir.db();
+    // The sample platform (accounts with the demo password) synced against a WeCom given by URL.
+    host_sim::sample::seed(&mut Store::open(&db).expect("store")).expect("seed");
+    let common = WorkflowArgs { wecom: external(&fake), db: db.clone(), lang: host_sim::table::Lang::En, json: true };
+    let sync = SyncArgs {
+        common: common.clone(),
+        platform_url: util::PLATFORM.into(),
+        scope: ScopeArgs { scope_departments: vec![1], ..Default::default() },
+        ..Default::default()
+    };
+    assert!(host_sim::workflow::sync::sync(&sync, &mut Vec::new()).expect("sync").is_some(), "accepted");
+    let mut out = Vec::new();
+    let committed =
+        host_sim::workflow::commit::commit(&CommitArgs { common, dry_run: false, ..Default::default() }, &mut out)
+            .expect("commit");
+    assert!(
+        matches!(committed, host_sim::workflow::commit::CommitOutcome::Applied(..)),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
+
+    let login = |userid: &str, password: Option<&str>, not_mine: bool| {
+        let args = LoginArgs {
+            wecom: external(&fake),
+            as_user: None,
+            code: Some(fake.mint_code(1000002, userid)),
+            via: Via::InClient,
+            db: Some(db.clone()),
+            port: 0,
+            json: true,
+            password: password.map(str::to_string),
+            not_mine,
+        };
+        let mut out = Vec::new();
+        let signed_in = run(&args, &mut out).expect("runs");
+        let json: serde_json::Value = serde_json::from_slice(&out).expect("one JSON object");
+        assert_eq!(json["signed_in"].as_bool(), Some(signed_in), "{json:#}");
+        json
+    };
+    // Bound on the name alone: not signed in, the platform password is asked for.
+    let asked = login("wangxiaokai", None, false);
+    assert_eq!((asked["signed_in"].as_bool(), asked["needs"].as_str()), (Some(false), Some("password")), "{asked:#}");
+    assert!(asked["account"].is_null(), "{asked:#}");
+    let wrong = login("wangxiaokai", Some("not-the-password"), false);
+    assert_eq!(wrong["signed_in"].as_bool(), Some(false), "{wrong:#}");
+    let proved = login("wangxiaokai", Some(host_sim::sample::DEMO_PASSWORD), false);
+    assert_eq!(
+        (proved["signed_in"].as_bool(), proved["account"]["id"].as_str(), proved["evidence"].as_str()),
+        (Some(true), Some("u-1004"), Some("password")),
+        "{proved:#}"
+    );
+    let again = login("wangxiaokai", None, false);
+    assert_eq!((again["signed_in"].as_bool(), again["evidence"].as_str()), (Some(true), Some("password")), "{again:#}");
+    // A departed member: refused with its error, never signed in.
+    let left = login("zhoumin", None, false);
+    assert_eq!(
+        (left["signed_in"].as_bool(), left["error"]["code"].as_str()),
+        (Some(false), Some("login.member_left")),
+        "{left:#}"
+    );
+}
+
+#[test]
+fn a_reconcile_that_missed_a_userid_change_neither_unbinds_nor_creates_a_second_account() {
+    let open = open_platform(
+        &WecomArgs { plugin: Some(util::plugin_path()), ..Default::default() },
+        0,
+        Store::in_memory().expect("store"),
+        None,
+    )
+    .expect("platform starts");
+    let fake = open.session.fake.as_ref().expect("fake");
+    assert_eq!(
+        open.platform
+            .store
+            .lock()
+            .expect("store")
+            .account_for_userid("baikaishui")
+            .expect("q")
+            .map(|a| a.id.to_string()),
+        Some("u-1003".into())
+    );
+    // The admin changes 白开水's userid; the callback is lost.
+    fake.with_org(|org| contact_events::change_userid(org, "baikaishui", "bai.kaishui")).expect("member");
+    let outcomes = open.platform.reconcile();
+    assert!(outcomes.iter().all(|o| o.error.is_none()), "{outcomes:#?}");
+    // (周敏, who left, is unbound as ever; 白开水's account is not.)
+    assert!(
+        outcomes.iter().all(|o| !o.unbound_accounts.iter().any(|a| a == "u-1003")),
+        "nothing unbound on a probable rename: {outcomes:#?}"
+    );
+    let store = open.platform.store.lock().expect("store");
+    assert!(store.account(&host_sim::store::new_account_id("bai.kaishui")).expect("q").is_none(), "no second account");
+    let account = store.account("u-1003").expect("q").expect("kept");
+    assert!(account.enabled, "the account stays enabled");
+    assert_eq!(
+        store.binding_for_userid("baikaishui").expect("q").map(|b| b.account_id.to_string()),
+        Some("u-1003".into()),
+        "the binding waits for the operator's confirm-rename"
+    );
+}
+
+#[test]
+fn a_reconcile_that_would_remove_a_quarter_of_the_bindings_applies_nothing_until_the_count_is_confirmed() {
+    use host_sim::callbacks::{Follower, Policy};
+    use std::sync::{Arc, Mutex};
+    let fake = util::fake();
+    let members: Vec<String> = (0..30).map(|i| format!("m{i:02}")).collect();
+    fake.with_org(|org| {
+        for (i, userid) in members.iter().enumerate() {
+            org.users.push(User {
+                userid: userid.clone(),
+                name: format!("成员{i:02}"),
+                departments: vec![4],
+                ..User::default()
+            });
+        }
+    });
+    let (plugin, _) = util::configured(&fake);
+    let plugin = Arc::new(plugin);
+    let mut store = Store::in_memory().expect("store");
+    let accounts: Vec<PlatformAccount> = members
+        .iter()
+        .enumerate()
+        .map(|(i, _)| account(&format!("a{i:02}"), &format!("成员{i:02}"), &["测试部门"]))
+        .collect();
+    store.import_accounts(&accounts).expect("accounts");
+    let bindings: Vec<Binding> = members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Binding {
+            userid: m.as_str().into(),
+            account_id: format!("a{i:02}").into(),
+            evidence: Evidence::Operator,
+        })
+        .collect();
+    store.import_bindings(&bindings).expect("bindings");
+    let store = Arc::new(Mutex::new(store));
+    let scope = ScopeSelection { department_ids: vec![1].into(), ..Default::default() };
+    // A read that lost most of a department: 25 of the 30 bound members are gone.
+    fake.with_org(|org| org.users.retain(|u| !members[..25].contains(&u.userid)));
+
+    let refused = Follower::new(plugin.clone(), store.clone(), scope.clone(), Policy::default()).reconcile();
+    let error = refused.iter().find_map(|o| o.error.clone()).unwrap_or_else(|| panic!("refused: {refused:#?}"));
+    assert!(error.contains("binding.mass_removal"), "{error}");
+    assert_eq!(store.lock().expect("store").bindings().expect("read").len(), 30, "nothing applied");
+
+    let mut confirmed = Follower::new(plugin, store.clone(), scope, Policy::default());
+    confirmed.removal_guard = interface::RemovalGuard { max_removals: 0, confirmed_removals: 25 };
+    let applied = confirmed.reconcile();
+    assert!(applied.iter().all(|o| o.error.is_none()), "{applied:#?}");
+    let left: Vec<String> = store
+        .lock()
+        .expect("store")
+        .bindings()
+        .expect("read")
+        .iter()
+        .filter(|b| b.userid.starts_with('m'))
+        .map(|b| b.userid.to_string())
+        .collect();
+    assert_eq!(left, members[25..].to_vec(), "the confirmed 25 removals went through: {applied:#?}");
+}

@@ -42,11 +42,13 @@ pub struct LoginArgs {
     /// the sample).
     #[arg(long)]
     pub db: Option<PathBuf>,
-    /// With `--code`: the platform password of the account the plugin asks the member to prove.
-    #[arg(long, requires = "code", hide_env_values = true)]
+    /// The platform password of the account the plugin asks the member to prove (a binding made
+    /// on the name alone is confirmed once at the first login; the sample accounts' demo password
+    /// is `wanxiang-demo`).
+    #[arg(long)]
     pub password: Option<String>,
-    /// With `--code`: decline the account the plugin named ("this is not my account").
-    #[arg(long, requires = "code", conflicts_with = "password")]
+    /// Decline the account the plugin named ("this is not my account").
+    #[arg(long, conflicts_with = "password")]
     pub not_mine: bool,
     /// Port for the platform's web server (0 = any).
     #[arg(long, default_value_t = 0)]
@@ -125,7 +127,12 @@ fn round_trip(args: &LoginArgs, userid: &str, out: &mut dyn Write) -> anyhow::Re
         Via::Browser => BROWSER_UA,
     };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let trace = runtime.block_on(login_flow::drive(&open.server.base_url, userid, ua))?;
+    let proof = match (&args.password, args.not_mine) {
+        (Some(password), _) => login_flow::Proof::Password(password.clone()),
+        (None, true) => login_flow::Proof::NotMine,
+        (None, false) => login_flow::Proof::None,
+    };
+    let trace = runtime.block_on(login_flow::drive_proving(&open.server.base_url, userid, ua, &proof))?;
     let signed_in = trace.outcome == "signed-in";
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&trace)?)?;

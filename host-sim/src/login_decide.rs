@@ -26,7 +26,12 @@ pub fn facts(
         None => None,
     };
     let key = userid.to_lowercase();
-    let pending = store.pending()?;
+    // A pending sync of an older version no longer parses: it lists nobody.
+    let pending = match store.pending() {
+        Ok(pending) => pending,
+        Err(crate::store::StoreError::PendingOutdated(_)) => None,
+        Err(error) => return Err(error.into()),
+    };
     let pending_row = pending.as_ref().and_then(|p| p.proposal.rows.iter().find(|r| r.userid.to_lowercase() == key));
     let roster = store.roster_entry(&userid)?;
     let member_synced = binding.is_some() || pending_row.is_some() || roster.is_some();

@@ -144,9 +144,9 @@ pub fn open_platform_full(
         let sessions = Arc::new(LoginSessions::default());
         let signed_in = sessions.clone();
         let mut follower =
-            Follower::new(session.instance.clone(), store.clone(), scope.clone(), callbacks.policy.into())
-                .on_unbound(move |account| signed_in.sign_out_account(account));
+            Follower::new(session.instance.clone(), store.clone(), scope.clone(), callbacks.policy.into());
         follower.removal_guard = callbacks.removals.into();
+        let follower = follower.on_unbound(move |account| signed_in.sign_out_account(account));
         let platform = Arc::new(Platform {
             base_url: base.to_string(),
             plugin: session.instance.clone(),

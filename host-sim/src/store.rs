@@ -27,6 +27,12 @@ pub enum StoreError {
     /// A binding names an account that does not exist.
     #[error("账号不存在 / no such account: {0}")]
     UnknownAccount(String),
+    /// The pending sync was written by a host-sim of another interface version (its proposal
+    /// no longer parses): it cannot be committed; `sync` replaces it.
+    #[error(
+        "待提交的同步由旧版本生成，无法继续：请重新运行 host-sim sync / the pending sync was made by an older version: run host-sim sync again ({0})"
+    )]
+    PendingOutdated(String),
 }
 
 /// What applying a change set did.
@@ -937,12 +943,13 @@ fn read_pending(db: &Connection) -> Result<Option<PendingSync>, StoreError> {
         )
         .optional()?;
     let Some((revision, scope, snapshot, proposal, edits)) = row else { return Ok(None) };
+    let outdated = |e: serde_json::Error| StoreError::PendingOutdated(e.to_string());
     Ok(Some(PendingSync {
         revision,
-        scope: serde_json::from_str(&scope)?,
-        snapshot: serde_json::from_str(&snapshot)?,
-        proposal: serde_json::from_str(&proposal)?,
-        edits: serde_json::from_str(&edits)?,
+        scope: serde_json::from_str(&scope).map_err(outdated)?,
+        snapshot: serde_json::from_str(&snapshot).map_err(outdated)?,
+        proposal: serde_json::from_str(&proposal).map_err(outdated)?,
+        edits: serde_json::from_str(&edits).map_err(outdated)?,
     }))
 }
 
@@ -1307,5 +1314,19 @@ mod tests {
         assert_eq!(utc_text(0), "1970-01-01T00:00:00Z");
         assert_eq!(utc_text(1_796_169_600), "2026-12-02T00:00:00Z");
         assert_eq!(utc_text(951_782_400 + 3_723), "2000-02-29T01:02:03Z");
+    }
+
+    #[test]
+    fn a_pending_sync_that_no_longer_parses_is_reported_as_outdated_and_a_new_sync_replaces_it() {
+        let mut s = store();
+        s.db.execute(
+            "INSERT INTO pending_sync (scope, snapshot, proposal, edits) VALUES ('{}', '{}', '{\"rows\": [{\"userid\": \"x\"}]}', '[]')",
+            [],
+        )
+        .expect("an old pending sync");
+        assert!(matches!(s.pending(), Err(StoreError::PendingOutdated(_))));
+        s.set_pending(&ScopeSelection::default(), &DirectorySnapshot::default(), &Proposal::default())
+            .expect("replaced");
+        assert!(s.pending().expect("reads").is_some());
     }
 }

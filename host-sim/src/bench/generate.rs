@@ -462,6 +462,7 @@ fn users(n: usize, departments: usize, names: &Names, rng: &mut fastrand::Rng) -
             position: POSITIONS[rng.usize(..POSITIONS.len())].into(),
             status,
             alias: String::new(),
+            ..User::default()
         });
     }
     out

@@ -18,7 +18,7 @@ pub mod setup;
 
 pub use follow::Follower;
 pub use journal::{Journal, Outcome};
-pub use setup::{CallbackOptions, CallbackSecrets, NewMembers, OnLeave, PolicyArgs, RemovalArgs};
+pub use setup::{CallbackOptions, CallbackSecrets, NewMembers, OnLeave, PolicyArgs};
 
 /// The policy a host passes to `plan_change` and `decide_login`.
 pub type Policy = interface::ChangePolicy;

@@ -2,8 +2,8 @@
 //! store, see [`super::reconcile`]), for a scheduler that is not `host-sim serve
 //! --reconcile-every`, or to catch up after the callback URL was down.
 
+use super::PolicyArgs;
 use super::{Follower, Verdict};
-use super::{PolicyArgs, RemovalArgs};
 use crate::plugin_host::SimHost;
 use crate::session::{PlatformUrls, Session};
 use crate::table;
@@ -25,7 +25,7 @@ pub struct ReconcileArgs {
     pub policy: PolicyArgs,
     /// The mass-removal safeguard.
     #[command(flatten)]
-    pub removals: RemovalArgs,
+    pub removals: crate::workflow::RemovalArgs,
 }
 
 /// Runs one reconcile; `Ok(false)` when it failed (nothing written then).

@@ -54,27 +54,6 @@ impl From<PolicyArgs> for ChangePolicy {
     }
 }
 
-/// The mass-removal safeguard's options of `commit`, `reconcile` and `serve`: the plugin refuses
-/// a change that would unbind or disable more than 10 % of the bindings (and at least 20), or more
-/// than `--max-removals`, unless `--confirm-removals` is its exact count.
-#[derive(clap::Args, Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct RemovalArgs {
-    /// Refuse a change that unbinds or disables more than N bindings (default: 10 % of the
-    /// bindings, at least 20).
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub max_removals: u64,
-    /// Let through a change that unbinds or disables exactly N bindings (the count the refusal
-    /// named).
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub confirm_removals: u64,
-}
-
-impl From<RemovalArgs> for interface::RemovalGuard {
-    fn from(a: RemovalArgs) -> Self {
-        interface::RemovalGuard { max_removals: a.max_removals, confirmed_removals: a.confirm_removals }
-    }
-}
-
 /// Callback options of `serve` (and the demo and tests, through [`crate::serve_cmd`]).
 #[derive(clap::Args, Clone, Default)]
 pub struct CallbackOptions {
@@ -87,9 +66,9 @@ pub struct CallbackOptions {
     /// What callbacks and the reconcile do without an operator.
     #[command(flatten)]
     pub policy: PolicyArgs,
-    /// The mass-removal safeguard for callback batches and the timed reconcile.
+    /// The mass-removal safeguard for callbacks and the reconcile.
     #[command(flatten)]
-    pub removals: RemovalArgs,
+    pub removals: crate::workflow::RemovalArgs,
 }
 
 /// Never prints the Token or the key.

@@ -193,25 +193,83 @@ pub(crate) enum CodeSubject {
 struct Code {
     agent_id: i64,
     subject: CodeSubject,
+    /// Minted by the in-client page with `snsapi_privateinfo`: the member consented to share
+    /// mobile and email, so the exchange also gives a `user_ticket`.
+    consented: bool,
     expires_at: Instant,
 }
+
+/// A `user_ticket` (`auth/getuserinfo` of a consented login), for `auth/getuserdetail`.
+#[derive(Debug, Clone)]
+struct Ticket {
+    agent_id: i64,
+    userid: String,
+    expires_at: Instant,
+}
+
+/// Why a `user_ticket` was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TicketProblem {
+    /// 84015: never issued, or issued to another app.
+    Invalid,
+    /// 84014.
+    Expired,
+}
+
+/// How long a `user_ticket` lives (WeCom: 1800 s).
+pub(crate) const TICKET_TTL: Duration = Duration::from_secs(1800);
 
 /// OAuth codes minted by the simulator and consumed by `auth/getuserinfo`.
 #[derive(Debug, Default)]
 pub(crate) struct CodeBook {
     codes: HashMap<String, Code>,
+    tickets: HashMap<String, Ticket>,
     issued: IssueLog,
 }
 
 impl CodeBook {
     pub fn mint(&mut self, agent_id: i64, subject: CodeSubject, ttl: Duration, now: Instant) -> String {
+        self.mint_with(agent_id, subject, false, ttl, now)
+    }
+
+    /// As [`CodeBook::mint`]; `consented` when the member agreed to share mobile and email.
+    pub fn mint_with(
+        &mut self,
+        agent_id: i64,
+        subject: CodeSubject,
+        consented: bool,
+        ttl: Duration,
+        now: Instant,
+    ) -> String {
         // Unconsumed codes die after their ttl anyway; dropping them keeps a long benchmark flat.
         self.codes.retain(|_, c| c.expires_at > now);
         let code = random_text(43);
         self.issued.push(&code);
         super::lock(&PROCESS_CODES).push(&code);
-        self.codes.insert(code.clone(), Code { agent_id, subject, expires_at: deadline(now, ttl) });
+        self.codes.insert(code.clone(), Code { agent_id, subject, consented, expires_at: deadline(now, ttl) });
         code
+    }
+
+    /// A `user_ticket` for a consented member's login (recorded with the codes: it is a credential).
+    pub fn issue_ticket(&mut self, agent_id: i64, userid: &str, now: Instant) -> String {
+        self.tickets.retain(|_, t| t.expires_at > now);
+        let ticket = random_text(43);
+        self.issued.push(&ticket);
+        super::lock(&PROCESS_CODES).push(&ticket);
+        self.tickets.insert(
+            ticket.clone(),
+            Ticket { agent_id, userid: userid.to_owned(), expires_at: deadline(now, TICKET_TTL) },
+        );
+        ticket
+    }
+
+    /// The member a `user_ticket` was issued for, when the app is the one it was issued to.
+    pub fn check_ticket(&self, ticket: &str, agent_id: i64, now: Instant) -> Result<String, TicketProblem> {
+        let found = self.tickets.get(ticket).filter(|t| t.agent_id == agent_id).ok_or(TicketProblem::Invalid)?;
+        if found.expires_at <= now {
+            return Err(TicketProblem::Expired);
+        }
+        Ok(found.userid.clone())
     }
 
     /// Every code minted by this book, oldest first (bounded), redeemed ones included.
@@ -220,13 +278,19 @@ impl CodeBook {
     }
 
     /// Consumes a code for an app. A code from another app's context stays usable by that app.
+    #[cfg(test)]
     pub fn redeem(&mut self, code: &str, agent_id: i64, now: Instant) -> Option<CodeSubject> {
+        self.redeem_with_consent(code, agent_id, now).map(|(subject, _)| subject)
+    }
+
+    /// As [`CodeBook::redeem`], with whether the member consented to share mobile and email.
+    pub fn redeem_with_consent(&mut self, code: &str, agent_id: i64, now: Instant) -> Option<(CodeSubject, bool)> {
         let found = self.codes.get(code)?;
         if found.agent_id != agent_id {
             return None;
         }
         let found = self.codes.remove(code)?;
-        (found.expires_at > now).then_some(found.subject)
+        (found.expires_at > now).then_some((found.subject, found.consented))
     }
 }
 

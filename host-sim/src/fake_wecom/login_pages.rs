@@ -226,12 +226,16 @@ fn login_form(view: &View, app: &App, flow: Flow, fields: &Fields) -> Response {
             name = escape(&user.name)
         );
     }
-    let hidden = [
+    let mut hidden = vec![
         ("agentid", app.agent_id.to_string()),
         ("redirect_uri", fields.get("redirect_uri").unwrap_or("").to_owned()),
         ("state", fields.get("state").unwrap_or("").to_owned()),
         ("flow", flow.name().to_owned()),
     ];
+    if flow == Flow::InClient {
+        // The in-client page's scope: with snsapi_privateinfo the member consents on this page.
+        hidden.push(("scope", fields.get("scope").unwrap_or("").to_owned()));
+    }
     let mut inputs = String::new();
     for (name, value) in hidden {
         let _ = writeln!(inputs, "<input type=\"hidden\" name=\"{name}\" value=\"{}\">", escape(&value));
@@ -283,7 +287,8 @@ async fn authorize(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
         Ok(found) => found,
         Err(refused) => return error_page(StatusCode::OK, &refused, None),
     };
-    let code = shared.mint_code(app.agent_id, subject);
+    let consented = flow == Flow::InClient && fields.get("scope") == Some("snsapi_privateinfo");
+    let code = shared.mint_code_with_consent(app.agent_id, subject, consented);
     let mut pairs = vec![("code", code.as_str())];
     if let Some(state) = fields.get("state") {
         pairs.push(("state", state));

@@ -78,6 +78,11 @@ pub struct User {
     /// 1 activated, 2 disabled, 4 not activated, 5 left the corp.
     pub status: i32,
     pub alias: String,
+    /// The mobile number WeCom gives `auth/getuserdetail` when the member consents
+    /// (`snsapi_privateinfo`); empty when unknown.
+    pub mobile: String,
+    /// The email given likewise.
+    pub email: String,
 }
 
 impl Default for User {
@@ -91,6 +96,8 @@ impl Default for User {
             position: String::new(),
             status: 1,
             alias: String::new(),
+            mobile: String::new(),
+            email: String::new(),
         }
     }
 }

@@ -49,7 +49,12 @@ impl Org {
                 user("baikaishui", "白开水", vec![2], 1),
                 user("renshengruxi", "人生如戏", vec![3], 1),
                 user("cuncaoxin", "寸草心", vec![4], 1),
-                user("wangxiaokai", "王晓楷", vec![2, 5], 1),
+                // What 王晓楷 shares when consenting (snsapi_privateinfo → auth/getuserdetail).
+                User {
+                    mobile: "13800000000".into(),
+                    email: "wangxiaokai@wanxiang.example".into(),
+                    ..user("wangxiaokai", "王晓楷", vec![2, 5], 1)
+                },
                 user("clear", "Clear", vec![3], 1),
                 user("zhangxu", "张旭", vec![4], 1),
                 user("xiaoyueyue", "小岳岳", vec![5], 1),

@@ -115,6 +115,12 @@ impl FakeWecom {
         self.shared.mint_code(agent_id, CodeSubject::Member(userid.to_owned()))
     }
 
+    /// As [`FakeWecom::mint_code`] for a member who consented to share mobile and email
+    /// (`snsapi_privateinfo`): the exchange also gives a `user_ticket` for `auth/getuserdetail`.
+    pub fn mint_code_with_consent(&self, agent_id: i64, userid: &str) -> String {
+        self.shared.mint_code_with_consent(agent_id, CodeSubject::Member(userid.to_owned()), true)
+    }
+
     /// As [`FakeWecom::mint_code`] for someone outside the corp: the exchange yields `openid`.
     pub fn mint_code_for_non_member(&self, agent_id: i64, openid: &str) -> String {
         self.shared.mint_code(agent_id, CodeSubject::NonMember(openid.to_owned()))

@@ -76,16 +76,29 @@ impl Shared {
         lock(&self.codes).mint(agent_id, subject, Duration::from_secs(self.config.code_ttl_secs), Instant::now())
     }
 
+    pub fn mint_code_with_consent(&self, agent_id: i64, subject: CodeSubject, consented: bool) -> String {
+        let ttl = Duration::from_secs(self.config.code_ttl_secs);
+        lock(&self.codes).mint_with(agent_id, subject, consented, ttl, Instant::now())
+    }
+
+    pub fn redeem_code_with_consent(&self, code: &str, agent_id: i64) -> Option<(CodeSubject, bool)> {
+        lock(&self.codes).redeem_with_consent(code, agent_id, Instant::now())
+    }
+
+    pub fn issue_ticket(&self, agent_id: i64, userid: &str) -> String {
+        lock(&self.codes).issue_ticket(agent_id, userid, Instant::now())
+    }
+
+    pub fn check_ticket(&self, ticket: &str, agent_id: i64) -> Result<String, super::credentials::TicketProblem> {
+        lock(&self.codes).check_ticket(ticket, agent_id, Instant::now())
+    }
+
     pub fn issued(&self) -> super::IssuedCredentials {
         super::IssuedCredentials {
             access_tokens: lock(&self.tokens).issued(),
             oauth_codes: lock(&self.codes).issued(),
             ..Default::default()
         }
-    }
-
-    pub fn redeem_code(&self, code: &str, agent_id: i64) -> Option<CodeSubject> {
-        lock(&self.codes).redeem(code, agent_id, Instant::now())
     }
 
     pub fn set_faults(&self, faults: Faults) {

@@ -13,7 +13,7 @@
 use super::edit::{describe_named, member_names, write_rejected};
 use super::{
     check_corp, commit_input, dry_commit, nothing_pending, open_store, pure_instance, summary_line, write_refusal,
-    StoreState, WorkflowArgs, RECORDING,
+    StoreState, WorkflowArgs,
 };
 use crate::table::Lang;
 use interface::{ChangeSet, Edit, EditKind, Evidence, PluginError, Proposal, RowKind, Text};
@@ -265,7 +265,8 @@ fn record_bulk(
         Prepared::Mapping { bulk, line_of, format_refusals } => (bulk, Some((line_of, format_refusals))),
     };
     let (mut edits, unchanged, dropped) = merge(&pending.edits, &pending.proposal, &bulk);
-    let check = |edits: &[Edit]| dry_commit(&plugin.instance, &commit_input(&pending, &state, edits, RECORDING));
+    let check =
+        |edits: &[Edit]| dry_commit(&plugin.instance, &commit_input(&pending, &state, edits, super::preview_guard()));
     let preview = match mapping {
         None => match check(&edits) {
             Ok(preview) => preview,

@@ -23,7 +23,7 @@ pub struct CommitArgs {
     pub dry_run: bool,
     /// The mass-removal safeguard.
     #[command(flatten)]
-    pub removals: crate::callbacks::RemovalArgs,
+    pub removals: super::RemovalArgs,
 }
 
 /// What `commit` did, for callers that want more than the text.
@@ -62,8 +62,10 @@ pub fn commit(args: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<CommitOu
     check_corp(&common.wecom, &pending)?;
     let plugin = pure_instance(&common.wecom)?;
     let state = StoreState::read(&store)?;
-    let input = commit_input(&pending, &state, &pending.edits, args.removals.into());
-    let changes = match dry_commit(&plugin.instance, &input) {
+    let changes = match dry_commit(
+        &plugin.instance,
+        &commit_input(&pending, &state, &pending.edits, args.removals.into()),
+    ) {
         Ok(changes) => changes,
         Err(error) => {
             if common.json {

@@ -110,7 +110,7 @@ fn record(common: &WorkflowArgs, edit: Edit, out: &mut dyn Write) -> anyhow::Res
     let plugin = pure_instance(&common.wecom)?;
     let edits = with_edit(&pending.edits, &pending.proposal, edit.clone());
     let state = StoreState::read(&store)?;
-    let checked = dry_commit(&plugin.instance, &commit_input(&pending, &state, &edits, super::RECORDING));
+    let checked = dry_commit(&plugin.instance, &commit_input(&pending, &state, &edits, super::preview_guard()));
     let preview = match checked {
         Ok(changes) => changes,
         Err(error) => {

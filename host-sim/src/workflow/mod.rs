@@ -98,10 +98,34 @@ use crate::table::Lang;
 use anyhow::Context;
 use interface::{
     ChangeSet, CommitInput, CommitSummary, PlatformAccount, PlatformDepartment, PluginBox, PluginError, ProposalInput,
-    RemovalGuard,
 };
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+/// The mass-removal safeguard's options (`commit`, `reconcile`, `serve`): a change that would
+/// unbind or disable more than 10 % of the bindings (and at least 20), or more than
+/// `--max-removals`, is refused by the plugin unless `--confirm-removals` names its exact count.
+#[derive(clap::Args, Clone, Copy, Debug, Default)]
+pub struct RemovalArgs {
+    /// Refuse a change that removes more than N bindings (instead of the 10 % rule).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub max_removals: u64,
+    /// Let through a change that removes exactly N bindings although the safeguard refused it.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub confirm_removals: u64,
+}
+
+impl From<RemovalArgs> for interface::RemovalGuard {
+    fn from(a: RemovalArgs) -> Self {
+        interface::RemovalGuard { max_removals: a.max_removals, confirmed_removals: a.confirm_removals }
+    }
+}
+
+/// The guard for previews of an edit: the safeguard is applied by `commit`, so an operator can
+/// record the confirmations that make up a large removal.
+pub fn preview_guard() -> interface::RemovalGuard {
+    interface::RemovalGuard { max_removals: u64::MAX, confirmed_removals: 0 }
+}
 
 /// The store file when `--db` is not given.
 pub const DEFAULT_DB: &str = "host-sim.db";
@@ -176,17 +200,12 @@ impl StoreState {
     }
 }
 
-/// The safeguard while an edit is only recorded: the count is judged at `commit`, where
-/// `--confirm-removals` is given, so recording removals one by one is never refused for their number.
-pub const RECORDING: RemovalGuard = RemovalGuard { max_removals: u64::MAX, confirmed_removals: 0 };
-
-/// The plugin's `commit` input: the stored snapshot and proposal, the store as it is now, `edits`,
-/// and the mass-removal safeguard.
+/// The plugin's `commit` input: the stored snapshot and proposal, the store as it is now, `edits`.
 pub fn commit_input(
     pending: &PendingSync,
     state: &StoreState,
     edits: &[interface::Edit],
-    removal_guard: RemovalGuard,
+    removal_guard: interface::RemovalGuard,
 ) -> CommitInput {
     CommitInput {
         input: ProposalInput {

@@ -19,6 +19,8 @@ pub enum FilterArg {
     All,
     /// Rows with no account bound or proposed.
     Unbound,
+    /// Rows that wait for the operator: ambiguous, departments differ, renames, removals.
+    ToCheck,
 }
 
 impl From<FilterArg> for RowFilter {
@@ -26,6 +28,7 @@ impl From<FilterArg> for RowFilter {
         match f {
             FilterArg::All => RowFilter::All,
             FilterArg::Unbound => RowFilter::Unbound,
+            FilterArg::ToCheck => RowFilter::ToCheck,
         }
     }
 }
@@ -45,7 +48,7 @@ pub struct SyncArgs {
     /// Show only rows whose WeCom name, userid or account name contains this.
     #[arg(long, default_value = "")]
     pub search: String,
-    /// Show every row, or only those without an account.
+    /// Show every row, only those without an account, or only those waiting for the operator.
     #[arg(long, value_enum, default_value_t = FilterArg::All)]
     pub filter: FilterArg,
 }
@@ -107,7 +110,12 @@ pub fn sync(args: &SyncArgs, out: &mut dyn Write) -> anyhow::Result<Option<SyncO
         ..Default::default()
     };
     let proposal = session.instance.propose_bindings(&input).into_result()?;
-    let dropped_edits = store.pending()?.map(|p| p.edits.len()).unwrap_or(0);
+    // A pending sync of an older version cannot be read any more: this sync replaces it.
+    let dropped_edits = match store.pending() {
+        Ok(pending) => pending.map(|p| p.edits.len()).unwrap_or(0),
+        Err(crate::store::StoreError::PendingOutdated(_)) => 0,
+        Err(error) => return Err(error.into()),
+    };
     store.set_pending(&scope, &input.snapshot, &proposal)?;
     let query = RowQuery { search: args.search.as_str().into(), filter: args.filter.into() };
     let shown: Vec<u32> = session.instance.query_rows(&proposal, &query).into_result()?.into_iter().collect();
@@ -175,6 +183,16 @@ fn write_text(
         lang.pick("已离开", "left"),
         c.left_wecom
     )?;
+    if c.name_departments_differ + c.renames > 0 {
+        writeln!(
+            out,
+            "{} {}{sep}{} {}",
+            lang.pick("姓名匹配·部门不一致（待确认）", "name matches with departments that differ (to check)"),
+            c.name_departments_differ,
+            lang.pick("疑似改名（待确认）", "probable userid renames (to check)"),
+            c.renames
+        )?;
+    }
     write!(out, "{}", table::binding_table(proposal, shown, lang))?;
     if shown.len() != proposal.rows.len() {
         writeln!(out, "{} {} / {}", lang.pick("显示", "showing"), shown.len(), proposal.rows.len())?;
@@ -204,8 +222,8 @@ fn write_text(
         out,
         "{}",
         lang.pick(
-            "已保存为待提交的同步。编辑：host-sim bind / unbind / skip / confirm-removal；提交：host-sim commit（--dry-run 预览）。",
-            "Saved as the pending sync. Edit: host-sim bind / unbind / skip / confirm-removal; apply: host-sim commit (--dry-run to preview)."
+            "已保存为待提交的同步。编辑：host-sim bind / unbind / skip / confirm-removal / confirm-rename；提交：host-sim commit（--dry-run 预览）。",
+            "Saved as the pending sync. Edit: host-sim bind / unbind / skip / confirm-removal / confirm-rename; apply: host-sim commit (--dry-run to preview)."
         )
     )?;
     Ok(())

@@ -41,6 +41,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/cgi-bin/tag/list", get(tag::list))
         .route("/cgi-bin/tag/get", get(tag::get))
         .route("/cgi-bin/auth/getuserinfo", get(oauth::getuserinfo))
+        .route("/cgi-bin/auth/getuserdetail", post(oauth::getuserdetail))
         // Only matched routes are tracked: unknown paths get a bare 404 like the real service
         // and would otherwise let any caller grow the counter map without bound.
         .route_layer(middleware::from_fn_with_state(Arc::clone(&shared), track))

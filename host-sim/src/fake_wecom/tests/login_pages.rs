@@ -153,8 +153,14 @@ async fn the_in_client_page_asks_who_logs_in_and_redirects_with_a_single_use_cod
     assert_eq!(page.status, 200);
     assert_eq!(
         page.hidden_fields(),
-        [("agentid", "1000002"), ("redirect_uri", redirect), ("state", "Xyz123"), ("flow", "in_client")]
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        [
+            ("agentid", "1000002"),
+            ("redirect_uri", redirect),
+            ("state", "Xyz123"),
+            ("flow", "in_client"),
+            ("scope", "snsapi_base")
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
     );
     let offered = page.offered();
     assert_eq!(offered.len(), 9, "app 1000002 sees the whole corp: {offered:?}");
@@ -304,4 +310,33 @@ async fn an_expired_code_is_refused() {
     let l = Login::with(FakeConfig { code_ttl_secs: 0, ..FakeConfig::default() });
     let location = l.log_in(&in_client("1000002", "https://app.example.com/cb", "s"), "clear").await;
     assert_error(&l.exchange(1000002, &code_of(&location)).await, 40029, "invalid code");
+}
+
+#[tokio::test]
+async fn a_consenting_member_gets_a_user_ticket_that_getuserdetail_exchanges_for_mobile_and_email() {
+    let l = Login::new();
+    let redirect = "https://app.example.com/wecom/callback";
+    let url = in_client("1000002", redirect, "S1").replace("scope=snsapi_base", "scope=snsapi_privateinfo");
+    let page = l.page(&url).await;
+    assert_eq!(page.status, 200);
+    let posted = l.submit(&page.hidden_fields(), &[("userid", "wangxiaokai")]).await;
+    let code = code_of(posted.location.as_deref().expect("302"));
+    let secret = l.h.fake.with_org(|o| o.apps[0].secret.clone());
+    let token = l.h.get(&format!("gettoken?corpid={CORP}&corpsecret={secret}")).await;
+    let token = token["access_token"].as_str().expect("token").to_string();
+    let who = l.h.get(&format!("auth/getuserinfo?access_token={token}&code={code}")).await;
+    assert_eq!(who["userid"], "wangxiaokai", "{who}");
+    let ticket = who["user_ticket"].as_str().expect("a ticket with consent").to_string();
+    let path = format!("/cgi-bin/auth/getuserdetail?access_token={token}");
+    let (_, detail) = l.h.post_json(&path, serde_json::json!({ "user_ticket": ticket })).await;
+    assert_eq!((detail["errcode"].as_i64(), detail["mobile"].as_str()), (Some(0), Some("13800000000")), "{detail}");
+    let (_, bad) = l.h.post_json(&path, serde_json::json!({ "user_ticket": "not-a-ticket" })).await;
+    assert_eq!(bad["errcode"].as_i64(), Some(84015), "{bad}");
+
+    // Without consent (snsapi_base): no ticket.
+    let page = l.page(&in_client("1000002", redirect, "S2")).await;
+    let posted = l.submit(&page.hidden_fields(), &[("userid", "wangxiaokai")]).await;
+    let code = code_of(posted.location.as_deref().expect("302"));
+    let who = l.h.get(&format!("auth/getuserinfo?access_token={token}&code={code}")).await;
+    assert!(who.get("user_ticket").is_none(), "{who}");
 }
