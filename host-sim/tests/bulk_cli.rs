@@ -343,3 +343,91 @@ fn a_commit_over_the_removal_limit_applies_nothing_until_confirmed() {
     let store = host_sim::store::Store::open(Path::new(&db)).expect("store");
     assert_eq!(store.bindings().expect("b").len(), bound - 4);
 }
+
+fn leaves(userid: &str) -> interface::DirectoryChange {
+    use abi_stable::std_types::ROption;
+    interface::DirectoryChange {
+        kind: interface::ChangeKind::MemberDeleted,
+        change_type: "delete_user".into(),
+        event_time_unix: 0,
+        dedup_key: format!("delete:{userid}").as_str().into(),
+        userid: userid.into(),
+        new_userid: "".into(),
+        name: ROption::RNone,
+        department_ids: ROption::RNone,
+        status: ROption::RNone,
+        department_id: 0,
+        department_name: ROption::RNone,
+        parent_id: ROption::RNone,
+        order: ROption::RNone,
+        tag_id: 0,
+        added_userids: Default::default(),
+        removed_userids: Default::default(),
+        added_department_ids: Default::default(),
+        removed_department_ids: Default::default(),
+        ext: Default::default(),
+    }
+}
+
+#[test]
+fn a_callback_batch_refused_by_the_safeguard_is_held_not_dropped_and_applies_once_confirmed() {
+    use host_sim::callbacks::Follower;
+    use host_sim::store::{Actor, Audit, Store};
+    use std::sync::{Arc, Mutex};
+    let plugin = host_sim::plugin_host::LoadedPlugin::load(&plugin_path()).expect("plugin");
+    let instance = Arc::new(plugin.instance(host_sim::plugin_host::SimHost::default()).expect("instance"));
+    let mut store = Store::in_memory().expect("store");
+    let accounts: Vec<interface::PlatformAccount> = (0..4)
+        .map(|n| interface::PlatformAccount {
+            id: format!("a{n}").as_str().into(),
+            name: format!("成员{n}").as_str().into(),
+            departments: Default::default(),
+            enabled: true,
+            mobile: Default::default(),
+            email: Default::default(),
+            ext: Default::default(),
+        })
+        .collect();
+    store.import_accounts(&accounts).expect("accounts");
+    let bind = interface::ChangeSet {
+        create_bindings: (0..4)
+            .map(|n| interface::Binding {
+                userid: format!("m{n}").as_str().into(),
+                account_id: format!("a{n}").as_str().into(),
+                evidence: interface::Evidence::Operator,
+            })
+            .collect(),
+        ..Default::default()
+    };
+    store.apply(&bind, &Audit::new(Actor::Operator, interface::Text::default())).expect("bind");
+    // Two leavers were held back earlier; a third arrives while at most one removal is allowed.
+    store.hold_changes(&[leaves("m0"), leaves("m1")]).expect("hold");
+    let store = Arc::new(Mutex::new(store));
+    let scope = interface::ScopeSelection { department_ids: vec![1].into(), ..Default::default() };
+    let mut follower = Follower::new(instance.clone(), store.clone(), scope.clone(), Default::default());
+    follower.removal_guard = interface::RemovalGuard { max_removals: 1, confirmed_removals: 0 };
+    let outcomes = follower.follow(&leaves("m2"));
+    let error = outcomes[0].error.clone().unwrap_or_default();
+    assert!(error.contains("binding.mass_removal") && error.contains("--confirm-removals 3"), "{outcomes:?}");
+    {
+        let store = store.lock().expect("store");
+        assert_eq!(store.bindings().expect("b").len(), 4, "nothing applied");
+        let held: Vec<String> = store.held_changes().expect("held").iter().map(|c| c.userid.to_string()).collect();
+        assert_eq!(held, vec!["m0", "m1", "m2"], "kept pending in arrival order");
+    }
+    // The next run, with the exact count confirmed, applies the held batch and clears it.
+    let mut confirmed = Follower::new(instance, store.clone(), scope, Default::default());
+    confirmed.removal_guard = interface::RemovalGuard { max_removals: 1, confirmed_removals: 3 };
+    let outcome = confirmed.retry_held().expect("a held batch");
+    assert!(outcome.error.is_none(), "{outcome:?}");
+    let store = store.lock().expect("store");
+    let left: Vec<String> = store.bindings().expect("b").iter().map(|b| b.userid.to_string()).collect();
+    assert_eq!(left, vec!["m3"]);
+    assert!(store.held_changes().expect("held").is_empty());
+    let trail = store.audit(&Default::default()).expect("audit");
+    let removed: Vec<(&str, &str)> =
+        trail.iter().filter(|e| e.action == "removed").map(|e| (e.userid.as_str(), e.actor.as_str())).collect();
+    assert_eq!(removed, vec![("m0", "callback"), ("m1", "callback"), ("m2", "callback")]);
+    drop(store);
+    assert!(confirmed.retry_held().is_none(), "nothing held any more");
+}
