@@ -100,6 +100,7 @@ pub fn decide(
     policy: ChangePolicy,
     proof: LoginProof,
 ) -> anyhow::Result<Decided> {
+    let facts_userid = member.userid.to_string();
     let facts = facts(store, member, fallback_scope, policy, proof)?;
     let decision = plugin.decide_login(&facts).into_result().context("decide_login")?;
     let changes = &decision.changes;
@@ -117,8 +118,19 @@ pub fn decide(
     // A decision from a newer plugin that says "signed in" while also needing something is not
     // a sign-in.
     let signs_in = decision.signed_in && decision.needs == LoginNeed::Nothing;
+    // The host's own check before a session is made: the account must be the member's binding
+    // as stored after the changes. A member with no bound account is never signed in.
+    let userid = facts_userid;
     let account = match decision.account_id.as_ref().into_option() {
-        Some(id) if signs_in => store.account(id.as_str())?,
+        Some(id) if signs_in => match store.binding_for_userid(&userid)? {
+            Some(b) if b.account_id.as_str() == id.as_str() => store.account(id.as_str())?,
+            _ => {
+                tracing::error!(
+                    "decide_login 要求登录到未绑定给该成员的账号，已拒绝 / decide_login named an account not bound to the member; not signed in"
+                );
+                None
+            }
+        },
         _ => None,
     };
     Ok(Decided { decision, account, applied })

@@ -1,6 +1,7 @@
 //! Issue 16 through the real `host-sim` binary: bulk decisions (`decide --accept`, `decide
-//! --create-new`, `bind --file`), the mass-removal safeguard flags of `commit` and `reconcile`,
-//! and the audit trail (`host-sim audit`), each on its own store file.
+//! --create-new`, `bind --file`), the mass-removal safeguard flags of `commit` and `reconcile`
+//! (and the held callback batch), the audit trail (`host-sim audit`) and the `login --code`
+//! contract, each on its own store file.
 
 use host_sim::fake_wecom::{FakeConfig, FakeWecom, Org, User};
 use std::path::{Path, PathBuf};
@@ -430,4 +431,122 @@ fn a_callback_batch_refused_by_the_safeguard_is_held_not_dropped_and_applies_onc
     assert_eq!(removed, vec![("m0", "callback"), ("m1", "callback"), ("m2", "callback")]);
     drop(store);
     assert!(confirmed.retry_held().is_none(), "nothing held any more");
+}
+
+/// Runs `host-sim ARGS` in `dir` (so `--db` defaults to `dir/host-sim.db`).
+fn run_in(dir: &TempDir, args: &[&str], extra: &[String]) -> Output {
+    let mut command = Command::new(EXE);
+    command.current_dir(&dir.0).args(args).args(extra).env_remove("WECOM_SECRET");
+    if !matches!(args.first(), Some(&"accounts" | &"audit")) {
+        command.arg("--plugin").arg(plugin_path());
+    }
+    command.output().expect("host-sim runs")
+}
+
+fn login_json(dir: &TempDir, code: &str, more: &[&str], wecom: &[String]) -> (Option<i32>, serde_json::Value, String) {
+    let output = run_in(dir, &[&["login", "--code", code, "--json"], more].concat(), wecom);
+    let all = text(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    assert_eq!(stdout.trim().lines().count(), 1, "one JSON object on one line: {all}");
+    let value: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("JSON ({e}): {all}"));
+    assert_eq!(
+        value["signed_in"].as_bool(),
+        Some(output.status.code() == Some(0)),
+        "exit code follows signed_in: {all}"
+    );
+    (output.status.code(), value, all)
+}
+
+#[test]
+fn login_code_through_the_binary_signs_in_only_on_evidence_and_never_a_member_without_an_account() {
+    let fake = FakeWecom::start(Org::sample(), FakeConfig::default(), 0).expect("fake WeCom starts");
+    fake.with_org(|org| {
+        if let Some(app) = org.apps.iter_mut().find(|a| a.agent_id == 1000002) {
+            app.home_url = "http://127.0.0.1:18080/".into();
+            app.redirect_domain = "127.0.0.1:18080".into();
+        }
+    });
+    let wecom = external(&fake);
+    let dir = TempDir::new("login");
+    let db = dir.0.join("host-sim.db");
+    // The sample platform (demo password), 王晓楷's account with his mobile, and an account for 寸草心.
+    host_sim::sample::seed(&mut host_sim::store::Store::open(&db).expect("store")).expect("seed");
+    let accounts = dir.file(
+        "more.json",
+        r#"[{"id": "u-1004", "name": "王晓楷", "departments": ["研发部"], "mobile": "13800000000"},
+            {"id": "u-1009", "name": "寸草心", "departments": ["测试部门"]}]"#,
+    );
+    assert_eq!(run_in(&dir, &["accounts", "import", &accounts], &[]).status.code(), Some(0));
+    let listed = text(&run_in(&dir, &["accounts", "list"], &[]));
+    assert!(listed.contains("138****0000") && !listed.contains("13800000000"), "masked in text: {listed}");
+    let exported = text(&run_in(&dir, &["accounts", "list", "--json"], &[]));
+    assert!(exported.contains("13800000000"), "clear in the export the operator asks for: {exported}");
+    for step in [&["sync", "--scope-departments", "1"][..], &["commit"][..]] {
+        let output = run_in(&dir, step, &wecom);
+        assert_eq!(output.status.code(), Some(0), "{step:?}: {}", text(&output));
+    }
+
+    // 王晓楷 (name and department only, the account has a mobile): consent first, then contact.
+    let (code, asked, all) = login_json(&dir, &fake.mint_code(1000002, "wangxiaokai"), &[], &wecom);
+    assert_eq!(code, Some(1), "{all}");
+    assert!(asked["account"].is_null() && asked["needs"].is_string(), "{asked:#}");
+    assert_ne!(asked["needs"], "none", "{asked:#}");
+    let (code, confirmed, all) = login_json(&dir, &fake.mint_code_with_consent(1000002, "wangxiaokai"), &[], &wecom);
+    assert_eq!(code, Some(0), "{all}");
+    assert_eq!(
+        (confirmed["account"]["id"].as_str(), confirmed["evidence"].as_str()),
+        (Some("u-1004"), Some("contact")),
+        "{confirmed:#}"
+    );
+    assert!(confirmed.get("needs").is_none() && confirmed.get("error").is_none(), "{confirmed:#}");
+    assert!(!all.contains("13800000000") && !all.contains("wanxiang.example"), "no personal data: {all}");
+
+    // clear (no contact known): the platform password; a wrong one is refused with its error.
+    let (_, asked, _) = login_json(&dir, &fake.mint_code(1000002, "clear"), &[], &wecom);
+    assert_eq!((asked["needs"].as_str(), asked["account"].is_null()), (Some("password"), true), "{asked:#}");
+    let (code, wrong, all) = login_json(&dir, &fake.mint_code(1000002, "clear"), &["--password", "nope"], &wecom);
+    assert_eq!((code, wrong["error"]["code"].as_str()), (Some(1), Some("login.password_invalid")), "{all}");
+    assert!(wrong["error"]["message"]["zh"].as_str().is_some_and(|m| !m.is_empty()), "{wrong:#}");
+    assert!(!all.contains("nope"), "the password is not echoed: {all}");
+    let (code, proved, all) =
+        login_json(&dir, &fake.mint_code(1000002, "clear"), &["--password", host_sim::sample::DEMO_PASSWORD], &wecom);
+    assert_eq!(code, Some(0), "{all}");
+    assert_eq!((proved["account"]["id"].as_str(), proved["evidence"].as_str()), (Some("u-1005"), Some("password")));
+    // Confirmed once: one click afterwards.
+    let (code, again, _) = login_json(&dir, &fake.mint_code(1000002, "clear"), &[], &wecom);
+    assert_eq!((code, again["evidence"].as_str()), (Some(0), Some("password")), "{again:#}");
+
+    // 寸草心 says the proposed account is not theirs: it is never signed into.
+    let (_, asked, _) = login_json(&dir, &fake.mint_code(1000002, "cuncaoxin"), &[], &wecom);
+    assert_eq!(asked["needs"], "password", "{asked:#}");
+    let (_, declined, all) = login_json(&dir, &fake.mint_code(1000002, "cuncaoxin"), &["--not-mine"], &wecom);
+    assert_ne!(declined["account"]["id"].as_str(), Some("u-1009"), "{all}");
+    let store = host_sim::store::Store::open(&db).expect("store");
+    assert_ne!(
+        store.binding_for_userid("cuncaoxin").expect("q").map(|b| b.account_id.to_string()),
+        Some("u-1009".into())
+    );
+
+    // 张旭 waits for the operator (two namesake accounts) and has no binding: never signed in.
+    let (code, waiting, all) = login_json(&dir, &fake.mint_code(1000002, "zhangxu"), &[], &wecom);
+    assert_eq!(
+        (code, waiting["signed_in"].as_bool(), waiting["account"].is_null()),
+        (Some(1), Some(false), true),
+        "{all}"
+    );
+    assert!(store.binding_for_userid("zhangxu").expect("q").is_none());
+    // A departed member: refused with the plugin's error.
+    let (_, left, _) = login_json(&dir, &fake.mint_code(1000002, "zhoumin"), &[], &wecom);
+    assert_eq!(left["error"]["code"], "login.member_left", "{left:#}");
+
+    // Each confirmation and removal is in the audit trail, by the member.
+    let trail = store.audit(&Default::default()).expect("audit");
+    let member: Vec<(&str, &str, &str)> = trail
+        .iter()
+        .filter(|e| e.actor == "member")
+        .map(|e| (e.userid.as_str(), e.action.as_str(), e.evidence.as_str()))
+        .collect();
+    assert!(member.contains(&("wangxiaokai", "confirmed", "contact")), "{member:?}");
+    assert!(member.contains(&("clear", "confirmed", "password")), "{member:?}");
+    assert!(member.iter().any(|(u, a, _)| *u == "cuncaoxin" && *a == "removed"), "{member:?}");
 }
