@@ -540,6 +540,7 @@ fn login_code_reports_signed_in_evidence_and_needs_and_answers_a_password_reques
             json: true,
             password: password.map(str::to_string),
             not_mine,
+            policy: Default::default(),
         };
         let mut out = Vec::new();
         let signed_in = run(&args, &mut out).expect("runs");

@@ -288,6 +288,7 @@ fn login_code_exchanges_against_any_wecom_compatible_server() {
         json: true,
         password: None,
         not_mine: false,
+        policy: Default::default(),
     };
     let code = fake.mint_code(1000002, "wangxiaokai");
     let mut out = Vec::new();

@@ -50,6 +50,9 @@ pub struct LoginArgs {
     /// Decline the account the plugin named ("this is not my account").
     #[arg(long, conflicts_with = "password")]
     pub not_mine: bool,
+    /// With `--code`: the host's policy (`--new-members` decides what "not mine" leads to).
+    #[command(flatten)]
+    pub policy: crate::callbacks::PolicyArgs,
     /// Port for the platform's web server (0 = any).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
@@ -199,7 +202,7 @@ fn exchange(args: &LoginArgs, code: &str, out: &mut dyn Write) -> anyhow::Result
         }
     };
     let fallback_scope = visible_scope(&session);
-    let policy = interface::ChangePolicy::default();
+    let policy: interface::ChangePolicy = args.policy.into();
     let mut decided = login_decide::decide(
         &session.instance,
         &mut store,

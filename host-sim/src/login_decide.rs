@@ -25,35 +25,18 @@ pub fn facts(
         Some(b) => store.account(b.account_id.as_str())?,
         None => None,
     };
-    let key = userid.to_lowercase();
-    // A pending sync of an older version no longer parses: it lists nobody.
-    let pending = match store.pending() {
-        Ok(pending) => pending,
-        Err(crate::store::StoreError::PendingOutdated(_)) => None,
-        Err(error) => return Err(error.into()),
-    };
-    let pending_row = pending.as_ref().and_then(|p| p.proposal.rows.iter().find(|r| r.userid.to_lowercase() == key));
-    let roster = store.roster_entry(&userid)?;
-    let member_synced = binding.is_some() || pending_row.is_some() || roster.is_some();
+    // The pending sync's row (one lookup, not the whole proposal), else the last commit's.
+    let pending = store.pending_roster_entry(&userid)?;
+    let committed = store.roster_entry(&userid)?;
+    let member_synced = binding.is_some() || pending.is_some() || committed.is_some();
     let mut candidates: Vec<PlatformAccount> = Vec::new();
     if binding.is_none() {
-        let ids: Vec<String> = match pending_row {
-            Some(row) => row
-                .account
-                .as_ref()
-                .into_option()
-                .map(|a| a.account_id.to_string())
-                .into_iter()
-                .chain(row.candidates.iter().map(|c| c.account_id.to_string()))
-                .collect(),
-            None => roster.unwrap_or_default(),
-        };
-        let accounts = store.accounts()?;
-        for id in ids {
-            if let Some(a) = accounts.iter().find(|a| a.id.as_str() == id) {
-                if !candidates.iter().any(|c| c.id == a.id) {
-                    candidates.push(a.clone());
-                }
+        for id in pending.or(committed).unwrap_or_default() {
+            if candidates.iter().any(|c| c.id.as_str() == id) {
+                continue;
+            }
+            if let Some(a) = store.account(&id)? {
+                candidates.push(a);
             }
         }
     }

@@ -238,8 +238,14 @@ impl Session {
         };
         let plugin = load(args)?;
         let mut settings = stored.settings;
-        settings.homepage_url = platform.homepage.as_str().into();
-        settings.redirect_url = platform.redirect.as_str().into();
+        // The platform's URLs as accepted; the command's own only where none was stored
+        // (`login --code` and `reconcile` have no platform of their own).
+        if settings.homepage_url.is_empty() {
+            settings.homepage_url = platform.homepage.as_str().into();
+        }
+        if settings.redirect_url.is_empty() {
+            settings.redirect_url = platform.redirect.as_str().into();
+        }
         adjust(&mut settings);
         let instance = std::sync::Arc::new(plugin.instance(host)?);
         let activation = Activation { settings: settings.clone(), app: stored.app.into(), ext: Default::default() };

@@ -102,6 +102,12 @@ CREATE TABLE IF NOT EXISTS sync_roster (
     userid_key TEXT PRIMARY KEY,
     candidates TEXT NOT NULL DEFAULT '[]'
 );
+-- The same for the pending sync (written with it, moved to sync_roster by its commit), so a
+-- login looks one member up instead of parsing the whole pending proposal.
+CREATE TABLE IF NOT EXISTS pending_roster (
+    userid_key TEXT PRIMARY KEY,
+    candidates TEXT NOT NULL DEFAULT '[]'
+);
 -- The audit trail: one row per binding change, written in the transaction that makes the change.
 -- Append-only: the triggers refuse every UPDATE and DELETE, so no code path can rewrite history.
 CREATE TABLE IF NOT EXISTS audit (
@@ -401,7 +407,7 @@ impl Store {
 
     /// The account with this id, if any.
     pub fn account(&self, id: &str) -> Result<Option<PlatformAccount>, StoreError> {
-        Ok(self.accounts()?.into_iter().find(|a| a.id.as_str() == id))
+        Ok(read_accounts_where(&self.db, "WHERE id = ?1", [id])?.pop())
     }
 
     /// The account bound to a WeCom userid (case-insensitive), if any.
@@ -411,7 +417,7 @@ impl Store {
             .query_row("SELECT account_id FROM bindings WHERE userid_key = ?1", [userid.to_lowercase()], |r| r.get(0))
             .optional()?;
         let Some(id) = id else { return Ok(None) };
-        Ok(self.accounts()?.into_iter().find(|a| a.id.as_str() == id))
+        self.account(&id)
     }
 
     /// Applies a change set in one transaction, with its audit entries.
@@ -517,6 +523,16 @@ impl Store {
             params![serde_json::to_string(scope)?, serde_json::to_string(snapshot)?, serde_json::to_string(proposal)?],
         )?;
         let revision = tx.last_insert_rowid();
+        tx.execute("DELETE FROM pending_roster", [])?;
+        {
+            let mut put = tx.prepare(
+                "INSERT INTO pending_roster (userid_key, candidates) VALUES (?1, ?2)
+                 ON CONFLICT(userid_key) DO UPDATE SET candidates = excluded.candidates",
+            )?;
+            for (userid, candidates) in roster_of(proposal) {
+                put.execute(params![userid.to_lowercase(), serde_json::to_string(&candidates)?])?;
+            }
+        }
         tx.commit()?;
         Ok(revision)
     }
@@ -541,7 +557,7 @@ impl Store {
 
     /// Drops the pending sync.
     pub fn clear_pending(&mut self) -> Result<(), StoreError> {
-        self.db.execute("DELETE FROM pending_sync", [])?;
+        self.db.execute_batch("DELETE FROM pending_sync; DELETE FROM pending_roster;")?;
         Ok(())
     }
 
@@ -563,7 +579,19 @@ impl Store {
             return Ok(PendingApplied::Changed);
         }
         let applied = apply_changes(&tx, changes, audit)?;
-        tx.execute("DELETE FROM pending_sync", [])?;
+        // What a login later asks of the store, in the same transaction: the synced scope, and
+        // whom this sync listed with the accounts it offered them.
+        tx.execute(
+            "INSERT INTO settings (key, value) SELECT ?1, scope FROM pending_sync WHERE revision = ?2
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![KEY_SYNCED_SCOPE, basis.revision],
+        )?;
+        tx.execute_batch(
+            "DELETE FROM sync_roster;
+             INSERT INTO sync_roster (userid_key, candidates) SELECT userid_key, candidates FROM pending_roster;
+             DELETE FROM pending_roster;
+             DELETE FROM pending_sync;",
+        )?;
         tx.commit()?;
         Ok(PendingApplied::Applied(applied))
     }
@@ -647,6 +675,21 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// The pending sync's roster entry of a member: `Some(the accounts its row offers)` when the
+    /// pending sync has a row for them.
+    pub fn pending_roster_entry(&self, userid: &str) -> Result<Option<Vec<String>>, StoreError> {
+        let value: Option<String> = self
+            .db
+            .query_row("SELECT candidates FROM pending_roster WHERE userid_key = ?1", [userid.to_lowercase()], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        Ok(match value {
+            Some(v) => Some(serde_json::from_str(&v)?),
+            None => None,
+        })
     }
 
     /// The roster entry of a member: `Some(candidate account ids)` when the last committed sync had
@@ -867,8 +910,17 @@ fn test_pause_in_commit() {
 }
 
 fn read_accounts(db: &Connection) -> Result<Vec<PlatformAccount>, StoreError> {
-    let mut stmt = db.prepare("SELECT id, name, departments, enabled, mobile, email FROM accounts ORDER BY id")?;
-    let rows = stmt.query_map([], |r| {
+    read_accounts_where(db, "", [])
+}
+
+fn read_accounts_where<P: rusqlite::Params>(
+    db: &Connection,
+    filter: &str,
+    params: P,
+) -> Result<Vec<PlatformAccount>, StoreError> {
+    let mut stmt = db
+        .prepare(&format!("SELECT id, name, departments, enabled, mobile, email FROM accounts {filter} ORDER BY id"))?;
+    let rows = stmt.query_map(params, |r| {
         Ok((
             r.get::<_, String>(0)?,
             r.get::<_, String>(1)?,
@@ -951,6 +1003,25 @@ fn read_pending(db: &Connection) -> Result<Option<PendingSync>, StoreError> {
         proposal: serde_json::from_str(&proposal).map_err(outdated)?,
         edits: serde_json::from_str(&edits).map_err(outdated)?,
     }))
+}
+
+/// Every member of a proposal, with the accounts their row offered (proposed and candidates):
+/// whom a later login may recognise, and which accounts the member may prove.
+pub fn roster_of(proposal: &Proposal) -> Vec<(String, Vec<String>)> {
+    proposal
+        .rows
+        .iter()
+        .map(|row| {
+            let mut ids: Vec<String> = Vec::new();
+            let proposed = row.account.as_ref().into_option().into_iter().map(|a| &a.account_id);
+            for id in proposed.chain(row.candidates.iter().map(|c| &c.account_id)) {
+                if !ids.iter().any(|i| i == id.as_str()) {
+                    ids.push(id.to_string());
+                }
+            }
+            (row.userid.to_string(), ids)
+        })
+        .collect()
 }
 
 /// The id host-sim gives the account it creates for a WeCom member.
@@ -1328,5 +1399,48 @@ mod tests {
         s.set_pending(&ScopeSelection::default(), &DirectorySnapshot::default(), &Proposal::default())
             .expect("replaced");
         assert!(s.pending().expect("reads").is_some());
+    }
+
+    #[test]
+    fn the_commit_of_a_pending_sync_keeps_its_scope_and_roster_for_later_logins() {
+        use interface::{Candidate, MemberStatus, ProposalRow, RowKind, Text};
+        let candidate = |id: &str| Candidate {
+            account_id: id.into(),
+            account_name: "张旭".into(),
+            departments: Default::default(),
+            department_agrees: false,
+            has_contact: false,
+        };
+        let row = ProposalRow {
+            userid: "ZhangXu".into(),
+            member_name: "张旭".into(),
+            member_departments: Default::default(),
+            member_status: MemberStatus::Active,
+            kind: RowKind::Ambiguous,
+            account: None.into(),
+            candidates: vec![candidate("u-1006"), candidate("u-1007")].into(),
+            label: Text::default(),
+            reason: Text::default(),
+            evidence: Evidence::Name,
+            previous_userid: "".into(),
+            ext: Default::default(),
+        };
+        let proposal = Proposal { rows: vec![row].into(), ..Default::default() };
+        let scope = ScopeSelection { department_ids: vec![4].into(), ..Default::default() };
+        let mut s = store();
+        let revision = s.set_pending(&scope, &DirectorySnapshot::default(), &proposal).expect("pending");
+        let offered = Some(vec!["u-1006".to_string(), "u-1007".to_string()]);
+        assert_eq!(s.pending_roster_entry("zhangxu").expect("read"), offered);
+        assert_eq!(s.roster_entry("zhangxu").expect("read"), None, "nothing committed yet");
+        let (accounts, bindings, departments) =
+            (s.accounts().expect("a"), s.bindings().expect("b"), s.departments().expect("d"));
+        let basis = Basis { revision, accounts: &accounts, bindings: &bindings, departments: &departments };
+        assert!(matches!(
+            s.apply_pending(&ChangeSet::default(), basis, &op()).expect("apply"),
+            PendingApplied::Applied(_)
+        ));
+        assert_eq!(s.roster_entry("ZHANGXU").expect("read"), offered, "moved with the commit");
+        assert_eq!(s.pending_roster_entry("zhangxu").expect("read"), None);
+        assert_eq!(s.synced_scope().expect("read"), Some(scope));
     }
 }

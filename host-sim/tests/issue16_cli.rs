@@ -444,7 +444,9 @@ fn run_in(dir: &TempDir, args: &[&str], extra: &[String]) -> Output {
 }
 
 fn login_json(dir: &TempDir, code: &str, more: &[&str], wecom: &[String]) -> (Option<i32>, serde_json::Value, String) {
-    let output = run_in(dir, &[&["login", "--code", code, "--json"], more].concat(), wecom);
+    // `--code=…`: a code may begin with '-'.
+    let code = format!("--code={code}");
+    let output = run_in(dir, &[&["login", code.as_str(), "--json"], more].concat(), wecom);
     let all = text(&output);
     let stdout = String::from_utf8_lossy(&output.stdout).to_string();
     assert_eq!(stdout.trim().lines().count(), 1, "one JSON object on one line: {all}");

@@ -103,9 +103,6 @@ pub fn commit(args: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<CommitOu
     );
     match store.apply_pending(&changes, basis, &audit)? {
         PendingApplied::Applied(applied) => {
-            // What a login later needs to know about this sync: its scope, and whom it listed.
-            store.set_synced_scope(&pending.scope)?;
-            store.set_roster(&roster(&pending.proposal))?;
             if common.json {
                 write_json(out, false, &changes, Some(&applied))?;
             } else {
@@ -129,28 +126,9 @@ pub fn commit(args: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<CommitOu
     }
 }
 
-/// Every member of the proposal, with the accounts their row offered (proposed and candidates).
+/// Every member of the proposal, with the accounts their row offered (see [`crate::store::roster_of`]).
 pub fn roster(proposal: &Proposal) -> Vec<(String, Vec<String>)> {
-    proposal
-        .rows
-        .iter()
-        .map(|row| {
-            let mut ids: Vec<String> = Vec::new();
-            for id in row
-                .account
-                .as_ref()
-                .into_option()
-                .into_iter()
-                .map(|a| &a.account_id)
-                .chain(row.candidates.iter().map(|c| &c.account_id))
-            {
-                if !ids.iter().any(|i| i == id.as_str()) {
-                    ids.push(id.to_string());
-                }
-            }
-            (row.userid.to_string(), ids)
-        })
-        .collect()
+    crate::store::roster_of(proposal)
 }
 
 fn write_json(
@@ -218,12 +196,24 @@ fn write_applied(out: &mut dyn Write, a: &Applied, lang: Lang) -> anyhow::Result
         "{}",
         match lang {
             Lang::Zh => format!(
-                "已写入（一个事务）：新建账号 {} 个，新建绑定 {} 个，解除绑定 {} 个，停用账号 {} 个，部门 {} 个",
-                a.accounts_created, a.bindings_created, a.bindings_removed, a.accounts_disabled, a.departments_written
+                "已写入（一个事务）：新建账号 {} 个，新建绑定 {} 个，解除绑定 {} 个，停用账号 {} 个，部门 {} 个，删除部门 {} 个，更新绑定 {} 个",
+                a.accounts_created,
+                a.bindings_created,
+                a.bindings_removed,
+                a.accounts_disabled,
+                a.departments_written,
+                a.departments_removed,
+                a.bindings_updated
             ),
             Lang::En => format!(
-                "Applied in one transaction: {} accounts created, {} bindings made, {} removed, {} accounts disabled, {} departments written",
-                a.accounts_created, a.bindings_created, a.bindings_removed, a.accounts_disabled, a.departments_written
+                "Applied in one transaction: {} accounts created, {} bindings made, {} removed, {} accounts disabled, {} departments written, {} departments removed, {} bindings updated",
+                a.accounts_created,
+                a.bindings_created,
+                a.bindings_removed,
+                a.accounts_disabled,
+                a.departments_written,
+                a.departments_removed,
+                a.bindings_updated
             ),
         }
     )?;

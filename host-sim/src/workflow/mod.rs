@@ -245,6 +245,18 @@ pub fn summary_line(s: &CommitSummary, lang: Lang) -> String {
             Lang::En => format!(", department changes {}", s.department_changes),
         });
     }
+    if s.accounts_disabled > 0 {
+        line.push_str(&match lang {
+            Lang::Zh => format!("，停用账号 {} 个", s.accounts_disabled),
+            Lang::En => format!(", accounts disabled {}", s.accounts_disabled),
+        });
+    }
+    if s.bindings_updated > 0 {
+        line.push_str(&match lang {
+            Lang::Zh => format!("，绑定更新 {} 个", s.bindings_updated),
+            Lang::En => format!(", bindings updated {}", s.bindings_updated),
+        });
+    }
     line.push_str(lang.pick("）", ")"));
     line
 }
