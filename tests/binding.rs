@@ -74,7 +74,9 @@ fn the_sample_shows_every_kind_of_row_and_commits() {
     assert_eq!(changes.summary.wecom_users_synced, input.snapshot.members.len() as u64);
     assert!(changes.remove_bindings.is_empty(), "a removal needs the operator's yes");
 
-    store.apply(&changes).expect("apply");
+    store
+        .apply(&changes, &host_sim::store::Audit::new(host_sim::store::Actor::Operator, interface::Text::default()))
+        .expect("apply");
     assert_eq!(store.account_for_userid("wangxiaokai").expect("q").map(|a| a.id.to_string()), Some("u-1004".into()));
     assert!(store.account_for_userid("renshengruxi").expect("q").is_some(), "no-match member got a new account");
 }

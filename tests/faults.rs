@@ -151,7 +151,9 @@ fn an_incomplete_read_never_removes_a_binding() {
     assert_eq!(refused.code.as_str(), "binding.incomplete_snapshot");
 
     let before = store.bindings().expect("b");
-    store.apply(&plain).expect("apply");
+    store
+        .apply(&plain, &host_sim::store::Audit::new(host_sim::store::Actor::Operator, interface::Text::default()))
+        .expect("apply");
     let after = store.bindings().expect("b");
     assert!(before.iter().all(|b| after.contains(b)), "no binding lost: {before:?} → {after:?}");
 }

@@ -387,7 +387,9 @@ fn a_bound_member_renamed_in_wecom_is_proposed_as_a_rename_and_confirm_rename_mo
         "{changes:#?}"
     );
     assert!(changes.remove_bindings.iter().all(|u| !u.disable_account), "a rename disables nothing: {changes:#?}");
-    store.apply(&changes).expect("apply");
+    store
+        .apply(&changes, &host_sim::store::Audit::new(host_sim::store::Actor::Operator, interface::Text::default()))
+        .expect("apply");
     let moved = store.binding_for_userid("wangxiaokai").expect("query").expect("bound");
     assert_eq!((moved.account_id.as_str(), moved.evidence), ("u-9001", Evidence::Rename));
     assert!(store.binding_for_userid("wxk-before").expect("query").is_none(), "the old userid's binding is gone");

@@ -194,7 +194,12 @@ fn a_session_ends_when_its_account_is_disabled_or_unbound() {
                 .into(),
                 ..Default::default()
             };
-            store.apply(&unbind).expect("unbind");
+            store
+                .apply(
+                    &unbind,
+                    &host_sim::store::Audit::new(host_sim::store::Actor::Operator, interface::Text::default()),
+                )
+                .expect("unbind");
         }
         assert_eq!(me(&open, &cookie).await, serde_json::Value::Null, "unbound");
     });

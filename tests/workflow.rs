@@ -58,7 +58,7 @@ fn run_sync(args: &SyncArgs) -> (SyncOutcome, String) {
 }
 
 fn bind(db: &Path, userid: &str, account: &str) -> (bool, String) {
-    let args = BindArgs { common: common(db), userid: userid.into(), account_id: account.into() };
+    let args = BindArgs { common: common(db), userid: userid.into(), account_id: account.into(), file: None };
     let mut out = Vec::new();
     let ok = workflow::run_bind(&args, &mut out).unwrap_or_else(|e| panic!("bind failed: {e:#}"));
     (ok, String::from_utf8(out).expect("utf-8"))
@@ -188,7 +188,7 @@ fn a_bind_to_an_unknown_account_is_refused_with_the_row_and_not_recorded() {
     let mut json = common(&db);
     json.json = true;
     let mut out = Vec::new();
-    let args = BindArgs { common: json, userid: "zhangxu".into(), account_id: "u-9999".into() };
+    let args = BindArgs { common: json, userid: "zhangxu".into(), account_id: "u-9999".into(), file: None };
     assert!(!workflow::run_bind(&args, &mut out).expect("runs"));
     let value: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
     assert_eq!(value["error"]["code"], "binding.unknown_account");

@@ -135,7 +135,13 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> 
     writeln!(out, "\n-- 4. {} --", lang.pick("提交", "Commit"))?;
     let commit = CommitInput { input, proposal: proposal.clone(), edits: Default::default(), ..Default::default() };
     let changes = session.instance.commit(&commit).into_result()?;
-    store.apply(&changes)?;
+    store.apply(
+        &changes,
+        &crate::store::Audit::new(
+            crate::store::Actor::Operator,
+            interface::Text::new("演示：提交同步", "demo: sync committed"),
+        ),
+    )?;
     // What a login later asks of the store: the synced scope and whom this sync listed.
     store.set_synced_scope(&scope)?;
     store.set_roster(&crate::workflow::commit::roster(&proposal))?;

@@ -79,6 +79,16 @@ fn open_store(db: &Option<PathBuf>) -> anyhow::Result<Store> {
     })
 }
 
+/// The member as `login --json` prints it: who, never their consented mobile or email.
+fn member_json(member: &interface::LoginOutcome) -> serde_json::Value {
+    serde_json::json!({
+        "userid": member.userid,
+        "name": member.name,
+        "status": member.status,
+        "consented": member.consented,
+    })
+}
+
 /// The app's whole visible range as a scope.
 pub fn visible_scope(session: &Session) -> ScopeSelection {
     session
@@ -113,7 +123,13 @@ pub fn seed_and_sync(session: &Session, store: &mut Store, scope: &ScopeSelectio
         .instance
         .commit(&CommitInput { input, proposal: proposal.clone(), ..Default::default() })
         .into_result()?;
-    store.apply(&changes)?;
+    store.apply(
+        &changes,
+        &crate::store::Audit::new(
+            crate::store::Actor::Operator,
+            interface::Text::new("首次同步（示例组织）", "first sync (sample organisation)"),
+        ),
+    )?;
     store.set_synced_scope(scope)?;
     store.set_roster(&crate::workflow::commit::roster(&proposal))?;
     Ok(())
@@ -218,15 +234,27 @@ fn exchange(args: &LoginArgs, code: &str, out: &mut dyn Write) -> anyhow::Result
             match proved {
                 Some(id) => proof.password_account_id = id.as_str().into(),
                 None => {
+                    let error = interface::PluginError::new(
+                        "login.password_invalid",
+                        interface::Text::new(
+                            "平台密码不正确，未登录。",
+                            "The platform password is not correct; not signed in.",
+                        ),
+                        interface::Text::new(
+                            "请输入该平台账号的密码；不是你的账号请用 --not-mine。",
+                            "Enter that platform account's password; if it is not your account, use --not-mine.",
+                        ),
+                    );
                     if args.json {
                         writeln!(
                             out,
                             "{}",
-                            serde_json::json!({ "ok": false, "signed_in": false, "account": null, "member": member,
-                                "needs": "password", "error": { "code": "login.password_invalid" } })
+                            serde_json::json!({ "ok": false, "signed_in": false, "account": null,
+                                "member": member_json(&member), "evidence": decided.decision.evidence,
+                                "needs": "password", "error": error })
                         )?;
                     } else {
-                        writeln!(out, "平台密码不正确 / the platform password is not correct")?;
+                        writeln!(out, "未登录 / not signed in: {error}")?;
                     }
                     return Ok(false);
                 }
@@ -237,16 +265,20 @@ fn exchange(args: &LoginArgs, code: &str, out: &mut dyn Write) -> anyhow::Result
     let signed_in = decided.account.is_some();
     let d = &decided.decision;
     if args.json {
+        // Ids and names only: the account's and the member's mobile and email are personal data.
+        let account = decided.account.as_ref().map(|a| serde_json::json!({ "id": a.id, "name": a.name }));
         let mut json = serde_json::json!({
             "ok": signed_in,
             "signed_in": signed_in,
-            "member": member,
-            "account": decided.account,
+            "member": member_json(&member),
+            "account": account,
             "evidence": d.evidence,
             "reason": d.reason,
         });
         if !signed_in {
-            json["needs"] = serde_json::json!(decided.needs());
+            if d.needs != LoginNeed::Nothing {
+                json["needs"] = serde_json::json!(decided.needs());
+            }
             json["candidate_account_ids"] = serde_json::json!(d.candidate_account_ids);
             if let Some(error) = d.refusal.as_ref().into_option() {
                 json["error"] = serde_json::json!(error);

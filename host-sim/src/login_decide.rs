@@ -4,7 +4,7 @@
 //! host-sim holds no rule about who may sign in where; it runs its own password check (the
 //! platform's part) when the plugin asks for one ([`crate::password`]).
 
-use crate::store::{Applied, Store};
+use crate::store::{Actor, Applied, Audit, Store};
 use anyhow::Context;
 use interface::{
     ChangePolicy, LoginDecision, LoginFacts, LoginNeed, LoginOutcome, LoginProof, PlatformAccount, PluginBox,
@@ -83,6 +83,7 @@ pub fn decide(
     policy: ChangePolicy,
     proof: LoginProof,
 ) -> anyhow::Result<Decided> {
+    let facts_userid = member.userid.to_string();
     let facts = facts(store, member, fallback_scope, policy, proof)?;
     let decision = plugin.decide_login(&facts).into_result().context("decide_login")?;
     let changes = &decision.changes;
@@ -90,12 +91,29 @@ pub fn decide(
         && changes.create_accounts.is_empty()
         && changes.create_bindings.is_empty()
         && changes.remove_bindings.is_empty());
-    let applied = if has_changes { Some(store.apply(changes)?) } else { None };
+    let audit = Audit {
+        actor: Actor::Member,
+        reason: decision.reason.clone(),
+        // A binding the member's login takes away goes back to the operator: suspended.
+        suspends: decision.needs == LoginNeed::Operator,
+    };
+    let applied = if has_changes { Some(store.apply(changes, &audit)?) } else { None };
     // A decision from a newer plugin that says "signed in" while also needing something is not
     // a sign-in.
     let signs_in = decision.signed_in && decision.needs == LoginNeed::Nothing;
+    // The host's own check before a session is made: the account must be the member's binding
+    // as stored after the changes. A member with no bound account is never signed in.
+    let userid = facts_userid;
     let account = match decision.account_id.as_ref().into_option() {
-        Some(id) if signs_in => store.account(id.as_str())?,
+        Some(id) if signs_in => match store.binding_for_userid(&userid)? {
+            Some(b) if b.account_id.as_str() == id.as_str() => store.account(id.as_str())?,
+            _ => {
+                tracing::error!(
+                    "decide_login 要求登录到未绑定给该成员的账号，已拒绝 / decide_login named an account not bound to the member; not signed in"
+                );
+                None
+            }
+        },
         _ => None,
     };
     Ok(Decided { decision, account, applied })

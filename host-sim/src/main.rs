@@ -37,6 +37,8 @@ enum Command {
     Sync(workflow::sync::SyncArgs),
     /// Binds a row's member to a platform account (checked by the plugin; exit 1 if refused).
     Bind(workflow::edit::BindArgs),
+    /// Decides rows in bulk: --accept name-department | name, --create-new (checked by the plugin).
+    Decide(workflow::bulk::DecideArgs),
     /// Removes a row's pair: the member gets a new account instead.
     Unbind(workflow::edit::RowArgs),
     /// Leaves a row's member out of the commit.
@@ -51,6 +53,8 @@ enum Command {
     Commit(workflow::commit::CommitArgs),
     /// Runs one WeCom callback request through the plugin and prints the decoded change or the error.
     Callback(callbacks::command::CallbackArgs),
+    /// Shows the audit trail of binding changes (append-only).
+    Audit(workflow::audit::AuditArgs),
     /// Compares a full read of the synced scope with the store and applies what callbacks missed.
     Reconcile(callbacks::reconcile_cmd::ReconcileArgs),
 }
@@ -79,6 +83,7 @@ fn main() -> ExitCode {
         Command::Accounts(args) => workflow::run_accounts(args, &mut out),
         Command::Sync(args) => workflow::run_sync(args, &mut out),
         Command::Bind(args) => workflow::run_bind(args, &mut out),
+        Command::Decide(args) => workflow::bulk::run_decide(args, &mut out),
         Command::Unbind(args) => workflow::run_unbind(args, &mut out),
         Command::Skip(args) => workflow::run_skip(args, &mut out),
         Command::ConfirmRemoval(args) => workflow::run_confirm_removal(args, &mut out),
@@ -87,6 +92,7 @@ fn main() -> ExitCode {
         Command::Commit(args) => workflow::run_commit(args, &mut out),
         Command::Callback(args) => callbacks::command::run(args, &mut out),
         Command::Reconcile(args) => callbacks::reconcile_cmd::run(args, &mut out),
+        Command::Audit(args) => workflow::audit::run(args, &mut out),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -219,6 +219,11 @@ pub fn run(args: &ServeArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     }
     write!(out, "\n{}", crate::table::setup_sheet(&open.session.report, crate::table::Lang::Zh))?;
     out.flush()?;
+    // A batch the safeguard held back at an earlier run is planned again under this run's flags.
+    if let Some(outcome) = open.platform.follower.retry_held() {
+        let error = outcome.error.map(|e| format!(" ({e})")).unwrap_or_default();
+        writeln!(out, "暂缓的回调 / held callbacks: {} / {}{error}", outcome.reason.zh, outcome.reason.en)?;
+    }
     if args.reconcile_every > 0 {
         let platform = open.platform.clone();
         let every = std::time::Duration::from_secs(args.reconcile_every);

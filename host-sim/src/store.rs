@@ -10,7 +10,7 @@
 
 use interface::{
     AppInfo, Binding, ChangeSet, ConnectionSettings, DirectoryChange, DirectorySnapshot, Edit, Evidence, PersonalData,
-    PlatformAccount, PlatformDepartment, Proposal, ScopeSelection,
+    PlatformAccount, PlatformDepartment, Proposal, ScopeSelection, Text,
 };
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::Path;
@@ -136,7 +136,111 @@ CREATE TABLE IF NOT EXISTS callback_journal (
     last_error  TEXT,
     applied     INTEGER NOT NULL DEFAULT 0
 );
+-- The audit trail: one row per binding change, written in the transaction that makes the change.
+-- Append-only: the triggers refuse every UPDATE and DELETE, so no code path can rewrite history.
+CREATE TABLE IF NOT EXISTS audit (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    at          TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    userid      TEXT NOT NULL,
+    account_id  TEXT NOT NULL,
+    evidence    TEXT NOT NULL,
+    snapshot_id TEXT NOT NULL,
+    reason_zh   TEXT NOT NULL,
+    reason_en   TEXT NOT NULL
+);
+-- Callback changes the mass-removal safeguard held back, in arrival order, until a run with the
+-- exact count confirmed applies them (they are planned again, with later changes, as one batch).
+CREATE TABLE IF NOT EXISTS held_changes (
+    seq    INTEGER PRIMARY KEY AUTOINCREMENT,
+    change TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_userid ON audit (userid COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS audit_account ON audit (account_id);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 ";
+
+/// Who made a change, for the audit trail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Actor {
+    /// An operator (`commit` of the binding table, a seed or import).
+    Operator,
+    /// The member at login (`decide_login`).
+    Member,
+    /// A WeCom contact-change callback (`plan_change`).
+    Callback,
+    /// The reconcile (a full read, `plan_change`).
+    Reconcile,
+}
+
+impl Actor {
+    /// The stored name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Actor::Operator => "operator",
+            Actor::Member => "member",
+            Actor::Callback => "callback",
+            Actor::Reconcile => "reconcile",
+        }
+    }
+}
+
+/// Who applies a change set and why: recorded with every binding change it makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audit {
+    /// Who.
+    pub actor: Actor,
+    /// Why (the plan's event reasons, the login decision's reason, the commit); an unbinding's
+    /// own reason wins for its row.
+    pub reason: Text,
+    /// A removal is a suspension (the binding goes back to the operator after a contradicting
+    /// login), recorded as `suspended` instead of `removed`.
+    pub suspends: bool,
+}
+
+impl Audit {
+    /// An audit context with this actor and reason.
+    pub fn new(actor: Actor, reason: Text) -> Audit {
+        Audit { actor, reason, suspends: false }
+    }
+}
+
+/// One entry of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditEntry {
+    /// Order of writing (never reused).
+    pub seq: i64,
+    /// When, UTC (`2026-12-02T18:00:00Z`).
+    pub at: String,
+    /// `operator`, `member`, `callback`, `reconcile`.
+    pub actor: String,
+    /// `made`, `confirmed`, `renamed`, `removed`, `suspended`, `account_created`, `account_disabled`.
+    pub action: String,
+    /// WeCom userid.
+    pub userid: String,
+    /// Platform account id.
+    pub account_id: String,
+    /// The binding's evidence after the change (for a removal: the evidence it had).
+    pub evidence: String,
+    /// The snapshot the change set derives from (`ChangeSet.snapshot_id`).
+    pub snapshot_id: String,
+    /// Why.
+    pub reason: Text,
+}
+
+/// Which entries [`Store::audit`] returns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Only this member (case-insensitive).
+    pub userid: Option<String>,
+    /// Only this account.
+    pub account_id: Option<String>,
+}
 
 /// Columns added after the first release, with the definition `ALTER TABLE` adds them by: a store
 /// written by an older host-sim is migrated when opened (existing bindings get evidence `name`).
@@ -400,21 +504,76 @@ impl Store {
         Ok(found == Some(true))
     }
 
-    /// Applies a change set in one transaction.
-    pub fn apply(&mut self, changes: &ChangeSet) -> Result<Applied, StoreError> {
+    /// Applies a change set in one transaction, with its audit entries.
+    pub fn apply(&mut self, changes: &ChangeSet, audit: &Audit) -> Result<Applied, StoreError> {
         let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let applied = apply_changes(&tx, changes)?;
+        let applied = apply_changes(&tx, changes, audit)?;
         tx.commit()?;
         Ok(applied)
+    }
+
+    /// The callback changes the mass-removal safeguard held back, in arrival order.
+    pub fn held_changes(&self) -> Result<Vec<interface::DirectoryChange>, StoreError> {
+        let mut stmt = self.db.prepare("SELECT change FROM held_changes ORDER BY seq")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(serde_json::from_str(&row?)?);
+        }
+        Ok(out)
+    }
+
+    /// Replaces the held callback changes (empty: none held), in one transaction.
+    pub fn hold_changes(&mut self, changes: &[interface::DirectoryChange]) -> Result<(), StoreError> {
+        let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM held_changes", [])?;
+        for c in changes {
+            tx.execute("INSERT INTO held_changes (change) VALUES (?1)", [serde_json::to_string(c)?])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The audit trail, oldest first, optionally for one member or one account.
+    pub fn audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut sql = String::from(
+            "SELECT seq, at, actor, action, userid, account_id, evidence, snapshot_id, reason_zh, reason_en FROM audit",
+        );
+        let mut args: Vec<String> = Vec::new();
+        if let Some(userid) = &filter.userid {
+            args.push(userid.clone());
+            sql.push_str(" WHERE userid = ?1 COLLATE NOCASE");
+        }
+        if let Some(account) = &filter.account_id {
+            args.push(account.clone());
+            sql.push_str(if args.len() == 1 { " WHERE account_id = ?1" } else { " AND account_id = ?2" });
+        }
+        sql.push_str(" ORDER BY seq");
+        let mut stmt = self.db.prepare(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+            Ok(AuditEntry {
+                seq: r.get(0)?,
+                at: r.get(1)?,
+                actor: r.get(2)?,
+                action: r.get(3)?,
+                userid: r.get(4)?,
+                account_id: r.get(5)?,
+                evidence: r.get(6)?,
+                snapshot_id: r.get(7)?,
+                reason: Text::new(r.get::<_, String>(8)?, r.get::<_, String>(9)?),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Reads the accounts, bindings and departments and applies the change set `decide` makes of
     /// them (if any), in one `BEGIN IMMEDIATE` transaction: the decision is applied to exactly the
     /// state it was made from, even with another process writing the same file. For changes made
     /// without an operator (callbacks, the reconcile).
+    /// The decision names who made it and why ([`Audit`]), recorded with each binding change.
     pub fn apply_decided<T>(
         &mut self,
-        decide: impl FnOnce(Contents) -> (T, Option<ChangeSet>),
+        decide: impl FnOnce(Contents) -> (T, Option<(ChangeSet, Audit)>),
     ) -> Result<(T, Option<Applied>), StoreError> {
         let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let contents = Contents {
@@ -423,8 +582,8 @@ impl Store {
             departments: read_departments(&tx)?,
         };
         let (decided, changes) = decide(contents);
-        let Some(changes) = changes else { return Ok((decided, None)) };
-        let applied = apply_changes(&tx, &changes)?;
+        let Some((changes, audit)) = changes else { return Ok((decided, None)) };
+        let applied = apply_changes(&tx, &changes, &audit)?;
         tx.commit()?;
         Ok((decided, Some(applied)))
     }
@@ -485,11 +644,13 @@ impl Store {
 
     /// As [`Store::apply_decided`], for the journaled change `seq`: marked applied in the same
     /// transaction, whether the decision changed anything or not (then it is never applied twice).
-    pub fn apply_journaled<T>(
+    /// The decision says whether it took the change (`false`: the plugin refused to plan it; the
+    /// entry stays pending unless [`Store::hold_journaled`] takes it over).
+    pub fn apply_journaled(
         &mut self,
         seq: i64,
-        decide: impl FnOnce(Contents) -> (T, Option<ChangeSet>),
-    ) -> Result<(T, Option<Applied>), StoreError> {
+        decide: impl FnOnce(Contents) -> (bool, Option<(ChangeSet, Audit)>),
+    ) -> Result<(bool, Option<Applied>), StoreError> {
         let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let contents = Contents {
             accounts: read_accounts(&tx)?,
@@ -498,12 +659,29 @@ impl Store {
         };
         let (decided, changes) = decide(contents);
         let applied = match changes {
-            Some(changes) => Some(apply_changes(&tx, &changes)?),
+            Some((changes, audit)) => Some(apply_changes(&tx, &changes, &audit)?),
             None => None,
         };
-        tx.execute("UPDATE callback_journal SET applied = 1, attempts = attempts + 1 WHERE seq = ?1", [seq])?;
+        if decided {
+            tx.execute("UPDATE callback_journal SET applied = 1, attempts = attempts + 1 WHERE seq = ?1", [seq])?;
+        }
         tx.commit()?;
         Ok((decided, applied))
+    }
+
+    /// Holds `changes` (the safeguard refused them) and marks the journaled change `seq` as
+    /// taken over, in one transaction: the change lives on in `held_changes`, never twice.
+    pub fn hold_journaled(&mut self, seq: Option<i64>, changes: &[DirectoryChange]) -> Result<(), StoreError> {
+        let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM held_changes", [])?;
+        for c in changes {
+            tx.execute("INSERT INTO held_changes (change) VALUES (?1)", [serde_json::to_string(c)?])?;
+        }
+        if let Some(seq) = seq {
+            tx.execute("UPDATE callback_journal SET applied = 1, attempts = attempts + 1 WHERE seq = ?1", [seq])?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// The pending sync, if any.
@@ -566,7 +744,12 @@ impl Store {
     /// Applies a change set computed from `basis` and clears the pending sync, in one transaction.
     /// When the store or the pending sync no longer match `basis` (another process wrote
     /// meanwhile), writes nothing and says so.
-    pub fn apply_pending(&mut self, changes: &ChangeSet, basis: Basis<'_>) -> Result<PendingApplied, StoreError> {
+    pub fn apply_pending(
+        &mut self,
+        changes: &ChangeSet,
+        basis: Basis<'_>,
+        audit: &Audit,
+    ) -> Result<PendingApplied, StoreError> {
         let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let unchanged = read_pending(&tx)?.is_some_and(|p| p.revision == basis.revision)
             && read_accounts(&tx)? == basis.accounts
@@ -575,7 +758,7 @@ impl Store {
         if !unchanged {
             return Ok(PendingApplied::Changed);
         }
-        let applied = apply_changes(&tx, changes)?;
+        let applied = apply_changes(&tx, changes, audit)?;
         // What a login later asks of the store, in the same transaction: the synced scope, and
         // whom this sync listed with the accounts it offered them.
         tx.execute(
@@ -708,8 +891,11 @@ impl Store {
 /// Writes a change set inside an open transaction: departments (in the order given: a removal
 /// lists children first), then removals, so two members can swap accounts, then new accounts and
 /// bindings. A binding for a userid that is already bound replaces it (same account: the evidence).
-fn apply_changes(tx: &rusqlite::Transaction<'_>, changes: &ChangeSet) -> Result<Applied, StoreError> {
+/// Every binding change that is actually written gets its audit entry in the same transaction, so
+/// applying the same change set again writes neither changes nor entries.
+fn apply_changes(tx: &rusqlite::Transaction<'_>, changes: &ChangeSet, audit: &Audit) -> Result<Applied, StoreError> {
     let mut applied = Applied::default();
+    let mut trail = Trail::new(tx, changes.snapshot_id.as_str(), audit)?;
     for d in changes.departments.iter() {
         if d.removed {
             applied.departments_removed += remove_department(tx, d.wecom_id)?;
@@ -723,31 +909,139 @@ fn apply_changes(tx: &rusqlite::Transaction<'_>, changes: &ChangeSet) -> Result<
         )? as u64;
     }
     for u in changes.remove_bindings.iter() {
-        applied.bindings_removed += tx.execute(
+        let key = u.userid.as_str().to_lowercase();
+        let had: Option<String> = tx
+            .query_row(
+                "SELECT evidence FROM bindings WHERE userid_key = ?1 AND account_id = ?2",
+                params![key, u.account_id.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let removed = tx.execute(
             "DELETE FROM bindings WHERE userid_key = ?1 AND account_id = ?2",
-            params![u.userid.as_str().to_lowercase(), u.account_id.as_str()],
+            params![key, u.account_id.as_str()],
         )? as u64;
+        applied.bindings_removed += removed;
+        let action = if audit.suspends { "suspended" } else { "removed" };
+        if removed > 0 {
+            let evidence = had.unwrap_or_default();
+            trail.write(action, u.userid.as_str(), u.account_id.as_str(), &evidence, Some(&u.reason))?;
+        }
         if u.disable_account {
-            applied.accounts_disabled += tx
+            let disabled = tx
                 .execute("UPDATE accounts SET enabled = 0 WHERE id = ?1 AND enabled = 1", [u.account_id.as_str()])?
                 as u64;
+            applied.accounts_disabled += disabled;
+            if disabled > 0 {
+                trail.write("account_disabled", u.userid.as_str(), u.account_id.as_str(), "", Some(&u.reason))?;
+            }
         }
     }
     for a in changes.create_accounts.iter() {
         // Deterministic id: applying the same change set again finds the account already there.
         let id = new_account_id(a.userid.as_str());
         let departments: Vec<&str> = a.departments.iter().map(|d| d.as_str()).collect();
-        applied.accounts_created += tx.execute(
+        let created = tx.execute(
             "INSERT INTO accounts (id, name, departments, enabled) VALUES (?1, ?2, ?3, 1) ON CONFLICT(id) DO NOTHING",
             params![id, a.name.as_str(), serde_json::to_string(&departments)?],
         )? as u64;
-        insert_binding(tx, a.userid.as_str(), &id, created_evidence())?.count(&mut applied);
+        applied.accounts_created += created;
+        let evidence = created_evidence();
+        if created > 0 {
+            trail.write("account_created", a.userid.as_str(), &id, &evidence_column(evidence), None)?;
+        }
+        let written = insert_binding(tx, a.userid.as_str(), &id, evidence)?;
+        written.count(&mut applied);
+        trail.binding(written, a.userid.as_str(), &id, evidence)?;
     }
     test_pause_in_commit();
     for b in changes.create_bindings.iter() {
-        insert_binding(tx, b.userid.as_str(), b.account_id.as_str(), b.evidence)?.count(&mut applied);
+        let written = insert_binding(tx, b.userid.as_str(), b.account_id.as_str(), b.evidence)?;
+        written.count(&mut applied);
+        trail.binding(written, b.userid.as_str(), b.account_id.as_str(), b.evidence)?;
     }
     Ok(applied)
+}
+
+/// Writes audit entries inside the transaction of the change set they belong to.
+struct Trail<'a> {
+    insert: rusqlite::Statement<'a>,
+    at: String,
+    snapshot_id: &'a str,
+    audit: &'a Audit,
+}
+
+impl<'a> Trail<'a> {
+    fn new(tx: &'a rusqlite::Transaction<'_>, snapshot_id: &'a str, audit: &'a Audit) -> Result<Self, StoreError> {
+        let insert = tx.prepare(
+            "INSERT INTO audit (at, actor, action, userid, account_id, evidence, snapshot_id, reason_zh, reason_en)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        Ok(Trail { insert, at: utc_now(), snapshot_id, audit })
+    }
+
+    fn write(
+        &mut self,
+        action: &str,
+        userid: &str,
+        account_id: &str,
+        evidence: &str,
+        reason: Option<&Text>,
+    ) -> Result<(), StoreError> {
+        let reason = reason.filter(|r| !(r.zh.is_empty() && r.en.is_empty())).unwrap_or(&self.audit.reason);
+        self.insert.execute(params![
+            self.at,
+            self.audit.actor.name(),
+            action,
+            userid,
+            account_id,
+            evidence,
+            self.snapshot_id,
+            reason.zh.as_str(),
+            reason.en.as_str()
+        ])?;
+        Ok(())
+    }
+
+    /// The entry for a written binding: `made` (new, or moved to another account), `confirmed`
+    /// (same account, new evidence), `renamed` (evidence `rename`); nothing when unchanged.
+    fn binding(
+        &mut self,
+        written: Written,
+        userid: &str,
+        account_id: &str,
+        evidence: Evidence,
+    ) -> Result<(), StoreError> {
+        let action = match written {
+            Written::Unchanged => return Ok(()),
+            _ if evidence == Evidence::Rename => "renamed",
+            Written::Created | Written::Rebound => "made",
+            Written::Evidence => "confirmed",
+        };
+        self.write(action, userid, account_id, &evidence_column(evidence), None)
+    }
+}
+
+/// Now, UTC, as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn utc_now() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    utc_text(secs)
+}
+
+/// Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (proleptic Gregorian, days-from-civil inverse).
+pub fn utc_text(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 /// The evidence of the binding of an account created for its member.
@@ -920,8 +1214,10 @@ pub fn new_account_id(userid: &str) -> String {
 enum Written {
     Unchanged,
     Created,
-    /// The member's binding got new evidence or another account.
-    Updated,
+    /// The member's binding got new evidence (same account).
+    Evidence,
+    /// The member's binding moved to another account.
+    Rebound,
 }
 
 impl Written {
@@ -929,7 +1225,7 @@ impl Written {
         match self {
             Written::Unchanged => {}
             Written::Created => applied.bindings_created += 1,
-            Written::Updated => applied.bindings_updated += 1,
+            Written::Evidence | Written::Rebound => applied.bindings_updated += 1,
         }
     }
 }
@@ -956,7 +1252,7 @@ fn insert_binding(
                 return Ok(Written::Unchanged);
             }
             tx.execute("UPDATE bindings SET evidence = ?2 WHERE userid_key = ?1", params![key, evidence_text])?;
-            return Ok(Written::Updated);
+            return Ok(Written::Evidence);
         }
     }
     let known: Option<i64> =
@@ -971,13 +1267,17 @@ fn insert_binding(
         "INSERT INTO bindings (userid_key, userid, account_id, evidence) VALUES (?1, ?2, ?3, ?4)",
         params![key, userid, account_id, evidence_text],
     )?;
-    Ok(if exists.is_some() { Written::Updated } else { Written::Created })
+    Ok(if exists.is_some() { Written::Rebound } else { Written::Created })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use interface::{NewAccount, Unbinding};
+
+    fn op() -> Audit {
+        Audit::new(Actor::Operator, Text::new("测试", "test"))
+    }
 
     fn store() -> Store {
         let mut s = Store::in_memory().expect("store");
@@ -1007,9 +1307,9 @@ mod tests {
     #[test]
     fn applying_twice_changes_nothing_the_second_time() {
         let mut s = store();
-        let first = s.apply(&change_set()).expect("first");
+        let first = s.apply(&change_set(), &op()).expect("first");
         assert_eq!((first.accounts_created, first.bindings_created), (1, 2));
-        let second = s.apply(&change_set()).expect("second");
+        let second = s.apply(&change_set(), &op()).expect("second");
         assert_eq!(second, Applied::default());
         assert_eq!(
             s.account_for_userid("xiaoyueyue").expect("q").map(|a| a.id.to_string()),
@@ -1026,7 +1326,7 @@ mod tests {
             account_id: "u-1004".into(),
             evidence: Default::default(),
         });
-        assert!(s.apply(&bad).is_err());
+        assert!(s.apply(&bad, &op()).is_err());
         assert!(s.bindings().expect("b").is_empty(), "nothing applied");
         assert_eq!(s.accounts().expect("a").len(), 8, "no account created");
     }
@@ -1050,7 +1350,7 @@ mod tests {
             .into(),
             ..Default::default()
         };
-        let (seen, applied) = s.apply_decided(|c| (c.bindings.len(), Some(leave.clone()))).expect("apply");
+        let (seen, applied) = s.apply_decided(|c| (c.bindings.len(), Some((leave.clone(), op())))).expect("apply");
         assert_eq!((seen, applied.map(|a| a.accounts_disabled)), (1, Some(1)));
         let ((), applied) = s.apply_decided(|_| ((), None)).expect("nothing to apply");
         assert!(applied.is_none());
@@ -1060,7 +1360,7 @@ mod tests {
             account_id: "u-1004".into(),
             evidence: Default::default(),
         });
-        assert!(s.apply_decided(|_| ((), Some(bad))).is_err());
+        assert!(s.apply_decided(|_| ((), Some((bad, op())))).is_err());
         assert!(s.bindings().expect("b").is_empty(), "rolled back");
     }
 
@@ -1083,7 +1383,7 @@ mod tests {
             .into(),
             ..Default::default()
         };
-        let applied = s.apply(&changes).expect("apply");
+        let applied = s.apply(&changes, &op()).expect("apply");
         assert_eq!((applied.bindings_removed, applied.accounts_disabled), (1, 1));
         assert!(s.account_for_userid("zhoumin").expect("q").is_none());
     }
@@ -1132,10 +1432,10 @@ mod tests {
             .into(),
             ..Default::default()
         };
-        let applied = s.apply(&confirm).expect("apply");
+        let applied = s.apply(&confirm, &op()).expect("apply");
         assert_eq!((applied.bindings_created, applied.bindings_updated), (0, 1));
         assert_eq!(s.binding_for_userid("wangxiaokai").expect("q").map(|b| b.evidence), Some(Evidence::Password));
-        assert_eq!(s.apply(&confirm).expect("again"), Applied::default(), "idempotent");
+        assert_eq!(s.apply(&confirm, &op()).expect("again"), Applied::default(), "idempotent");
         let moved = ChangeSet {
             create_bindings: vec![Binding {
                 userid: "wangxiaokai".into(),
@@ -1145,7 +1445,7 @@ mod tests {
             .into(),
             ..Default::default()
         };
-        assert_eq!(s.apply(&moved).expect("move").bindings_updated, 1);
+        assert_eq!(s.apply(&moved, &op()).expect("move").bindings_updated, 1);
         assert_eq!(s.bindings().expect("b").len(), 1, "one binding per member");
         assert_eq!(s.account_for_userid("wangxiaokai").expect("q").map(|a| a.id.to_string()), Some("u-1001".into()));
     }
@@ -1164,15 +1464,107 @@ mod tests {
             moved: false,
             removed,
         };
-        s.apply(&ChangeSet { departments: vec![department(4, "测试部门", false)].into(), ..Default::default() })
+        s.apply(&ChangeSet { departments: vec![department(4, "测试部门", false)].into(), ..Default::default() }, &op())
             .expect("create");
         let removal = ChangeSet { departments: vec![department(4, "测试部门", true)].into(), ..Default::default() };
-        let applied = s.apply(&removal).expect("remove");
+        let applied = s.apply(&removal, &op()).expect("remove");
         assert_eq!(applied.departments_removed, 1);
         assert!(s.departments().expect("d").is_empty());
         let li = s.account("u-1001").expect("read").expect("kept");
         assert!(li.departments.is_empty(), "李四 keeps the account, without 测试部门: {:?}", li.departments);
-        assert_eq!(s.apply(&removal).expect("again"), Applied::default(), "idempotent");
+        assert_eq!(s.apply(&removal, &op()).expect("again"), Applied::default(), "idempotent");
+    }
+
+    #[test]
+    fn every_binding_change_is_audited_once_in_its_transaction_and_the_trail_cannot_be_rewritten() {
+        let mut s = store();
+        let mut changes = change_set();
+        changes.snapshot_id = "snap-1".into();
+        s.apply(&changes, &op()).expect("first");
+        let trail = s.audit(&AuditFilter::default()).expect("audit");
+        let actions: Vec<(&str, &str, &str)> =
+            trail.iter().map(|e| (e.action.as_str(), e.userid.as_str(), e.evidence.as_str())).collect();
+        assert_eq!(
+            actions,
+            vec![
+                ("account_created", "XiaoYueYue", "created"),
+                ("made", "XiaoYueYue", "created"),
+                ("made", "wangxiaokai", "name"),
+            ]
+        );
+        assert!(trail.iter().all(|e| e.actor == "operator" && e.snapshot_id == "snap-1" && e.reason.en == "test"));
+        assert!(trail[0].at.ends_with('Z') && trail[0].at.len() == 20, "{}", trail[0].at);
+
+        s.apply(&changes, &op()).expect("again");
+        assert_eq!(s.audit(&AuditFilter::default()).expect("audit").len(), 3, "nothing changed, nothing appended");
+
+        // Confirmed at login, then suspended with the decision's own reason.
+        let member = |reason: &str| Audit::new(Actor::Member, Text::new(reason, reason));
+        let confirm = ChangeSet {
+            create_bindings: vec![Binding {
+                userid: "wangxiaokai".into(),
+                account_id: "u-1004".into(),
+                evidence: Evidence::Contact,
+            }]
+            .into(),
+            ..Default::default()
+        };
+        s.apply(&confirm, &member("contact")).expect("confirm");
+        let suspend = ChangeSet {
+            remove_bindings: vec![Unbinding {
+                userid: "wangxiaokai".into(),
+                account_id: "u-1004".into(),
+                disable_account: false,
+                reason: Text::new("不一致", "mismatch"),
+            }]
+            .into(),
+            ..Default::default()
+        };
+        s.apply(&suspend, &Audit { suspends: true, ..member("login") }).expect("suspend");
+        let mine = s.audit(&AuditFilter { userid: Some("WANGXIAOKAI".into()), account_id: None }).expect("audit");
+        let got: Vec<(&str, &str, &str, &str)> = mine
+            .iter()
+            .map(|e| (e.actor.as_str(), e.action.as_str(), e.evidence.as_str(), e.reason.en.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("operator", "made", "name", "test"),
+                ("member", "confirmed", "contact", "contact"),
+                ("member", "suspended", "contact", "mismatch"),
+            ]
+        );
+        let by_account = s.audit(&AuditFilter { userid: None, account_id: Some("u-1004".into()) }).expect("audit");
+        assert_eq!(by_account.len(), 3);
+
+        // A failed change set leaves no entry behind.
+        // (other → u-1004 is written first, then someoneelse → an account XiaoYueYue holds fails.)
+        let bad = ChangeSet {
+            create_bindings: vec![
+                Binding { userid: "other".into(), account_id: "u-1004".into(), evidence: Evidence::Operator },
+                Binding {
+                    userid: "someoneelse".into(),
+                    account_id: "wecom-xiaoyueyue".into(),
+                    evidence: Evidence::Operator,
+                },
+            ]
+            .into(),
+            ..Default::default()
+        };
+        assert!(s.apply(&bad, &op()).is_err());
+        assert_eq!(s.audit(&AuditFilter::default()).expect("audit").len(), 5, "rolled back with its change set");
+
+        // Append-only: the store refuses to rewrite or delete entries.
+        assert!(s.db.execute("UPDATE audit SET actor = 'x'", []).is_err());
+        assert!(s.db.execute("DELETE FROM audit", []).is_err());
+        assert_eq!(s.audit(&AuditFilter::default()).expect("audit").len(), 5);
+    }
+
+    #[test]
+    fn utc_text_reads_as_a_calendar() {
+        assert_eq!(utc_text(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc_text(1_796_169_600), "2026-12-02T00:00:00Z");
+        assert_eq!(utc_text(951_782_400 + 3_723), "2000-02-29T01:02:03Z");
     }
 
     #[test]
@@ -1223,7 +1615,10 @@ mod tests {
         let (accounts, bindings, departments) =
             (s.accounts().expect("a"), s.bindings().expect("b"), s.departments().expect("d"));
         let basis = Basis { revision, accounts: &accounts, bindings: &bindings, departments: &departments };
-        assert!(matches!(s.apply_pending(&ChangeSet::default(), basis).expect("apply"), PendingApplied::Applied(_)));
+        assert!(matches!(
+            s.apply_pending(&ChangeSet::default(), basis, &op()).expect("apply"),
+            PendingApplied::Applied(_)
+        ));
         assert_eq!(s.roster_entry("ZHANGXU").expect("read"), offered, "moved with the commit");
         assert_eq!(s.pending_roster_entry("zhangxu").expect("read"), None);
         assert_eq!(s.synced_scope().expect("read"), Some(scope));

@@ -100,7 +100,8 @@ fn killing_commit_mid_transaction_leaves_the_store_before_or_after() {
         let mut copy = Store::in_memory().expect("memory store");
         copy.import_accounts(&before.accounts).expect("accounts");
         copy.import_bindings(&before.bindings).expect("bindings");
-        copy.apply(&changes).expect("apply to the copy");
+        let audit = host_sim::store::Audit::new(host_sim::store::Actor::Operator, interface::Text::default());
+        copy.apply(&changes, &audit).expect("apply to the copy");
         state_of(&copy)
     };
     assert_ne!(before, expected_after);

@@ -445,7 +445,15 @@ fn binding_figures(
     });
     let mut store = store.with_context(|| format!("could not seed the store {}", db.0.display()))?;
     drop(commit_input);
-    let (applied, apply) = phase(|| store.apply(&changes));
+    let (applied, apply) = phase(|| {
+        store.apply(
+            &changes,
+            &crate::store::Audit::new(
+                crate::store::Actor::Operator,
+                interface::Text::new("基准测试：提交同步", "bench: sync committed"),
+            ),
+        )
+    });
     let applied = applied.context("applying the change set failed")?;
     drop(store);
 

@@ -21,7 +21,7 @@
 use super::journal::{Journal, Outcome};
 use super::reconcile;
 use super::{Policy, Verdict};
-use crate::store::{Journaled, Store, StoreError};
+use crate::store::{Actor, Audit, Journaled, Store, StoreError};
 use interface::{ChangeKind, ChangeSet, DirectoryChange, PlanInput, PluginBox, RemovalGuard, ScopeSelection, Text};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -55,8 +55,11 @@ pub struct Follower {
     pub plugin: Arc<PluginBox>,
     /// The host's store.
     pub store: Arc<Mutex<Store>>,
-    /// The synced scope when the store holds none (the store's, once a sync was committed, wins).
+    /// The synced scope when the store holds none (the store's, once a sync was committed, wins,
+    /// unless `scope_given`).
     pub scope: ScopeSelection,
+    /// `scope` was given for this run (`host-sim reconcile --scope-*`) and wins over the store's.
+    pub scope_given: bool,
     /// The host's policy.
     pub policy: Policy,
     /// The mass-removal safeguard passed to `plan_change`.
@@ -84,6 +87,7 @@ impl Follower {
             plugin,
             store,
             scope,
+            scope_given: false,
             policy,
             removal_guard: RemovalGuard::default(),
             journal: Journal::default(),
@@ -233,6 +237,10 @@ impl Follower {
         let (outcome, needs_full_read) = loop {
             let (outcome, needs_full_read, busy) = self.plan_and_apply(seq, &completed);
             let Some(error) = outcome.error.clone() else { break (outcome, needs_full_read) };
+            if error.contains(interface::codes::BINDING_MASS_REMOVAL) {
+                // Held in the store for a confirmed run: trying again now would only be refused again.
+                break (outcome, false);
+            }
             let gave_up = if busy {
                 started.elapsed() >= MAX_BUSY_WAIT
             } else {
@@ -276,31 +284,70 @@ impl Follower {
 
     /// The synced scope: the store's, else the one this follower was given.
     pub fn synced_scope(&self, store: &Store) -> ScopeSelection {
+        if self.scope_given {
+            return self.scope.clone();
+        }
         store.synced_scope().ok().flatten().unwrap_or_else(|| self.scope.clone())
     }
 
+    /// Plans and applies the batch the removal safeguard held back (after a restart with
+    /// `--confirm-removals N`); nothing when none is held.
+    pub fn retry_held(&self) -> Option<Outcome> {
+        let held = self.store.lock().unwrap_or_else(PoisonError::into_inner).held_changes().ok()?;
+        let last = held.last()?.clone();
+        let mut outcome = self.plan_and_apply_batch(None, &last, None).0;
+        outcome.what = format!("held:{}", outcome.what);
+        self.journal.record(outcome.clone());
+        Some(outcome)
+    }
+
     /// The outcome, whether the plugin asked for a full read, and whether it failed only
-    /// because the store was busy. Holds the store for one attempt (waiting at most
-    /// [`APPLY_WAIT`] for another connection's lock).
+    /// because the store was busy.
     fn plan_and_apply(&self, seq: Option<i64>, change: &DirectoryChange) -> (Outcome, bool, bool) {
+        self.plan_and_apply_batch(seq, change, Some(change))
+    }
+
+    /// Plans the held batch followed by `change` (when given) as one batch and applies it, the
+    /// journal entry `seq` marked applied in the same transaction. Holds the store for one attempt
+    /// (waiting at most [`APPLY_WAIT`] for another connection's lock). A batch the mass-removal
+    /// safeguard refuses is held in the store (not dropped) until a confirmed run applies it.
+    fn plan_and_apply_batch(
+        &self,
+        seq: Option<i64>,
+        described: &DirectoryChange,
+        change: Option<&DirectoryChange>,
+    ) -> (Outcome, bool, bool) {
         let mut outcome = Outcome {
-            what: change.change_type.to_string(),
-            subject: subject(change),
+            what: described.change_type.to_string(),
+            subject: subject(described),
             verdict: Verdict::Ignore,
             reason: Text::default(),
             applied: None,
             unbound_accounts: Vec::new(),
             error: None,
         };
-        let mut planned = None;
-        let mut refused = None;
         let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
         let scope = self.synced_scope(&store);
+        // A batch the removal safeguard held back goes first, then this change: arrival order.
+        let held = store.held_changes().unwrap_or_else(|error| {
+            tracing::error!(target: "callback", "读取暂缓的回调失败 / could not read the held callbacks: {error}");
+            Vec::new()
+        });
+        let had_held = !held.is_empty();
+        let mut batch = held;
+        if let Some(change) = change {
+            batch.push(change.clone());
+        }
+        if batch.is_empty() {
+            return (outcome, false, false);
+        }
+        let mut planned = None;
+        let mut refused = None;
         let _ = store.set_busy_timeout(APPLY_WAIT);
         // Read, planned and written in one transaction: the plan fits the store it changes.
         let plan_here = |contents: crate::store::Contents| {
             let input = PlanInput {
-                changes: vec![change.clone()].into(),
+                changes: batch.clone().into(),
                 snapshot: None.into(),
                 accounts: contents.accounts.into(),
                 bindings: contents.bindings.into(),
@@ -312,13 +359,14 @@ impl Follower {
             };
             match self.plugin.plan_change(&input).into_result() {
                 Ok(plan) => {
-                    let apply = (!is_empty(&plan.changes)).then(|| plan.changes.clone());
+                    let apply = (!is_empty(&plan.changes))
+                        .then(|| (plan.changes.clone(), Audit::new(Actor::Callback, plan_reason(&plan))));
                     planned = Some(plan);
-                    ((), apply)
+                    (true, apply)
                 }
                 Err(error) => {
                     refused = Some(error);
-                    ((), None)
+                    (false, None)
                 }
             }
         };
@@ -326,33 +374,55 @@ impl Follower {
             Some(seq) => store.apply_journaled(seq, plan_here),
             None => store.apply_decided(plan_here),
         };
-        let _ = store.set_busy_timeout(crate::store::DEFAULT_BUSY_WAIT);
-        drop(store);
         let busy = result.as_ref().err().is_some_and(StoreError::is_busy);
         let mut needs_full_read = false;
-        if let Some(plan) = &planned {
-            needs_full_read = plan.needs_full_read;
-            if let Some(event) = plan.events.first() {
-                outcome.verdict = event.verdict;
-                outcome.reason = event.reason.clone();
-            } else if needs_full_read {
-                outcome.verdict = Verdict::NeedsFullRead;
+        match (&result, &refused, &planned) {
+            (_, Some(error), _) if error.code.as_str() == interface::codes::BINDING_MASS_REMOVAL => {
+                // Not dropped: kept until a confirmed run (serve --confirm-removals N) applies it.
+                match store.hold_journaled(seq, &batch) {
+                    Ok(()) => tracing::error!(
+                        target: "callback",
+                        "回调批次（{} 个变更）被大规模解除保护拦截，已暂存，未做任何更改 / a callback batch of {} changes was \
+                         held by the mass-removal safeguard; nothing changed: {error} (host-sim serve --confirm-removals)",
+                        batch.len(),
+                        batch.len()
+                    ),
+                    Err(e) => {
+                        tracing::error!(target: "callback", "暂存回调失败 / could not hold the callbacks: {e}; {error}")
+                    }
+                }
+                outcome.error = Some(error.to_string());
+                outcome.verdict = Verdict::Operator;
+                outcome.reason = Text::new(
+                    "大规模解除保护：批次已暂存，需用 --confirm-removals 确认确切数量",
+                    "mass-removal safeguard: the batch is held until its exact count is confirmed with --confirm-removals",
+                );
             }
-        }
-        match (result, refused) {
-            // The plugin refused to plan (e.g. the mass-removal safeguard): nothing is written,
-            // and the entry stays in the journal for the operator to confirm or the reconcile.
-            (_, Some(error)) => outcome.error = Some(error.to_string()),
-            (Ok((_, Some(applied))), None) => {
-                outcome.applied = Some(applied);
-                if let Some(plan) = &planned {
+            (_, Some(error), _) => outcome.error = Some(error.to_string()),
+            (Ok((_, applied)), None, Some(plan)) => {
+                if had_held {
+                    if let Err(e) = store.hold_changes(&[]) {
+                        tracing::error!(target: "callback", "清除暂缓的回调失败 / could not clear the held callbacks: {e}");
+                    }
+                }
+                needs_full_read = plan.needs_full_read;
+                if let Some(event) = plan.events.last() {
+                    outcome.verdict = event.verdict;
+                    outcome.reason = event.reason.clone();
+                } else if needs_full_read {
+                    outcome.verdict = Verdict::NeedsFullRead;
+                }
+                if let Some(applied) = applied {
+                    outcome.applied = Some(*applied);
                     outcome.unbound_accounts =
                         plan.changes.remove_bindings.iter().map(|u| u.account_id.to_string()).collect();
                 }
             }
-            (Ok((_, None)), None) => {}
-            (Err(error), None) => outcome.error = Some(error.to_string()),
+            (Ok(_), None, None) => {}
+            (Err(error), None, _) => outcome.error = Some(error.to_string()),
         }
+        let _ = store.set_busy_timeout(crate::store::DEFAULT_BUSY_WAIT);
+        drop(store);
         self.signed_out(&outcome);
         (outcome, needs_full_read, busy)
     }
@@ -410,6 +480,17 @@ fn subject(change: &DirectoryChange) -> String {
         ChangeKind::TagMembersChanged => format!("tag:{}", change.tag_id),
         _ => String::new(),
     }
+}
+
+/// The plan's reasons, for the audit trail: each event's, joined.
+pub fn plan_reason(plan: &interface::Plan) -> Text {
+    let mut zh = Vec::new();
+    let mut en = Vec::new();
+    for event in plan.events.iter().filter(|e| e.verdict == Verdict::Apply) {
+        zh.push(event.reason.zh.to_string());
+        en.push(event.reason.en.to_string());
+    }
+    Text::new(zh.join("；"), en.join("; "))
 }
 
 /// True when a change set changes nothing.

@@ -11,7 +11,7 @@
 use super::follow::is_empty;
 use super::journal::Outcome;
 use super::{Policy, Verdict};
-use crate::store::Store;
+use crate::store::{Actor, Audit, Store};
 use interface::{PlanInput, PluginBox, RemovalGuard, ScopeSelection, Text};
 use std::sync::{Mutex, PoisonError};
 
@@ -71,10 +71,21 @@ pub fn run(
         };
         match plugin.plan_change(&input).into_result() {
             Ok(plan) => {
-                let apply = (!is_empty(&plan.changes)).then(|| plan.changes.clone());
+                let apply = (!is_empty(&plan.changes)).then(|| {
+                    let mut reason = super::follow::plan_reason(&plan);
+                    if reason.en.is_empty() {
+                        reason = summary_reason(&plan.changes);
+                    }
+                    (plan.changes.clone(), Audit::new(Actor::Reconcile, reason))
+                });
                 (Ok(plan), apply)
             }
-            Err(error) => (Err(failed(error)), None),
+            Err(error) => {
+                if error.code.as_str() == interface::codes::BINDING_MASS_REMOVAL {
+                    tracing::error!(target: "callback", "核对被大规模解除保护拦截，未做任何更改 / the reconcile was refused by the mass-removal safeguard; nothing changed: {error}");
+                }
+                (Err(failed(error)), None)
+            }
         }
     });
     match planned {

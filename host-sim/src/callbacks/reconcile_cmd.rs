@@ -50,6 +50,7 @@ pub fn run(args: &ReconcileArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     }
     // The scope given, else the synced scope the store holds, else the app's visible range.
     let given = args.scope.given();
+    let scope_given = given.is_some();
     let scope = match given {
         Some(scope) => scope,
         None => match store.synced_scope()? {
@@ -60,6 +61,7 @@ pub fn run(args: &ReconcileArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     let store = Arc::new(Mutex::new(store));
     let mut follower = Follower::new(session.instance.clone(), store, scope, args.policy.into());
     follower.removal_guard = args.removals.into();
+    follower.scope_given = scope_given;
     let outcomes = follower.reconcile();
     if common.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&outcomes)?)?;

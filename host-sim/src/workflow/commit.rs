@@ -7,7 +7,7 @@ use super::{
     check_corp, commit_input, dry_commit, is_stale, nothing_pending, open_store, pure_instance, summary_line,
     write_refusal, StoreState, WorkflowArgs,
 };
-use crate::store::{new_account_id, Applied, Basis, PendingApplied};
+use crate::store::{new_account_id, Actor, Applied, Audit, Basis, PendingApplied};
 use crate::table::Lang;
 use interface::{ChangeSet, Proposal};
 use std::collections::HashMap;
@@ -116,7 +116,11 @@ pub fn commit(args: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<CommitOu
         bindings: &state.bindings,
         departments: &state.departments,
     };
-    match store.apply_pending(&changes, basis)? {
+    let audit = Audit::new(
+        Actor::Operator,
+        interface::Text::new("操作员提交绑定表", "the operator committed the binding table"),
+    );
+    match store.apply_pending(&changes, basis, &audit)? {
         PendingApplied::Applied(applied) => {
             if common.json {
                 write_json(out, false, &changes, Some(&applied))?;

@@ -22,9 +22,15 @@ pub struct BindArgs {
     #[command(flatten)]
     pub common: WorkflowArgs,
     /// The row's WeCom userid.
+    #[arg(required_unless_present = "file", default_value = "")]
     pub userid: String,
     /// The platform account to bind it to.
+    #[arg(required_unless_present = "file", default_value = "")]
     pub account_id: String,
+    /// A mapping file instead: `userid,account_id` lines (UTF-8 with or without BOM, optional
+    /// header line). Every line is checked; all are recorded or none (evidence `imported`).
+    #[arg(long, conflicts_with_all = ["userid", "account_id"])]
+    pub file: Option<std::path::PathBuf>,
 }
 
 /// `host-sim unbind`, `skip` and `confirm-removal`.
@@ -37,8 +43,12 @@ pub struct RowArgs {
     pub userid: String,
 }
 
-/// Bind the member to an account (rebind, or resolve an ambiguous row).
+/// Bind the member to an account (rebind, or resolve an ambiguous row); with `--file`, every
+/// pair of a mapping file.
 pub fn run_bind(args: &BindArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
+    if let Some(file) = &args.file {
+        return super::bulk::bind_file(&args.common, file, out);
+    }
     let edit = Edit {
         kind: EditKind::Bind,
         userid: args.userid.trim().into(),
@@ -118,7 +128,7 @@ fn record(common: &WorkflowArgs, edit: Edit, out: &mut dyn Write) -> anyhow::Res
     Ok(true)
 }
 
-fn write_rejected(
+pub(super) fn write_rejected(
     common: &WorkflowArgs,
     out: &mut dyn Write,
     error: &PluginError,
@@ -164,19 +174,44 @@ fn write_recorded(
         )?;
         return Ok(());
     }
-    writeln!(out, "{}{}", lang.pick("已记录：", "Recorded: "), printable(&describe(edit, proposal, lang)))?;
+    let names = member_names(proposal);
+    writeln!(out, "{}{}", lang.pick("已记录：", "Recorded: "), printable(&describe_named(edit, &names, lang)))?;
     writeln!(out, "{} ({}){}", lang.pick("待提交的编辑", "Pending edits"), edits.len(), lang.pick("：", ":"))?;
-    for e in edits {
-        writeln!(out, "  {}", printable(&describe(e, proposal, lang)))?;
+    // The latest edits (a bulk decision may have recorded tens of thousands); --json lists all.
+    let listed = super::bulk::LISTED;
+    if edits.len() > listed {
+        writeln!(
+            out,
+            "  … {} {}",
+            edits.len() - listed,
+            lang.pick("个较早的编辑未列出（--json 列出全部）", "earlier edits not listed (--json lists them all)")
+        )?;
+    }
+    for e in &edits[edits.len().saturating_sub(listed)..] {
+        writeln!(out, "  {}", printable(&describe_named(e, &names, lang)))?;
     }
     writeln!(out, "{}{}", lang.pick("提交后：", "On commit: "), summary_line(&preview.summary, lang))?;
     Ok(())
 }
 
-/// One edit in words, with the member's name from the proposal.
+/// The members' names by lower-cased userid, indexed once.
+pub fn member_names(proposal: &Proposal) -> std::collections::HashMap<String, &str> {
+    proposal.rows.iter().map(|r| (r.userid.to_lowercase(), r.member_name.as_str())).collect()
+}
+
+/// One edit in words, with the member's name from the proposal (a scan: for one edit only).
 pub fn describe(edit: &Edit, proposal: &Proposal, lang: Lang) -> String {
     let key = edit.userid.to_lowercase();
     let name = proposal.rows.iter().find(|r| r.userid.to_lowercase() == key).map(|r| r.member_name.as_str());
+    describe_as(edit, name, lang)
+}
+
+/// One edit in words, the member's name looked up in `names` ([`member_names`]).
+pub fn describe_named(edit: &Edit, names: &std::collections::HashMap<String, &str>, lang: Lang) -> String {
+    describe_as(edit, names.get(&edit.userid.to_lowercase()).copied(), lang)
+}
+
+fn describe_as(edit: &Edit, name: Option<&str>, lang: Lang) -> String {
     let member = match name {
         Some(n) => format!("{n} <{}>", edit.userid),
         None => format!("<{}>", edit.userid),

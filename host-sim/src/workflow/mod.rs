@@ -39,6 +39,8 @@
 //! first sync would do). Against a real WeCom the store is never seeded; use `accounts import`.
 
 pub mod accounts;
+pub mod audit;
+pub mod bulk;
 pub mod commit;
 pub mod departments;
 pub mod edit;
@@ -358,6 +360,7 @@ mod tests {
 
     #[test]
     fn apply_pending_writes_nothing_when_the_store_moved_on() {
+        let op = crate::store::Audit::new(crate::store::Actor::Operator, interface::Text::default());
         let (mut store, revision) = store_with_pending();
         let state = StoreState::read(&store).expect("read");
         store
@@ -369,13 +372,13 @@ mod tests {
             .expect("meanwhile");
         let basis =
             Basis { revision, accounts: &state.accounts, bindings: &state.bindings, departments: &state.departments };
-        assert_eq!(store.apply_pending(&change_set(), basis).expect("apply"), PendingApplied::Changed);
+        assert_eq!(store.apply_pending(&change_set(), basis, &op).expect("apply"), PendingApplied::Changed);
         assert!(store.account_for_userid("wangxiaokai").expect("q").is_none(), "nothing written");
         assert!(store.pending().expect("read").is_some(), "the pending sync is kept");
 
         let state = StoreState::read(&store).expect("read");
         let basis = Basis { accounts: &state.accounts, bindings: &state.bindings, ..basis };
-        assert!(matches!(store.apply_pending(&change_set(), basis).expect("apply"), PendingApplied::Applied(_)));
+        assert!(matches!(store.apply_pending(&change_set(), basis, &op).expect("apply"), PendingApplied::Applied(_)));
         assert!(store.account_for_userid("wangxiaokai").expect("q").is_some());
         assert!(store.pending().expect("read").is_none(), "cleared in the same transaction");
     }

@@ -274,6 +274,21 @@ fn validate_edits<'a>(
                                 account_id: account.into(),
                             })
                         }
+                        // Accepting a row's proposed name match (`decide --accept`) keeps its
+                        // provisional evidence, so a bulk accept never lets anyone sign in on a
+                        // name alone: only the row's own account and evidence are accepted.
+                        Some(_)
+                            if matches!(edit.evidence, Evidence::Name | Evidence::NameDepartment)
+                                && matches!(row.kind, RowKind::NameMatch | RowKind::NameMatchDepartmentsDiffer)
+                                && edit.evidence == row.evidence
+                                && row
+                                    .account
+                                    .as_ref()
+                                    .into_option()
+                                    .is_some_and(|c| c.account_id.as_str() == account) =>
+                        {
+                            Decision::Bind(account, edit.evidence)
+                        }
                         Some(_) if !matches!(edit.evidence, Evidence::Operator | Evidence::Imported) => {
                             return Err(BindingError::EvidenceRefused { userid: userid.into() })
                         }

@@ -194,6 +194,36 @@ fn a_unique_name_match_whose_departments_disagree_is_not_bound_without_the_opera
 }
 
 #[test]
+fn accepting_a_proposed_name_match_keeps_its_provisional_evidence_and_nothing_else_is_accepted_so() {
+    use interface::Evidence;
+    let i = input(
+        vec![member("wxk", "王晓楷", &["研发"]), member("lq", "李强", &["研发"])],
+        vec![account("a1", "王晓楷", &["销售"]), account("a2", "李强", &["研发"]), account("a3", "张三", &[])],
+        vec![],
+    );
+    let p = propose(&i);
+    let accept = |userid: &str, account: &str, evidence: Evidence| interface::Edit {
+        evidence,
+        ..edit(Bind, userid, Some(account))
+    };
+    let c = build_change_set(&commit_input(&i, &p, vec![accept("wxk", "a1", Evidence::Name)])).expect("commit");
+    let b = c.create_bindings.iter().find(|b| b.userid.as_str() == "wxk").expect("bound");
+    assert_eq!(b.evidence, Evidence::Name, "still confirmed at first login");
+    let c =
+        build_change_set(&commit_input(&i, &p, vec![accept("lq", "a2", Evidence::NameDepartment)])).expect("commit");
+    assert_eq!(c.create_bindings[0].evidence, Evidence::NameDepartment);
+    // Another account, or evidence the row does not have: refused.
+    for refused in [
+        accept("wxk", "a3", Evidence::Name),
+        accept("lq", "a2", Evidence::Name),
+        accept("wxk", "a1", Evidence::Contact),
+    ] {
+        let error = build_change_set(&commit_input(&i, &p, vec![refused.clone()])).expect_err("refused");
+        assert_eq!(error.code(), "binding.evidence_refused", "{refused:?}");
+    }
+}
+
+#[test]
 fn a_bound_member_gone_while_a_namesake_with_the_same_departments_appeared_is_a_rename_to_confirm() {
     let i = input(
         vec![member("li.lei", "李雷", &["研发"])],
