@@ -1,22 +1,15 @@
 //! `host-sim callback` as a person runs it: the real binary, WeCom's official sample vectors
 //! (wecom-api.md §11.1), the exit codes, and no secret in the output.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{plugin_path, EXE};
+
 use std::process::{Command, Output};
 
-const EXE: &str = env!("CARGO_BIN_EXE_host-sim");
 const TOKEN: &str = "QDG6eK";
 const KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
 const ECHOSTR: &str = "P9nAzCzyDtyTWESHep1vC5X9xho/qYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp+4RPcs8TgAE7OaBO+FZXvnaqQ==";
-
-fn plugin_path() -> PathBuf {
-    let name = interface::plugin_file_name();
-    let profile_dir = Path::new(EXE).parent().expect("binary has a folder").to_path_buf();
-    [profile_dir.join("deps").join(&name), profile_dir.join(&name)]
-        .into_iter()
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("plugin library {name} not found under {}", profile_dir.display()))
-}
 
 fn host_sim(args: &[&str]) -> Output {
     Command::new(EXE)

@@ -2,45 +2,14 @@
 //! drive the terminal, oversized and BOM-prefixed import files, a mistyped or read-only `--db`,
 //! an empty base URL or an unusable proxy, the log switches, and what `serve` says at start.
 
+mod common;
+
+use common::{plugin_path, TempDir, EXE};
+
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-
-const EXE: &str = env!("CARGO_BIN_EXE_host-sim");
-
-fn plugin_path() -> PathBuf {
-    let name = interface::plugin_file_name();
-    let profile_dir = Path::new(EXE).parent().expect("binary has a folder").to_path_buf();
-    [profile_dir.join("deps").join(&name), profile_dir.join(&name)]
-        .into_iter()
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("plugin library {name} not found under {}", profile_dir.display()))
-}
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!("host-sim-cli-{}-{n}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn run(args: &[&str]) -> Output {
     Command::new(EXE)
@@ -62,7 +31,7 @@ fn import(db: &Path, file: &Path) -> Output {
 
 #[test]
 fn names_that_would_drive_the_terminal_are_printed_escaped() {
-    let dir = TempDir::new("escape");
+    let dir = TempDir::new("host-sim-cli", "escape");
     let (db, file) = (dir.path("store.db"), dir.path("accounts.json"));
     let evil = "张三\u{1b}[2J\u{1b}[H\r\n| u-9999 | 管理员 | | 启用 | admin |";
     let accounts = serde_json::json!([
@@ -82,7 +51,7 @@ fn names_that_would_drive_the_terminal_are_printed_escaped() {
 
 #[test]
 fn import_files_are_bounded_and_a_bom_is_accepted() {
-    let dir = TempDir::new("import");
+    let dir = TempDir::new("host-sim-cli", "import");
     let (db, file) = (dir.path("store.db"), dir.path("accounts.json"));
 
     std::fs::write(&file, "\u{feff}[{\"id\":\"u-1\",\"name\":\"张\u{200b}三\"}]").expect("write");
@@ -117,7 +86,7 @@ fn import_files_are_bounded_and_a_bom_is_accepted() {
 
 #[test]
 fn read_commands_refuse_a_store_that_does_not_exist() {
-    let dir = TempDir::new("typo");
+    let dir = TempDir::new("host-sim-cli", "typo");
     let typo = dir.path("typo.db");
     for args in
         [vec!["accounts", "list", "--db"], vec!["bind", "zhangxu", "u-1006", "--db"], vec!["skip", "zhangxu", "--db"]]
@@ -137,7 +106,7 @@ fn read_commands_refuse_a_store_that_does_not_exist() {
 
 #[test]
 fn a_store_the_user_cannot_write_still_serves_reads() {
-    let dir = TempDir::new("readonly");
+    let dir = TempDir::new("host-sim-cli", "readonly");
     let folder = dir.path("ro");
     std::fs::create_dir_all(&folder).expect("folder");
     let (db, file) = (folder.join("store.db"), dir.path("accounts.json"));
@@ -233,7 +202,7 @@ fn serve_reconciles_hourly_by_default_and_says_so() {
 
 #[test]
 fn a_wecom_member_name_cannot_clear_the_screen_or_forge_rows_of_the_binding_table() {
-    let dir = TempDir::new("wecom-name");
+    let dir = TempDir::new("host-sim-cli", "wecom-name");
     let mut org = host_sim::fake_wecom::Org::sample();
     let member = org.users.iter_mut().find(|u| u.userid == "wangxiaokai").expect("member");
     member.name = "王晓楷\u{1b}[2J\u{1b}[H\n| 管理员 (研发部) | admin <admin> | 已绑定 |".into();
@@ -325,7 +294,7 @@ fn url_in(line: &str) -> String {
 
 #[test]
 fn a_leaver_the_store_refuses_is_logged_as_an_error_kept_and_applied_on_the_next_start() {
-    let dir = TempDir::new("serve-journal");
+    let dir = TempDir::new("host-sim-cli", "serve-journal");
     let db = dir.path("store.db");
     let fake = Running::spawn(Command::new(EXE).args(["wecom-sim", "--port", "0"]));
     let fake_url = url_in(&Running::wait_for(&fake.lines, "http://", Duration::from_secs(20)).expect("fake banner"));

@@ -6,41 +6,15 @@
 //! written, bindings to existing accounts not yet) and announce it on stderr; the test then kills
 //! the process with SIGKILL (`Child::kill`).
 
+mod common;
+
+use common::{plugin_path, TempDir, EXE};
+
 use host_sim::store::{Store, TEST_PAUSE_ENV};
 use interface::{Binding, ChangeSet, PlatformAccount, PlatformDepartment};
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
-
-const EXE: &str = env!("CARGO_BIN_EXE_host-sim");
-
-/// The plugin cargo built as a dev-dependency: `deps/` holds the copy of this build; the one in
-/// `target/<profile>/` may be left from an earlier `cargo build -p plugin`.
-fn plugin_path() -> PathBuf {
-    let name = interface::plugin_file_name();
-    let profile_dir = Path::new(EXE).parent().expect("binary has a folder").to_path_buf();
-    [profile_dir.join("deps").join(&name), profile_dir.join(&name)]
-        .into_iter()
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("plugin library {name} not found under {}", profile_dir.display()))
-}
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("host-sim-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn host_sim(db: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(EXE);
@@ -76,7 +50,7 @@ fn state_of(store: &Store) -> State {
 
 #[test]
 fn killing_commit_mid_transaction_leaves_the_store_before_or_after() {
-    let dir = TempDir::new("crash");
+    let dir = TempDir::new("host-sim-crash", "crash");
     let db = dir.0.join("store.db");
     run_ok(&db, &["sync"]);
     run_ok(&db, &["bind", "zhangxu", "u-1006"]);

@@ -3,34 +3,15 @@
 //! (and the held callback batch), the audit trail (`host-sim audit`) and the `login --code`
 //! contract, each on its own store file.
 
+mod common;
+
+use common::{plugin_path, TempDir, EXE};
+
 use host_sim::fake_wecom::{FakeConfig, FakeWecom, Org, User};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-const EXE: &str = env!("CARGO_BIN_EXE_host-sim");
-
-fn plugin_path() -> PathBuf {
-    let name = interface::plugin_file_name();
-    let profile_dir = Path::new(EXE).parent().expect("binary has a folder").to_path_buf();
-    [profile_dir.join("deps").join(&name), profile_dir.join(&name)]
-        .into_iter()
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("plugin library {name} not found under {}", profile_dir.display()))
-}
-
-struct TempDir(PathBuf);
 
 impl TempDir {
-    fn new(name: &str) -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!("host-sim-bulk-{}-{n}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-
     fn db(&self) -> String {
         self.0.join("store.db").to_str().expect("utf-8").to_string()
     }
@@ -39,12 +20,6 @@ impl TempDir {
         let path = self.0.join(name);
         std::fs::write(&path, content).expect("write");
         path.to_str().expect("utf-8").to_string()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -95,7 +70,7 @@ const SAMPLE_ACCOUNTS_WANG_ELSEWHERE: &str = r#"[
 
 #[test]
 fn decide_accepts_name_matches_in_bulk_and_they_stay_provisional() {
-    let dir = TempDir::new("accept");
+    let dir = TempDir::new("host-sim-bulk", "accept");
     let db = dir.db();
     let accounts = dir.file("accounts.json", SAMPLE_ACCOUNTS_WANG_ELSEWHERE);
     ok(&["accounts", "import", &accounts, "--db", &db], &[]);
@@ -148,7 +123,7 @@ fn decide_accepts_name_matches_in_bulk_and_they_stay_provisional() {
 
 #[test]
 fn decide_create_new_drops_earlier_edits_of_no_match_rows_and_is_idempotent() {
-    let dir = TempDir::new("create-new");
+    let dir = TempDir::new("host-sim-bulk", "create-new");
     let db = dir.db();
     ok(&["sync", "--db", &db], &[]);
     ok(&["skip", "renshengruxi", "--db", &db], &[]);
@@ -168,7 +143,7 @@ fn decide_create_new_drops_earlier_edits_of_no_match_rows_and_is_idempotent() {
 
 #[test]
 fn bind_file_records_every_pair_or_none_and_names_each_refused_line() {
-    let dir = TempDir::new("bind-file");
+    let dir = TempDir::new("host-sim-bulk", "bind-file");
     let db = dir.db();
     ok(&["sync", "--db", &db], &[]);
     ok(&["skip", "clear", "--db", &db], &[]);
@@ -278,7 +253,7 @@ fn confirm_count(out: &str) -> u64 {
 fn a_reconcile_that_lost_a_department_is_refused_until_its_exact_count_is_confirmed() {
     let fake = big_org();
     let wecom = external(&fake);
-    let dir = TempDir::new("mass-reconcile");
+    let dir = TempDir::new("host-sim-bulk", "mass-reconcile");
     let db = dir.db();
     ok(&["sync", "--db", &db, "--scope-departments", "1"], &wecom);
     ok(&["commit", "--db", &db], &wecom);
@@ -321,7 +296,7 @@ fn a_reconcile_that_lost_a_department_is_refused_until_its_exact_count_is_confir
 fn a_commit_over_the_removal_limit_applies_nothing_until_confirmed() {
     let fake = big_org();
     let wecom = external(&fake);
-    let dir = TempDir::new("mass-commit");
+    let dir = TempDir::new("host-sim-bulk", "mass-commit");
     let db = dir.db();
     ok(&["sync", "--db", &db, "--scope-departments", "1"], &wecom);
     ok(&["commit", "--db", &db], &wecom);
@@ -469,7 +444,7 @@ fn login_code_through_the_binary_signs_in_only_on_evidence_and_never_a_member_wi
         }
     });
     let wecom = external(&fake);
-    let dir = TempDir::new("login");
+    let dir = TempDir::new("host-sim-bulk", "login");
     let db = dir.0.join("host-sim.db");
     // The sample platform (demo password), 王晓楷's account with his mobile, and an account for 寸草心.
     host_sim::sample::seed(&mut host_sim::store::Store::open(&db).expect("store")).expect("seed");

@@ -2,44 +2,13 @@
 //! sample organisation: `sync`'s paged table (`--limit`, `--offset`), `sync --export FILE.csv`,
 //! and `commit`'s bounded change list (`--limit`, `--verbose`).
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{plugin_path, TempDir, EXE};
+
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-const EXE: &str = env!("CARGO_BIN_EXE_host-sim");
 const PLATFORM: &str = "https://wanxiang.example.com";
-
-fn plugin_path() -> PathBuf {
-    let name = interface::plugin_file_name();
-    let profile_dir = Path::new(EXE).parent().expect("binary has a folder").to_path_buf();
-    [profile_dir.join("deps").join(&name), profile_dir.join(&name)]
-        .into_iter()
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("plugin library {name} not found under {}", profile_dir.display()))
-}
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!("wx-operator-cli-{}-{n}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-
-    fn path(&self, file: &str) -> PathBuf {
-        self.0.join(file)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn host_sim(dir: &TempDir, command: &str, args: &[&str]) -> Output {
     Command::new(EXE)
@@ -75,7 +44,7 @@ fn table_rows(text: &str) -> Vec<&str> {
 
 #[test]
 fn sync_shows_one_page_of_the_table_and_says_how_many_rows_there_are() {
-    let dir = TempDir::new("page");
+    let dir = TempDir::new("wx-operator-cli", "page");
     let all = sync_json(&dir);
     let total = all["total_rows"].as_u64().expect("total") as usize;
     assert!(total >= 6, "the sample table has rows to page through: {total}");
@@ -107,7 +76,7 @@ fn sync_shows_one_page_of_the_table_and_says_how_many_rows_there_are() {
 
 #[test]
 fn sync_exports_the_whole_table_as_csv_that_excel_opens_safely() {
-    let dir = TempDir::new("export");
+    let dir = TempDir::new("wx-operator-cli", "export");
     sync(&dir, &[]);
     // Account names an attacker could type on the platform: a formula, a comma and quotes.
     let accounts = dir.path("accounts.json");
@@ -152,7 +121,7 @@ fn sync_exports_the_whole_table_as_csv_that_excel_opens_safely() {
 
 #[test]
 fn commit_prints_the_summary_and_at_most_limit_changes_unless_verbose() {
-    let dir = TempDir::new("commit");
+    let dir = TempDir::new("wx-operator-cli", "commit");
     sync(&dir, &[]);
     let json: serde_json::Value =
         serde_json::from_str(&ok_text(&host_sim(&dir, "commit", &["--dry-run", "--json"]))).expect("JSON");
