@@ -40,6 +40,11 @@ fn state(open: &OpenPlatform) -> StoreState {
     StoreState::read(&open.platform.store.lock().expect("store")).expect("read")
 }
 
+fn account_evidence(open: &OpenPlatform, userid: &str) -> Option<String> {
+    let store = open.platform.store.lock().expect("store");
+    store.binding_for_userid(userid).expect("read").map(|b| b.evidence.name().unwrap_or("?").to_string())
+}
+
 fn account_of(open: &OpenPlatform, userid: &str) -> Option<(String, bool)> {
     let store = open.platform.store.lock().expect("store");
     store.account_for_userid(userid).expect("query").map(|a| (a.id.to_string(), a.enabled))
@@ -86,8 +91,24 @@ fn member_events_create_rename_and_remove() {
     followed(&open, 2);
     assert_eq!(account_of(&open, "wangxk"), Some(("u-1004".into(), true)));
     assert_eq!(account_of(&open, "wangxiaokai"), None);
+    // The binding was a name match: the rename moves it but proves nothing, so the member still
+    // confirms it once (here with the platform password) before signing in.
+    assert_eq!(account_evidence(&open, "wangxk").as_deref(), Some("name_department"));
     let trace = runtime().block_on(drive(&open.server.base_url, "wangxk", IN_CLIENT_UA)).expect("login");
-    assert_eq!(trace.account_id.as_deref(), Some("u-1004"), "the renamed member signs in as before: {trace:?}");
+    assert_eq!(trace.outcome, "needs-password", "a rename is no proof: {trace:?}");
+    let trace = runtime()
+        .block_on(host_sim::login_flow::drive_proving(
+            &open.server.base_url,
+            "wangxk",
+            IN_CLIENT_UA,
+            &host_sim::login_flow::Proof::Password(host_sim::sample::DEMO_PASSWORD.to_string()),
+        ))
+        .expect("login");
+    assert_eq!(
+        trace.account_id.as_deref(),
+        Some("u-1004"),
+        "the renamed member signs in to the same account: {trace:?}"
+    );
 
     // An id-only update (contact-sync callbacks since 2022-08-15) of a member the platform does
     // not know: complete_change reads user/get for the name, and the account is created.

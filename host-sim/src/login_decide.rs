@@ -32,7 +32,8 @@ pub fn facts(
     let mut candidates: Vec<PlatformAccount> = Vec::new();
     if binding.is_none() {
         for id in pending.or(committed).unwrap_or_default() {
-            if candidates.iter().any(|c| c.id.as_str() == id) {
+            // An account bound since the row was made belongs to someone now: never offered.
+            if candidates.iter().any(|c| c.id.as_str() == id) || store.account_is_bound(&id)? {
                 continue;
             }
             if let Some(a) = store.account(&id)? {

@@ -475,6 +475,15 @@ impl Store {
             .optional()?)
     }
 
+    /// Whether any binding holds this account.
+    pub fn account_is_bound(&self, account_id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .db
+            .query_row("SELECT 1 FROM bindings WHERE account_id = ?1 LIMIT 1", [account_id], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
     /// The account with this id, if any.
     pub fn account(&self, id: &str) -> Result<Option<PlatformAccount>, StoreError> {
         Ok(read_accounts_where(&self.db, "WHERE id = ?1", [id])?.pop())

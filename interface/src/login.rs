@@ -130,7 +130,8 @@ pub struct LoginFacts {
     /// The bound account as stored, when there is one.
     pub account: ROption<PlatformAccount>,
     /// For a member without a binding: the accounts the last binding table offered them (an
-    /// ambiguous or skipped row's candidates). The member may prove one of them.
+    /// ambiguous or skipped row's candidates) that are still enabled and held by no binding. The
+    /// member may prove one of them.
     pub candidates: RVec<PlatformAccount>,
     /// What the platform proved in this login.
     pub proof: LoginProof,

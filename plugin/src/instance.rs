@@ -150,7 +150,9 @@ impl Instance {
             .map_err(|e| crate::wecom_text::to_plugin_error(&e))?;
         accepted.app = configure::app_info(&agent);
         let mut slot = self.accepted.write().map_err(|_| poisoned())?;
-        if let Some(active) = slot.as_mut().filter(|a| a.settings.agent_id == agent_id) {
+        let corp_id = accepted.settings.corp_id.clone();
+        if let Some(active) = slot.as_mut().filter(|a| a.settings.agent_id == agent_id && a.settings.corp_id == corp_id)
+        {
             active.app = accepted.app.clone();
         }
         Ok(accepted)

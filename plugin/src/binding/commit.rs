@@ -101,9 +101,9 @@ pub fn build_change_set(input: &CommitInput) -> Result<ChangeSet, BindingError> 
                 None => skipped += 1,
             },
             (RowKind::RenameProposed, Some(Decision::ConfirmRename)) => {
-                if let (Some(c), true) = (row.account.as_ref().into_option(), binding.is_some()) {
+                if let (Some(c), Some(b)) = (row.account.as_ref().into_option(), binding) {
                     removals.push((i, false));
-                    new_bindings.push((i, c.account_id.as_str(), Evidence::Rename));
+                    new_bindings.push((i, c.account_id.as_str(), super::evidence::after_rename(b.evidence)));
                 }
             }
             (_, Some(Decision::Bind(account, evidence))) => new_bindings.push((i, account, evidence)),

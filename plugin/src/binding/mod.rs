@@ -18,6 +18,7 @@
 mod commit;
 mod departments;
 mod error;
+pub mod evidence;
 mod fingerprint;
 mod maps;
 mod names;

@@ -77,7 +77,7 @@ pub(crate) fn rename(m: &Member, b: &Binding, account: &PlatformAccount) -> Prop
     let reason = reasons::rename_proposed(b.userid.as_str());
     let mut row =
         member_row(m, RowKind::RenameProposed, Some(candidate(account, true)), reasons::label_rename(), reason);
-    row.evidence = Evidence::Rename;
+    row.evidence = super::evidence::after_rename(b.evidence);
     row.previous_userid = b.userid.clone();
     row
 }

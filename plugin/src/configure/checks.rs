@@ -44,7 +44,10 @@ pub fn activate(activation: &Activation, host: &Host) -> Checked {
     };
     let accepted = clean.filter(|_| !has_error(&findings)).and_then(|clean| match connect::client_for(&clean, host) {
         Ok(client) => {
-            Some(Accepted { app: activation.app.clone().into_option().unwrap_or_default(), settings: clean, client })
+            // A stored description of another app (a stale store) is not this app's: the range is
+            // learned again at the first read, and login redirects wait for it.
+            let app = activation.app.clone().into_option().filter(|app| app.agent_id == clean.agent_id);
+            Some(Accepted { app: app.unwrap_or_default(), settings: clean, client })
         }
         Err(error) => {
             findings.push(with_errcode(

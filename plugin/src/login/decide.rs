@@ -9,6 +9,7 @@
 //! candidates the binding table offered them. Scope and status are re-checked at every login, from
 //! the host's stored scope: nothing synced means nobody signs in.
 
+use crate::binding::evidence::is_confirmed;
 use interface::{
     Binding, ChangeSet, Evidence, LoginDecision, LoginFacts, LoginNeed, MemberStatus, NewAccount, NewMembers,
     PlatformAccount, PluginError, Text, Unbinding,
@@ -35,10 +36,17 @@ pub fn decide(f: &LoginFacts) -> LoginDecision {
 
 fn bound(f: &LoginFacts, b: &Binding, a: &PlatformAccount) -> LoginDecision {
     let userid = f.member.userid.as_str();
+    // The host's lookup must describe this member's binding; anything else is not signed into.
+    if a.id.is_empty() || a.id != b.account_id || !b.userid.as_str().eq_ignore_ascii_case(userid) {
+        return needs_operator(Text::new(
+            format!("成员 {userid} 的绑定与平台提供的账号不一致：请管理员处理。"),
+            format!("Member {userid}'s binding does not match the account the platform gave: the operator decides."),
+        ));
+    }
     if !a.enabled {
         return refused(account_disabled(userid, a.id.as_str()));
     }
-    if f.proof.not_mine_account_id.as_str() == a.id.as_str() {
+    if !f.proof.not_mine_account_id.is_empty() && f.proof.not_mine_account_id.as_str() == a.id.as_str() {
         return declined(f, b);
     }
     if is_confirmed(b.evidence) {
@@ -52,7 +60,7 @@ fn bound(f: &LoginFacts, b: &Binding, a: &PlatformAccount) -> LoginDecision {
             ),
         );
     }
-    if f.proof.password_account_id.as_str() == a.id.as_str() {
+    if !f.proof.password_account_id.is_empty() && f.proof.password_account_id.as_str() == a.id.as_str() {
         return confirmed(f, a, Evidence::Password);
     }
     if f.member.consented {
@@ -77,14 +85,15 @@ fn bound(f: &LoginFacts, b: &Binding, a: &PlatformAccount) -> LoginDecision {
 
 fn unbound(f: &LoginFacts) -> LoginDecision {
     let userid = f.member.userid.as_str();
-    let candidates: Vec<&PlatformAccount> = f.candidates.iter().filter(|a| a.enabled).collect();
+    let candidates: Vec<&PlatformAccount> = f.candidates.iter().filter(|a| a.enabled && !a.id.is_empty()).collect();
     if candidates.is_empty() {
         return needs_operator(Text::new(
             format!("成员 {userid} 尚未绑定平台账号：请等待管理员完成同步。"),
             format!("Member {userid} has no platform account yet: wait for the operator's sync."),
         ));
     }
-    if let Some(a) = candidates.iter().find(|a| a.id.as_str() == f.proof.password_account_id.as_str()) {
+    let proved = f.proof.password_account_id.as_str();
+    if let Some(a) = candidates.iter().find(|a| !proved.is_empty() && a.id.as_str() == proved) {
         return bind_new(f, a, Evidence::Password);
     }
     if f.member.consented {
@@ -116,20 +125,6 @@ fn unbound(f: &LoginFacts) -> LoginDecision {
     )
 }
 
-/// Evidence a person or a proof gave: signs in. Name evidence, and values this version does not
-/// know, do not.
-fn is_confirmed(evidence: Evidence) -> bool {
-    matches!(
-        evidence,
-        Evidence::Operator
-            | Evidence::Contact
-            | Evidence::Password
-            | Evidence::Imported
-            | Evidence::Rename
-            | Evidence::Created
-    )
-}
-
 #[derive(PartialEq, Eq)]
 enum Contact {
     Agrees,
@@ -142,15 +137,27 @@ enum Contact {
 fn contact(f: &LoginFacts, a: &PlatformAccount) -> Contact {
     let pairs = [
         (normal_mobile(f.member.mobile.expose()), normal_mobile(a.mobile.expose())),
-        (f.member.email.expose().trim().to_lowercase(), a.email.expose().trim().to_lowercase()),
+        (ascii_email(f.member.email.expose()), ascii_email(a.email.expose())),
     ];
     let known: Vec<&(String, String)> = pairs.iter().filter(|(m, a)| !m.is_empty() && !a.is_empty()).collect();
-    if known.iter().any(|(m, a)| m == a) {
-        Contact::Agrees
-    } else if known.is_empty() {
+    // One contradiction outweighs any agreement: WeCom's email is typed by people, not verified.
+    if known.is_empty() {
         Contact::Unknown
+    } else if known.iter().all(|(m, a)| m == a) {
+        Contact::Agrees
     } else {
         Contact::Differs
+    }
+}
+
+/// An email compared case-insensitively in ASCII only; a non-ASCII address is not compared (Unicode
+/// case folding would let two different addresses meet, e.g. the Kelvin sign and `k`).
+fn ascii_email(raw: &str) -> String {
+    let email = raw.trim();
+    if email.is_ascii() {
+        email.to_ascii_lowercase()
+    } else {
+        String::new()
     }
 }
 
@@ -262,7 +269,14 @@ fn status_refusal(status: MemberStatus, userid: &str) -> Option<PluginError> {
     let (code, zh, en) = match status {
         MemberStatus::Disabled => (interface::codes::LOGIN_MEMBER_DISABLED, "已被停用", "is disabled"),
         MemberStatus::Left => (interface::codes::LOGIN_MEMBER_LEFT, "已离职", "has left the corp"),
-        _ => return None,
+        MemberStatus::Inactive => {
+            (interface::codes::LOGIN_MEMBER_DISABLED, "尚未激活企业微信", "has not activated WeCom")
+        }
+        // `Unknown` is a status `user/get` did not send (WeCom documents it as always sent; a
+        // leaver answers 60111 before this): let the other checks decide. A value from a newer
+        // version is not known to be active: refused.
+        MemberStatus::Active | MemberStatus::Unknown => return None,
+        _ => (interface::codes::LOGIN_MEMBER_DISABLED, "状态未知", "has a status this version does not know"),
     };
     Some(
         PluginError::new(
@@ -278,12 +292,15 @@ fn status_refusal(status: MemberStatus, userid: &str) -> Option<PluginError> {
 /// departments is in the synced departments. An empty scope lets nobody in.
 fn scope_refusal(f: &LoginFacts) -> Option<PluginError> {
     let userid = f.member.userid.as_str();
-    let in_scope = f.member_synced
-        || f.scope.user_ids.iter().any(|u| u.as_str().eq_ignore_ascii_case(userid))
+    let scope = &f.scope;
+    let nothing_synced = scope.department_ids.is_empty() && scope.user_ids.is_empty() && scope.tag_ids.is_empty();
+    let listed = f.member_synced
+        || scope.user_ids.iter().any(|u| u.as_str().eq_ignore_ascii_case(userid))
         || f.member
             .department_ids
             .iter()
-            .any(|d| f.scope.department_ids.contains(d) || f.scope_department_ids.contains(d));
+            .any(|d| scope.department_ids.contains(d) || f.scope_department_ids.contains(d));
+    let in_scope = !nothing_synced && listed;
     (!in_scope).then(|| {
         PluginError::new(
             interface::codes::LOGIN_OUT_OF_SCOPE,
@@ -354,11 +371,11 @@ fn refused(error: PluginError) -> LoginDecision {
 }
 
 #[cfg(test)]
-mod tests {
+mod tests_support {
     use super::*;
-    use interface::{LoginOutcome, LoginProof, ScopeSelection};
+    use interface::{LoginOutcome, ScopeSelection};
 
-    fn account(id: &str, mobile: &str, email: &str) -> PlatformAccount {
+    pub fn account(id: &str, mobile: &str, email: &str) -> PlatformAccount {
         PlatformAccount {
             id: id.into(),
             name: "王晓楷".into(),
@@ -370,7 +387,7 @@ mod tests {
         }
     }
 
-    fn facts(evidence: Option<Evidence>, a: Option<PlatformAccount>) -> LoginFacts {
+    pub fn facts(evidence: Option<Evidence>, a: Option<PlatformAccount>) -> LoginFacts {
         LoginFacts {
             member: LoginOutcome {
                 userid: "wangxk".into(),
@@ -391,12 +408,19 @@ mod tests {
         }
     }
 
-    fn consented(mut f: LoginFacts, mobile: &str, email: &str) -> LoginFacts {
+    pub fn consented(mut f: LoginFacts, mobile: &str, email: &str) -> LoginFacts {
         f.member.consented = true;
         f.member.mobile = mobile.into();
         f.member.email = email.into();
         f
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::*;
+    use super::*;
+    use interface::{LoginProof, ScopeSelection};
 
     #[test]
     fn a_name_binding_never_signs_in_by_itself() {
@@ -493,5 +517,52 @@ mod tests {
         a.enabled = false;
         let d = decide(&facts(Some(Evidence::Operator), Some(a)));
         assert_eq!(d.refusal.into_option().map(|e| e.code.to_string()).as_deref(), Some("login.account_disabled"));
+    }
+}
+
+#[cfg(test)]
+mod review_tests {
+    use super::tests_support::*;
+    use super::*;
+
+    #[test]
+    fn one_contradicting_contact_outweighs_an_agreeing_one() {
+        let a = account("a1", "13800000000", "wang@example.com");
+        let d = decide(&consented(facts(Some(Evidence::Name), Some(a)), "13911111111", "wang@example.com"));
+        assert!(!d.signed_in);
+        assert_eq!(d.needs, LoginNeed::Operator);
+    }
+
+    #[test]
+    fn an_empty_scope_lets_nobody_in_even_a_member_the_host_lists() {
+        let mut f = facts(Some(Evidence::Operator), Some(account("a1", "", "")));
+        f.scope = Default::default();
+        f.member_synced = true;
+        assert!(!decide(&f).signed_in);
+    }
+
+    #[test]
+    fn an_account_that_is_not_the_bindings_is_never_signed_into() {
+        let mut f = facts(Some(Evidence::Operator), Some(account("a1", "", "")));
+        f.account = Some(account("a2", "", "")).into();
+        let d = decide(&f);
+        assert!(!d.signed_in);
+        assert_eq!(d.needs, LoginNeed::Operator);
+    }
+
+    #[test]
+    fn an_empty_proof_proves_nothing() {
+        let mut f = facts(None, None);
+        f.candidates = vec![account("", "", "")].into();
+        assert!(!decide(&f).signed_in);
+    }
+
+    #[test]
+    fn an_inactive_or_unknown_future_status_is_refused() {
+        for status in [MemberStatus::Inactive, MemberStatus::from_raw(99)] {
+            let mut f = facts(Some(Evidence::Operator), Some(account("a1", "", "")));
+            f.member.status = status;
+            assert!(!decide(&f).signed_in, "{status:?}");
+        }
     }
 }

@@ -2,8 +2,8 @@
 
 use super::state::Overlay;
 use interface::{
-    ChangeKind, DepartmentChange, DirectoryChange, EventPlan, Evidence, MemberStatus, NewAccount, NewMembers, OnLeave,
-    Plan, PlanInput, PlanVerdict, Text,
+    ChangeKind, DepartmentChange, DirectoryChange, EventPlan, MemberStatus, NewAccount, NewMembers, OnLeave, Plan,
+    PlanInput, PlanVerdict, Text,
 };
 use std::collections::HashSet;
 
@@ -114,7 +114,7 @@ fn member(change: &DirectoryChange, overlay: &mut Overlay<'_>, scope: &ScopeView
                 );
             }
             overlay.unbind(old, false, Text::new(format!("成员账号改为 {new}"), format!("userid became {new}")));
-            overlay.bind(new, &b.account_id, Evidence::Rename);
+            overlay.bind(new, &b.account_id, crate::binding::evidence::after_rename(b.evidence));
             return apply(Text::new(
                 format!("成员账号 {old} 改为 {new}：绑定保留（账号 {}）。", b.account_id),
                 format!("userid {old} became {new}: the binding is kept (account {}).", b.account_id),

@@ -32,6 +32,8 @@ pub(super) struct Overlay<'a> {
     open_by_name: HashMap<String, usize>,
     /// Mirrored departments by WeCom id (`None`: removed in this batch).
     departments: HashMap<u32, Option<PlatformDepartment>>,
+    /// Why each account lost its binding in this batch, by account id: a leaver's account stays
+    /// disabled whatever the batch does to the userid afterwards.
     removals: HashMap<String, Removal>,
     created: Vec<NewAccount>,
     department_changes: Vec<DepartmentChange>,
@@ -99,7 +101,8 @@ impl<'a> Overlay<'a> {
         let key = userid.to_lowercase();
         if let Some(b) = self.bindings.remove(&key) {
             self.held.remove(&b.account_id);
-            self.removals.insert(key, Removal { disable, reason });
+            let disable = disable || self.removals.get(&b.account_id).is_some_and(|r| r.disable);
+            self.removals.insert(b.account_id, Removal { disable, reason });
         }
     }
 
@@ -107,13 +110,11 @@ impl<'a> Overlay<'a> {
     pub fn bind(&mut self, userid: &str, account_id: &str, evidence: Evidence) {
         self.held.insert(account_id.to_string());
         let key = userid.to_lowercase();
-        self.removals.remove(&key);
         self.bindings.insert(key, Bound { userid: userid.to_string(), account_id: account_id.to_string(), evidence });
     }
 
     /// A new account for a member, bound at creation.
     pub fn create_account(&mut self, account: NewAccount) {
-        self.removals.remove(&account.userid.as_str().to_lowercase());
         self.created.push(account);
     }
 
@@ -126,7 +127,17 @@ impl<'a> Overlay<'a> {
             order: change.order,
         });
         self.departments.insert(change.wecom_id, mirrored);
-        self.department_changes.retain(|c| c.wecom_id != change.wecom_id || change.created);
+        let mut change = change;
+        if let Some(at) = self.department_changes.iter().position(|c| c.wecom_id == change.wecom_id) {
+            let earlier = self.department_changes.remove(at);
+            if earlier.created && change.removed {
+                return; // created and deleted in one batch: the platform never sees it
+            }
+            // One change per department: what this batch did to it, as a whole.
+            change.created |= earlier.created;
+            change.renamed |= earlier.renamed;
+            change.moved |= earlier.moved;
+        }
         self.department_changes.push(change);
     }
 
@@ -141,7 +152,7 @@ impl<'a> Overlay<'a> {
             if now.is_some_and(|n| n.account_id == b.account_id.as_str()) {
                 continue;
             }
-            let removal = self.removals.get(&key);
+            let removal = self.removals.get(b.account_id.as_str());
             changes.remove_bindings.push(Unbinding {
                 userid: b.userid.clone(),
                 account_id: b.account_id.clone(),

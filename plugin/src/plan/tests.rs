@@ -75,10 +75,52 @@ fn a_leaver_is_unbound_and_disabled_by_policy_at_once() {
 fn a_userid_rename_keeps_the_account_and_records_the_evidence() {
     let mut c = change(ChangeKind::MemberUpdated, "lilei");
     c.new_userid = "li.lei".into();
-    let p = plan(&state(vec![c])).expect("plan");
+    let mut input = state(vec![c]);
+    input.bindings[0].evidence = interface::Evidence::Operator;
+    let p = plan(&input).expect("plan");
     assert_eq!(p.changes.remove_bindings[0].userid.as_str(), "lilei");
     let b = &p.changes.create_bindings[0];
     assert_eq!((b.userid.as_str(), b.account_id.as_str(), b.evidence), ("li.lei", "a-li", interface::Evidence::Rename));
+    // A name-only binding moves with the userid but stays name-only: a rename proves nothing.
+    input.bindings[0].evidence = interface::Evidence::Name;
+    let p = plan(&input).expect("plan");
+    assert_eq!(p.changes.create_bindings[0].evidence, interface::Evidence::Name);
+}
+
+#[test]
+fn a_leavers_account_stays_disabled_whatever_the_batch_does_to_the_userid() {
+    // Renamed, then deleted under the new userid, in one batch.
+    let mut renamed = change(ChangeKind::MemberUpdated, "lilei");
+    renamed.new_userid = "li.lei".into();
+    let p = plan(&state(vec![renamed, change(ChangeKind::MemberDeleted, "li.lei")])).expect("plan");
+    let removals: Vec<_> =
+        p.changes.remove_bindings.iter().map(|u| (u.account_id.as_str(), u.disable_account)).collect();
+    assert_eq!(removals, [("a-li", true)]);
+    assert!(p.changes.create_bindings.is_empty());
+    // Deleted, then the userid created again (WeCom lets it be reused): a new account, the old one disabled.
+    let p =
+        plan(&state(vec![change(ChangeKind::MemberDeleted, "lilei"), created("lilei", "李雷", &[2])])).expect("plan");
+    assert!(p.changes.remove_bindings[0].disable_account);
+    assert_eq!(p.changes.create_accounts.len(), 1);
+}
+
+#[test]
+fn a_department_created_then_changed_in_one_batch_arrives_as_one_creation() {
+    let mut create = change(ChangeKind::DepartmentCreated, "");
+    create.department_id = 9;
+    create.parent_id = Some(1).into();
+    create.department_name = Some("新部门".into()).into();
+    let mut rename = change(ChangeKind::DepartmentUpdated, "");
+    rename.department_id = 9;
+    rename.department_name = Some("更名部门".into()).into();
+    let p = plan(&state(vec![create.clone(), rename])).expect("plan");
+    assert_eq!(p.changes.departments.len(), 1);
+    let d = &p.changes.departments[0];
+    assert!(d.created && d.name.as_str() == "更名部门", "{d:?}");
+    let mut delete = change(ChangeKind::DepartmentDeleted, "");
+    delete.department_id = 9;
+    let p = plan(&state(vec![create, delete])).expect("plan");
+    assert!(p.changes.departments.is_empty(), "created and deleted: nothing for the platform");
 }
 
 #[test]
