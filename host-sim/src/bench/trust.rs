@@ -55,6 +55,16 @@ pub struct TrustFigures {
     pub new_account_despite_own: usize,
     /// Not signed in: the operator decides (no candidate, none theirs, contact differs).
     pub operator: usize,
+    /// Of `operator`: offered only accounts not theirs, and they have none on the platform (they
+    /// cannot say "none of these is mine" to an unbound table row: the interface's "not mine"
+    /// names a bound account).
+    pub operator_none_theirs_had_none: usize,
+    /// Of `operator`: offered only accounts not theirs while they have one (theirs was not offered).
+    pub operator_none_theirs_had_one: usize,
+    /// Of `operator`: the consented mobile or email differs from the bound account's (suspended).
+    pub operator_contact_differs: usize,
+    /// Of `operator`: any other reason (no candidate at all, ...).
+    pub operator_other: usize,
     /// Not signed in: refused (account disabled, out of scope, ...).
     pub refused: usize,
     /// Not signed in after [`MAX_STEPS`] decisions (a loop).
@@ -477,6 +487,11 @@ fn login_everyone(
                     } else {
                         // None of the candidates is theirs: only the operator can help.
                         f.operator += 1;
+                        if own.is_some() {
+                            f.operator_none_theirs_had_one += 1;
+                        } else {
+                            f.operator_none_theirs_had_none += 1;
+                        }
                         ended = true;
                         break;
                     }
@@ -485,6 +500,11 @@ fn login_everyone(
                 LoginNeed::Nothing => {}
                 _ => {
                     f.operator += 1;
+                    if decision.refusal.is_some() {
+                        f.operator_contact_differs += 1;
+                    } else {
+                        f.operator_other += 1;
+                    }
                     ended = true;
                     break;
                 }
@@ -543,6 +563,11 @@ fn render(r: &TrustReport) -> String {
     ] {
         let _ = writeln!(s, "    {label:<32} {n:>8} {:>7.2} %", pct(n));
     }
+    let _ = writeln!(
+        s,
+        "    operator: {} offered only others' accounts (had none), {} offered only others' (had one), {} contact differs, {} other",
+        t.operator_none_theirs_had_none, t.operator_none_theirs_had_one, t.operator_contact_differs, t.operator_other
+    );
     let _ = writeln!(s, "    answers: {} consents, {} passwords, {} \"not mine\"", t.consents, t.passwords, t.not_mine);
     let _ = writeln!(s, "\nTargets");
     for target in &r.targets {
