@@ -765,6 +765,25 @@ mod tests {
     }
 
     #[test]
+    fn the_trust_platform_has_namesakes_variants_and_contact_and_knows_every_owner() {
+        let platform = PlatformUrls::at("http://127.0.0.1:18080");
+        let g = generate_trust(spec(5_000, 200, 5), &platform);
+        let again = generate_trust(spec(5_000, 200, 5), &platform);
+        assert_eq!((&g.accounts, &g.truth), (&again.accounts, &again.truth), "seeded");
+        let plain = generate(spec(5_000, 200, 5), &platform).org;
+        let ids = |org: &Org| org.users.iter().map(|u| u.userid.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&g.org), ids(&plain), "the same members as the plain bench");
+        assert_eq!(g.namesakes, 200);
+        assert_eq!(g.accounts.len(), g.truth.len() + g.namesakes, "every account but the namesakes has an owner");
+        let owned: std::collections::HashSet<&String> = g.truth.values().collect();
+        assert_eq!(owned.len(), g.truth.len(), "one account per owner");
+        assert!(g.name_variants > 0 && g.accounts.iter().any(|a| a.name.contains('\u{3000}')));
+        let share = g.with_contact as f64 / g.accounts.len() as f64;
+        assert!((0.5..0.7).contains(&share), "{share}");
+        assert!(g.org.users.iter().any(|u| u.mobile.is_empty() && u.email.is_empty()), "some members have no contact");
+    }
+
+    #[test]
     fn tiny_sizes_work() {
         let g = generate(spec(1, 1, 1), &PlatformUrls::at("http://127.0.0.1:18080"));
         g.org.validate().expect("valid");
