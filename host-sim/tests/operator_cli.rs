@@ -190,3 +190,44 @@ fn bench_logins_signs_every_member_in_with_one_exchange_and_one_status_check_eac
     assert_eq!(calls["user/get"], 12, "{json}");
     assert!(calls.get("gettoken").is_none_or(|n| n.as_u64() <= Some(1)), "no token refresh storm: {json}");
 }
+
+/// Issue 16, "Measured, in a benchmark": on a platform with hand-typed accounts and namesakes who
+/// are not members, nobody signs in to an account that is not theirs, even though `commit` with
+/// the defaults bound some members by name to a namesake's account (the run checks that it did,
+/// so a `decide_login` that signed in on a name alone would show here as wrong sign-ins).
+#[test]
+fn bench_trust_signs_nobody_in_to_an_account_not_theirs_and_counts_every_login_once() {
+    let output = Command::new(EXE)
+        .args(["bench", "--trust", "--users", "2000", "--departments", "100", "--tags", "5", "--latency-ms", "0"])
+        .args(["--binding-runs", "1", "--json", "--plugin"])
+        .arg(plugin_path())
+        .output()
+        .expect("host-sim runs");
+    let json: serde_json::Value = serde_json::from_str(&ok_text(&output)).expect("JSON");
+    let t = &json["trust"];
+    let n = |k: &str| t[k].as_u64().unwrap_or_else(|| panic!("{k} in {t}"));
+    assert!(n("bound_not_own_at_commit") > 0, "the run must contain name bindings to someone else's account: {t}");
+    assert!(json["namesake_accounts"].as_u64() > Some(0) && json["hand_typed_name_variants"].as_u64() > Some(0));
+    assert_eq!(n("wrong_sign_ins"), 0, "{t}");
+    assert_eq!(n("members"), json["active_members"].as_u64().expect("active"), "every active member logs in");
+    let outcomes = [
+        "wrong_sign_ins",
+        "own_one_click",
+        "own_one_confirmation",
+        "own_more_steps",
+        "new_account",
+        "new_account_despite_own",
+        "operator",
+        "refused",
+        "stuck",
+    ];
+    assert_eq!(outcomes.iter().map(|k| n(k)).sum::<u64>(), n("members"), "{t}");
+    // No binding was confirmed before these logins: nobody signs in without one confirmation.
+    assert_eq!(n("own_one_click"), 0, "{t}");
+    assert!(n("own_one_confirmation") > n("members") / 2, "{t}");
+    assert_eq!(n("stuck"), 0, "{t}");
+    let targets = json["targets"].as_array().expect("targets");
+    assert!(targets
+        .iter()
+        .any(|x| x["what"].as_str().is_some_and(|w| w.starts_with("wrong sign-ins")) && x["met"] == true));
+}

@@ -546,6 +546,161 @@ fn platform_side(org: &Org, names: &Names, rng: &mut fastrand::Rng) -> (Vec<Plat
     (accounts, bindings, gone)
 }
 
+/// The organisation made "the way a real platform has them" for `bench --trust`, and what only the
+/// generator knows: whose each account really is.
+#[derive(Debug)]
+pub struct TrustGenerated {
+    /// The WeCom side (members carry the mobile and email consent would reveal; some have none).
+    pub org: Org,
+    /// The platform's accounts, typed by hand, with the namesakes who are not members.
+    pub accounts: Vec<PlatformAccount>,
+    /// Each member's own account (lower-cased userid → account id); a member without one has none.
+    pub truth: HashMap<String, String>,
+    /// Accounts that belong to people who are not in WeCom (contractors, former staff, test users).
+    pub namesakes: usize,
+    /// Accounts whose name was typed differently from WeCom's (spaces, full-width, U+3000).
+    pub name_variants: usize,
+    /// Accounts with a mobile or an email.
+    pub with_contact: usize,
+    /// Depth of the deepest department.
+    pub max_depth: u32,
+}
+
+/// For `bench --trust`: the same departments, members and tags as [`generate`], then
+///
+/// - every member gets a WeCom mobile (85 %) and an email (50 %), what consent reveals; 1 % of
+///   members have a Latin-letter name (`Zhangwei`);
+/// - 92 % of active members and 50 % of the others already have an account typed by hand: the
+///   WeCom name, 3 % with a pasted space (leading, trailing or inner), 1 % with an ideographic
+///   space inside, Latin names half the time in full-width letters; departments: the member's
+///   main one (55 %), none (30 %) or an old one (15 %);
+/// - 4 % more accounts (of the member count) belong to people who are not in WeCom but share a
+///   member's name (contractors, former staff, test users), with their own contact fields;
+/// - 60 % of all accounts carry a contact field: the owner's mobile (and half the time email),
+///   the member's WeCom ones when the member has them, else the owner's own;
+/// - no bindings yet: the platform adopts WeCom login; the accounts are shuffled before ids are
+///   given, so an id says nothing about its owner.
+pub fn generate_trust(spec: Spec, platform: &PlatformUrls) -> TrustGenerated {
+    let Generated { mut org, max_depth, .. } = generate(spec, platform);
+    let mut rng = fastrand::Rng::with_seed(spec.seed ^ 0x7275_7374);
+    let mut phone = 0u64;
+    let mut next_mobile = |rng: &mut fastrand::Rng| {
+        phone += 1;
+        format!("1{}{:09}", [3, 5, 7, 8, 9][rng.usize(..5)], phone)
+    };
+    for u in org.users.iter_mut() {
+        if rng.f64() < 0.01 {
+            let letters: String = u.userid.chars().filter(|c| c.is_ascii_alphabetic()).collect();
+            let mut chars = letters.chars();
+            u.name = chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + &chars.as_str().to_lowercase())
+                .unwrap_or_default();
+        }
+        if rng.f64() < 0.85 {
+            u.mobile = next_mobile(&mut rng);
+        }
+        if rng.f64() < 0.50 {
+            u.email = format!("{}@wanxiang.example", u.userid.to_lowercase());
+        }
+    }
+    let dept_name = |id: u32| org.departments.get(id as usize - 1).map_or(String::new(), |d| d.name.clone());
+    // (name, departments, mobile, email, owner's lower-cased userid or None).
+    let mut drafts: Vec<Draft> = Vec::new();
+    let mut name_variants = 0;
+    for u in &org.users {
+        let share = if u.status == 1 { 0.92 } else { 0.50 };
+        if rng.f64() >= share {
+            continue;
+        }
+        let typed = hand_typed(&u.name, &mut rng);
+        if typed != u.name {
+            name_variants += 1;
+        }
+        let r = rng.f64();
+        let departments = if r < 0.55 {
+            vec![dept_name(u.main_department)]
+        } else if r < 0.85 {
+            Vec::new()
+        } else {
+            vec![DEPARTMENTS[rng.usize(..DEPARTMENTS.len())].to_string()]
+        };
+        let (mut mobile, mut email) = (String::new(), String::new());
+        if rng.f64() < 0.60 {
+            mobile = if u.mobile.is_empty() { next_mobile(&mut rng) } else { u.mobile.clone() };
+            if rng.bool() {
+                email = if u.email.is_empty() {
+                    format!("{}@home.example", u.userid.to_lowercase())
+                } else {
+                    u.email.clone()
+                };
+            }
+        }
+        drafts.push((typed, departments, mobile, email, Some(u.userid.to_lowercase())));
+    }
+    let namesakes = spec.users * 4 / 100;
+    for k in 0..namesakes {
+        let Some(like) = org.users.get(rng.usize(..org.users.len().max(1))) else { break };
+        let departments =
+            if rng.bool() { Vec::new() } else { vec![DEPARTMENTS[rng.usize(..DEPARTMENTS.len())].to_string()] };
+        let (mut mobile, mut email) = (String::new(), String::new());
+        if rng.f64() < 0.60 {
+            mobile = next_mobile(&mut rng);
+            if rng.bool() {
+                email = format!("ext{k:06}@partner.example");
+            }
+        }
+        drafts.push((like.name.clone(), departments, mobile, email, None));
+    }
+    rng.shuffle(&mut drafts);
+    let mut accounts = Vec::with_capacity(drafts.len());
+    let mut truth = HashMap::new();
+    let mut with_contact = 0;
+    for (i, (name, departments, mobile, email, owner)) in drafts.into_iter().enumerate() {
+        let id = format!("u-{:07}", i + 1);
+        if !mobile.is_empty() || !email.is_empty() {
+            with_contact += 1;
+        }
+        if let Some(owner) = owner {
+            truth.insert(owner, id.clone());
+        }
+        accounts.push(PlatformAccount {
+            id: id.into(),
+            name: name.into(),
+            departments: departments.into_iter().map(Into::into).collect(),
+            enabled: true,
+            mobile: interface::PersonalData::new(mobile),
+            email: interface::PersonalData::new(email),
+            ext: Default::default(),
+        });
+    }
+    TrustGenerated { org, accounts, truth, namesakes, name_variants, with_contact, max_depth }
+}
+
+/// An account before it has an id: (name, departments, mobile, email, owner's lower-cased userid).
+type Draft = (String, Vec<String>, String, String, Option<String>);
+
+/// A name as someone typed it into the platform: mostly as is; 3 % with a pasted space, 1 % with
+/// an ideographic space inside; Latin letters half the time in full width.
+fn hand_typed(name: &str, rng: &mut fastrand::Rng) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    if name.is_ascii() && rng.bool() {
+        return chars.iter().map(|&c| char::from_u32(c as u32 + 0xFEE0).unwrap_or(c)).collect();
+    }
+    let r = rng.f64();
+    if r < 0.01 {
+        format!(" {name}")
+    } else if r < 0.02 {
+        format!("{name} ")
+    } else if r < 0.03 && chars.len() > 1 {
+        format!("{} {}", chars[0], chars[1..].iter().collect::<String>())
+    } else if r < 0.04 && chars.len() > 1 {
+        format!("{}\u{3000}{}", chars[0], chars[1..].iter().collect::<String>())
+    } else {
+        name.to_string()
+    }
+}
+
 /// Appends an account (`u-0000001`, …) and returns its id.
 fn push_account(
     accounts: &mut Vec<PlatformAccount>,
@@ -607,6 +762,25 @@ mod tests {
         assert!(g.org.users.iter().any(|u| u.departments.len() >= 2));
         assert!(g.org.users.iter().all(|u| u.departments.len() <= 3));
         assert!(g.bindings.iter().any(|b| b.userid.starts_with("departed-")));
+    }
+
+    #[test]
+    fn the_trust_platform_has_namesakes_variants_and_contact_and_knows_every_owner() {
+        let platform = PlatformUrls::at("http://127.0.0.1:18080");
+        let g = generate_trust(spec(5_000, 200, 5), &platform);
+        let again = generate_trust(spec(5_000, 200, 5), &platform);
+        assert_eq!((&g.accounts, &g.truth), (&again.accounts, &again.truth), "seeded");
+        let plain = generate(spec(5_000, 200, 5), &platform).org;
+        let ids = |org: &Org| org.users.iter().map(|u| u.userid.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&g.org), ids(&plain), "the same members as the plain bench");
+        assert_eq!(g.namesakes, 200);
+        assert_eq!(g.accounts.len(), g.truth.len() + g.namesakes, "every account but the namesakes has an owner");
+        let owned: std::collections::HashSet<&String> = g.truth.values().collect();
+        assert_eq!(owned.len(), g.truth.len(), "one account per owner");
+        assert!(g.name_variants > 0 && g.accounts.iter().any(|a| a.name.contains('\u{3000}')));
+        let share = g.with_contact as f64 / g.accounts.len() as f64;
+        assert!((0.5..0.7).contains(&share), "{share}");
+        assert!(g.org.users.iter().any(|u| u.mobile.is_empty() && u.email.is_empty()), "some members have no contact");
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod least;
 pub mod logins;
 pub mod measure;
 pub mod report;
+pub mod trust;
 
 use crate::fake_wecom::{FakeConfig, FakeWecom, Org};
 use crate::plugin_host::{default_plugin_path, LoadedPlugin, ProgressFn, SimHost};
@@ -100,6 +101,12 @@ pub struct BenchArgs {
     /// logins/s, p50/p99 of one login, WeCom calls per login.
     #[arg(long, value_name = "N")]
     pub logins: Option<usize>,
+    /// Trust instead (issue 16): a platform with hand-typed accounts, namesakes who are not
+    /// members and contact fields on part of the accounts; propose and commit with the defaults,
+    /// then every active member logs in once through decide_login, truthfully. Counts wrong
+    /// sign-ins, one-click and one-confirmation sign-ins, members left to the operator.
+    #[arg(long, conflicts_with_all = ["e2e", "logins"])]
+    pub trust: bool,
 }
 
 /// Runs the benchmark and prints the figures. `Ok(false)` when the read was incomplete, had
@@ -119,6 +126,9 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     }
     if let Some(n) = args.logins {
         return logins::run(args, n, out);
+    }
+    if args.trust {
+        return trust::run(args, out);
     }
     let platform = PlatformUrls::at(crate::demo::DEMO_PLATFORM);
     let spec = Spec { users: args.users, departments: args.departments, tags: args.tags, seed: args.seed };
