@@ -869,27 +869,19 @@ impl Store {
     /// The pending sync's roster entry of a member: `Some(the accounts its row offers)` when the
     /// pending sync has a row for them.
     pub fn pending_roster_entry(&self, userid: &str) -> Result<Option<Vec<String>>, StoreError> {
-        let value: Option<String> = self
-            .db
-            .query_row("SELECT candidates FROM pending_roster WHERE userid_key = ?1", [userid.to_lowercase()], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        Ok(match value {
-            Some(v) => Some(serde_json::from_str(&v)?),
-            None => None,
-        })
+        self.roster_lookup("pending_roster", userid)
     }
 
     /// The roster entry of a member: `Some(candidate account ids)` when the last committed sync had
     /// a row for them.
     pub fn roster_entry(&self, userid: &str) -> Result<Option<Vec<String>>, StoreError> {
-        let value: Option<String> = self
-            .db
-            .query_row("SELECT candidates FROM sync_roster WHERE userid_key = ?1", [userid.to_lowercase()], |r| {
-                r.get(0)
-            })
-            .optional()?;
+        self.roster_lookup("sync_roster", userid)
+    }
+
+    /// One member's entry of a roster table (`pending_roster` or `sync_roster`).
+    fn roster_lookup(&self, table: &'static str, userid: &str) -> Result<Option<Vec<String>>, StoreError> {
+        let sql = format!("SELECT candidates FROM {table} WHERE userid_key = ?1");
+        let value: Option<String> = self.db.query_row(&sql, [userid.to_lowercase()], |r| r.get(0)).optional()?;
         Ok(match value {
             Some(v) => Some(serde_json::from_str(&v)?),
             None => None,

@@ -72,11 +72,7 @@ pub fn run(
         match plugin.plan_change(&input).into_result() {
             Ok(plan) => {
                 let apply = (!is_empty(&plan.changes)).then(|| {
-                    let mut reason = super::follow::plan_reason(&plan);
-                    if reason.en.is_empty() {
-                        reason = summary_reason(&plan.changes);
-                    }
-                    (plan.changes.clone(), Audit::new(Actor::Reconcile, reason))
+                    (plan.changes.clone(), Audit::new(Actor::Reconcile, super::follow::plan_reason(&plan)))
                 });
                 (Ok(plan), apply)
             }
@@ -93,7 +89,8 @@ pub fn run(
         Ok((Ok(plan), applied)) => {
             let (verdict, reason) = match plan.events.first() {
                 Some(event) => (event.verdict, event.reason.clone()),
-                None if applied.is_some() => (Verdict::Apply, summary_reason(&plan.changes)),
+                // The plugin gives one line per reconcile; a plan without one still applied.
+                None if applied.is_some() => (Verdict::Apply, Text::new("核对已应用。", "Reconcile applied.")),
                 None => {
                     (Verdict::Ignore, Text::new("与企业微信一致，无需变更。", "In step with WeCom; nothing to change."))
                 }
@@ -109,18 +106,4 @@ pub fn run(
         }
         Err(error) => failed(error),
     }
-}
-
-fn summary_reason(changes: &interface::ChangeSet) -> Text {
-    let s = changes.summary;
-    Text::new(
-        format!(
-            "核对：新建账号 {} 个，解除绑定 {} 个，部门变更 {} 个。",
-            s.accounts_created, s.bindings_removed, s.department_changes
-        ),
-        format!(
-            "Reconcile: {} accounts created, {} bindings removed, {} department changes.",
-            s.accounts_created, s.bindings_removed, s.department_changes
-        ),
-    )
 }

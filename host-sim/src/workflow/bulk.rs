@@ -12,8 +12,8 @@
 
 use super::edit::{describe_named, member_names, write_rejected};
 use super::{
-    check_corp, commit_input, dry_commit, nothing_pending, open_store, pure_instance, summary_line, write_refusal,
-    StoreState, WorkflowArgs,
+    check_corp, commit_input, dry_commit, open_store, pure_instance, summary_line, write_refusal, StoreState,
+    WorkflowArgs,
 };
 use crate::table::Lang;
 use interface::{ChangeSet, Edit, EditKind, Evidence, PluginError, Proposal, RowKind, Text};
@@ -247,16 +247,8 @@ fn record_bulk(
     out: &mut dyn Write,
     prepare: impl FnOnce(&Proposal) -> anyhow::Result<Prepared>,
 ) -> anyhow::Result<bool> {
-    let lang = common.lang;
     let mut store = open_store(&common.db)?;
-    let Some(pending) = store.pending()? else {
-        if common.json {
-            writeln!(out, "{}", serde_json::json!({ "ok": false, "pending": false }))?;
-        } else {
-            writeln!(out, "{}", nothing_pending(lang))?;
-        }
-        return Ok(false);
-    };
+    let Some(pending) = super::pending_or_say_none(&store, common, out)? else { return Ok(false) };
     check_corp(&common.wecom, &pending)?;
     let plugin = pure_instance(&common.wecom)?;
     let state = StoreState::read(&store)?;

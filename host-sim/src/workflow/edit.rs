@@ -7,8 +7,8 @@
 //! command exits non-zero and the edit is not recorded.
 
 use super::{
-    check_corp, commit_input, dry_commit, nothing_pending, open_existing_store, pure_instance, summary_line,
-    write_refusal, StoreState, WorkflowArgs,
+    check_corp, commit_input, dry_commit, open_existing_store, pure_instance, summary_line, write_refusal, StoreState,
+    WorkflowArgs,
 };
 use crate::table::Lang;
 use crate::term::printable;
@@ -97,16 +97,8 @@ pub fn with_edit(edits: &[Edit], proposal: &Proposal, mut edit: Edit) -> Vec<Edi
 }
 
 fn record(common: &WorkflowArgs, edit: Edit, out: &mut dyn Write) -> anyhow::Result<bool> {
-    let lang = common.lang;
     let mut store = open_existing_store(&common.db)?;
-    let Some(pending) = store.pending()? else {
-        if common.json {
-            writeln!(out, "{}", serde_json::json!({ "ok": false, "pending": false }))?;
-        } else {
-            writeln!(out, "{}", nothing_pending(lang))?;
-        }
-        return Ok(false);
-    };
+    let Some(pending) = super::pending_or_say_none(&store, common, out)? else { return Ok(false) };
     check_corp(&common.wecom, &pending)?;
     let plugin = pure_instance(&common.wecom)?;
     let edits = with_edit(&pending.edits, &pending.proposal, edit.clone());

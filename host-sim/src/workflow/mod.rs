@@ -307,6 +307,23 @@ pub fn is_stale(error: &PluginError) -> bool {
 }
 
 /// The text for "no pending sync".
+/// The pending sync, or `None` after telling the operator (text or `--json`) there is none.
+pub fn pending_or_say_none(
+    store: &Store,
+    common: &WorkflowArgs,
+    out: &mut dyn Write,
+) -> anyhow::Result<Option<crate::store::PendingSync>> {
+    let pending = store.pending()?;
+    if pending.is_none() {
+        if common.json {
+            writeln!(out, "{}", serde_json::json!({ "ok": false, "pending": false }))?;
+        } else {
+            writeln!(out, "{}", nothing_pending(common.lang))?;
+        }
+    }
+    Ok(pending)
+}
+
 pub fn nothing_pending(lang: Lang) -> &'static str {
     lang.pick("没有待提交的同步：请先运行 host-sim sync。", "Nothing pending: run host-sim sync first.")
 }
