@@ -15,7 +15,7 @@
 
 use crate::util;
 use abi_stable::sabi_trait::TD_Opaque;
-use host_sim::plugin_host::SimHost;
+use host_sim::host::plugin_host::SimHost;
 use interface::{load_plugin, AuthorizeRequest, HostServices_TO, LoadError, LoginMode, PluginModuleRef};
 use serde_json::json;
 use std::path::PathBuf;

@@ -13,7 +13,7 @@ use abi_stable::{
     std_types::{ROption, RStr},
 };
 use host_sim::fake_wecom::FakeWecom;
-use host_sim::plugin_host::SimHost;
+use host_sim::host::plugin_host::SimHost;
 use interface::{
     load_plugin, Activation, AuthorizeRequest, CallbackRequest, ChangeKind, CommitInput, DirectoryChange, HostServices,
     HostServices_TO, LogLevel, LoginFacts, LoginRequest, PlanInput, PluginBox, PluginError, PluginModuleRef, Proposal,

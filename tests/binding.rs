@@ -6,8 +6,8 @@ use interface::{CommitInput, Edit, EditKind, ProposalInput, RowFilter, RowKind, 
 
 fn sample_store() -> Store {
     let mut store = Store::in_memory().expect("store");
-    store.import_accounts(&host_sim::sample::accounts()).expect("accounts");
-    store.import_bindings(&host_sim::sample::bindings()).expect("bindings");
+    store.import_accounts(&host_sim::host::sample::accounts()).expect("accounts");
+    store.import_bindings(&host_sim::host::sample::bindings()).expect("bindings");
     store
 }
 

@@ -3,9 +3,9 @@
 //! change_contact vector, and the ways they must fail (stale timestamp, wrong nonce, wrong corp).
 
 use crate::util;
-use host_sim::callbacks::command::{callback, CallbackArgs, CallbackOutcome};
-use host_sim::session::WecomArgs;
-use host_sim::table::Lang;
+use host_sim::cli::callback::{callback, CallbackArgs, CallbackOutcome};
+use host_sim::host::session::WecomArgs;
+use host_sim::render::table::Lang;
 use interface::{CallbackKind, ChangeKind};
 
 const OFFICIAL_TOKEN: &str = "QDG6eK";

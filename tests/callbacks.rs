@@ -5,16 +5,17 @@
 //! policy, and the reconcile. WeCom's own vectors are in `callback_samples`.
 
 use crate::util::{self, ok};
-use host_sim::callbacks::{CallbackOptions, Follower, NewMembers, OnLeave, Outcome, Policy, PolicyArgs, Verdict};
+use host_sim::cli::callback_options::{CallbackOptions, NewMembers, OnLeave, PolicyArgs};
+use host_sim::cli::login_flow::{drive, IN_CLIENT_UA};
+use host_sim::cli::serve::{open_platform, open_platform_full, OpenPlatform};
+use host_sim::cli::workflow::StoreState;
 use host_sim::fake_wecom::{
     contact_events, unix_now, CallbackPusher, ContactEvent, FaultKind, FaultRule, Faults, SignedRequest, User,
 };
-use host_sim::login_flow::{drive, IN_CLIENT_UA};
+use host_sim::host::callbacks::{Follower, Outcome, Policy, Verdict};
+use host_sim::host::session::WecomArgs;
 use host_sim::platform::{Platform, RunningPlatform};
-use host_sim::serve_cmd::{open_platform, open_platform_full, OpenPlatform};
-use host_sim::session::WecomArgs;
 use host_sim::store::Store;
-use host_sim::workflow::StoreState;
 use interface::{Binding, ScopeSelection, SecretString};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -97,11 +98,11 @@ fn member_events_create_rename_and_remove() {
     let trace = runtime().block_on(drive(&open.server.base_url, "wangxk", IN_CLIENT_UA)).expect("login");
     assert_eq!(trace.outcome, "needs-password", "a rename is no proof: {trace:?}");
     let trace = runtime()
-        .block_on(host_sim::login_flow::drive_proving(
+        .block_on(host_sim::cli::login_flow::drive_proving(
             &open.server.base_url,
             "wangxk",
             IN_CLIENT_UA,
-            &host_sim::login_flow::Proof::Password(host_sim::sample::DEMO_PASSWORD.to_string()),
+            &host_sim::cli::login_flow::Proof::Password(host_sim::host::sample::DEMO_PASSWORD.to_string()),
         ))
         .expect("login");
     assert_eq!(
@@ -180,14 +181,14 @@ fn a_tag_change_outside_the_scope_is_ignored() {
 /// A platform syncing tag 2 (新员工) only, served over HTTP, with its own callback secrets.
 fn tag_platform(fake: &host_sim::fake_wecom::FakeWecom) -> (RunningPlatform, Arc<Platform>, CallbackPusher) {
     let token = "TagScopeToken1";
-    let key = host_sim::callbacks::setup::random_encoding_aes_key();
+    let key = host_sim::cli::callback_options::random_encoding_aes_key();
     let plugin = Arc::new(util::instance());
     let mut settings = util::settings(fake);
     settings.callback_token = SecretString::new(token);
     settings.callback_aes_key = SecretString::new(key.as_str());
     assert!(ok(plugin.configure(&settings)).accepted);
     let mut store = Store::in_memory().expect("store");
-    store.import_accounts(&host_sim::sample::accounts()).expect("accounts");
+    store.import_accounts(&host_sim::host::sample::accounts()).expect("accounts");
     store
         .import_bindings(&[Binding {
             userid: "xiaoyueyue".into(),
@@ -278,7 +279,7 @@ fn a_signed_in_leaver_is_signed_out_and_cannot_log_in_again() {
         let r = client
             .post(format!("{base}/oauth/wecom/password"))
             .header("cookie", &cookie)
-            .form(&[("account_id", "u-1004"), ("password", host_sim::sample::DEMO_PASSWORD)])
+            .form(&[("account_id", "u-1004"), ("password", host_sim::host::sample::DEMO_PASSWORD)])
             .send()
             .await
             .expect("password");

@@ -295,11 +295,15 @@ fn the_platform_serves_the_trusted_domain_verification_file() {
     std::fs::create_dir_all(&dir).expect("dir");
     let path = dir.join("WW_verify_Ab12Cd34.txt");
     std::fs::write(&path, "Ab12Cd34Ef56\n").expect("write");
-    let verify = host_sim::serve_cmd::read_verify_file(&path).expect("valid name");
-    let args = host_sim::session::WecomArgs { plugin: Some(util::plugin_path()), ..Default::default() };
-    let open =
-        host_sim::serve_cmd::open_platform(&args, 0, host_sim::store::Store::in_memory().expect("store"), Some(verify))
-            .expect("platform");
+    let verify = host_sim::cli::serve::read_verify_file(&path).expect("valid name");
+    let args = host_sim::host::session::WecomArgs { plugin: Some(util::plugin_path()), ..Default::default() };
+    let open = host_sim::cli::serve::open_platform(
+        &args,
+        0,
+        host_sim::store::Store::in_memory().expect("store"),
+        Some(verify),
+    )
+    .expect("platform");
     let get = |path: &str| {
         let url = format!("{}{path}", open.server.base_url);
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
@@ -311,7 +315,7 @@ fn the_platform_serves_the_trusted_domain_verification_file() {
     assert_eq!(get("/WW_verify_Ab12Cd34.txt"), (200, "Ab12Cd34Ef56".to_string()));
     assert_eq!(get("/WW_verify_other.txt").0, 404);
     assert!(
-        host_sim::serve_cmd::read_verify_file(&dir.join("verify.txt")).is_err(),
+        host_sim::cli::serve::read_verify_file(&dir.join("verify.txt")).is_err(),
         "only WeCom's file name is accepted"
     );
 }

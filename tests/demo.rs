@@ -1,9 +1,9 @@
 //! The README's demo, run as a test: every kind of row, the summary, the login, and the member
 //! who leaves in WeCom losing access through the contact-change callback.
 
-use host_sim::demo::{run, DemoArgs};
-use host_sim::session::WecomArgs;
-use host_sim::table::Lang;
+use host_sim::cli::demo::{run, DemoArgs};
+use host_sim::host::session::WecomArgs;
+use host_sim::render::table::Lang;
 use interface::RowKind;
 
 #[test]

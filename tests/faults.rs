@@ -3,7 +3,7 @@
 
 use crate::util::{self, err, ok};
 use host_sim::fake_wecom::{FaultKind, FaultRule};
-use host_sim::plugin_host::SimHost;
+use host_sim::host::plugin_host::SimHost;
 use interface::{CommitInput, Edit, EditKind, ProblemKind, ProposalInput, RowKind, ScopeSelection};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -120,8 +120,8 @@ fn an_incomplete_read_never_removes_a_binding() {
     assert!(!snapshot.complete);
 
     let mut store = host_sim::store::Store::in_memory().expect("store");
-    store.import_accounts(&host_sim::sample::accounts()).expect("accounts");
-    store.import_bindings(&host_sim::sample::bindings()).expect("bindings");
+    store.import_accounts(&host_sim::host::sample::accounts()).expect("accounts");
+    store.import_bindings(&host_sim::host::sample::bindings()).expect("bindings");
     let input = ProposalInput {
         snapshot,
         accounts: store.accounts().expect("a").into(),

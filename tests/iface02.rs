@@ -9,10 +9,11 @@
 //!   departments is a `rename_proposed` row; `confirm_rename` moves the binding (evidence `rename`).
 
 use crate::util::{self, ok};
-use host_sim::callbacks::{CallbackOptions, Outcome, Verdict};
+use host_sim::cli::callback_options::CallbackOptions;
+use host_sim::cli::serve::{open_platform, open_platform_full, OpenPlatform};
 use host_sim::fake_wecom::{contact_events, CallbackPusher, FakeWecom, User};
-use host_sim::serve_cmd::{open_platform, open_platform_full, OpenPlatform};
-use host_sim::session::WecomArgs;
+use host_sim::host::callbacks::{Outcome, Verdict};
+use host_sim::host::session::WecomArgs;
 use host_sim::store::Store;
 use interface::{
     Binding, CommitInput, Edit, EditKind, Evidence, PersonalData, PlatformAccount, ProposalInput, RowKind,
@@ -106,7 +107,7 @@ fn a_host_restarted_while_wecom_is_down_serves_logins_and_callbacks_at_once() {
     let args = external(&fake);
     let options = CallbackOptions {
         token: Some("RestartToken42".into()),
-        aes_key: Some(host_sim::callbacks::setup::random_encoding_aes_key()),
+        aes_key: Some(host_sim::cli::callback_options::random_encoding_aes_key()),
         ..Default::default()
     };
     let corp_id = fake.with_org(|org| org.corp_id.clone());
@@ -139,7 +140,7 @@ fn a_host_restarted_while_wecom_is_down_serves_logins_and_callbacks_at_once() {
         .block_on(
             client
                 .get(format!("{}/oauth/wecom/start", open.server.base_url))
-                .header("user-agent", host_sim::login_flow::IN_CLIENT_UA)
+                .header("user-agent", host_sim::cli::login_flow::IN_CLIENT_UA)
                 .send(),
         )
         .expect("start");
@@ -175,8 +176,8 @@ fn a_host_restarted_while_wecom_is_down_serves_logins_and_callbacks_at_once() {
 
 #[test]
 fn host_sim_callback_needs_only_token_key_and_corp_id_and_ignores_an_unrelated_secret() {
-    use host_sim::callbacks::command::{callback, CallbackArgs, CallbackOutcome};
-    let key = host_sim::callbacks::setup::random_encoding_aes_key();
+    use host_sim::cli::callback::{callback, CallbackArgs, CallbackOutcome};
+    let key = host_sim::cli::callback_options::random_encoding_aes_key();
     let pusher = CallbackPusher::new("http://127.0.0.1:9/wecom/callback", "Tok3n", &key, "wwcorp0001").expect("pusher");
     let request = pusher.verification_request("echo-42", host_sim::fake_wecom::unix_now(), "n42");
     let query: std::collections::HashMap<String, String> =
@@ -198,7 +199,7 @@ fn host_sim_callback_needs_only_token_key_and_corp_id_and_ignores_an_unrelated_s
         echostr: Some(query["echostr"].clone()),
         body: None,
         now: None,
-        lang: host_sim::table::Lang::En,
+        lang: host_sim::render::table::Lang::En,
         json: false,
     };
     let mut out = Vec::new();
@@ -300,17 +301,17 @@ fn departments_removed_in_wecom_leave_the_mirrored_tree_and_departments_list_sho
     assert_eq!(ids(), [1, 2, 3, 4], "平台组 (5) removed after a complete read");
 
     // `host-sim departments list --json` shows the mirrored tree, parents first.
-    let args = host_sim::workflow::departments::DepartmentsArgs {
-        command: host_sim::workflow::departments::DepartmentsCommand::List(
-            host_sim::workflow::departments::DepartmentsListArgs {
+    let args = host_sim::cli::workflow::departments::DepartmentsArgs {
+        command: host_sim::cli::workflow::departments::DepartmentsCommand::List(
+            host_sim::cli::workflow::departments::DepartmentsListArgs {
                 db: dir.db(),
-                lang: host_sim::table::Lang::En,
+                lang: host_sim::render::table::Lang::En,
                 json: true,
             },
         ),
     };
     let mut out = Vec::new();
-    assert!(host_sim::workflow::departments::run(&args, &mut out).expect("runs"));
+    assert!(host_sim::cli::workflow::departments::run(&args, &mut out).expect("runs"));
     let listed: serde_json::Value = serde_json::from_slice(&out).expect("json");
     let rows: Vec<(u64, String, u64)> = listed
         .as_array()
@@ -398,7 +399,7 @@ fn a_bound_member_renamed_in_wecom_is_proposed_as_a_rename_and_confirm_rename_mo
 
 #[test]
 fn accounts_carry_contact_fields_shown_masked_in_text_and_clear_in_json_with_their_binding() {
-    use host_sim::workflow::accounts::{AccountsImportArgs, AccountsListArgs};
+    use host_sim::cli::workflow::accounts::{AccountsImportArgs, AccountsListArgs};
     let dir = TempDir::new("accounts");
     let db = dir.db();
     let file = dir.0.join("accounts.json");
@@ -409,7 +410,7 @@ fn accounts_carry_contact_fields_shown_masked_in_text_and_clear_in_json_with_the
     )
     .expect("write");
     let args = AccountsImportArgs { file, db: db.clone(), json: false };
-    assert!(host_sim::workflow::run_accounts_import(&args, &mut Vec::new()).expect("imports"));
+    assert!(host_sim::cli::workflow::run_accounts_import(&args, &mut Vec::new()).expect("imports"));
     Store::open(&db)
         .expect("store")
         .import_bindings(&[Binding {
@@ -421,8 +422,8 @@ fn accounts_carry_contact_fields_shown_masked_in_text_and_clear_in_json_with_the
 
     let list = |json: bool| {
         let mut out = Vec::new();
-        let args = AccountsListArgs { db: db.clone(), lang: host_sim::table::Lang::En, json };
-        assert!(host_sim::workflow::run_accounts_list(&args, &mut out).expect("list"));
+        let args = AccountsListArgs { db: db.clone(), lang: host_sim::render::table::Lang::En, json };
+        assert!(host_sim::cli::workflow::run_accounts_list(&args, &mut out).expect("list"));
         String::from_utf8(out).expect("utf-8")
     };
     let text = list(false);
@@ -439,7 +440,7 @@ fn accounts_carry_contact_fields_shown_masked_in_text_and_clear_in_json_with_the
     let again = dir.0.join("again.json");
     std::fs::write(&again, list(true)).expect("write");
     let args = AccountsImportArgs { file: again, db: db.clone(), json: false };
-    assert!(host_sim::workflow::run_accounts_import(&args, &mut Vec::new()).expect("re-imports its own export"));
+    assert!(host_sim::cli::workflow::run_accounts_import(&args, &mut Vec::new()).expect("re-imports its own export"));
 }
 
 #[test]
@@ -473,7 +474,7 @@ fn a_name_binding_is_confirmed_by_the_members_consented_mobile_on_a_second_hop()
     let base = open.server.base_url.clone();
 
     let trip = rt
-        .block_on(host_sim::login_flow::drive(&base, "wangxiaokai", host_sim::login_flow::IN_CLIENT_UA))
+        .block_on(host_sim::cli::login_flow::drive(&base, "wangxiaokai", host_sim::cli::login_flow::IN_CLIENT_UA))
         .expect("trip");
     assert_eq!((trip.outcome.as_str(), trip.account_id.as_deref()), ("signed-in", Some("u-1004")), "{trip:#?}");
     assert!(trip.visited.iter().any(|u| u.contains("scope=snsapi_privateinfo")), "the consent hop: {trip:#?}");
@@ -486,14 +487,15 @@ fn a_name_binding_is_confirmed_by_the_members_consented_mobile_on_a_second_hop()
     );
     drop(store);
     let again = rt
-        .block_on(host_sim::login_flow::drive(&base, "wangxiaokai", host_sim::login_flow::IN_CLIENT_UA))
+        .block_on(host_sim::cli::login_flow::drive(&base, "wangxiaokai", host_sim::cli::login_flow::IN_CLIENT_UA))
         .expect("trip");
     assert_eq!(again.outcome, "signed-in", "{again:#?}");
     assert!(again.visited.iter().all(|u| !u.contains("snsapi_privateinfo")), "one click now: {again:#?}");
 
     // A consented email that contradicts the bound account: refused, the binding goes back to the operator.
-    let clear =
-        rt.block_on(host_sim::login_flow::drive(&base, "clear", host_sim::login_flow::IN_CLIENT_UA)).expect("trip");
+    let clear = rt
+        .block_on(host_sim::cli::login_flow::drive(&base, "clear", host_sim::cli::login_flow::IN_CLIENT_UA))
+        .expect("trip");
     assert_ne!(clear.outcome, "signed-in", "{clear:#?}");
     let store = open.platform.store.lock().expect("store");
     assert!(
@@ -504,27 +506,28 @@ fn a_name_binding_is_confirmed_by_the_members_consented_mobile_on_a_second_hop()
 
 #[test]
 fn login_code_reports_signed_in_evidence_and_needs_and_answers_a_password_request() {
-    use host_sim::login_cmd::{run, LoginArgs, Via};
-    use host_sim::workflow::{commit::CommitArgs, sync::SyncArgs, ScopeArgs, WorkflowArgs};
+    use host_sim::cli::login::{run, LoginArgs, Via};
+    use host_sim::cli::workflow::{commit::CommitArgs, sync::SyncArgs, ScopeArgs, WorkflowArgs};
     let fake = util::fake();
     let dir = TempDir::new("login-code");
     let db = dir.db();
     // The sample platform (accounts with the demo password) synced against a WeCom given by URL.
-    host_sim::sample::seed(&mut Store::open(&db).expect("store")).expect("seed");
-    let common = WorkflowArgs { wecom: external(&fake), db: db.clone(), lang: host_sim::table::Lang::En, json: true };
+    host_sim::host::sample::seed(&mut Store::open(&db).expect("store")).expect("seed");
+    let common =
+        WorkflowArgs { wecom: external(&fake), db: db.clone(), lang: host_sim::render::table::Lang::En, json: true };
     let sync = SyncArgs {
         common: common.clone(),
         platform_url: util::PLATFORM.into(),
         scope: ScopeArgs { scope_departments: vec![1], ..Default::default() },
         ..Default::default()
     };
-    assert!(host_sim::workflow::sync::sync(&sync, &mut Vec::new()).expect("sync").is_some(), "accepted");
+    assert!(host_sim::cli::workflow::sync::sync(&sync, &mut Vec::new()).expect("sync").is_some(), "accepted");
     let mut out = Vec::new();
     let committed =
-        host_sim::workflow::commit::commit(&CommitArgs { common, dry_run: false, ..Default::default() }, &mut out)
+        host_sim::cli::workflow::commit::commit(&CommitArgs { common, dry_run: false, ..Default::default() }, &mut out)
             .expect("commit");
     assert!(
-        matches!(committed, host_sim::workflow::commit::CommitOutcome::Applied(..)),
+        matches!(committed, host_sim::cli::workflow::commit::CommitOutcome::Applied(..)),
         "{}",
         String::from_utf8_lossy(&out)
     );
@@ -554,7 +557,7 @@ fn login_code_reports_signed_in_evidence_and_needs_and_answers_a_password_reques
     assert!(asked["account"].is_null(), "{asked:#}");
     let wrong = login("wangxiaokai", Some("not-the-password"), false);
     assert_eq!(wrong["signed_in"].as_bool(), Some(false), "{wrong:#}");
-    let proved = login("wangxiaokai", Some(host_sim::sample::DEMO_PASSWORD), false);
+    let proved = login("wangxiaokai", Some(host_sim::host::sample::DEMO_PASSWORD), false);
     assert_eq!(
         (proved["signed_in"].as_bool(), proved["account"]["id"].as_str(), proved["evidence"].as_str()),
         (Some(true), Some("u-1004"), Some("password")),
@@ -613,7 +616,7 @@ fn a_reconcile_that_missed_a_userid_change_neither_unbinds_nor_creates_a_second_
 
 #[test]
 fn a_reconcile_that_would_remove_a_quarter_of_the_bindings_applies_nothing_until_the_count_is_confirmed() {
-    use host_sim::callbacks::{Follower, Policy};
+    use host_sim::host::callbacks::{Follower, Policy};
     use std::sync::{Arc, Mutex};
     let fake = util::fake();
     let members: Vec<String> = (0..30).map(|i| format!("m{i:02}")).collect();

@@ -2,10 +2,10 @@
 //! pages served by the fake, both modes, and the usual attacks on the state and the code.
 
 use crate::util::{self, err, ok};
+use host_sim::cli::login_flow::{drive, drive_proving, drive_visitor, Proof, Visitor, BROWSER_UA, IN_CLIENT_UA};
+use host_sim::cli::serve::{open_platform, OpenPlatform};
 use host_sim::fake_wecom::{FakeConfig, Org};
-use host_sim::login_flow::{drive, drive_proving, drive_visitor, Proof, Visitor, BROWSER_UA, IN_CLIENT_UA};
-use host_sim::serve_cmd::{open_platform, OpenPlatform};
-use host_sim::session::WecomArgs;
+use host_sim::host::session::WecomArgs;
 use host_sim::store::Store;
 use interface::{LoginRequest, SecretString};
 use reqwest::redirect::Policy;
@@ -45,7 +45,7 @@ async fn callback(client: &reqwest::Client, base: &str, cookie: Option<&str>, qu
 }
 
 fn demo_password() -> Proof {
-    Proof::Password(host_sim::sample::DEMO_PASSWORD.to_string())
+    Proof::Password(host_sim::host::sample::DEMO_PASSWORD.to_string())
 }
 
 fn no_redirects() -> reqwest::Client {
@@ -271,7 +271,7 @@ fn login_code_exchanges_against_any_wecom_compatible_server() {
     let db = dir.join("host-sim.db");
     let _ = std::fs::remove_file(&db);
     let settings = util::settings(&fake);
-    let args = |code: String| host_sim::login_cmd::LoginArgs {
+    let args = |code: String| host_sim::cli::login::LoginArgs {
         wecom: WecomArgs {
             wecom_base_url: Some(fake.base_url()),
             corp_id: Some(settings.corp_id.to_string()),
@@ -282,7 +282,7 @@ fn login_code_exchanges_against_any_wecom_compatible_server() {
         },
         as_user: None,
         code: Some(code),
-        via: host_sim::login_cmd::Via::InClient,
+        via: host_sim::cli::login::Via::InClient,
         db: Some(db.clone()),
         port: 0,
         json: true,
@@ -293,7 +293,7 @@ fn login_code_exchanges_against_any_wecom_compatible_server() {
     let code = fake.mint_code(1000002, "wangxiaokai");
     let mut out = Vec::new();
     // Nothing synced into this store: WeCom says who it is, and nobody is signed in.
-    assert!(!host_sim::login_cmd::run(&args(code.clone()), &mut out).expect("runs"));
+    assert!(!host_sim::cli::login::run(&args(code.clone()), &mut out).expect("runs"));
     let json: serde_json::Value = serde_json::from_slice(&out).expect("json");
     assert_eq!(json["member"]["userid"], "wangxiaokai");
     assert_eq!(
@@ -303,7 +303,7 @@ fn login_code_exchanges_against_any_wecom_compatible_server() {
     assert!(!String::from_utf8_lossy(&out).contains(&code), "the code is not echoed");
 
     let mut out = Vec::new();
-    assert!(!host_sim::login_cmd::run(&args(code), &mut out).expect("runs"), "a reused code is refused");
+    assert!(!host_sim::cli::login::run(&args(code), &mut out).expect("runs"), "a reused code is refused");
     let json: serde_json::Value = serde_json::from_slice(&out).expect("json");
     assert_eq!(json["error"]["code"], "login.code_invalid");
 }

@@ -11,7 +11,7 @@
 
 use abi_stable::std_types::RStr;
 use host_sim::fake_wecom::{self, FaultKind, FaultRule, Org};
-use host_sim::plugin_host::SimHost;
+use host_sim::host::plugin_host::SimHost;
 use interface::{
     CallbackRequest, ConfigReport, ConnectionSettings, HostServices, LogLevel, LoginRequest, ScopeSelection,
     SecretString,
@@ -234,14 +234,15 @@ impl Dump {
     }
 }
 
-fn demo_args(extra: &[&str]) -> host_sim::demo::DemoArgs {
+fn demo_args(extra: &[&str]) -> host_sim::cli::demo::DemoArgs {
     use clap::{Args, FromArgMatches};
     let plugin = crate::util::plugin_path();
     let mut argv = vec!["demo".to_string(), "--plugin".to_string(), plugin.display().to_string()];
     argv.extend(extra.iter().map(|s| s.to_string()));
-    let matches =
-        host_sim::demo::DemoArgs::augment_args(clap::Command::new("demo")).try_get_matches_from(argv).expect("args");
-    host_sim::demo::DemoArgs::from_arg_matches(&matches).expect("demo args")
+    let matches = host_sim::cli::demo::DemoArgs::augment_args(clap::Command::new("demo"))
+        .try_get_matches_from(argv)
+        .expect("args");
+    host_sim::cli::demo::DemoArgs::from_arg_matches(&matches).expect("demo args")
 }
 
 fn unix_now() -> i64 {
@@ -275,16 +276,16 @@ fn trace_capture_child() {
 
     // 1. The whole demo, as `host-sim demo` runs it (its own fake WeCom, platform, login).
     let mut demo_out = Vec::new();
-    let outcome = host_sim::demo::run(&demo_args(&[]), &mut demo_out);
+    let outcome = host_sim::cli::demo::run(&demo_args(&[]), &mut demo_out);
     match &outcome {
         Ok(outcome) => dump.debug("demo outcome", outcome),
         Err(error) => panic!("demo failed: {error:#}"),
     }
     // …and in English, and once with a wrong Secret (the demo's error path).
     let wrong_secret = format!("WrongSecret{}", random_text(32, ALNUM));
-    let english = host_sim::demo::run(&demo_args(&["--lang", "en"]), &mut demo_out);
+    let english = host_sim::cli::demo::run(&demo_args(&["--lang", "en"]), &mut demo_out);
     dump.debug("demo en", &english.map(|o| o.summary));
-    let refused = host_sim::demo::run(&demo_args(&["--secret", &wrong_secret]), &mut demo_out);
+    let refused = host_sim::cli::demo::run(&demo_args(&["--secret", &wrong_secret]), &mut demo_out);
     match refused {
         Ok(_) => panic!("the demo accepted a wrong Secret"),
         Err(error) => {

@@ -3,8 +3,8 @@
 //! framework's refusals as the platform's own bilingual pages. Loopback only, bounded waits.
 
 use crate::util;
-use host_sim::serve_cmd::{open_platform, OpenPlatform};
-use host_sim::session::WecomArgs;
+use host_sim::cli::serve::{open_platform, OpenPlatform};
+use host_sim::host::session::WecomArgs;
 use host_sim::store::Store;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

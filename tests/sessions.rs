@@ -3,9 +3,9 @@
 //! outlive their account, expiry, logout and the cookie's attributes.
 
 use crate::util;
-use host_sim::login_flow::IN_CLIENT_UA;
-use host_sim::serve_cmd::{open_platform, OpenPlatform};
-use host_sim::session::WecomArgs;
+use host_sim::cli::login_flow::IN_CLIENT_UA;
+use host_sim::cli::serve::{open_platform, OpenPlatform};
+use host_sim::host::session::WecomArgs;
 use host_sim::store::Store;
 use interface::PlatformAccount;
 use reqwest::redirect::Policy;
@@ -63,7 +63,7 @@ async fn login(open: &OpenPlatform, userid: &str, planted: Option<&str>) -> (Str
     // A binding made by name: the member proves the account once with its platform password.
     let accounts = html.split("data-accounts=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("accounts");
     let account = accounts.split(',').next().unwrap_or_default().to_string();
-    let form = [("account_id", account), ("password", host_sim::sample::DEMO_PASSWORD.to_string())];
+    let form = [("account_id", account), ("password", host_sim::host::sample::DEMO_PASSWORD.to_string())];
     let r = c
         .post(format!("{base}/oauth/wecom/password"))
         .header("cookie", &pre)

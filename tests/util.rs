@@ -2,7 +2,7 @@
 
 use abi_stable::std_types::RResult;
 use host_sim::fake_wecom::{FakeConfig, FakeWecom, Org};
-use host_sim::plugin_host::{default_plugin_path, LoadedPlugin, SimHost};
+use host_sim::host::plugin_host::{default_plugin_path, LoadedPlugin, SimHost};
 use interface::{ConfigReport, ConnectionSettings, PluginBox, PluginError, SecretString};
 use std::path::PathBuf;
 use std::sync::OnceLock;

@@ -1,7 +1,8 @@
 //! `host-sim`: plays the Wanxiang host for developers without the real one.
 
 use clap::{Parser, Subcommand};
-use host_sim::{bench, callbacks, commands, demo, login_cmd, serve_cmd, workflow};
+use host_sim::bench;
+use host_sim::cli::{self, commands, demo, serve, workflow};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -28,9 +29,9 @@ enum Command {
     /// Benchmarks the directory read and the binding table on a generated organisation.
     Bench(bench::BenchArgs),
     /// Logs a member in: `--as USERID` over the full HTTP round trip, or `--code CODE`.
-    Login(login_cmd::LoginArgs),
+    Login(cli::login::LoginArgs),
     /// Runs the platform's web server (homepage, WW_verify file, one-click login).
-    Serve(serve_cmd::ServeArgs),
+    Serve(serve::ServeArgs),
     /// Platform accounts: `import FILE` (JSON array) and `list`.
     Accounts(workflow::accounts::AccountsArgs),
     /// Reads WeCom, proposes the binding table and keeps it as the pending sync in `--db`.
@@ -52,11 +53,11 @@ enum Command {
     /// Applies the pending sync and its edits in one transaction (`--dry-run` only prints).
     Commit(workflow::commit::CommitArgs),
     /// Runs one WeCom callback request through the plugin and prints the decoded change or the error.
-    Callback(callbacks::command::CallbackArgs),
+    Callback(cli::callback::CallbackArgs),
     /// Shows the audit trail of binding changes (append-only).
     Audit(workflow::audit::AuditArgs),
     /// Compares a full read of the synced scope with the store and applies what callbacks missed.
-    Reconcile(callbacks::reconcile_cmd::ReconcileArgs),
+    Reconcile(cli::reconcile::ReconcileArgs),
 }
 
 fn main() -> ExitCode {
@@ -77,9 +78,9 @@ fn main() -> ExitCode {
         Command::WecomSim(args) => commands::wecom_sim(args).map(|_| true),
         Command::Configure(args) => commands::configure(args, &mut out),
         Command::Fetch(args) => commands::fetch(args, &mut out),
-        Command::Login(args) => login_cmd::run(args, &mut out),
+        Command::Login(args) => cli::login::run(args, &mut out),
         Command::Bench(args) => bench::run(args, &mut out),
-        Command::Serve(args) => serve_cmd::run(args, &mut out),
+        Command::Serve(args) => serve::run(args, &mut out),
         Command::Accounts(args) => workflow::run_accounts(args, &mut out),
         Command::Sync(args) => workflow::run_sync(args, &mut out),
         Command::Bind(args) => workflow::run_bind(args, &mut out),
@@ -90,8 +91,8 @@ fn main() -> ExitCode {
         Command::ConfirmRename(args) => workflow::run_confirm_rename(args, &mut out),
         Command::Departments(args) => workflow::departments::run(args, &mut out),
         Command::Commit(args) => workflow::run_commit(args, &mut out),
-        Command::Callback(args) => callbacks::command::run(args, &mut out),
-        Command::Reconcile(args) => callbacks::reconcile_cmd::run(args, &mut out),
+        Command::Callback(args) => cli::callback::run(args, &mut out),
+        Command::Reconcile(args) => cli::reconcile::run(args, &mut out),
         Command::Audit(args) => workflow::audit::run(args, &mut out),
     };
     match result {

@@ -1282,7 +1282,7 @@ mod tests {
 
     fn store() -> Store {
         let mut s = Store::in_memory().expect("store");
-        s.import_accounts(&crate::sample::accounts()).expect("accounts");
+        s.import_accounts(&crate::host::sample::accounts()).expect("accounts");
         s
     }
 

@@ -347,11 +347,11 @@ fn leaves(userid: &str) -> interface::DirectoryChange {
 
 #[test]
 fn a_callback_batch_refused_by_the_safeguard_is_held_not_dropped_and_applies_once_confirmed() {
-    use host_sim::callbacks::Follower;
+    use host_sim::host::callbacks::Follower;
     use host_sim::store::{Actor, Audit, Store};
     use std::sync::{Arc, Mutex};
-    let plugin = host_sim::plugin_host::LoadedPlugin::load(&plugin_path()).expect("plugin");
-    let instance = Arc::new(plugin.instance(host_sim::plugin_host::SimHost::default()).expect("instance"));
+    let plugin = host_sim::host::plugin_host::LoadedPlugin::load(&plugin_path()).expect("plugin");
+    let instance = Arc::new(plugin.instance(host_sim::host::plugin_host::SimHost::default()).expect("instance"));
     let mut store = Store::in_memory().expect("store");
     let accounts: Vec<interface::PlatformAccount> = (0..4)
         .map(|n| interface::PlatformAccount {
@@ -447,7 +447,7 @@ fn login_code_through_the_binary_signs_in_only_on_evidence_and_never_a_member_wi
     let dir = TempDir::new("host-sim-bulk", "login");
     let db = dir.0.join("host-sim.db");
     // The sample platform (demo password), 王晓楷's account with his mobile, and an account for 寸草心.
-    host_sim::sample::seed(&mut host_sim::store::Store::open(&db).expect("store")).expect("seed");
+    host_sim::host::sample::seed(&mut host_sim::store::Store::open(&db).expect("store")).expect("seed");
     let accounts = dir.file(
         "more.json",
         r#"[{"id": "u-1004", "name": "王晓楷", "departments": ["研发部"], "mobile": "13800000000"},
@@ -485,8 +485,12 @@ fn login_code_through_the_binary_signs_in_only_on_evidence_and_never_a_member_wi
     assert_eq!((code, wrong["error"]["code"].as_str()), (Some(1), Some("login.password_invalid")), "{all}");
     assert!(wrong["error"]["message"]["zh"].as_str().is_some_and(|m| !m.is_empty()), "{wrong:#}");
     assert!(!all.contains("nope"), "the password is not echoed: {all}");
-    let (code, proved, all) =
-        login_json(&dir, &fake.mint_code(1000002, "clear"), &["--password", host_sim::sample::DEMO_PASSWORD], &wecom);
+    let (code, proved, all) = login_json(
+        &dir,
+        &fake.mint_code(1000002, "clear"),
+        &["--password", host_sim::host::sample::DEMO_PASSWORD],
+        &wecom,
+    );
     assert_eq!(code, Some(0), "{all}");
     assert_eq!((proved["account"]["id"].as_str(), proved["evidence"].as_str()), (Some("u-1005"), Some("password")));
     // Confirmed once: one click afterwards.

@@ -19,13 +19,13 @@
 use super::generate::{generate, Spec, AGENT_ID, CORP_ID, SECRET};
 use super::measure::{self, phase, Phase};
 use super::BenchArgs;
+use crate::cli::workflow::accounts::{run_accounts_import, AccountsImportArgs};
+use crate::cli::workflow::commit::{commit, CommitArgs, CommitOutcome};
+use crate::cli::workflow::sync::{sync, SyncArgs};
+use crate::cli::workflow::WorkflowArgs;
 use crate::fake_wecom::{FakeConfig, FakeWecom};
-use crate::session::{PlatformUrls, WecomArgs};
-use crate::table::Lang;
-use crate::workflow::accounts::{run_accounts_import, AccountsImportArgs};
-use crate::workflow::commit::{commit, CommitArgs, CommitOutcome};
-use crate::workflow::sync::{sync, SyncArgs};
-use crate::workflow::WorkflowArgs;
+use crate::host::session::{PlatformUrls, WecomArgs};
+use crate::render::table::Lang;
 use anyhow::{bail, Context};
 use serde::Serialize;
 use std::io::Write;
@@ -131,7 +131,7 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     std::fs::create_dir_all(&dir.0).with_context(|| format!("could not create {}", dir.0.display()))?;
     let db = dir.0.join("host-sim.db");
     let accounts_file = dir.0.join("accounts.json");
-    let platform = PlatformUrls::at(crate::demo::DEMO_PLATFORM);
+    let platform = PlatformUrls::at(crate::cli::demo::DEMO_PLATFORM);
     let spec = Spec { users: args.users, departments: args.departments, tags: args.tags, seed: args.seed };
 
     let mut steps = Vec::new();
@@ -184,8 +184,11 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     })?;
     steps.push(s);
 
-    let sync_args =
-        SyncArgs { common: common.clone(), platform_url: crate::demo::DEMO_PLATFORM.into(), ..SyncArgs::default() };
+    let sync_args = SyncArgs {
+        common: common.clone(),
+        platform_url: crate::cli::demo::DEMO_PLATFORM.into(),
+        ..SyncArgs::default()
+    };
     let (table_rows, s) = step("host-sim sync".into(), Some(&fake), |sink| {
         let outcome = sync(&sync_args, sink)?.context("the connection was not accepted")?;
         Ok(outcome.proposal.rows.len())

@@ -24,7 +24,7 @@
 //!   accounts copied from a member carry that member's main department name.
 
 use crate::fake_wecom::{App, Department, Org, Tag, User};
-use crate::session::PlatformUrls;
+use crate::host::session::PlatformUrls;
 use interface::{Binding, PlatformAccount};
 use std::collections::HashMap;
 

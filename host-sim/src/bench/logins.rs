@@ -1,7 +1,7 @@
 //! `host-sim bench --logins N`: N members logging in at once through the platform's web server
-//! (`serve`'s own [`crate::serve_cmd::open_platform`]) against the fake WeCom at `--latency-ms`.
+//! (`serve`'s own [`crate::cli::serve::open_platform`]) against the fake WeCom at `--latency-ms`.
 //!
-//! Each login is the full in-client round trip over HTTP ([`crate::login_flow::drive`]): the
+//! Each login is the full in-client round trip over HTTP ([`crate::cli::login_flow::drive`]): the
 //! platform's start page, WeCom's authorize redirect (served by the fake), the platform's
 //! callback, which exchanges the code through the plugin (`auth/getuserinfo`, then `user/get` for
 //! the member's status). The first N active members of the generated organisation each have a
@@ -10,10 +10,10 @@
 
 use super::generate::{generate, Spec, AGENT_ID, CORP_ID, SECRET};
 use super::BenchArgs;
+use crate::cli::login_flow::{drive, IN_CLIENT_UA};
+use crate::cli::serve::open_platform;
 use crate::fake_wecom::{FakeConfig, FakeWecom};
-use crate::login_flow::{drive, IN_CLIENT_UA};
-use crate::serve_cmd::open_platform;
-use crate::session::{PlatformUrls, WecomArgs};
+use crate::host::session::{PlatformUrls, WecomArgs};
 use crate::store::Store;
 use anyhow::{bail, Context};
 use interface::{Binding, PlatformAccount};

@@ -24,8 +24,8 @@ pub mod report;
 pub mod trust;
 
 use crate::fake_wecom::{FakeConfig, FakeWecom, Org};
-use crate::plugin_host::{default_plugin_path, LoadedPlugin, ProgressFn, SimHost};
-use crate::session::PlatformUrls;
+use crate::host::plugin_host::{default_plugin_path, LoadedPlugin, ProgressFn, SimHost};
+use crate::host::session::PlatformUrls;
 use crate::store::Store;
 use anyhow::{bail, Context};
 use generate::{generate, Generated, Spec, AGENT_ID, CORP_ID, SECRET};
@@ -130,7 +130,7 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     if args.trust {
         return trust::run(args, out);
     }
-    let platform = PlatformUrls::at(crate::demo::DEMO_PLATFORM);
+    let platform = PlatformUrls::at(crate::cli::demo::DEMO_PLATFORM);
     let spec = Spec { users: args.users, departments: args.departments, tags: args.tags, seed: args.seed };
     let (generated, generate_phase) = phase(|| generate(spec, &platform));
     let Generated { org, accounts, bindings, gone_bindings, max_depth } = generated;

@@ -4,7 +4,7 @@
 //! accounts, namesakes who are not members, contact fields on part of the accounts, no bindings
 //! yet), the operator reads the scope through the loaded plugin, runs `propose_bindings` and
 //! `commit` and accepts every default (no edits). Then every active member logs in once through
-//! the plugin's `decide_login`, with [`LoginFacts`] built as [`crate::login_decide::facts`] builds
+//! the plugin's `decide_login`, with [`LoginFacts`] built as [`crate::host::login_decide::facts`] builds
 //! them from the store (binding, bound account, the committed table's candidates for an unbound
 //! member, the synced scope), and the decision's changes applied between logins.
 //!
@@ -19,8 +19,8 @@ use super::measure::phase;
 use super::report::{utc_date, Target};
 use super::{median, scope_for, unix_now, BenchArgs};
 use crate::fake_wecom::{FakeConfig, FakeWecom, Org};
-use crate::plugin_host::{default_plugin_path, LoadedPlugin, SimHost};
-use crate::session::PlatformUrls;
+use crate::host::plugin_host::{default_plugin_path, LoadedPlugin, SimHost};
+use crate::host::session::PlatformUrls;
 use crate::store::{new_account_id, roster_of};
 use anyhow::{bail, Context};
 use interface::{
@@ -225,7 +225,7 @@ pub struct TrustReport {
 /// `host-sim bench --trust`. `Ok(false)` when a member signed in to an account not theirs or the
 /// counts do not add up.
 pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
-    let platform = PlatformUrls::at(crate::demo::DEMO_PLATFORM);
+    let platform = PlatformUrls::at(crate::cli::demo::DEMO_PLATFORM);
     let spec = Spec { users: args.users, departments: args.departments, tags: args.tags, seed: args.seed };
     let TrustGenerated { org, accounts, truth, namesakes, name_variants, with_contact, .. } =
         generate_trust(spec, &platform);

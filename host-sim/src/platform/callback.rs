@@ -3,7 +3,7 @@
 //! an empty 200 at once, inside WeCom's 5 s, once the change is written to the store's journal;
 //! the work happens after the answer, in arrival order on the follower's worker thread:
 //! `complete_change` may read WeCom, then the change is decided and applied from the journal).
-//! A store locked by another process for longer than [`crate::callbacks::follow::JOURNAL_WAIT`]
+//! A store locked by another process for longer than [`crate::host::callbacks::follow::JOURNAL_WAIT`]
 //! gets 503, never a 200 for a change that is not written down: WeCom delivers it again. Verifying and decrypting run on `spawn_blocking`, as every hook does here.
 //!
 //! A request the plugin refuses (bad signature, stale or replayed timestamp, wrong receiver,
@@ -11,7 +11,7 @@
 
 use super::rejection::read_body;
 use super::state::Platform;
-use crate::callbacks::Outcome;
+use crate::host::callbacks::Outcome;
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, StatusCode};

@@ -9,7 +9,7 @@ use super::pages::{page, Outcome};
 use super::rejection::PageQuery;
 use super::state::LoginSessions;
 use super::state::{Platform, StateProblem};
-use crate::login_decide::{self, Decided};
+use crate::host::login_decide::{self, Decided};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -173,7 +173,7 @@ pub async fn password(
         let (id, given) = (account_id.clone(), form.password.clone());
         let checked = tokio::task::spawn_blocking(move || {
             let hash = store.lock().ok().and_then(|s| s.password_hash(&id).ok().flatten());
-            hash.is_some_and(|h| crate::password::verify(&given, &h))
+            hash.is_some_and(|h| crate::host::password::verify(&given, &h))
         })
         .await
         .unwrap_or(false);

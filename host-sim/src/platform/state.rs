@@ -1,7 +1,7 @@
 //! Platform state: the plugin instance, the store, and login sessions. A login `state` is bound to
 //! the browser session that started the login, used once, and expires.
 
-use crate::callbacks::Follower;
+use crate::host::callbacks::Follower;
 use crate::store::Store;
 use interface::{LoginOutcome, PluginBox, ScopeSelection};
 use std::collections::HashMap;

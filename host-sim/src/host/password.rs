@@ -21,7 +21,7 @@ pub fn hash(password: &str) -> String {
 }
 
 /// A salted hash at a given cost (the sample organisation's public demo passwords use a low one,
-/// see [`crate::sample::password_hashes`]).
+/// see [`crate::host::sample::password_hashes`]).
 pub(crate) fn hash_with(password: &str, salt: &[u8], iterations: u32) -> String {
     let mut out = [0u8; 32];
     // Only fails for an output length HMAC cannot give; 32 bytes always works.

@@ -35,7 +35,7 @@ pub fn accounts() -> Vec<PlatformAccount> {
 pub const DEMO_PASSWORD: &str = "wanxiang-demo";
 
 /// Iterations of the sample accounts' password hashes. Imported passwords get
-/// [`crate::password::ITERATIONS`]; the sample's public demo password gets a low cost so that the
+/// [`crate::host::password::ITERATIONS`]; the sample's public demo password gets a low cost so that the
 /// demo and the tests (debug builds, where one full-cost hash takes seconds) stay quick.
 pub const DEMO_ITERATIONS: u32 = 1_000;
 
@@ -45,7 +45,7 @@ pub fn password_hashes() -> Vec<(String, String)> {
         .iter()
         .map(|a| {
             let salt = format!("sample-salt-{}", a.id);
-            (a.id.to_string(), crate::password::hash_with(DEMO_PASSWORD, salt.as_bytes(), DEMO_ITERATIONS))
+            (a.id.to_string(), crate::host::password::hash_with(DEMO_PASSWORD, salt.as_bytes(), DEMO_ITERATIONS))
         })
         .collect()
 }

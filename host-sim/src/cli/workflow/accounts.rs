@@ -5,13 +5,13 @@
 //! "email", "password"}` (`departments` defaults to `[]`, `enabled` to `true`, the others are
 //! optional), the shape `accounts list --json` prints (which adds `bound_userid` and `evidence`,
 //! and never a password). A password is stored only as a salted slow hash
-//! ([`crate::password`]); mobile and email are personal data, shown masked in text. The whole
+//! ([`crate::host::password`]); mobile and email are personal data, shown masked in text. The whole
 //! file is checked before anything is written (unknown fields, empty or repeated ids are refused,
 //! so a typo does not silently import half an organisation); accounts are then added or replaced
 //! in one transaction.
 
 use super::{open_existing_store_read_only, open_store, DEFAULT_DB};
-use crate::table::Lang;
+use crate::render::table::Lang;
 use crate::term::{normalise, printable};
 use anyhow::Context;
 use interface::{PersonalData, PlatformAccount};
@@ -244,7 +244,7 @@ pub fn run_accounts_import(args: &AccountsImportArgs, out: &mut dyn Write) -> an
     let mut store = open_store(&args.db)?;
     // Hashed before the transaction: each hash is deliberately slow.
     let hashes: Vec<(String, String)> =
-        file.passwords.iter().map(|(id, password)| (id.clone(), crate::password::hash(password))).collect();
+        file.passwords.iter().map(|(id, password)| (id.clone(), crate::host::password::hash(password))).collect();
     let imported = store.import_accounts_with_passwords(&file.accounts, &hashes)?;
     let pending = store.pending()?.is_some();
     if args.json {

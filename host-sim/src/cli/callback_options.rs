@@ -55,7 +55,7 @@ impl From<PolicyArgs> for ChangePolicy {
     }
 }
 
-/// Callback options of `serve` (and the demo and tests, through [`crate::serve_cmd`]).
+/// Callback options of `serve` (and the demo and tests, through [`crate::cli::serve`]).
 #[derive(clap::Args, Clone, Default)]
 pub struct CallbackOptions {
     /// The callback Token set in WeCom (or env WECOM_CALLBACK_TOKEN); generated with the built-in fake.
@@ -73,7 +73,7 @@ pub struct CallbackOptions {
     pub policy: PolicyArgs,
     /// The mass-removal safeguard for callbacks and the reconcile.
     #[command(flatten)]
-    pub removals: crate::workflow::RemovalArgs,
+    pub removals: crate::cli::workflow::RemovalArgs,
 }
 
 /// Never prints the Token or the key.

@@ -10,7 +10,7 @@ use super::{
     check_corp, commit_input, dry_commit, open_existing_store, pure_instance, summary_line, write_refusal, StoreState,
     WorkflowArgs,
 };
-use crate::table::Lang;
+use crate::render::table::Lang;
 use crate::term::printable;
 use interface::{ChangeSet, Edit, EditKind, Evidence, PluginError, Proposal};
 use std::io::Write;

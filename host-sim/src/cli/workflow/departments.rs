@@ -2,7 +2,7 @@
 //! commits, callbacks and the reconcile; a department removed in WeCom is removed here too).
 
 use super::{open_store, DEFAULT_DB};
-use crate::table::Lang;
+use crate::render::table::Lang;
 use interface::PlatformDepartment;
 use std::collections::HashMap;
 use std::io::Write;

@@ -15,7 +15,7 @@ use super::{
     check_corp, commit_input, dry_commit, open_store, pure_instance, summary_line, write_refusal, StoreState,
     WorkflowArgs,
 };
-use crate::table::Lang;
+use crate::render::table::Lang;
 use interface::{ChangeSet, Edit, EditKind, Evidence, PluginError, Proposal, RowKind, Text};
 use std::collections::{HashMap, HashSet};
 use std::io::Write;

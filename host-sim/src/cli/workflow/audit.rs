@@ -3,8 +3,8 @@
 //! its actor, evidence, time, snapshot and reason. The store only appends to it.
 
 use super::{open_store, DEFAULT_DB};
+use crate::render::table::Lang;
 use crate::store::AuditFilter;
-use crate::table::Lang;
 use std::io::Write;
 use std::path::PathBuf;
 

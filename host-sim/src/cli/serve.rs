@@ -1,12 +1,13 @@
 //! `host-sim serve`: the platform's web server (homepage, `WW_verify_*.txt`, one-click login)
 //! connected to WeCom through the loaded plugin, and the setup that `login --as` shares with it.
 
-use crate::callbacks::{CallbackOptions, CallbackSecrets, Follower};
+use crate::cli::callback_options::{CallbackOptions, CallbackSecrets};
+use crate::cli::login::{seed_and_sync, visible_scope};
 use crate::fake_wecom::CallbackPusher;
-use crate::login_cmd::{seed_and_sync, visible_scope};
+use crate::host::callbacks::Follower;
+use crate::host::plugin_host::SimHost;
+use crate::host::session::{PlatformUrls, Session, WecomArgs};
 use crate::platform::{LoginSessions, Platform, RunningPlatform, VerifyFile, CALLBACK_PATH};
-use crate::plugin_host::SimHost;
-use crate::session::{PlatformUrls, Session, WecomArgs};
 use crate::store::Store;
 use anyhow::{bail, Context};
 use std::io::Write;
@@ -113,7 +114,7 @@ pub fn open_platform_full(
     let window = callbacks.timestamp_window;
     let secrets = callbacks.secrets(
         wecom.wecom_base_url.is_none()
-            && store.connection()?.is_none_or(|c| c.origin != crate::session::ORIGIN_EXTERNAL),
+            && store.connection()?.is_none_or(|c| c.origin != crate::host::session::ORIGIN_EXTERNAL),
     );
     let mut opened: Option<(Session, Arc<Platform>)> = None;
     let server = RunningPlatform::start(port, |base| {
@@ -142,7 +143,7 @@ pub fn open_platform_full(
             }
         })?;
         if !session.report.accepted {
-            bail!("{}", crate::table::checklist(&session.report, crate::table::Lang::Zh));
+            bail!("{}", crate::render::table::checklist(&session.report, crate::render::table::Lang::Zh));
         }
         if seed && session.fake.is_some() {
             seed_and_sync(&session, &mut store, &visible_scope(&session))?;
@@ -217,7 +218,7 @@ pub fn run(args: &ServeArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
         let (ok, _) = pusher.verify_url()?;
         writeln!(out, "  回调 URL 验证 / callback URL verification: {}", if ok { "✓" } else { "✗" })?;
     }
-    write!(out, "\n{}", crate::table::setup_sheet(&open.session.report, crate::table::Lang::Zh))?;
+    write!(out, "\n{}", crate::render::table::setup_sheet(&open.session.report, crate::render::table::Lang::Zh))?;
     out.flush()?;
     // A batch the safeguard held back at an earlier run is planned again under this run's flags.
     if let Some(outcome) = open.platform.follower.retry_held() {

@@ -7,8 +7,8 @@ use super::{
     check_corp, commit_input, dry_commit, is_stale, nothing_pending, open_store, pure_instance, summary_line,
     write_refusal, StoreState, WorkflowArgs,
 };
+use crate::render::table::Lang;
 use crate::store::{new_account_id, Actor, Applied, Audit, Basis, PendingApplied};
-use crate::table::Lang;
 use interface::{ChangeSet, Proposal};
 use std::collections::HashMap;
 use std::io::Write;

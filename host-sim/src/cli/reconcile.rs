@@ -1,14 +1,14 @@
 //! `host-sim reconcile`: one reconcile now (a full read of the synced scope compared with the
-//! store, see [`super::reconcile`]), for a scheduler that is not `host-sim serve
+//! store, see [`crate::host::callbacks::reconcile`]), for a scheduler that is not `host-sim serve
 //! --reconcile-every`, or to catch up after the callback URL was down.
 
-use super::PolicyArgs;
-use super::{Follower, Verdict};
-use crate::plugin_host::SimHost;
-use crate::session::{PlatformUrls, Session};
-use crate::table;
+use crate::cli::callback_options::PolicyArgs;
+use crate::cli::workflow::{open_store, ScopeArgs, WorkflowArgs};
+use crate::host::callbacks::{Follower, Verdict};
+use crate::host::plugin_host::SimHost;
+use crate::host::session::{PlatformUrls, Session};
+use crate::render::table;
 use crate::term::printable;
-use crate::workflow::{open_store, ScopeArgs, WorkflowArgs};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -26,7 +26,7 @@ pub struct ReconcileArgs {
     pub policy: PolicyArgs,
     /// The mass-removal safeguard.
     #[command(flatten)]
-    pub removals: crate::workflow::RemovalArgs,
+    pub removals: crate::cli::workflow::RemovalArgs,
 }
 
 /// Runs one reconcile; `Ok(false)` when it failed (nothing written then).
@@ -38,7 +38,7 @@ pub fn run(args: &ReconcileArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     // WeCom); configure runs only when nothing is stored.
     let session = Session::start(
         &common.wecom,
-        &PlatformUrls::at(crate::demo::DEMO_PLATFORM),
+        &PlatformUrls::at(crate::cli::demo::DEMO_PLATFORM),
         SimHost::default(),
         &mut store,
         |_| {},

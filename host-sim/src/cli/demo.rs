@@ -2,11 +2,11 @@
 //! fetch, the binding table, commit with its summary, a one-click login, and finally the member
 //! leaving in WeCom: the contact-change callback disables the account and the login is refused.
 
-use crate::login_flow;
-use crate::serve_cmd::open_platform_with;
-use crate::session::WecomArgs;
+use crate::cli::login_flow;
+use crate::cli::serve::open_platform_with;
+use crate::host::session::WecomArgs;
+use crate::render::table::{self, Lang};
 use crate::store::Store;
-use crate::table::{self, Lang};
 use crate::term::printable;
 use anyhow::{bail, Context};
 use interface::{CommitInput, ProposalInput, RowKind, RowQuery, ScopeSelection};
@@ -103,7 +103,7 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> 
     let mut store =
         open.platform.store.lock().map_err(|_| anyhow::anyhow!("数据库不可用 / the store is unavailable"))?;
     if store.accounts()?.is_empty() {
-        crate::sample::seed(&mut store)?;
+        crate::host::sample::seed(&mut store)?;
     }
     let input = ProposalInput {
         snapshot: snapshot.clone(),
@@ -144,7 +144,7 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> 
     )?;
     // What a login later asks of the store: the synced scope and whom this sync listed.
     store.set_synced_scope(&scope)?;
-    store.set_roster(&crate::workflow::commit::roster(&proposal))?;
+    store.set_roster(&crate::cli::workflow::commit::roster(&proposal))?;
     let s = changes.summary;
     writeln!(
         out,
@@ -166,7 +166,7 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> 
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     // A binding made on the name alone is confirmed at the first login: the member proves the
     // account with its platform password (the sample's demo password) once.
-    let proof = login_flow::Proof::Password(crate::sample::DEMO_PASSWORD.to_string());
+    let proof = login_flow::Proof::Password(crate::host::sample::DEMO_PASSWORD.to_string());
     let trace = runtime.block_on(login_flow::drive_proving(
         &open.server.base_url,
         &args.login_as,
@@ -183,11 +183,11 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> 
             match lang {
                 Lang::Zh => format!(
                     "仅凭姓名匹配不会直接登录：成员用平台密码确认了一次本人账号（演示密码 {}）。",
-                    crate::sample::DEMO_PASSWORD
+                    crate::host::sample::DEMO_PASSWORD
                 ),
                 Lang::En => format!(
                     "A name match alone signs nobody in: the member confirmed the account once with its platform password (demo password {}).",
-                    crate::sample::DEMO_PASSWORD
+                    crate::host::sample::DEMO_PASSWORD
                 ),
             }
         )?;
@@ -255,7 +255,7 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> 
 /// Step 6: WeCom verifies the callback URL, the admin deletes `userid`, WeCom pushes the event,
 /// the platform answers at once and then unbinds and disables the account. Returns the account.
 fn leave(
-    open: &crate::serve_cmd::OpenPlatform,
+    open: &crate::cli::serve::OpenPlatform,
     pusher: &crate::fake_wecom::CallbackPusher,
     userid: &str,
     account_id: &str,

@@ -2,7 +2,7 @@
 //! the built-in fake with its sample organisation), the loaded plugin, and a configured instance.
 
 use crate::fake_wecom::{FakeConfig, FakeWecom, Org};
-use crate::plugin_host::{default_plugin_path, LoadedPlugin, SimHost};
+use crate::host::plugin_host::{default_plugin_path, LoadedPlugin, SimHost};
 use crate::store::Store;
 use anyhow::Context;
 use interface::{Activation, ConfigReport, ConnectionSettings, PluginBox, SecretString};

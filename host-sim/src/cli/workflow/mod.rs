@@ -73,14 +73,14 @@ impl ScopeArgs {
     }
 
     /// The options as a selection, or the app's whole visible range when none is given.
-    pub fn chosen(&self, session: &crate::session::Session) -> interface::ScopeSelection {
+    pub fn chosen(&self, session: &crate::host::session::Session) -> interface::ScopeSelection {
         let given = interface::ScopeSelection {
             department_ids: self.scope_departments.clone().into(),
             user_ids: self.scope_members.iter().map(|m| m.trim()).filter(|m| !m.is_empty()).map(Into::into).collect(),
             tag_ids: self.scope_tags.clone().into(),
         };
         if given == interface::ScopeSelection::default() {
-            crate::login_cmd::visible_scope(session)
+            crate::cli::login::visible_scope(session)
         } else {
             given
         }
@@ -92,10 +92,10 @@ pub use commit::run_commit;
 pub use edit::{run_bind, run_confirm_removal, run_confirm_rename, run_skip, run_unbind};
 pub use sync::run_sync;
 
-use crate::plugin_host::{default_plugin_path, LoadedPlugin, SimHost};
-use crate::session::WecomArgs;
+use crate::host::plugin_host::{default_plugin_path, LoadedPlugin, SimHost};
+use crate::host::session::WecomArgs;
+use crate::render::table::Lang;
 use crate::store::{PendingSync, Store};
-use crate::table::Lang;
 use anyhow::Context;
 use interface::{
     ChangeSet, CommitInput, CommitSummary, PlatformAccount, PlatformDepartment, PluginBox, PluginError, ProposalInput,
@@ -336,7 +336,7 @@ mod tests {
 
     fn store_with_pending() -> (Store, i64) {
         let mut store = Store::in_memory().expect("store");
-        store.import_accounts(&crate::sample::accounts()).expect("accounts");
+        store.import_accounts(&crate::host::sample::accounts()).expect("accounts");
         let revision = store
             .set_pending(&ScopeSelection::default(), &DirectorySnapshot::default(), &Proposal::default())
             .expect("set");

@@ -2,7 +2,7 @@
 //! store knows about the member ([`facts`]), let the plugin decide (`decide_login`, pure), apply
 //! the decision's changes in one transaction, and only then sign in to the account it names.
 //! host-sim holds no rule about who may sign in where; it runs its own password check (the
-//! platform's part) when the plugin asks for one ([`crate::password`]).
+//! platform's part) when the plugin asks for one ([`crate::host::password`]).
 
 use crate::store::{Actor, Applied, Audit, Store};
 use anyhow::Context;

@@ -1,9 +1,9 @@
 //! The CLI commands other than `demo`: each is a thin use of the session, store and table.
 
 use crate::fake_wecom::{self, FakeConfig, Org};
-use crate::plugin_host::SimHost;
-use crate::session::{PlatformUrls, Session, WecomArgs};
-use crate::table::{self, Lang};
+use crate::host::plugin_host::SimHost;
+use crate::host::session::{PlatformUrls, Session, WecomArgs};
+use crate::render::table::{self, Lang};
 use interface::ScopeSelection;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -62,7 +62,7 @@ pub struct ConfigureArgs {
     #[command(flatten)]
     pub wecom: WecomArgs,
     /// The platform's base URL (homepage; the OAuth redirect is under it).
-    #[arg(long, default_value = crate::demo::DEMO_PLATFORM)]
+    #[arg(long, default_value = crate::cli::demo::DEMO_PLATFORM)]
     pub platform_url: String,
     /// Output language.
     #[arg(long, value_enum, default_value_t = Lang::Zh)]
@@ -80,7 +80,7 @@ pub struct ConfigureArgs {
 pub fn configure(args: &ConfigureArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     let session = Session::open(&args.wecom, &PlatformUrls::at(&args.platform_url), SimHost::default(), |_| {})?;
     if let Some(db) = &args.db {
-        session.store_in(&mut crate::workflow::open_store(db)?)?;
+        session.store_in(&mut crate::cli::workflow::open_store(db)?)?;
     }
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&session.report)?)?;
@@ -119,11 +119,11 @@ pub fn fetch(args: &FetchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
             Arc::new(|stage: &str, done: u64, total: u64| {
                 let filled = (done * 30).checked_div(total).unwrap_or(0) as usize;
                 eprint!("\r{stage:<12} [{}{}] {done}/{total}   ", "#".repeat(filled), ".".repeat(30 - filled.min(30)));
-            }) as crate::plugin_host::ProgressFn
+            }) as crate::host::plugin_host::ProgressFn
         }),
         ..SimHost::default()
     };
-    let session = Session::open(&args.wecom, &PlatformUrls::at(crate::demo::DEMO_PLATFORM), host, |_| {})?;
+    let session = Session::open(&args.wecom, &PlatformUrls::at(crate::cli::demo::DEMO_PLATFORM), host, |_| {})?;
     if !session.report.accepted {
         write!(out, "{}", table::checklist(&session.report, Lang::Zh))?;
         return Ok(false);

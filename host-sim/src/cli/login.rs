@@ -2,10 +2,10 @@
 //! page) and prints the signed-in account; `--code CODE` exchanges a code obtained elsewhere,
 //! against any WeCom-compatible server.
 
-use crate::login_decide;
-use crate::login_flow::{self, BROWSER_UA, IN_CLIENT_UA};
-use crate::plugin_host::SimHost;
-use crate::session::{PlatformUrls, Session, WecomArgs};
+use crate::cli::login_flow::{self, BROWSER_UA, IN_CLIENT_UA};
+use crate::host::login_decide;
+use crate::host::plugin_host::SimHost;
+use crate::host::session::{PlatformUrls, Session, WecomArgs};
 use crate::store::Store;
 use crate::term::printable;
 use anyhow::{bail, Context};
@@ -53,7 +53,7 @@ pub struct LoginArgs {
     pub not_mine: bool,
     /// With `--code`: the host's policy (`--new-members` decides what "not mine" leads to).
     #[command(flatten)]
-    pub policy: crate::callbacks::PolicyArgs,
+    pub policy: crate::cli::callback_options::PolicyArgs,
     /// Port for the platform's web server (0 = any).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
@@ -109,7 +109,7 @@ pub fn seed_and_sync(session: &Session, store: &mut Store, scope: &ScopeSelectio
     if !store.accounts()?.is_empty() {
         return Ok(());
     }
-    crate::sample::seed(store)?;
+    crate::host::sample::seed(store)?;
     let snapshot = session.instance.fetch_scope(scope).into_result()?;
     let input = ProposalInput {
         snapshot,
@@ -131,12 +131,12 @@ pub fn seed_and_sync(session: &Session, store: &mut Store, scope: &ScopeSelectio
         ),
     )?;
     store.set_synced_scope(scope)?;
-    store.set_roster(&crate::workflow::commit::roster(&proposal))?;
+    store.set_roster(&crate::cli::workflow::commit::roster(&proposal))?;
     Ok(())
 }
 
 fn round_trip(args: &LoginArgs, userid: &str, out: &mut dyn Write) -> anyhow::Result<bool> {
-    let open = crate::serve_cmd::open_platform(&args.wecom, args.port, open_store(&args.db)?, None)?;
+    let open = crate::cli::serve::open_platform(&args.wecom, args.port, open_store(&args.db)?, None)?;
     let ua = match args.via {
         Via::InClient => IN_CLIENT_UA,
         Via::Browser => BROWSER_UA,
@@ -161,12 +161,12 @@ fn round_trip(args: &LoginArgs, userid: &str, out: &mut dyn Write) -> anyhow::Re
 }
 
 fn exchange(args: &LoginArgs, code: &str, out: &mut dyn Write) -> anyhow::Result<bool> {
-    let db = args.db.clone().unwrap_or_else(|| PathBuf::from(crate::workflow::DEFAULT_DB));
+    let db = args.db.clone().unwrap_or_else(|| PathBuf::from(crate::cli::workflow::DEFAULT_DB));
     let mut store = Store::open(&db).with_context(|| format!("open {}", db.display()))?;
     // The stored configuration is activated without WeCom; configure runs only when none is stored.
     let session = Session::start(
         &args.wecom,
-        &PlatformUrls::at(crate::demo::DEMO_PLATFORM),
+        &PlatformUrls::at(crate::cli::demo::DEMO_PLATFORM),
         SimHost::default(),
         &mut store,
         |_| {},
@@ -180,7 +180,7 @@ fn exchange(args: &LoginArgs, code: &str, out: &mut dyn Write) -> anyhow::Result
                 serde_json::json!({ "ok": false, "signed_in": false, "account": null, "report": session.report })
             )?;
         } else {
-            write!(out, "{}", crate::table::checklist(&session.report, crate::table::Lang::Zh))?;
+            write!(out, "{}", crate::render::table::checklist(&session.report, crate::render::table::Lang::Zh))?;
         }
         return Ok(false);
     }
@@ -229,7 +229,7 @@ fn exchange(args: &LoginArgs, code: &str, out: &mut dyn Write) -> anyhow::Result
             proof.not_mine_account_id = named.first().cloned().unwrap_or_default().into();
         } else if let Some(password) = &args.password {
             let proved = named.iter().find(|id| {
-                store.password_hash(id).ok().flatten().is_some_and(|h| crate::password::verify(password, &h))
+                store.password_hash(id).ok().flatten().is_some_and(|h| crate::host::password::verify(password, &h))
             });
             match proved {
                 Some(id) => proof.password_account_id = id.as_str().into(),

@@ -6,19 +6,16 @@
 //! and runs the full read that catches what callbacks missed ([`reconcile`]). No rule about what
 //! a change does lives in host-sim.
 //!
-//! `host-sim callback` ([`command`]) runs one request through the plugin, for WeCom's samples;
-//! `host-sim reconcile` ([`reconcile_cmd`]) runs one reconcile.
+//! `host-sim callback` ([`crate::cli::callback`]) runs one request through the plugin, for
+//! WeCom's samples; `host-sim reconcile` ([`crate::cli::reconcile`]) runs one reconcile; the
+//! command-line options are [`crate::cli::callback_options`].
 
-pub mod command;
 pub mod follow;
 pub mod journal;
 pub mod reconcile;
-pub mod reconcile_cmd;
-pub mod setup;
 
 pub use follow::Follower;
 pub use journal::{Journal, Outcome};
-pub use setup::{CallbackOptions, CallbackSecrets, NewMembers, OnLeave, PolicyArgs};
 
 /// The policy a host passes to `plan_change` and `decide_login`.
 pub type Policy = interface::ChangePolicy;

@@ -5,9 +5,9 @@
 //! rows shown; the stored proposal always has every row.
 
 use super::{open_store, ScopeArgs, StoreState, WorkflowArgs};
-use crate::plugin_host::SimHost;
-use crate::session::{PlatformUrls, Session};
-use crate::table::{self, Lang};
+use crate::host::plugin_host::SimHost;
+use crate::host::session::{PlatformUrls, Session};
+use crate::render::table::{self, Lang};
 use anyhow::Context;
 use interface::{Proposal, ProposalInput, RowFilter, RowQuery};
 use std::io::Write;
@@ -42,7 +42,7 @@ pub struct SyncArgs {
     #[command(flatten)]
     pub common: WorkflowArgs,
     /// The platform's base URL (homepage; the OAuth redirect is under it).
-    #[arg(long, default_value = crate::demo::DEMO_PLATFORM)]
+    #[arg(long, default_value = crate::cli::demo::DEMO_PLATFORM)]
     pub platform_url: String,
     /// What to sync.
     #[command(flatten)]
@@ -127,7 +127,7 @@ pub fn sync(args: &SyncArgs, out: &mut dyn Write) -> anyhow::Result<Option<SyncO
     // Activated from the store at the next start of serve, login --code or reconcile.
     session.store_in(&mut store)?;
     if session.fake.is_some() && store.accounts()?.is_empty() {
-        crate::sample::seed(&mut store)?;
+        crate::host::sample::seed(&mut store)?;
     }
     let snapshot = session.instance.fetch_scope(&scope).into_result()?;
     let state = StoreState::read(&store)?;

@@ -1,0 +1,12 @@
+//! The `host-sim` commands: one file per command (or family of commands) with its clap
+//! arguments, built on [`crate::host`] and printing through [`crate::render`].
+
+pub mod callback;
+pub mod callback_options;
+pub mod commands;
+pub mod demo;
+pub mod login;
+pub mod login_flow;
+pub mod reconcile;
+pub mod serve;
+pub mod workflow;

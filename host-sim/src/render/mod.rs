@@ -1,0 +1,4 @@
+//! What the command line shows a person: the binding table, the checklist and setup sheet, in
+//! zh-CN or en ([`table::Lang`]). Pure functions from the plugin's values to text.
+
+pub mod table;
