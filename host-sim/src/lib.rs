@@ -8,6 +8,7 @@
 
 pub mod bench;
 pub mod cli;
+pub mod defaults;
 pub mod fake_wecom;
 pub mod host;
 pub mod platform;

@@ -131,7 +131,7 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     std::fs::create_dir_all(&dir.0).with_context(|| format!("could not create {}", dir.0.display()))?;
     let db = dir.0.join("host-sim.db");
     let accounts_file = dir.0.join("accounts.json");
-    let platform = PlatformUrls::at(crate::cli::demo::DEMO_PLATFORM);
+    let platform = PlatformUrls::at(crate::defaults::DEMO_PLATFORM);
     let spec = Spec { users: args.users, departments: args.departments, tags: args.tags, seed: args.seed };
 
     let mut steps = Vec::new();
@@ -184,11 +184,8 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     })?;
     steps.push(s);
 
-    let sync_args = SyncArgs {
-        common: common.clone(),
-        platform_url: crate::cli::demo::DEMO_PLATFORM.into(),
-        ..SyncArgs::default()
-    };
+    let sync_args =
+        SyncArgs { common: common.clone(), platform_url: crate::defaults::DEMO_PLATFORM.into(), ..SyncArgs::default() };
     let (table_rows, s) = step("host-sim sync".into(), Some(&fake), |sink| {
         let outcome = sync(&sync_args, sink)?.context("the connection was not accepted")?;
         Ok(outcome.proposal.rows.len())

@@ -130,7 +130,7 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     if args.trust {
         return trust::run(args, out);
     }
-    let platform = PlatformUrls::at(crate::cli::demo::DEMO_PLATFORM);
+    let platform = PlatformUrls::at(crate::defaults::DEMO_PLATFORM);
     let spec = Spec { users: args.users, departments: args.departments, tags: args.tags, seed: args.seed };
     let (generated, generate_phase) = phase(|| generate(spec, &platform));
     let Generated { org, accounts, bindings, gone_bindings, max_depth } = generated;

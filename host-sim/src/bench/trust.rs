@@ -225,7 +225,7 @@ pub struct TrustReport {
 /// `host-sim bench --trust`. `Ok(false)` when a member signed in to an account not theirs or the
 /// counts do not add up.
 pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
-    let platform = PlatformUrls::at(crate::cli::demo::DEMO_PLATFORM);
+    let platform = PlatformUrls::at(crate::defaults::DEMO_PLATFORM);
     let spec = Spec { users: args.users, departments: args.departments, tags: args.tags, seed: args.seed };
     let TrustGenerated { org, accounts, truth, namesakes, name_variants, with_contact, .. } =
         generate_trust(spec, &platform);

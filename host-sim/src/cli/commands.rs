@@ -62,7 +62,7 @@ pub struct ConfigureArgs {
     #[command(flatten)]
     pub wecom: WecomArgs,
     /// The platform's base URL (homepage; the OAuth redirect is under it).
-    #[arg(long, default_value = crate::cli::demo::DEMO_PLATFORM)]
+    #[arg(long, default_value = crate::defaults::DEMO_PLATFORM)]
     pub platform_url: String,
     /// Output language.
     #[arg(long, value_enum, default_value_t = Lang::Zh)]
@@ -123,7 +123,7 @@ pub fn fetch(args: &FetchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
         }),
         ..SimHost::default()
     };
-    let session = Session::open(&args.wecom, &PlatformUrls::at(crate::cli::demo::DEMO_PLATFORM), host, |_| {})?;
+    let session = Session::open(&args.wecom, &PlatformUrls::at(crate::defaults::DEMO_PLATFORM), host, |_| {})?;
     if !session.report.accepted {
         write!(out, "{}", table::checklist(&session.report, Lang::Zh))?;
         return Ok(false);

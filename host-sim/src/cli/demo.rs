@@ -45,9 +45,6 @@ pub struct DemoOutcome {
     pub leaver_login: Option<String>,
 }
 
-/// The platform's address in the demo (served for real once the login server exists).
-pub const DEMO_PLATFORM: &str = "http://127.0.0.1:18080";
-
 /// Runs the demo, writing what a person would read to `out`.
 pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> {
     let lang = args.lang;

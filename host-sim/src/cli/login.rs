@@ -161,12 +161,12 @@ fn round_trip(args: &LoginArgs, userid: &str, out: &mut dyn Write) -> anyhow::Re
 }
 
 fn exchange(args: &LoginArgs, code: &str, out: &mut dyn Write) -> anyhow::Result<bool> {
-    let db = args.db.clone().unwrap_or_else(|| PathBuf::from(crate::cli::workflow::DEFAULT_DB));
+    let db = args.db.clone().unwrap_or_else(|| PathBuf::from(crate::defaults::DEFAULT_DB));
     let mut store = Store::open(&db).with_context(|| format!("open {}", db.display()))?;
     // The stored configuration is activated without WeCom; configure runs only when none is stored.
     let session = Session::start(
         &args.wecom,
-        &PlatformUrls::at(crate::cli::demo::DEMO_PLATFORM),
+        &PlatformUrls::at(crate::defaults::DEMO_PLATFORM),
         SimHost::default(),
         &mut store,
         |_| {},

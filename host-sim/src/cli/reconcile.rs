@@ -38,7 +38,7 @@ pub fn run(args: &ReconcileArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     // WeCom); configure runs only when nothing is stored.
     let session = Session::start(
         &common.wecom,
-        &PlatformUrls::at(crate::cli::demo::DEMO_PLATFORM),
+        &PlatformUrls::at(crate::defaults::DEMO_PLATFORM),
         SimHost::default(),
         &mut store,
         |_| {},

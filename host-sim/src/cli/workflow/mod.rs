@@ -128,8 +128,7 @@ pub fn preview_guard() -> interface::RemovalGuard {
     interface::RemovalGuard { max_removals: u64::MAX, confirmed_removals: 0 }
 }
 
-/// The store file when `--db` is not given.
-pub const DEFAULT_DB: &str = "host-sim.db";
+pub use crate::defaults::DEFAULT_DB;
 
 /// Options every workflow command that uses the plugin takes.
 #[derive(clap::Args, Clone, Debug, Default)]

@@ -42,7 +42,7 @@ pub struct SyncArgs {
     #[command(flatten)]
     pub common: WorkflowArgs,
     /// The platform's base URL (homepage; the OAuth redirect is under it).
-    #[arg(long, default_value = crate::cli::demo::DEMO_PLATFORM)]
+    #[arg(long, default_value = crate::defaults::DEMO_PLATFORM)]
     pub platform_url: String,
     /// What to sync.
     #[command(flatten)]
