@@ -6,9 +6,9 @@
 use crate::util;
 use host_sim::cli::callback_options::CallbackOptions;
 use host_sim::cli::serve::{open_platform_full, OpenPlatform};
+use host_sim::cli::session::WecomArgs;
 use host_sim::fake_wecom::{contact_events, unix_now, CallbackPusher, SignedRequest};
 use host_sim::host::callbacks::Outcome;
-use host_sim::host::session::WecomArgs;
 use host_sim::store::Store;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

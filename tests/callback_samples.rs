@@ -4,7 +4,7 @@
 
 use crate::util;
 use host_sim::cli::callback::{callback, CallbackArgs, CallbackOutcome};
-use host_sim::host::session::WecomArgs;
+use host_sim::cli::session::WecomArgs;
 use host_sim::render::table::Lang;
 use interface::{CallbackKind, ChangeKind};
 

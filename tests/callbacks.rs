@@ -8,12 +8,12 @@ use crate::util::{self, ok};
 use host_sim::cli::callback_options::{CallbackOptions, NewMembers, OnLeave, PolicyArgs};
 use host_sim::cli::login_flow::{drive, IN_CLIENT_UA};
 use host_sim::cli::serve::{open_platform, open_platform_full, OpenPlatform};
-use host_sim::cli::workflow::StoreState;
+use host_sim::cli::session::WecomArgs;
 use host_sim::fake_wecom::{
     contact_events, unix_now, CallbackPusher, ContactEvent, FaultKind, FaultRule, Faults, SignedRequest, User,
 };
 use host_sim::host::callbacks::{Follower, Outcome, Policy, Verdict};
-use host_sim::host::session::WecomArgs;
+use host_sim::host::sync::StoreState;
 use host_sim::platform::{Platform, RunningPlatform};
 use host_sim::store::Store;
 use interface::{Binding, ScopeSelection, SecretString};

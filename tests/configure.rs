@@ -296,7 +296,7 @@ fn the_platform_serves_the_trusted_domain_verification_file() {
     let path = dir.join("WW_verify_Ab12Cd34.txt");
     std::fs::write(&path, "Ab12Cd34Ef56\n").expect("write");
     let verify = host_sim::cli::serve::read_verify_file(&path).expect("valid name");
-    let args = host_sim::host::session::WecomArgs { plugin: Some(util::plugin_path()), ..Default::default() };
+    let args = host_sim::cli::session::WecomArgs { plugin: Some(util::plugin_path()), ..Default::default() };
     let open = host_sim::cli::serve::open_platform(
         &args,
         0,

@@ -2,7 +2,7 @@
 //! who leaves in WeCom losing access through the contact-change callback.
 
 use host_sim::cli::demo::{run, DemoArgs};
-use host_sim::host::session::WecomArgs;
+use host_sim::cli::session::WecomArgs;
 use host_sim::render::table::Lang;
 use interface::RowKind;
 

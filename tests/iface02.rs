@@ -11,9 +11,9 @@
 use crate::util::{self, ok};
 use host_sim::cli::callback_options::CallbackOptions;
 use host_sim::cli::serve::{open_platform, open_platform_full, OpenPlatform};
+use host_sim::cli::session::WecomArgs;
 use host_sim::fake_wecom::{contact_events, CallbackPusher, FakeWecom, User};
 use host_sim::host::callbacks::{Outcome, Verdict};
-use host_sim::host::session::WecomArgs;
 use host_sim::store::Store;
 use interface::{
     Binding, CommitInput, Edit, EditKind, Evidence, PersonalData, PlatformAccount, ProposalInput, RowKind,

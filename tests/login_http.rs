@@ -4,8 +4,8 @@
 use crate::util::{self, err, ok};
 use host_sim::cli::login_flow::{drive, drive_proving, drive_visitor, Proof, Visitor, BROWSER_UA, IN_CLIENT_UA};
 use host_sim::cli::serve::{open_platform, OpenPlatform};
+use host_sim::cli::session::WecomArgs;
 use host_sim::fake_wecom::{FakeConfig, Org};
-use host_sim::host::session::WecomArgs;
 use host_sim::store::Store;
 use interface::{LoginRequest, SecretString};
 use reqwest::redirect::Policy;

@@ -4,7 +4,7 @@
 
 use crate::util;
 use host_sim::cli::serve::{open_platform, OpenPlatform};
-use host_sim::host::session::WecomArgs;
+use host_sim::cli::session::WecomArgs;
 use host_sim::store::Store;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

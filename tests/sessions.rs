@@ -5,7 +5,7 @@
 use crate::util;
 use host_sim::cli::login_flow::IN_CLIENT_UA;
 use host_sim::cli::serve::{open_platform, OpenPlatform};
-use host_sim::host::session::WecomArgs;
+use host_sim::cli::session::WecomArgs;
 use host_sim::store::Store;
 use interface::PlatformAccount;
 use reqwest::redirect::Policy;

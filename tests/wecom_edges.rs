@@ -241,8 +241,8 @@ mod receivers {
 
     use crate::util::{self, ok};
     use host_sim::cli::serve::{open_platform, OpenPlatform};
+    use host_sim::cli::session::WecomArgs;
     use host_sim::fake_wecom::{contact_events, Receiver};
-    use host_sim::host::session::WecomArgs;
     use host_sim::store::Store;
     use interface::{ChangeKind, DirectoryChange};
     use std::time::Duration;
@@ -278,8 +278,7 @@ mod receivers {
         let delivery = sync.push(&leaver).expect("push");
         assert_eq!((delivery.status, delivery.body.as_str()), (200, ""));
         settle(&open);
-        let state =
-            host_sim::cli::workflow::StoreState::read(&open.platform.store.lock().expect("store")).expect("read");
+        let state = host_sim::host::sync::StoreState::read(&open.platform.store.lock().expect("store")).expect("read");
         let account = state.accounts.into_iter().find(|a| a.id.as_str() == "u-1004").expect("account");
         assert!(!account.enabled, "the leaver's account is disabled");
         assert_eq!(account_of(&open, "wangxiaokai"), None, "and unbound");
@@ -368,7 +367,7 @@ fn configure_says_what_each_callback_receiver_carries() {
 #[test]
 fn a_platform_clock_five_minutes_off_fails_every_callback_and_the_message_names_the_clock() {
     use host_sim::cli::serve::open_platform;
-    use host_sim::host::session::WecomArgs;
+    use host_sim::cli::session::WecomArgs;
     use host_sim::store::Store;
     let args = WecomArgs { plugin: Some(util::plugin_path()), ..Default::default() };
     let open = open_platform(&args, 0, Store::in_memory().expect("store"), None).expect("platform starts");

@@ -3,12 +3,12 @@
 //! The crash-safety test runs the binary and lives in `host-sim/tests/crash.rs`.
 
 use crate::util;
+use host_sim::cli::session::WecomArgs;
 use host_sim::cli::workflow::accounts::{AccountsImportArgs, AccountsListArgs};
 use host_sim::cli::workflow::commit::{commit, CommitArgs, CommitOutcome};
 use host_sim::cli::workflow::edit::{BindArgs, RowArgs};
 use host_sim::cli::workflow::sync::{sync, FilterArg, SyncArgs, SyncOutcome};
 use host_sim::cli::workflow::{self, WorkflowArgs};
-use host_sim::host::session::WecomArgs;
 use host_sim::render::table::Lang;
 use host_sim::store::Store;
 use interface::{Binding, PlatformAccount, RowKind};

@@ -19,12 +19,13 @@
 use super::generate::{generate, Spec, AGENT_ID, CORP_ID, SECRET};
 use super::measure::{self, phase, Phase};
 use super::BenchArgs;
+use crate::cli::session::WecomArgs;
 use crate::cli::workflow::accounts::{run_accounts_import, AccountsImportArgs};
 use crate::cli::workflow::commit::{commit, CommitArgs, CommitOutcome};
 use crate::cli::workflow::sync::{sync, SyncArgs};
 use crate::cli::workflow::WorkflowArgs;
 use crate::fake_wecom::{FakeConfig, FakeWecom};
-use crate::host::session::{PlatformUrls, WecomArgs};
+use crate::host::session::PlatformUrls;
 use crate::render::table::Lang;
 use anyhow::{bail, Context};
 use serde::Serialize;

@@ -7,8 +7,8 @@
 //! only `--corp-id` (the receiver id the message must carry), `--token` and `--aes-key` are
 //! activated (`activate`, offline): no Secret, no WeCom, no fake.
 
+use crate::cli::session::{Session, WecomArgs};
 use crate::host::plugin_host::SimHost;
-use crate::host::session::{Session, WecomArgs};
 use crate::render::table::{self, Lang};
 use anyhow::Context;
 use interface::{CallbackKind, CallbackReply, CallbackRequest, PluginError};

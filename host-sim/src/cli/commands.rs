@@ -1,8 +1,9 @@
 //! The CLI commands other than `demo`: each is a thin use of the session, store and table.
 
+use crate::cli::session::{Session, WecomArgs};
 use crate::fake_wecom::{self, FakeConfig, Org};
 use crate::host::plugin_host::SimHost;
-use crate::host::session::{PlatformUrls, Session, WecomArgs};
+use crate::host::session::PlatformUrls;
 use crate::render::table::{self, Lang};
 use interface::ScopeSelection;
 use std::io::{IsTerminal, Write};

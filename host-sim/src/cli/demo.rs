@@ -4,7 +4,7 @@
 
 use crate::cli::login_flow;
 use crate::cli::serve::open_platform_with;
-use crate::host::session::WecomArgs;
+use crate::cli::session::WecomArgs;
 use crate::render::table::{self, Lang};
 use crate::store::Store;
 use crate::term::printable;
@@ -141,7 +141,7 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> 
     )?;
     // What a login later asks of the store: the synced scope and whom this sync listed.
     store.set_synced_scope(&scope)?;
-    store.set_roster(&crate::cli::workflow::commit::roster(&proposal))?;
+    store.set_roster(&crate::host::sync::roster(&proposal))?;
     let s = changes.summary;
     writeln!(
         out,

@@ -3,13 +3,14 @@
 //! against any WeCom-compatible server.
 
 use crate::cli::login_flow::{self, BROWSER_UA, IN_CLIENT_UA};
+use crate::cli::session::{Session, WecomArgs};
 use crate::host::login_decide;
 use crate::host::plugin_host::SimHost;
-use crate::host::session::{PlatformUrls, Session, WecomArgs};
+use crate::host::session::{visible_scope, PlatformUrls};
 use crate::store::Store;
 use crate::term::printable;
 use anyhow::{bail, Context};
-use interface::{CommitInput, LoginNeed, LoginProof, LoginRequest, ProposalInput, ScopeSelection, SecretString};
+use interface::{LoginNeed, LoginProof, LoginRequest, SecretString};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -87,52 +88,6 @@ fn member_json(member: &interface::LoginOutcome) -> serde_json::Value {
         "status": member.status,
         "consented": member.consented,
     })
-}
-
-/// The app's whole visible range as a scope.
-pub fn visible_scope(session: &Session) -> ScopeSelection {
-    session
-        .report
-        .app
-        .as_ref()
-        .into_option()
-        .map(|a| ScopeSelection {
-            department_ids: a.visible.department_ids.clone(),
-            user_ids: a.visible.user_ids.clone(),
-            tag_ids: a.visible.tag_ids.clone(),
-        })
-        .unwrap_or_default()
-}
-
-/// Seeds an empty store with the sample accounts and runs one sync with no edits, so members have accounts.
-pub fn seed_and_sync(session: &Session, store: &mut Store, scope: &ScopeSelection) -> anyhow::Result<()> {
-    if !store.accounts()?.is_empty() {
-        return Ok(());
-    }
-    crate::host::sample::seed(store)?;
-    let snapshot = session.instance.fetch_scope(scope).into_result()?;
-    let input = ProposalInput {
-        snapshot,
-        accounts: store.accounts()?.into(),
-        bindings: store.bindings()?.into(),
-        departments: store.departments()?.into(),
-        ..Default::default()
-    };
-    let proposal = session.instance.propose_bindings(&input).into_result()?;
-    let changes = session
-        .instance
-        .commit(&CommitInput { input, proposal: proposal.clone(), ..Default::default() })
-        .into_result()?;
-    store.apply(
-        &changes,
-        &crate::store::Audit::new(
-            crate::store::Actor::Operator,
-            interface::Text::new("首次同步（示例组织）", "first sync (sample organisation)"),
-        ),
-    )?;
-    store.set_synced_scope(scope)?;
-    store.set_roster(&crate::cli::workflow::commit::roster(&proposal))?;
-    Ok(())
 }
 
 fn round_trip(args: &LoginArgs, userid: &str, out: &mut dyn Write) -> anyhow::Result<bool> {

@@ -9,4 +9,5 @@ pub mod login;
 pub mod login_flow;
 pub mod reconcile;
 pub mod serve;
+pub mod session;
 pub mod workflow;

@@ -3,10 +3,11 @@
 //! --reconcile-every`, or to catch up after the callback URL was down.
 
 use crate::cli::callback_options::PolicyArgs;
+use crate::cli::session::Session;
 use crate::cli::workflow::{open_store, ScopeArgs, WorkflowArgs};
 use crate::host::callbacks::{Follower, Verdict};
 use crate::host::plugin_host::SimHost;
-use crate::host::session::{PlatformUrls, Session};
+use crate::host::session::PlatformUrls;
 use crate::render::table;
 use crate::term::printable;
 use std::io::Write;

@@ -2,11 +2,12 @@
 //! connected to WeCom through the loaded plugin, and the setup that `login --as` shares with it.
 
 use crate::cli::callback_options::{CallbackOptions, CallbackSecrets};
-use crate::cli::login::{seed_and_sync, visible_scope};
+use crate::cli::session::{Session, WecomArgs};
 use crate::fake_wecom::CallbackPusher;
 use crate::host::callbacks::Follower;
 use crate::host::plugin_host::SimHost;
-use crate::host::session::{PlatformUrls, Session, WecomArgs};
+use crate::host::session::{visible_scope, PlatformUrls};
+use crate::host::sync::seed_and_sync;
 use crate::platform::{LoginSessions, Platform, RunningPlatform, VerifyFile, CALLBACK_PATH};
 use crate::store::Store;
 use anyhow::{bail, Context};

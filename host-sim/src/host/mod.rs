@@ -1,7 +1,7 @@
 //! The reference host: what a Wanxiang team copies. Loads the plugin and implements its host
 //! services ([`plugin_host`]), opens a configured or activated instance ([`session`]), gathers
 //! what the store knows for the plugin's hooks and applies the change sets they return
-//! ([`login_decide`]), follows contact-change callbacks and runs the reconcile
+//! ([`sync`], [`login_decide`]), follows contact-change callbacks and runs the reconcile
 //! ([`callbacks`]), and hashes platform passwords ([`password`]); [`sample`] is the sample
 //! organisation's platform accounts.
 //!
@@ -14,3 +14,4 @@ pub mod password;
 pub mod plugin_host;
 pub mod sample;
 pub mod session;
+pub mod sync;

@@ -11,10 +11,9 @@
 //! on a name alone. A mapping file's binds carry `imported`.
 
 use super::edit::{describe_named, member_names, write_rejected};
-use super::{
-    check_corp, commit_input, dry_commit, open_store, pure_instance, summary_line, write_refusal, StoreState,
-    WorkflowArgs,
-};
+use super::{check_corp, open_store, pure_instance, write_refusal, WorkflowArgs};
+use crate::host::sync::{commit_input, dry_commit, StoreState};
+use crate::render::summary::summary_line;
 use crate::render::table::Lang;
 use interface::{ChangeSet, Edit, EditKind, Evidence, PluginError, Proposal, RowKind, Text};
 use std::collections::{HashMap, HashSet};

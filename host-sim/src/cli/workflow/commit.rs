@@ -3,10 +3,9 @@
 //! pending sync in one transaction. With nothing pending it says so and succeeds, so running it
 //! twice is harmless.
 
-use super::{
-    check_corp, commit_input, dry_commit, is_stale, nothing_pending, open_store, pure_instance, summary_line,
-    write_refusal, StoreState, WorkflowArgs,
-};
+use super::{check_corp, is_stale, open_store, pure_instance, write_refusal, WorkflowArgs};
+use crate::host::sync::{commit_input, dry_commit, StoreState};
+use crate::render::summary::{nothing_pending, summary_line};
 use crate::render::table::Lang;
 use crate::store::{new_account_id, Actor, Applied, Audit, Basis, PendingApplied};
 use interface::{ChangeSet, Proposal};
@@ -143,11 +142,6 @@ pub fn commit(args: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<CommitOu
             Ok(CommitOutcome::Changed)
         }
     }
-}
-
-/// Every member of the proposal, with the accounts their row offered (see [`crate::store::roster_of`]).
-pub fn roster(proposal: &Proposal) -> Vec<(String, Vec<String>)> {
-    crate::store::roster_of(proposal)
 }
 
 fn write_json(

@@ -6,10 +6,9 @@
 //! edits (nothing is applied); a refusal is printed with the plugin's code, row and message, the
 //! command exits non-zero and the edit is not recorded.
 
-use super::{
-    check_corp, commit_input, dry_commit, open_existing_store, pure_instance, summary_line, write_refusal, StoreState,
-    WorkflowArgs,
-};
+use super::{check_corp, open_existing_store, pure_instance, write_refusal, WorkflowArgs};
+use crate::host::sync::{commit_input, dry_commit, StoreState};
+use crate::render::summary::summary_line;
 use crate::render::table::Lang;
 use crate::term::printable;
 use interface::{ChangeSet, Edit, EditKind, Evidence, PluginError, Proposal};

@@ -80,7 +80,7 @@ impl ScopeArgs {
             tag_ids: self.scope_tags.clone().into(),
         };
         if given == interface::ScopeSelection::default() {
-            crate::cli::login::visible_scope(session)
+            crate::host::session::visible_scope(session)
         } else {
             given
         }
@@ -92,14 +92,12 @@ pub use commit::run_commit;
 pub use edit::{run_bind, run_confirm_removal, run_confirm_rename, run_skip, run_unbind};
 pub use sync::run_sync;
 
+use crate::cli::session::WecomArgs;
 use crate::host::plugin_host::{default_plugin_path, LoadedPlugin, SimHost};
-use crate::host::session::WecomArgs;
 use crate::render::table::Lang;
 use crate::store::{PendingSync, Store};
 use anyhow::Context;
-use interface::{
-    ChangeSet, CommitInput, CommitSummary, PlatformAccount, PlatformDepartment, PluginBox, PluginError, ProposalInput,
-};
+use interface::{PluginBox, PluginError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -206,84 +204,6 @@ pub fn check_corp(wecom: &WecomArgs, pending: &PendingSync) -> anyhow::Result<()
     Ok(())
 }
 
-/// The store state a commit is computed from, kept to check it is unchanged when applying.
-pub struct StoreState {
-    /// Accounts.
-    pub accounts: Vec<PlatformAccount>,
-    /// Bindings.
-    pub bindings: Vec<interface::Binding>,
-    /// Mirrored departments.
-    pub departments: Vec<PlatformDepartment>,
-}
-
-impl StoreState {
-    /// Reads the store.
-    pub fn read(store: &Store) -> anyhow::Result<Self> {
-        Ok(StoreState { accounts: store.accounts()?, bindings: store.bindings()?, departments: store.departments()? })
-    }
-}
-
-/// The plugin's `commit` input: the stored snapshot and proposal, the store as it is now, `edits`.
-pub fn commit_input(
-    pending: &PendingSync,
-    state: &StoreState,
-    edits: &[interface::Edit],
-    removal_guard: interface::RemovalGuard,
-) -> CommitInput {
-    CommitInput {
-        input: ProposalInput {
-            snapshot: pending.snapshot.clone(),
-            accounts: state.accounts.clone().into(),
-            bindings: state.bindings.clone().into(),
-            departments: state.departments.clone().into(),
-            ..Default::default()
-        },
-        proposal: pending.proposal.clone(),
-        edits: edits.to_vec().into(),
-        removal_guard,
-        ..Default::default()
-    }
-}
-
-/// Runs the plugin's `commit` without applying anything.
-pub fn dry_commit(instance: &PluginBox, input: &CommitInput) -> Result<ChangeSet, PluginError> {
-    instance.commit(input).into_result()
-}
-
-/// The guide's commit summary line.
-pub fn summary_line(s: &CommitSummary, lang: Lang) -> String {
-    let mut line = match lang {
-        Lang::Zh => format!(
-            "同步企业微信用户 {} 个，绑定用户 {} 个，新建组织用户 {} 个（跳过 {} 个，解除绑定 {} 个",
-            s.wecom_users_synced, s.bindings_made, s.accounts_created, s.skipped, s.bindings_removed
-        ),
-        Lang::En => format!(
-            "WeCom users synced {}, bindings made {}, new accounts created {} (skipped {}, unbound {}",
-            s.wecom_users_synced, s.bindings_made, s.accounts_created, s.skipped, s.bindings_removed
-        ),
-    };
-    if s.department_changes > 0 {
-        line.push_str(&match lang {
-            Lang::Zh => format!("，部门变更 {} 个", s.department_changes),
-            Lang::En => format!(", department changes {}", s.department_changes),
-        });
-    }
-    if s.accounts_disabled > 0 {
-        line.push_str(&match lang {
-            Lang::Zh => format!("，停用账号 {} 个", s.accounts_disabled),
-            Lang::En => format!(", accounts disabled {}", s.accounts_disabled),
-        });
-    }
-    if s.bindings_updated > 0 {
-        line.push_str(&match lang {
-            Lang::Zh => format!("，绑定更新 {} 个", s.bindings_updated),
-            Lang::En => format!(", bindings updated {}", s.bindings_updated),
-        });
-    }
-    line.push_str(lang.pick("）", ")"));
-    line
-}
-
 /// Writes a refusal from the plugin: code, row, message and fix, and for `binding.stale` what to do.
 pub fn write_refusal(out: &mut dyn Write, error: &PluginError, lang: Lang) -> std::io::Result<()> {
     writeln!(out, "{}{error}", lang.pick("已拒绝：", "Refused: "))?;
@@ -317,21 +237,20 @@ pub fn pending_or_say_none(
         if common.json {
             writeln!(out, "{}", serde_json::json!({ "ok": false, "pending": false }))?;
         } else {
-            writeln!(out, "{}", nothing_pending(common.lang))?;
+            writeln!(out, "{}", crate::render::summary::nothing_pending(common.lang))?;
         }
     }
     Ok(pending)
 }
 
-pub fn nothing_pending(lang: Lang) -> &'static str {
-    lang.pick("没有待提交的同步：请先运行 host-sim sync。", "Nothing pending: run host-sim sync first.")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::host::sync::StoreState;
+    use crate::render::summary::summary_line;
     use crate::store::{Basis, PendingApplied};
     use interface::{Binding, DirectorySnapshot, Edit, EditKind, Evidence, Proposal, ScopeSelection};
+    use interface::{ChangeSet, CommitSummary};
 
     fn store_with_pending() -> (Store, i64) {
         let mut store = Store::in_memory().expect("store");

@@ -4,9 +4,11 @@
 //! searched (`--search`) and filtered (`--filter unbound`). The search and filter only choose the
 //! rows shown; the stored proposal always has every row.
 
-use super::{open_store, ScopeArgs, StoreState, WorkflowArgs};
+use super::{open_store, ScopeArgs, WorkflowArgs};
+use crate::cli::session::Session;
 use crate::host::plugin_host::SimHost;
-use crate::host::session::{PlatformUrls, Session};
+use crate::host::session::PlatformUrls;
+use crate::host::sync::StoreState;
 use crate::render::table::{self, Lang};
 use anyhow::Context;
 use interface::{Proposal, ProposalInput, RowFilter, RowQuery};

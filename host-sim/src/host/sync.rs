@@ -1,0 +1,91 @@
+//! The operator's sync on the host side: what the plugin's `propose_bindings` and `commit` are
+//! given from the store ([`StoreState`], [`commit_input`]), the first sync of the sample
+//! organisation ([`seed_and_sync`]) and the login roster a sync leaves ([`roster`]). The commands
+//! that print it are [`crate::cli::workflow`].
+
+use crate::host::session::Session;
+use crate::store::{PendingSync, Store};
+use interface::{
+    ChangeSet, CommitInput, PlatformAccount, PlatformDepartment, PluginBox, PluginError, Proposal, ProposalInput,
+    ScopeSelection,
+};
+
+/// The store state a commit is computed from, kept to check it is unchanged when applying.
+pub struct StoreState {
+    /// Accounts.
+    pub accounts: Vec<PlatformAccount>,
+    /// Bindings.
+    pub bindings: Vec<interface::Binding>,
+    /// Mirrored departments.
+    pub departments: Vec<PlatformDepartment>,
+}
+
+impl StoreState {
+    /// Reads the store.
+    pub fn read(store: &Store) -> anyhow::Result<Self> {
+        Ok(StoreState { accounts: store.accounts()?, bindings: store.bindings()?, departments: store.departments()? })
+    }
+}
+
+/// The plugin's `commit` input: the stored snapshot and proposal, the store as it is now, `edits`.
+pub fn commit_input(
+    pending: &PendingSync,
+    state: &StoreState,
+    edits: &[interface::Edit],
+    removal_guard: interface::RemovalGuard,
+) -> CommitInput {
+    CommitInput {
+        input: ProposalInput {
+            snapshot: pending.snapshot.clone(),
+            accounts: state.accounts.clone().into(),
+            bindings: state.bindings.clone().into(),
+            departments: state.departments.clone().into(),
+            ..Default::default()
+        },
+        proposal: pending.proposal.clone(),
+        edits: edits.to_vec().into(),
+        removal_guard,
+        ..Default::default()
+    }
+}
+
+/// Runs the plugin's `commit` without applying anything.
+pub fn dry_commit(instance: &PluginBox, input: &CommitInput) -> Result<ChangeSet, PluginError> {
+    instance.commit(input).into_result()
+}
+
+/// Seeds an empty store with the sample accounts and runs one sync with no edits, so members have accounts.
+pub fn seed_and_sync(session: &Session, store: &mut Store, scope: &ScopeSelection) -> anyhow::Result<()> {
+    if !store.accounts()?.is_empty() {
+        return Ok(());
+    }
+    crate::host::sample::seed(store)?;
+    let snapshot = session.instance.fetch_scope(scope).into_result()?;
+    let input = ProposalInput {
+        snapshot,
+        accounts: store.accounts()?.into(),
+        bindings: store.bindings()?.into(),
+        departments: store.departments()?.into(),
+        ..Default::default()
+    };
+    let proposal = session.instance.propose_bindings(&input).into_result()?;
+    let changes = session
+        .instance
+        .commit(&CommitInput { input, proposal: proposal.clone(), ..Default::default() })
+        .into_result()?;
+    store.apply(
+        &changes,
+        &crate::store::Audit::new(
+            crate::store::Actor::Operator,
+            interface::Text::new("首次同步（示例组织）", "first sync (sample organisation)"),
+        ),
+    )?;
+    store.set_synced_scope(scope)?;
+    store.set_roster(&roster(&proposal))?;
+    Ok(())
+}
+
+/// Every member of the proposal, with the accounts their row offered (see [`crate::store::roster_of`]).
+pub fn roster(proposal: &Proposal) -> Vec<(String, Vec<String>)> {
+    crate::store::roster_of(proposal)
+}
