@@ -12,8 +12,7 @@
 //! # Ok(()) }
 //! ```
 
-use super::contact_events::{self, ContactEvent};
-use super::server::FakeWecom;
+use super::contact_events::ContactEvent;
 use super::wxcrypt::{self, Key};
 use anyhow::Context;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -242,14 +241,6 @@ impl CallbackPusher {
             })
         });
         sent.join().map_err(|_| anyhow::anyhow!("回调推送线程失败 / callback push thread failed"))?
-    }
-
-    /// "Member left": the admin deletes `userid` in the fake, and WeCom pushes `delete_user`.
-    pub fn member_leaves(&self, fake: &FakeWecom, userid: &str) -> anyhow::Result<Delivery> {
-        let event = fake
-            .with_org(|org| contact_events::delete_member(org, userid))
-            .with_context(|| format!("模拟企业微信中没有成员 {userid} / no member {userid} in the fake WeCom"))?;
-        self.push(&event)
     }
 }
 

@@ -1,5 +1,7 @@
 //! Running the fake: on a caller's runtime ([`serve`]) or on its own thread ([`FakeWecom`]).
 
+use super::callback_push::{CallbackPusher, Delivery};
+use super::contact_events;
 use super::credentials::CodeSubject;
 use super::faults::Faults;
 use super::org::Org;
@@ -188,5 +190,15 @@ impl Drop for FakeWecom {
 impl std::fmt::Debug for FakeWecom {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FakeWecom").field("base_url", &self.base_url()).finish_non_exhaustive()
+    }
+}
+
+impl CallbackPusher {
+    /// "Member left": the admin deletes `userid` in the fake, and WeCom pushes `delete_user`.
+    pub fn member_leaves(&self, fake: &FakeWecom, userid: &str) -> anyhow::Result<Delivery> {
+        let event = fake
+            .with_org(|org| contact_events::delete_member(org, userid))
+            .with_context(|| format!("模拟企业微信中没有成员 {userid} / no member {userid} in the fake WeCom"))?;
+        self.push(&event)
     }
 }

@@ -4,6 +4,7 @@
 //! It also serves WeCom's contact-change callbacks at [`CALLBACK_PATH`].
 
 mod callback;
+mod home;
 mod login;
 mod pages;
 mod rejection;
@@ -20,9 +21,9 @@ use std::time::Duration;
 /// The platform's routes.
 pub fn router(platform: Arc<Platform>) -> Router {
     Router::new()
-        .route("/", get(pages::home))
-        .route("/me", get(pages::me))
-        .route("/{file}", get(pages::verify_file))
+        .route("/", get(home::home))
+        .route("/me", get(home::me))
+        .route("/{file}", get(home::verify_file))
         .route("/oauth/wecom/start", get(login::start))
         .route("/oauth/wecom/callback", get(login::callback))
         .route("/oauth/wecom/password", axum::routing::post(login::password))

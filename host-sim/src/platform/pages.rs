@@ -1,11 +1,7 @@
-//! The platform's small HTML pages: who is signed in, and why a login was refused.
+//! The platform's small HTML pages: how a login ended, and the bilingual error page.
 
-use super::login::signed_in;
-use super::state::Platform;
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use std::sync::Arc;
 
 /// What a login ended in.
 pub enum Outcome {
@@ -45,7 +41,7 @@ pub enum Outcome {
     },
 }
 
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
@@ -95,31 +91,4 @@ pub fn error_page(status: StatusCode, zh: &str, en: &str) -> Response {
         escape(en)
     );
     (status, Html(format!("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>万象智维</title><body>{body}</body></html>"))).into_response()
-}
-
-/// `/`: the homepage (the WeCom app's 应用主页).
-pub async fn home(State(platform): State<Arc<Platform>>, headers: HeaderMap) -> Response {
-    let who = signed_in(&platform, &headers).await;
-    let body = match who {
-        Some(account) => format!("<p data-account=\"{0}\">已登录 / signed in: {0}</p><form method=\"post\" action=\"/logout\"><button>退出登录 / Log out</button></form>", escape(&account)),
-        None => "<p><a href=\"/oauth/wecom/start\">企业微信登录 / Log in with WeCom</a></p>".to_string(),
-    };
-    Html(format!("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>万象智维</title><body><h1>万象智维</h1>{body}</body></html>")).into_response()
-}
-
-/// `/me`: the signed-in account of this session, as JSON.
-pub async fn me(State(platform): State<Arc<Platform>>, headers: HeaderMap) -> Response {
-    let account = signed_in(&platform, &headers).await;
-    axum::Json(serde_json::json!({ "account_id": account })).into_response()
-}
-
-/// `/WW_verify_<code>.txt`: the trusted-domain verification file, served so the admin need not
-/// touch a web server.
-pub async fn verify_file(State(platform): State<Arc<Platform>>, Path(file): Path<String>) -> Response {
-    match &platform.verify_file {
-        Some(v) if v.name == file => {
-            ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], v.content.clone()).into_response()
-        }
-        _ => super::rejection::not_found().await,
-    }
 }

@@ -10,9 +10,9 @@
 //! member still confirms the account at first login, so a bulk accept never lets anyone sign in
 //! on a name alone. A mapping file's binds carry `imported`.
 
-use super::edit::{describe_named, member_names, write_rejected};
-use super::{check_corp, open_store, pure_instance, write_refusal, WorkflowArgs};
+use super::{check_corp, open_store, pure_instance, write_refusal, write_rejected, WorkflowArgs, LISTED};
 use crate::host::sync::{commit_input, dry_commit, StoreState};
+use crate::render::edits::{describe_named, member_names};
 use crate::render::summary::summary_line;
 use crate::render::table::Lang;
 use interface::{ChangeSet, Edit, EditKind, Evidence, PluginError, Proposal, RowKind, Text};
@@ -20,8 +20,6 @@ use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
 
-/// How many recorded rows the text output lists (the rest are counted).
-pub const LISTED: usize = 20;
 /// How many plugin refusals of a mapping file are looked for before stopping.
 pub const MAX_REFUSALS: usize = 20;
 

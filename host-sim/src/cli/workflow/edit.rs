@@ -6,12 +6,12 @@
 //! edits (nothing is applied); a refusal is printed with the plugin's code, row and message, the
 //! command exits non-zero and the edit is not recorded.
 
-use super::{check_corp, open_existing_store, pure_instance, write_refusal, WorkflowArgs};
+use super::{check_corp, open_existing_store, pure_instance, write_rejected, WorkflowArgs};
 use crate::host::sync::{commit_input, dry_commit, StoreState};
+use crate::render::edits::{describe_named, member_names};
 use crate::render::summary::summary_line;
-use crate::render::table::Lang;
 use crate::term::printable;
-use interface::{ChangeSet, Edit, EditKind, Evidence, PluginError, Proposal};
+use interface::{ChangeSet, Edit, EditKind, Evidence, Proposal};
 use std::io::Write;
 
 /// `host-sim bind`.
@@ -119,30 +119,6 @@ fn record(common: &WorkflowArgs, edit: Edit, out: &mut dyn Write) -> anyhow::Res
     Ok(true)
 }
 
-pub(super) fn write_rejected(
-    common: &WorkflowArgs,
-    out: &mut dyn Write,
-    error: &PluginError,
-    kept: &[Edit],
-) -> anyhow::Result<()> {
-    if common.json {
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "ok": false,
-                "error": error,
-                "stale": super::is_stale(error),
-                "edits": kept,
-            }))?
-        )?;
-    } else {
-        write_refusal(out, error, common.lang)?;
-        writeln!(out, "{}", common.lang.pick("编辑未记录。", "The edit was not recorded."))?;
-    }
-    Ok(())
-}
-
 fn write_recorded(
     common: &WorkflowArgs,
     out: &mut dyn Write,
@@ -169,7 +145,7 @@ fn write_recorded(
     writeln!(out, "{}{}", lang.pick("已记录：", "Recorded: "), printable(&describe_named(edit, &names, lang)))?;
     writeln!(out, "{} ({}){}", lang.pick("待提交的编辑", "Pending edits"), edits.len(), lang.pick("：", ":"))?;
     // The latest edits (a bulk decision may have recorded tens of thousands); --json lists all.
-    let listed = super::bulk::LISTED;
+    let listed = super::LISTED;
     if edits.len() > listed {
         writeln!(
             out,
@@ -183,44 +159,6 @@ fn write_recorded(
     }
     writeln!(out, "{}{}", lang.pick("提交后：", "On commit: "), summary_line(&preview.summary, lang))?;
     Ok(())
-}
-
-/// The members' names by lower-cased userid, indexed once.
-pub fn member_names(proposal: &Proposal) -> std::collections::HashMap<String, &str> {
-    proposal.rows.iter().map(|r| (r.userid.to_lowercase(), r.member_name.as_str())).collect()
-}
-
-/// One edit in words, with the member's name from the proposal (a scan: for one edit only).
-pub fn describe(edit: &Edit, proposal: &Proposal, lang: Lang) -> String {
-    let key = edit.userid.to_lowercase();
-    let name = proposal.rows.iter().find(|r| r.userid.to_lowercase() == key).map(|r| r.member_name.as_str());
-    describe_as(edit, name, lang)
-}
-
-/// One edit in words, the member's name looked up in `names` ([`member_names`]).
-pub fn describe_named(edit: &Edit, names: &std::collections::HashMap<String, &str>, lang: Lang) -> String {
-    describe_as(edit, names.get(&edit.userid.to_lowercase()).copied(), lang)
-}
-
-fn describe_as(edit: &Edit, name: Option<&str>, lang: Lang) -> String {
-    let member = match name {
-        Some(n) => format!("{n} <{}>", edit.userid),
-        None => format!("<{}>", edit.userid),
-    };
-    match edit.kind {
-        EditKind::Bind => format!(
-            "{} {member} → {}",
-            lang.pick("绑定", "bind"),
-            edit.account_id.as_ref().map(|a| a.as_str()).unwrap_or_default()
-        ),
-        EditKind::Unbind => {
-            format!("{} {member}（{}）", lang.pick("解除配对", "unbind"), lang.pick("新建账号", "new account"))
-        }
-        EditKind::Skip => format!("{} {member}", lang.pick("跳过", "skip")),
-        EditKind::ConfirmRemoval => format!("{} {member}", lang.pick("确认解除绑定", "confirm removal")),
-        EditKind::ConfirmRename => format!("{} {member}", lang.pick("确认改名（账号转给新 userid）", "confirm rename")),
-        other => format!("{other:?} {member}"),
-    }
 }
 
 #[cfg(test)]

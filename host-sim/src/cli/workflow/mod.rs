@@ -126,6 +126,9 @@ pub fn preview_guard() -> interface::RemovalGuard {
     interface::RemovalGuard { max_removals: u64::MAX, confirmed_removals: 0 }
 }
 
+/// How many recorded rows the text output lists (the rest are counted).
+pub const LISTED: usize = 20;
+
 pub use crate::defaults::DEFAULT_DB;
 
 /// Options every workflow command that uses the plugin takes.
@@ -216,6 +219,31 @@ pub fn write_refusal(out: &mut dyn Write, error: &PluginError, lang: Lang) -> st
                 "The store or directory changed since the sync: run host-sim sync again, then redo the edits."
             )
         )?;
+    }
+    Ok(())
+}
+
+/// Writes a refused edit (text or `--json`, with the edits kept).
+pub fn write_rejected(
+    common: &WorkflowArgs,
+    out: &mut dyn Write,
+    error: &PluginError,
+    kept: &[interface::Edit],
+) -> anyhow::Result<()> {
+    if common.json {
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "ok": false,
+                "error": error,
+                "stale": is_stale(error),
+                "edits": kept,
+            }))?
+        )?;
+    } else {
+        write_refusal(out, error, common.lang)?;
+        writeln!(out, "{}", common.lang.pick("编辑未记录。", "The edit was not recorded."))?;
     }
     Ok(())
 }

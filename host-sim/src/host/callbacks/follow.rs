@@ -20,9 +20,9 @@
 
 use super::journal::{Journal, Outcome};
 use super::reconcile;
-use super::{Policy, Verdict};
+use super::{is_empty, plan_reason, Policy, Verdict};
 use crate::store::{Actor, Audit, Journaled, Store, StoreError};
-use interface::{ChangeKind, ChangeSet, DirectoryChange, PlanInput, PluginBox, RemovalGuard, ScopeSelection, Text};
+use interface::{ChangeKind, DirectoryChange, PlanInput, PluginBox, RemovalGuard, ScopeSelection, Text};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Condvar, Mutex, PoisonError};
@@ -480,23 +480,4 @@ fn subject(change: &DirectoryChange) -> String {
         ChangeKind::TagMembersChanged => format!("tag:{}", change.tag_id),
         _ => String::new(),
     }
-}
-
-/// The plan's reasons, for the audit trail: each event's, joined.
-pub fn plan_reason(plan: &interface::Plan) -> Text {
-    let mut zh = Vec::new();
-    let mut en = Vec::new();
-    for event in plan.events.iter().filter(|e| e.verdict == Verdict::Apply) {
-        zh.push(event.reason.zh.to_string());
-        en.push(event.reason.en.to_string());
-    }
-    Text::new(zh.join("；"), en.join("; "))
-}
-
-/// True when a change set changes nothing.
-pub fn is_empty(c: &ChangeSet) -> bool {
-    c.departments.is_empty()
-        && c.create_accounts.is_empty()
-        && c.create_bindings.is_empty()
-        && c.remove_bindings.is_empty()
 }

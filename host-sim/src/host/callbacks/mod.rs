@@ -17,7 +17,28 @@ pub mod reconcile;
 pub use follow::Follower;
 pub use journal::{Journal, Outcome};
 
+use interface::{ChangeSet, Text};
+
 /// The policy a host passes to `plan_change` and `decide_login`.
 pub type Policy = interface::ChangePolicy;
 /// What became of one change: `apply`, `ignore`, `needs_full_read`, `operator` (the plugin's).
 pub type Verdict = interface::PlanVerdict;
+
+/// The plan's reasons, for the audit trail: each event's, joined.
+pub fn plan_reason(plan: &interface::Plan) -> Text {
+    let mut zh = Vec::new();
+    let mut en = Vec::new();
+    for event in plan.events.iter().filter(|e| e.verdict == Verdict::Apply) {
+        zh.push(event.reason.zh.to_string());
+        en.push(event.reason.en.to_string());
+    }
+    Text::new(zh.join("；"), en.join("; "))
+}
+
+/// True when a change set changes nothing.
+pub fn is_empty(c: &ChangeSet) -> bool {
+    c.departments.is_empty()
+        && c.create_accounts.is_empty()
+        && c.create_bindings.is_empty()
+        && c.remove_bindings.is_empty()
+}

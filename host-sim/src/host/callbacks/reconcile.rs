@@ -8,9 +8,8 @@
 //! It keeps an existing sync in step and never performs the first one: with no binding at all
 //! in the store it does nothing.
 
-use super::follow::is_empty;
 use super::journal::Outcome;
-use super::{Policy, Verdict};
+use super::{is_empty, Policy, Verdict};
 use crate::store::{Actor, Audit, Store};
 use interface::{PlanInput, PluginBox, RemovalGuard, ScopeSelection, Text};
 use std::sync::{Mutex, PoisonError};
@@ -72,7 +71,7 @@ pub fn run(
         match plugin.plan_change(&input).into_result() {
             Ok(plan) => {
                 let apply = (!is_empty(&plan.changes)).then(|| {
-                    (plan.changes.clone(), Audit::new(Actor::Reconcile, super::follow::plan_reason(&plan)))
+                    (plan.changes.clone(), Audit::new(Actor::Reconcile, super::plan_reason(&plan)))
                 });
                 (Ok(plan), apply)
             }
