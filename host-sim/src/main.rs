@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use host_sim::bench;
-use host_sim::cli::{self, commands, demo, serve, workflow};
+use host_sim::cli::{self, configure, demo, fetch, serve, wecom_sim, workflow};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -21,11 +21,11 @@ enum Command {
     /// Runs the whole integration guide on the built-in fake WeCom and sample organisation.
     Demo(demo::DemoArgs),
     /// Runs the fake WeCom server alone.
-    WecomSim(commands::WecomSimArgs),
+    WecomSim(wecom_sim::WecomSimArgs),
     /// Checks connection settings and prints the checklist (exit 1 on an error).
-    Configure(commands::ConfigureArgs),
+    Configure(configure::ConfigureArgs),
     /// Reads the directory in a scope and prints counts, completeness, time and API calls.
-    Fetch(commands::FetchArgs),
+    Fetch(fetch::FetchArgs),
     /// Benchmarks the directory read and the binding table on a generated organisation.
     Bench(bench::BenchArgs),
     /// Logs a member in: `--as USERID` over the full HTTP round trip, or `--code CODE`.
@@ -75,9 +75,9 @@ fn main() -> ExitCode {
     let mut out = std::io::stdout();
     let result = match &cli.command {
         Command::Demo(args) => demo::run(args, &mut out).map(|_| true),
-        Command::WecomSim(args) => commands::wecom_sim(args).map(|_| true),
-        Command::Configure(args) => commands::configure(args, &mut out),
-        Command::Fetch(args) => commands::fetch(args, &mut out),
+        Command::WecomSim(args) => wecom_sim::wecom_sim(args).map(|_| true),
+        Command::Configure(args) => configure::configure(args, &mut out),
+        Command::Fetch(args) => fetch::fetch(args, &mut out),
         Command::Login(args) => cli::login::run(args, &mut out),
         Command::Bench(args) => bench::run(args, &mut out),
         Command::Serve(args) => serve::run(args, &mut out),

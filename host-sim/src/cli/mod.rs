@@ -3,11 +3,13 @@
 
 pub mod callback;
 pub mod callback_options;
-pub mod commands;
+pub mod configure;
 pub mod demo;
+pub mod fetch;
 pub mod login;
 pub mod login_flow;
 pub mod reconcile;
 pub mod serve;
 pub mod session;
+pub mod wecom_sim;
 pub mod workflow;

@@ -1,96 +1,13 @@
-//! The CLI commands other than `demo`: each is a thin use of the session, store and table.
+//! `host-sim fetch`: reads a scope; counts, completeness, wall time, API calls.
 
 use crate::cli::session::{Session, WecomArgs};
-use crate::fake_wecom::{self, FakeConfig, Org};
 use crate::host::plugin_host::SimHost;
 use crate::host::session::PlatformUrls;
 use crate::render::table::{self, Lang};
 use interface::ScopeSelection;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
-
-/// `host-sim wecom-sim`: the fake WeCom alone.
-#[derive(clap::Args, Clone, Debug)]
-pub struct WecomSimArgs {
-    /// Organisation JSON file (default: the built-in sample organisation).
-    #[arg(long)]
-    pub org: Option<PathBuf>,
-    /// Port on 127.0.0.1 (0 = any free port).
-    #[arg(long, default_value_t = 8089)]
-    pub port: u16,
-    /// Per-API calls per minute before 45009.
-    #[arg(long, default_value_t = 10_000)]
-    pub rate_limit_per_min: u32,
-    /// Latency added to every API call.
-    #[arg(long, default_value_t = 0)]
-    pub latency_ms: u64,
-}
-
-/// Runs the fake until interrupted.
-pub fn wecom_sim(args: &WecomSimArgs) -> anyhow::Result<()> {
-    let org = match &args.org {
-        Some(path) => Org::from_json_file(path)?,
-        None => Org::sample(),
-    };
-    let config = FakeConfig {
-        rate_limit_per_min: args.rate_limit_per_min,
-        latency_ms: args.latency_ms,
-        ..FakeConfig::default()
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port)).await?;
-        let addr = listener.local_addr()?;
-        println!(
-            "模拟企业微信已启动 / fake WeCom listening on http://{addr}  (corp {}, {} apps, {} members)",
-            org.corp_id,
-            org.apps.len(),
-            org.users.len()
-        );
-        tokio::select! {
-            served = fake_wecom::serve(org, config, listener) => served,
-            _ = tokio::signal::ctrl_c() => Ok(()),
-        }
-    })
-}
-
-/// `host-sim configure`.
-#[derive(clap::Args, Clone, Debug)]
-pub struct ConfigureArgs {
-    /// Connection options.
-    #[command(flatten)]
-    pub wecom: WecomArgs,
-    /// The platform's base URL (homepage; the OAuth redirect is under it).
-    #[arg(long, default_value = crate::defaults::DEMO_PLATFORM)]
-    pub platform_url: String,
-    /// Output language.
-    #[arg(long, value_enum, default_value_t = Lang::Zh)]
-    pub lang: Lang,
-    /// Print the report as JSON.
-    #[arg(long)]
-    pub json: bool,
-    /// Store the accepted configuration in this SQLite store, for `serve`, `login --code` and
-    /// `reconcile` to activate at their start without calling WeCom.
-    #[arg(long)]
-    pub db: Option<PathBuf>,
-}
-
-/// Prints the checklist; `Ok(false)` when the configuration has an error.
-pub fn configure(args: &ConfigureArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
-    let session = Session::open(&args.wecom, &PlatformUrls::at(&args.platform_url), SimHost::default(), |_| {})?;
-    if let Some(db) = &args.db {
-        session.store_in(&mut crate::cli::workflow::open_store(db)?)?;
-    }
-    if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&session.report)?)?;
-    } else {
-        write!(out, "{}", table::checklist(&session.report, args.lang))?;
-        write!(out, "\n{}", table::setup_sheet(&session.report, args.lang))?;
-    }
-    Ok(session.report.accepted)
-}
 
 /// `host-sim fetch`.
 #[derive(clap::Args, Clone, Debug)]
