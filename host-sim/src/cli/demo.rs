@@ -9,7 +9,7 @@ use crate::render::table::{self, Lang};
 use crate::store::Store;
 use crate::term::printable;
 use anyhow::{bail, Context};
-use interface::{CommitInput, ProposalInput, RowKind, RowQuery, ScopeSelection};
+use interface::{CommitInput, RowKind, RowQuery, ScopeSelection};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -102,13 +102,7 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> 
     if store.accounts()?.is_empty() {
         crate::host::sample::seed(&mut store)?;
     }
-    let input = ProposalInput {
-        snapshot: snapshot.clone(),
-        accounts: store.accounts()?.into(),
-        bindings: store.bindings()?.into(),
-        departments: store.departments()?.into(),
-        ..Default::default()
-    };
+    let input = crate::host::sync::proposal_input(&store, snapshot.clone())?;
     let proposal = session.instance.propose_bindings(&input).into_result()?;
     let all = session.instance.query_rows(&proposal, &RowQuery::default()).into_result()?;
     let c = proposal.counts;
@@ -143,20 +137,7 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> 
     store.set_synced_scope(&scope)?;
     store.set_roster(&crate::host::sync::roster(&proposal))?;
     let s = changes.summary;
-    writeln!(
-        out,
-        "{}",
-        match lang {
-            Lang::Zh => format!(
-                "同步企业微信用户 {} 个，绑定用户 {} 个，新建组织用户 {} 个（跳过 {} 个待确认，解除绑定 {} 个）",
-                s.wecom_users_synced, s.bindings_made, s.accounts_created, s.skipped, s.bindings_removed
-            ),
-            Lang::En => format!(
-                "WeCom users synced {}, bindings made {}, new accounts created {} (skipped {} awaiting a decision, {} unbound)",
-                s.wecom_users_synced, s.bindings_made, s.accounts_created, s.skipped, s.bindings_removed
-            ),
-        }
-    )?;
+    writeln!(out, "{}", crate::render::summary::summary_line(&s, lang))?;
 
     writeln!(out, "\n-- 5. {} --", lang.pick("企业微信一键登录", "One-click login from WeCom"))?;
     drop(store);

@@ -6,11 +6,13 @@
 use crate::host::session::Session;
 use crate::store::{PendingSync, Store};
 use interface::{
-    ChangeSet, CommitInput, PlatformAccount, PlatformDepartment, PluginBox, PluginError, Proposal, ProposalInput,
-    ScopeSelection,
+    ChangeSet, CommitInput, DirectorySnapshot, PlatformAccount, PlatformDepartment, PluginBox, PluginError, Proposal,
+    ProposalInput, ScopeSelection,
 };
 
-/// The store state a commit is computed from, kept to check it is unchanged when applying.
+/// The store state a proposal or a commit is computed from, kept to check it is unchanged when
+/// applying.
+#[derive(Clone)]
 pub struct StoreState {
     /// Accounts.
     pub accounts: Vec<PlatformAccount>,
@@ -25,6 +27,23 @@ impl StoreState {
     pub fn read(store: &Store) -> anyhow::Result<Self> {
         Ok(StoreState { accounts: store.accounts()?, bindings: store.bindings()?, departments: store.departments()? })
     }
+
+    /// The plugin's `propose_bindings` input: `snapshot` against this state. Every proposal input
+    /// made from the store is made here ([`proposal_input`], [`commit_input`]).
+    pub fn into_proposal_input(self, snapshot: DirectorySnapshot) -> ProposalInput {
+        ProposalInput {
+            snapshot,
+            accounts: self.accounts.into(),
+            bindings: self.bindings.into(),
+            departments: self.departments.into(),
+            ..Default::default()
+        }
+    }
+}
+
+/// The plugin's `propose_bindings` input: `snapshot` against the store as it is now.
+pub fn proposal_input(store: &Store, snapshot: DirectorySnapshot) -> anyhow::Result<ProposalInput> {
+    Ok(StoreState::read(store)?.into_proposal_input(snapshot))
 }
 
 /// The plugin's `commit` input: the stored snapshot and proposal, the store as it is now, `edits`.
@@ -35,13 +54,7 @@ pub fn commit_input(
     removal_guard: interface::RemovalGuard,
 ) -> CommitInput {
     CommitInput {
-        input: ProposalInput {
-            snapshot: pending.snapshot.clone(),
-            accounts: state.accounts.clone().into(),
-            bindings: state.bindings.clone().into(),
-            departments: state.departments.clone().into(),
-            ..Default::default()
-        },
+        input: state.clone().into_proposal_input(pending.snapshot.clone()),
         proposal: pending.proposal.clone(),
         edits: edits.to_vec().into(),
         removal_guard,
@@ -61,13 +74,7 @@ pub fn seed_and_sync(session: &Session, store: &mut Store, scope: &ScopeSelectio
     }
     crate::host::sample::seed(store)?;
     let snapshot = session.instance.fetch_scope(scope).into_result()?;
-    let input = ProposalInput {
-        snapshot,
-        accounts: store.accounts()?.into(),
-        bindings: store.bindings()?.into(),
-        departments: store.departments()?.into(),
-        ..Default::default()
-    };
+    let input = proposal_input(store, snapshot)?;
     let proposal = session.instance.propose_bindings(&input).into_result()?;
     let changes = session
         .instance

@@ -133,13 +133,7 @@ pub fn sync(args: &SyncArgs, out: &mut dyn Write) -> anyhow::Result<Option<SyncO
     }
     let snapshot = session.instance.fetch_scope(&scope).into_result()?;
     let state = StoreState::read(&store)?;
-    let input = ProposalInput {
-        snapshot,
-        accounts: state.accounts.into(),
-        bindings: state.bindings.into(),
-        departments: state.departments.into(),
-        ..Default::default()
-    };
+    let input = state.into_proposal_input(snapshot);
     let proposal = session.instance.propose_bindings(&input).into_result()?;
     // A pending sync of an older version cannot be read any more: this sync replaces it.
     let dropped_edits = match store.pending() {
