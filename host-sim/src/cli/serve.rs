@@ -4,6 +4,7 @@
 use crate::cli::callback_options::{CallbackOptions, CallbackSecrets};
 use crate::cli::session::{Session, WecomArgs};
 use crate::fake_wecom::CallbackPusher;
+use crate::host::callbacks::schedule::reconcile_every;
 use crate::host::callbacks::Follower;
 use crate::host::plugin_host::SimHost;
 use crate::host::session::{visible_scope, PlatformUrls};
@@ -227,17 +228,10 @@ pub fn run(args: &ServeArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
         writeln!(out, "暂缓的回调 / held callbacks: {} / {}{error}", outcome.reason.zh, outcome.reason.en)?;
     }
     if args.reconcile_every > 0 {
-        let platform = open.platform.clone();
         let every = std::time::Duration::from_secs(args.reconcile_every);
-        std::thread::Builder::new().name("reconcile".into()).spawn(move || loop {
-            std::thread::sleep(every);
-            if let Err(error) = platform.follower.resume() {
-                tracing::error!(target: "callback", "could not read the callback journal: {error}");
-            }
-            for outcome in platform.reconcile() {
-                let error = outcome.error.map(|e| format!(" ({e})")).unwrap_or_default();
-                println!("定期核对 / reconcile: {} / {}{error}", outcome.reason.zh, outcome.reason.en);
-            }
+        reconcile_every(open.platform.follower.clone(), every, |outcome| {
+            let error = outcome.error.map(|e| format!(" ({e})")).unwrap_or_default();
+            println!("定期核对 / reconcile: {} / {}{error}", outcome.reason.zh, outcome.reason.en);
         })?;
     }
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;

@@ -3,8 +3,8 @@
 //! (`handle_callback`), fills in what an id-only event left out (`complete_change`) and decides
 //! what the change does to the platform (`plan_change`, under the host's policy); here the host
 //! only applies the plugin's change set in one transaction and signs leavers out ([`follow`]),
-//! and runs the full read that catches what callbacks missed ([`reconcile`]). No rule about what
-//! a change does lives in host-sim.
+//! and runs the full read that catches what callbacks missed ([`reconcile`]), on a timer
+//! ([`schedule`]). No rule about what a change does lives in host-sim.
 //!
 //! `host-sim callback` ([`crate::cli::callback`]) runs one request through the plugin, for
 //! WeCom's samples; `host-sim reconcile` ([`crate::cli::reconcile`]) runs one reconcile; the
@@ -13,6 +13,7 @@
 pub mod follow;
 pub mod journal;
 pub mod reconcile;
+pub mod schedule;
 
 pub use follow::Follower;
 pub use journal::{Journal, Outcome};
