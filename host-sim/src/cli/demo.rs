@@ -105,21 +105,7 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> 
     let input = crate::host::sync::proposal_input(&store, snapshot.clone())?;
     let proposal = session.instance.propose_bindings(&input).into_result()?;
     let all = session.instance.query_rows(&proposal, &RowQuery::default()).into_result()?;
-    let c = proposal.counts;
-    writeln!(
-        out,
-        "{} {}，{} {}，{} {}，{} {}，{} {}",
-        lang.pick("同步企业微信用户", "WeCom users"),
-        c.wecom_users,
-        lang.pick("已绑定", "bound"),
-        c.already_bound,
-        lang.pick("姓名匹配", "name matches"),
-        c.name_matches,
-        lang.pick("待确认", "ambiguous"),
-        c.ambiguous,
-        lang.pick("新建", "new"),
-        c.no_match
-    )?;
+    write!(out, "{}", crate::render::summary::proposal_counts(&proposal.counts, lang))?;
     write!(out, "{}", table::binding_table(&proposal, all.as_slice(), lang))?;
     write!(out, "{}", table::reasons(&proposal, all.as_slice(), lang))?;
 

@@ -1,7 +1,8 @@
-//! The lines that sum a change set up for the operator, written once for every command.
+//! The lines that sum a proposal or a change set up for the operator, written once for every
+//! command.
 
 use crate::render::table::Lang;
-use interface::CommitSummary;
+use interface::{CommitSummary, ProposalCounts};
 
 /// The guide's commit summary line.
 pub fn summary_line(s: &CommitSummary, lang: Lang) -> String {
@@ -40,4 +41,35 @@ pub fn summary_line(s: &CommitSummary, lang: Lang) -> String {
 /// The text for "no pending sync".
 pub fn nothing_pending(lang: Lang) -> &'static str {
     lang.pick("没有待提交的同步：请先运行 host-sim sync。", "Nothing pending: run host-sim sync first.")
+}
+
+/// The binding table's counts, as `sync` and the demo print them above the table (one line, and
+/// a second when some rows are name matches with departments that differ or probable renames).
+pub fn proposal_counts(c: &ProposalCounts, lang: Lang) -> String {
+    let sep = lang.pick("，", ", ");
+    let mut text = format!(
+        "{} {}{sep}{} {}{sep}{} {}{sep}{} {}{sep}{} {}{sep}{} {}\n",
+        lang.pick("同步企业微信用户", "WeCom users"),
+        c.wecom_users,
+        lang.pick("已绑定", "bound"),
+        c.already_bound,
+        lang.pick("姓名匹配", "name matches"),
+        c.name_matches,
+        lang.pick("待确认", "ambiguous"),
+        c.ambiguous,
+        lang.pick("新建", "new"),
+        c.no_match,
+        lang.pick("已离开", "left"),
+        c.left_wecom
+    );
+    if c.name_departments_differ + c.renames > 0 {
+        text.push_str(&format!(
+            "{} {}{sep}{} {}\n",
+            lang.pick("姓名匹配·部门不一致（待确认）", "name matches with departments that differ (to check)"),
+            c.name_departments_differ,
+            lang.pick("疑似改名（待确认）", "probable userid renames (to check)"),
+            c.renames
+        ));
+    }
+    text
 }

@@ -235,34 +235,7 @@ fn write_text(
         lang.pick("个部门", "departments"),
         if snapshot.complete { lang.pick("完整", "complete") } else { lang.pick("不完整", "incomplete") }
     )?;
-    let c = proposal.counts;
-    let sep = lang.pick("，", ", ");
-    writeln!(
-        out,
-        "{} {}{sep}{} {}{sep}{} {}{sep}{} {}{sep}{} {}{sep}{} {}",
-        lang.pick("同步企业微信用户", "WeCom users"),
-        c.wecom_users,
-        lang.pick("已绑定", "bound"),
-        c.already_bound,
-        lang.pick("姓名匹配", "name matches"),
-        c.name_matches,
-        lang.pick("待确认", "ambiguous"),
-        c.ambiguous,
-        lang.pick("新建", "new"),
-        c.no_match,
-        lang.pick("已离开", "left"),
-        c.left_wecom
-    )?;
-    if c.name_departments_differ + c.renames > 0 {
-        writeln!(
-            out,
-            "{} {}{sep}{} {}",
-            lang.pick("姓名匹配·部门不一致（待确认）", "name matches with departments that differ (to check)"),
-            c.name_departments_differ,
-            lang.pick("疑似改名（待确认）", "probable userid renames (to check)"),
-            c.renames
-        )?;
-    }
+    write!(out, "{}", crate::render::summary::proposal_counts(&proposal.counts, lang))?;
     write!(out, "{}", table::binding_table(proposal, shown, lang))?;
     writeln!(
         out,
