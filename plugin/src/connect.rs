@@ -1,8 +1,8 @@
 //! Builds the WeCom client for a configuration: the one place that turns settings into
 //! timeouts, limits and the token store.
 
-use crate::configure::CleanSettings;
 use crate::host_log::Host;
+use crate::settings::CleanSettings;
 use crate::token_store::HostTokenStore;
 use crate::wecom::{self, Client, ClientConfig, WecomError};
 use std::sync::Arc;

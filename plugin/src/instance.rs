@@ -4,8 +4,9 @@
 //! the host passes (`decide_login`), never from a cache of an earlier read.
 
 use crate::callback::{self, CallbackConfig, ReplayGuard};
-use crate::configure::{self, Accepted, Checked};
+use crate::configure::{self, Checked};
 use crate::host_log::Host;
+use crate::settings::Accepted;
 use crate::{binding, directory, login, plan};
 use interface::{
     Activation, AuthorizeRequest, AuthorizeUrl, CallbackReply, CallbackRequest, ChangeSet, CommitInput, ConfigReport,

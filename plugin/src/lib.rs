@@ -5,7 +5,8 @@
 //!
 //! Map: `abi` (the boundary, thin) → `instance` (state: runtime, accepted configuration) →
 //! `configure` (connection checks), `directory` (scope reads), `binding` (pure matching and change
-//! sets), `login` (OAuth) → `wecom` (all HTTP: client, token cache, pacing, errcode catalogue).
+//! sets), `login` (OAuth) → `settings` (cleaned settings, the accepted configuration), `shown` and
+//! `wecom` (all HTTP: client, token cache, pacing, errcode catalogue).
 //! Only `wecom` does I/O; `binding`, `directory::{DeptTree, MemberSet}` and `configure::paste` are
 //! plain functions over plain data.
 
@@ -23,6 +24,8 @@ pub mod login;
 pub mod plan;
 #[cfg(test)]
 mod proptest_support;
+pub mod settings;
+pub mod shown;
 pub mod token_store;
 pub mod wecom;
 pub mod wecom_text;

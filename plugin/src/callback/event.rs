@@ -119,7 +119,7 @@ fn element_name(raw: &[u8]) -> Result<String, XmlError> {
 /// Parser messages are bounded and escaped: they may echo input (a tag name with a control
 /// character in it, say), and they end up in an error message.
 fn short(detail: &str) -> String {
-    crate::configure::shown(detail, 120)
+    crate::shown::shown(detail, 120)
 }
 
 /// The `<Encrypt>` text of a POST body.

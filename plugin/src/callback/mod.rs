@@ -29,7 +29,7 @@ pub mod event;
 #[cfg(test)]
 mod proptests;
 
-use crate::configure::CleanSettings;
+use crate::settings::CleanSettings;
 use crate::wecom::Secret;
 use abi_stable::std_types::{ROption, RString};
 use crypto::AesKey;

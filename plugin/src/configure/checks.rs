@@ -3,11 +3,12 @@
 //! platform needs set in the app (homepage, trusted domain, visible range), then the trusted IP,
 //! proved with one directory call inside the visible range (`agent/get` may not be IP-gated).
 
-use super::findings::{finding, has_error, ok, shown, shown_char, with_errcode};
+use super::findings::{finding, has_error, ok, with_errcode};
 use super::paste::{self, Malformed};
-use super::settings::{domain_of, Accepted, CleanSettings, Credentials};
 use crate::callback::crypto::{KeyProblem, TokenProblem};
 use crate::host_log::Host;
+use crate::settings::{domain_of, Accepted, CleanSettings, Credentials};
+use crate::shown::{shown, shown_char};
 use crate::wecom::{self, WecomError};
 use crate::{callback, connect, wecom_text};
 use interface::{

@@ -6,11 +6,9 @@
 mod checks;
 mod findings;
 pub mod paste;
-mod settings;
 
 #[cfg(test)]
 mod proptests;
 
+pub use crate::settings::{domain_of as domain_of_url, Accepted, CleanSettings, Credentials};
 pub use checks::{activate, app_info, check, Checked};
-pub(crate) use findings::shown;
-pub use settings::{domain_of as domain_of_url, Accepted, CleanSettings, Credentials};

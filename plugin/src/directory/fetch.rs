@@ -12,8 +12,8 @@
 //! (see `read_tree` and `needs_member_fallback` for what is unconfirmed).
 
 use super::{fingerprint::snapshot_id, members::MemberSet, tree::DeptNode, DeptTree};
-use crate::configure::Accepted;
 use crate::host_log::Host;
+use crate::settings::Accepted;
 use crate::wecom::{self, WecomError};
 use crate::wecom_text;
 use interface::{

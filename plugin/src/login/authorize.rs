@@ -3,7 +3,8 @@
 //! derived from the API base URL: a deployment behind an internal API gateway still sends members
 //! to WeCom's real pages.
 
-use crate::configure::{shown, CleanSettings};
+use crate::settings::CleanSettings;
+use crate::shown::shown;
 use interface::{AuthorizeRequest, AuthorizeUrl, LoginMode, PluginError, Text};
 use url::Url;
 
@@ -115,7 +116,7 @@ pub fn authorize_url(
 /// whether WeCom still accepts the trusted domain for web login when a separate web-login domain is
 /// set; both are accepted here, so either setup works.
 fn check_domain(redirect: &Url, mode: LoginMode, trusted: &str, web_login: &str) -> Result<(), PluginError> {
-    let domain = crate::configure::domain_of_url(redirect);
+    let domain = crate::settings::domain_of(redirect);
     let matches = |allowed: &str| !allowed.is_empty() && domain.eq_ignore_ascii_case(allowed);
     if matches(trusted) || (mode == LoginMode::WebLogin && matches(web_login)) {
         return Ok(());

@@ -4,9 +4,9 @@
 //! when the member went through the consent page (`snsapi_privateinfo`) and the code came with a
 //! `user_ticket`. Who the member is, not whether they may sign in: that is `decide_login`.
 
-use crate::configure::Accepted;
 use crate::directory::fetch_status;
 use crate::host_log::Host;
+use crate::settings::Accepted;
 use crate::wecom::{CodeIdentity, WecomError};
 use crate::wecom_text;
 use interface::{LoginOutcome, LoginRequest, PersonalData, PluginError, Text};

@@ -9,9 +9,9 @@
 
 use super::exchange::checked_code;
 use super::{authorize_url, pick_mode};
-use crate::configure::CleanSettings;
 use crate::connect::DEFAULT_API_BASE;
 use crate::proptest_support::{config, is_clear_text, nasty_string};
+use crate::settings::CleanSettings;
 use crate::wecom::{Client, ClientConfig, CodeIdentity, Secret};
 use interface::{AuthorizeRequest, LoginMode, PluginError};
 use proptest::prelude::*;

@@ -1,4 +1,5 @@
-//! Settings after cleaning, and the accepted configuration the instance works with.
+//! Settings after cleaning, and the accepted configuration the instance works with. `configure`
+//! makes them; `connect`, `login`, `callback` and `directory` read them without importing `configure`.
 
 use crate::wecom;
 use interface::AppInfo;
