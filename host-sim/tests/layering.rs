@@ -47,8 +47,10 @@ struct SourceFile {
     module: Vec<String>,
     /// Path relative to `src/`, for messages.
     name: String,
-    /// The code with comments and test code removed.
+    /// The code with comments, literals and test code removed.
     code: String,
+    /// Modules this file declares `#[cfg(test)] mod name;` (test code in their own files).
+    test_modules: Vec<Vec<String>>,
 }
 
 fn read_sources(dir: &Path, root: &Path, out: &mut Vec<SourceFile>) {
@@ -67,14 +69,75 @@ fn read_sources(dir: &Path, root: &Path, out: &mut Vec<SourceFile>) {
                 module.pop();
             }
             let text = std::fs::read_to_string(&path).expect("read file");
-            out.push(SourceFile { module, name: rel, code: strip(&text) });
+            let (code, test_modules) = without_tests(&strip(&text));
+            let test_modules = test_modules
+                .into_iter()
+                .map(|child| module.iter().cloned().chain(std::iter::once(child)).collect())
+                .collect();
+            out.push(SourceFile { module, name: rel, code, test_modules });
         }
     }
 }
 
-/// Removes comments and everything from the first `#[cfg(test)]` on.
+/// The files of the crate at `src`, without the modules declared `#[cfg(test)] mod name;`.
+fn read_crate(src: &Path) -> Vec<SourceFile> {
+    let mut files = Vec::new();
+    read_sources(src, src, &mut files);
+    let tests: Vec<Vec<String>> = files.iter().flat_map(|f| f.test_modules.clone()).collect();
+    files.retain(|f| !tests.iter().any(|t| f.module.starts_with(t)));
+    files
+}
+
+/// Removes every `#[cfg(test)]` item (a `mod tests { … }`, a test helper) from code already
+/// stripped of comments and strings, and returns the names of `#[cfg(test)] mod name;` files.
+fn without_tests(code: &str) -> (String, Vec<String>) {
+    const ATTR: &str = "#[cfg(test)]";
+    let mut out = String::with_capacity(code.len());
+    let mut modules = Vec::new();
+    let mut rest = code;
+    while let Some(at) = rest.find(ATTR) {
+        out.push_str(&rest[..at]);
+        let item = &rest[at + ATTR.len()..];
+        let declared = item.trim_start().trim_start_matches("pub ").strip_prefix("mod ").map(|m| {
+            let name: String = m.trim_start().chars().take_while(|c| is_ident(*c)).collect();
+            let after = m.trim_start()[name.len()..].trim_start();
+            (name, after.starts_with(';'))
+        });
+        if let Some((name, true)) = declared {
+            modules.push(name);
+        }
+        // The item ends at its first `;` when that comes before any `{`, else at the `}` that
+        // closes its first `{`.
+        let end = match (item.find(';'), item.find('{')) {
+            (Some(semi), brace) if brace.is_none_or(|b| semi < b) => semi + 1,
+            (_, Some(open)) => {
+                let mut depth = 0usize;
+                let mut end = item.len();
+                for (i, c) in item[open..].char_indices() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                end = open + i + 1;
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                end
+            }
+            _ => item.len(),
+        };
+        rest = &item[end..];
+    }
+    out.push_str(rest);
+    (out, modules)
+}
+
+/// Removes comments, and string and char literals (a message may mention `crate::…`).
 fn strip(text: &str) -> String {
-    let text = text.find("#[cfg(test)]").map_or(text, |at| &text[..at]);
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while !rest.is_empty() {
@@ -254,15 +317,45 @@ fn circle(edges: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
     edges.keys().find_map(|node| visit(node, edges, &mut Vec::new(), &mut done))
 }
 
+/// Each import circle between sibling modules (at any depth) of the crate made of `files`.
+fn circles(files: &[SourceFile]) -> Vec<String> {
+    let modules: BTreeSet<Vec<String>> = files.iter().map(|f| f.module.clone()).collect();
+    // parent module -> child -> siblings it imports
+    let mut siblings: BTreeMap<Vec<String>, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    for file in files {
+        for path in paths(file) {
+            let common = file.module.iter().zip(&path).take_while(|(a, b)| a == b).count();
+            if common < file.module.len() && common < path.len() {
+                let parent = file.module[..common].to_vec();
+                let mut sibling = parent.clone();
+                sibling.push(path[common].clone());
+                if modules.contains(&sibling) {
+                    siblings
+                        .entry(parent)
+                        .or_default()
+                        .entry(file.module[common].clone())
+                        .or_default()
+                        .insert(path[common].clone());
+                }
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for (parent, edges) in &siblings {
+        if let Some(circle) = circle(edges) {
+            let at = if parent.is_empty() { "crate".to_string() } else { parent.join("::") };
+            found.push(format!("import circle in `{at}`: {}", circle.join(" -> ")));
+        }
+    }
+    found
+}
+
 /// Every broken rule, one line each.
 fn violations(src: &Path) -> Vec<String> {
-    let mut files = Vec::new();
-    read_sources(src, src, &mut files);
+    let files = read_crate(src);
     let modules: BTreeSet<Vec<String>> = files.iter().map(|f| f.module.clone()).collect();
     let layers: BTreeMap<&str, &[&str]> = LAYERS.iter().copied().collect();
     let mut problems = BTreeSet::new();
-    // parent module -> child -> siblings it imports
-    let mut siblings: BTreeMap<Vec<String>, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
     for file in &files {
         let Some(top) = file.module.first() else { continue };
         let allowed = layers.get(top.as_str());
@@ -286,28 +379,9 @@ fn violations(src: &Path) -> Vec<String> {
                     path.join("::")
                 ));
             }
-            let common = file.module.iter().zip(&path).take_while(|(a, b)| a == b).count();
-            if common < file.module.len() && common < path.len() {
-                let parent = file.module[..common].to_vec();
-                let mut sibling = parent.clone();
-                sibling.push(path[common].clone());
-                if modules.contains(&sibling) {
-                    siblings
-                        .entry(parent)
-                        .or_default()
-                        .entry(file.module[common].clone())
-                        .or_default()
-                        .insert(path[common].clone());
-                }
-            }
         }
     }
-    for (parent, edges) in &siblings {
-        if let Some(found) = circle(edges) {
-            let at = if parent.is_empty() { "crate".to_string() } else { parent.join("::") };
-            problems.insert(format!("import circle in `{at}`: {}", found.join(" -> ")));
-        }
-    }
+    problems.extend(circles(&files));
     problems.into_iter().collect()
 }
 
@@ -315,6 +389,20 @@ fn violations(src: &Path) -> Vec<String> {
 fn layers_point_one_way() {
     let problems = violations(&src_dir());
     assert!(problems.is_empty(), "host-sim's layering is broken:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn no_crate_has_import_circles() {
+    let workspace = std::env::var_os("LAYERING_WORKSPACE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".."));
+    let mut problems = Vec::new();
+    for krate in ["interface", "plugin", "host-sim"] {
+        for circle in circles(&read_crate(&workspace.join(krate).join("src"))) {
+            problems.push(format!("{krate}: {circle}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]
@@ -341,11 +429,12 @@ fn the_reader_sees_what_it_should() {
     let file = |module: &[&str], code: &str| SourceFile {
         module: module.iter().map(|s| s.to_string()).collect(),
         name: "x.rs".into(),
-        code: strip(code),
+        code: without_tests(&strip(code)).0,
+        test_modules: Vec::new(),
     };
     let f = file(
         &["host", "callbacks", "follow"],
-        "use super::journal::{self, Outcome};\nuse crate::{store::Store, term};\n// crate::cli::x\nlet s = \"crate::bench\"; let q = '\"'; fn f<'a>(x: &'a str) {}\nsuper::super::session::open(); let r = r#\"crate::cli\"#; let e = '\\'';\nself::Thing::new();\n#[cfg(test)]\nuse crate::cli;",
+        "use super::journal::{self, Outcome};\nuse crate::{store::Store, term};\n// crate::cli::x\nlet s = \"crate::bench\"; let q = '\"'; fn f<'a>(x: &'a str) {}\nsuper::super::session::open(); let r = r#\"crate::cli\"#; let e = '\\'';\nself::Thing::new();\n#[cfg(test)]\nmod proptests;\nuse crate::render::Lang;\n#[cfg(test)]\nmod tests { use crate::cli; fn f() { if x { y() } } }\nuse crate::defaults::DEFAULT_DB;\n#[cfg(test)]\nuse crate::bench;",
     );
     let found: Vec<String> = paths(&f).iter().map(|p| p.join("::")).collect();
     assert_eq!(
@@ -356,7 +445,11 @@ fn the_reader_sees_what_it_should() {
             "store::Store",
             "term",
             "host::session::open",
-            "host::callbacks::follow::Thing::new"
+            "host::callbacks::follow::Thing::new",
+            "render::Lang",
+            "defaults::DEFAULT_DB"
         ]
     );
+    let (_, declared) = without_tests("#[cfg(test)]\npub mod proptests;\n#[cfg(test)] mod tests { }");
+    assert_eq!(declared, ["proptests"]);
 }
