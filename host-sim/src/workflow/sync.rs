@@ -267,6 +267,17 @@ fn write_text(
             c.renames
         )?;
     }
+    if proposal.name_spacing_differs() > 0 {
+        writeln!(
+            out,
+            "{} {}",
+            lang.pick(
+                "姓名仅空格不同（待成员认领或管理员确认）",
+                "names differing only by spacing (to claim or check)"
+            ),
+            proposal.name_spacing_differs()
+        )?;
+    }
     write!(out, "{}", table::binding_table(proposal, shown, lang))?;
     writeln!(
         out,
