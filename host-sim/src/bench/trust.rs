@@ -56,6 +56,9 @@ pub struct TrustFigures {
     /// Had an account on the platform but were signed in to one newly created for them (not a
     /// wrong sign-in: nobody else ever held it; the operator may merge them).
     pub new_account_despite_own: usize,
+    /// Of `new_account_despite_own`: their own account was bound to another member when they
+    /// logged in (a namesake's name binding at commit, not yet declined by that member).
+    pub new_account_despite_own_held: usize,
     /// Not signed in: the operator decides (no candidate, none theirs, contact differs).
     pub operator: usize,
     /// Of `operator`: offered only accounts not theirs, and they have none on the platform: they
@@ -522,6 +525,10 @@ fn login_everyone(
                     f.new_account += 1;
                 } else if created {
                     f.new_account_despite_own += 1;
+                    let holder = own.and_then(|o| state.by_account.get(o));
+                    if holder.is_some_and(|h| *h != m.key) {
+                        f.new_account_despite_own_held += 1;
+                    }
                 } else {
                     f.wrong_sign_ins += 1;
                 }
@@ -645,6 +652,12 @@ fn render(r: &TrustReport) -> String {
     ] {
         let _ = writeln!(s, "    {label:<32} {n:>8} {:>7.2} %", pct(n));
     }
+    let _ = writeln!(
+        s,
+        "    new account (had one): {} while their own was bound to another member, {} their own not offered",
+        t.new_account_despite_own_held,
+        t.new_account_despite_own - t.new_account_despite_own_held
+    );
     let _ = writeln!(
         s,
         "    operator: {} offered only others' accounts (had none), {} offered only others' (had one), {} contact differs, {} other",
