@@ -9,6 +9,7 @@ mod callback_samples;
 mod callbacks;
 mod concurrency;
 mod configure;
+mod decline;
 mod demo;
 mod directory;
 mod faults;

@@ -156,6 +156,14 @@ CREATE TABLE IF NOT EXISTS held_changes (
     seq    INTEGER PRIMARY KEY AUTOINCREMENT,
     change TEXT NOT NULL
 );
+-- Accounts a member said are not theirs at login (none of these is mine, decided by the
+-- plugin's decide_login): passed back to it at later logins so they are never offered again.
+CREATE TABLE IF NOT EXISTS declined_candidates (
+    userid_key TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    at         TEXT NOT NULL,
+    PRIMARY KEY (userid_key, account_id)
+);
 CREATE INDEX IF NOT EXISTS audit_userid ON audit (userid COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS audit_account ON audit (account_id);
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
@@ -864,6 +872,45 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// The accounts this member declined at login, oldest first.
+    pub fn declined_accounts(&self, userid: &str) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .db
+            .prepare("SELECT account_id FROM declined_candidates WHERE userid_key = ?1 ORDER BY at, account_id")?;
+        let rows = stmt.query_map([userid.to_lowercase()], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Applies a login decision's change set and records the accounts the member declined in it
+    /// (`LoginDecision::declined_account_ids`), each with an audit entry `declined` (the audit's
+    /// actor, normally `member`), all in one transaction. An account already recorded for the
+    /// member is neither recorded nor audited again.
+    pub fn apply_declined(
+        &mut self,
+        changes: &ChangeSet,
+        audit: &Audit,
+        userid: &str,
+        declined: &[String],
+    ) -> Result<Applied, StoreError> {
+        let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let applied = apply_changes(&tx, changes, audit)?;
+        {
+            let mut trail = Trail::new(&tx, changes.snapshot_id.as_str(), audit)?;
+            for id in declined {
+                let added = tx.execute(
+                    "INSERT INTO declined_candidates (userid_key, account_id, at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT DO NOTHING",
+                    params![userid.to_lowercase(), id, utc_now()],
+                )?;
+                if added > 0 {
+                    trail.write("declined", userid, id, "", None)?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(applied)
     }
 
     /// The pending sync's roster entry of a member: `Some(the accounts its row offers)` when the

@@ -530,4 +530,29 @@ fn login_code_through_the_binary_signs_in_only_on_evidence_and_never_a_member_wi
     assert!(member.contains(&("wangxiaokai", "confirmed", "contact")), "{member:?}");
     assert!(member.contains(&("clear", "confirmed", "password")), "{member:?}");
     assert!(member.iter().any(|(u, a, _)| *u == "cuncaoxin" && *a == "removed"), "{member:?}");
+
+    // 张旭 answers "none of these is mine" (`--not-mine` without a binding): by the default policy
+    // a new account of his own; both namesake accounts recorded as declined, by the member.
+    let (_, declined, all) = login_json(&dir, &fake.mint_code(1000002, "zhangxu"), &["--not-mine"], &wecom);
+    assert_eq!(
+        (declined["signed_in"].as_bool(), declined["evidence"].as_str()),
+        (Some(false), Some("created")),
+        "{all}"
+    );
+    let (code, again, all) = login_json(&dir, &fake.mint_code(1000002, "zhangxu"), &[], &wecom);
+    assert_eq!(
+        (code, again["account"]["id"].as_str(), again["evidence"].as_str()),
+        (Some(0), Some("wecom-zhangxu"), Some("created")),
+        "{all}"
+    );
+    let audited: serde_json::Value =
+        serde_json::from_slice(&run_in(&dir, &["audit", "--userid", "zhangxu", "--json"], &[]).stdout).expect("JSON");
+    let declines: Vec<(&str, &str)> = audited
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["action"] == "declined")
+        .filter_map(|e| Some((e["actor"].as_str()?, e["account_id"].as_str()?)))
+        .collect();
+    assert_eq!(declines, [("member", "u-1006"), ("member", "u-1007")], "{audited:#}");
 }

@@ -226,6 +226,13 @@ fn bench_trust_signs_nobody_in_to_an_account_not_theirs_and_counts_every_login_o
     assert_eq!(n("own_one_click"), 0, "{t}");
     assert!(n("own_one_confirmation") > n("members") / 2, "{t}");
     assert_eq!(n("stuck"), 0, "{t}");
+    // Waiting members offered only others' accounts answer "none of these is mine" and, by the
+    // default policy, get their own account instead of waiting for the operator; members whose
+    // account name differs only by spacing are offered it and prove it.
+    assert!(n("none_mine") > 0, "{t}");
+    assert_eq!((n("operator_none_theirs_had_none"), n("operator_none_theirs_had_one")), (0, 0), "{t}");
+    assert!(json["name_spacing_differs"].as_u64() > Some(0), "{json}");
+    assert!(n("own_via_spacing_row") > 0, "{t}");
     let targets = json["targets"].as_array().expect("targets");
     assert!(targets
         .iter()

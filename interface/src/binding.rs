@@ -1,4 +1,4 @@
-use crate::{DirectorySnapshot, Extensions, MemberStatus, PersonalData, Text};
+use crate::{ext_keys, DirectorySnapshot, Extensions, MemberStatus, PersonalData, Text};
 use abi_stable::{
     std_types::{ROption, RString, RVec},
     StableAbi,
@@ -149,6 +149,12 @@ crate::open_enum! {
         /// name and departments appeared: probably a changed userid. The account is proposed for
         /// the new userid; applied only when the operator confirms (`confirm_rename`).
         RenameProposed = 6 => "rename_proposed",
+        /// 姓名仅空格不同: no account has the member's name, but accounts whose name differs only by
+        /// spaces between Chinese characters ("王 晓楷" for 王晓楷) are offered as `candidates`
+        /// (added in 0.2.x). Never bound by itself: the member proves one at first login (password,
+        /// or consented contact), or the operator binds it; skipped at commit otherwise. Counted
+        /// apart in [`Proposal::name_spacing_differs`].
+        NameSpacingDiffers = 7 => "name_spacing_differs",
     }
 }
 
@@ -238,9 +244,18 @@ pub struct Proposal {
     pub rows: RVec<ProposalRow>,
     /// Counts for the table's header.
     pub counts: ProposalCounts,
-    /// Fields added in later 0.2.x releases.
+    /// Fields added in later 0.2.x releases: [`ext_keys::NAME_SPACING_DIFFERS`].
     #[serde(default, skip_serializing_if = "Extensions::is_empty")]
     pub ext: Extensions,
+}
+
+impl Proposal {
+    /// Rows whose account names differ from the member's only by spacing
+    /// ([`RowKind::NameSpacingDiffers`], ext key [`ext_keys::NAME_SPACING_DIFFERS`]); 0 from a
+    /// plugin that predates it.
+    pub fn name_spacing_differs(&self) -> u64 {
+        self.ext.get(ext_keys::NAME_SPACING_DIFFERS).unwrap_or(0)
+    }
 }
 
 crate::open_enum! {

@@ -52,7 +52,8 @@
 //! - Values of open enums (`open_enum!` types such as [`RowKind`], [`Evidence`], [`ChangeKind`]);
 //!   `match` on them always has a `_` arm. [`FindingStatus`] and [`LogLevel`] are closed.
 //! - Optional fields: in the `ext` [`Extensions`] of each request and response, with a typed
-//!   accessor added beside the type. No struct gains or loses a field within 0.2.
+//!   accessor added beside the type; every key name is a documented constant in [`ext_keys`], so
+//!   a host and a plugin never spell it twice. No struct gains or loses a field within 0.2.
 //! - Error codes: new constants in [`codes`]; existing codes keep their meaning.
 #![deny(missing_docs)]
 // abi_stable's derive and sabi_trait expansions trigger these lints inside generated code.
@@ -64,6 +65,7 @@ pub mod codes;
 mod config;
 mod directory;
 mod error;
+pub mod ext_keys;
 mod growth;
 mod host;
 mod loading;

@@ -1,5 +1,5 @@
+use crate::{ext_keys, PluginError, ScopeSelection, SecretString, Text};
 use crate::{Binding, ChangePolicy, ChangeSet, Evidence, Extensions, MemberStatus, PersonalData, PlatformAccount};
-use crate::{PluginError, ScopeSelection, SecretString, Text};
 use abi_stable::{
     std_types::{ROption, RString, RVec},
     StableAbi,
@@ -137,9 +137,34 @@ pub struct LoginFacts {
     pub proof: LoginProof,
     /// The host's policy (`new_members` decides what "not mine" leads to).
     pub policy: ChangePolicy,
-    /// Fields added in later 0.2.x releases.
+    /// Fields added in later 0.2.x releases: [`ext_keys::DECLINE_CANDIDATES`],
+    /// [`ext_keys::DECLINED_ACCOUNT_IDS`].
     #[serde(skip_serializing_if = "Extensions::is_empty")]
     pub ext: Extensions,
+}
+
+impl LoginFacts {
+    /// The member answered "none of these is mine" to the candidates they were offered
+    /// ([`ext_keys::DECLINE_CANDIDATES`]).
+    pub fn declines_candidates(&self) -> bool {
+        self.ext.get(ext_keys::DECLINE_CANDIDATES).unwrap_or(false)
+    }
+
+    /// Sets [`LoginFacts::declines_candidates`].
+    pub fn set_declines_candidates(&mut self, declines: bool) {
+        self.ext.set(ext_keys::DECLINE_CANDIDATES, &declines);
+    }
+
+    /// The accounts this member declined at an earlier login, as the host recorded them
+    /// ([`ext_keys::DECLINED_ACCOUNT_IDS`]); never offered to them again.
+    pub fn declined_account_ids(&self) -> Vec<String> {
+        self.ext.get(ext_keys::DECLINED_ACCOUNT_IDS).unwrap_or_default()
+    }
+
+    /// Sets [`LoginFacts::declined_account_ids`].
+    pub fn set_declined_account_ids(&mut self, ids: &[String]) {
+        self.ext.set(ext_keys::DECLINED_ACCOUNT_IDS, &ids);
+    }
 }
 
 crate::open_enum! {
@@ -186,7 +211,21 @@ pub struct LoginDecision {
     pub refusal: ROption<PluginError>,
     /// Why, for the log, the audit and the member's page.
     pub reason: Text,
-    /// Fields added in later 0.2.x releases.
+    /// Fields added in later 0.2.x releases: [`ext_keys::DECLINED_ACCOUNT_IDS`].
     #[serde(default, skip_serializing_if = "Extensions::is_empty")]
     pub ext: Extensions,
+}
+
+impl LoginDecision {
+    /// The accounts the member has just declined ([`ext_keys::DECLINED_ACCOUNT_IDS`]): the host
+    /// records them for this member (with an audit entry, actor `member`, in the transaction of
+    /// `changes`) and passes them back in [`LoginFacts::declined_account_ids`] at later logins.
+    pub fn declined_account_ids(&self) -> Vec<String> {
+        self.ext.get(ext_keys::DECLINED_ACCOUNT_IDS).unwrap_or_default()
+    }
+
+    /// Sets [`LoginDecision::declined_account_ids`].
+    pub fn set_declined_account_ids(&mut self, ids: &[String]) {
+        self.ext.set(ext_keys::DECLINED_ACCOUNT_IDS, &ids);
+    }
 }

@@ -9,10 +9,13 @@
 //! member, the synced scope), and the decision's changes applied between logins.
 //!
 //! The members act truthfully: asked for consent, they consent (WeCom reveals their mobile and
-//! email, when they have them); asked for a password, they prove their own account when it is
-//! among the accounts named (they know their own password and no other), else they say "not mine"
-//! for a bound account, or give up (the operator decides) when none of the candidates is theirs.
-//! Only the generator knows whose each account really is; the figures compare the sign-ins with it.
+//! email, when they have them); asked for a password, they prove an account named only when it is
+//! their own and they know its password ([`knows_password`]: the generator gives every account's
+//! owner its password and nobody else), else they say "not mine" for a bound account, or "none of
+//! these is mine" when they have no binding and none of the candidates offered is theirs (a
+//! member recognises their own account; they never decline it). The decisions' declined accounts
+//! are recorded as the store records them and passed back at later logins. Only the generator
+//! knows whose each account really is; the figures compare the sign-ins with it.
 
 use super::generate::{generate_trust, Spec, TrustGenerated, AGENT_ID, CORP_ID, SECRET};
 use super::measure::phase;
@@ -53,13 +56,17 @@ pub struct TrustFigures {
     /// Had an account on the platform but were signed in to one newly created for them (not a
     /// wrong sign-in: nobody else ever held it; the operator may merge them).
     pub new_account_despite_own: usize,
+    /// Of `new_account_despite_own`: their own account was bound to another member when they
+    /// logged in (a namesake's name binding at commit, not yet declined by that member).
+    pub new_account_despite_own_held: usize,
     /// Not signed in: the operator decides (no candidate, none theirs, contact differs).
     pub operator: usize,
-    /// Of `operator`: offered only accounts not theirs, and they have none on the platform (they
-    /// cannot say "none of these is mine" to an unbound table row: the interface's "not mine"
-    /// names a bound account).
+    /// Of `operator`: offered only accounts not theirs, and they have none on the platform: they
+    /// said "none of these is mine" and the policy leaves them to the operator (`ignore`; with
+    /// the default `create` they get a new account instead).
     pub operator_none_theirs_had_none: usize,
-    /// Of `operator`: offered only accounts not theirs while they have one (theirs was not offered).
+    /// Of `operator`: offered only accounts not theirs while they have one (theirs was not
+    /// offered), declined them, and the policy leaves them to the operator.
     pub operator_none_theirs_had_one: usize,
     /// Of `operator`: the consented mobile or email differs from the bound account's (suspended).
     pub operator_contact_differs: usize,
@@ -73,6 +80,11 @@ pub struct TrustFigures {
     pub consents: usize,
     pub passwords: usize,
     pub not_mine: usize,
+    /// "None of these is mine" answers (members without a binding, none of the candidates theirs).
+    pub none_mine: usize,
+    /// Members whose row offered accounts whose names differ from theirs only by spacing
+    /// (`name_spacing_differs`) and who signed in to their own account (proved or confirmed).
+    pub own_via_spacing_row: usize,
     /// Members whose own account had a name match row that `commit` bound by name (provisional).
     pub bound_at_commit: usize,
     /// Members `commit` bound by name to an account that is not theirs (a namesake's, or another
@@ -110,6 +122,8 @@ struct State {
     by_account: HashMap<String, String>,
     /// Lower-cased userid → the accounts the committed table offered the member.
     roster: HashMap<String, Vec<String>>,
+    /// Lower-cased userid → the accounts the member declined (as the store records them).
+    declined: HashMap<String, Vec<String>>,
     scope_department_ids: Vec<u32>,
 }
 
@@ -124,6 +138,21 @@ impl State {
         }
         self.by_account.insert(b.account_id.to_string(), key.clone());
         self.by_userid.insert(key, b.clone());
+    }
+
+    /// As `Store::apply_declined`: the decision's changes, and the accounts it says the member
+    /// declined.
+    fn apply_decision(&mut self, userid: &str, decision: &interface::LoginDecision) {
+        self.apply(&decision.changes);
+        let declined = decision.declined_account_ids();
+        if !declined.is_empty() {
+            let list = self.declined.entry(userid.to_lowercase()).or_default();
+            for id in declined {
+                if !list.contains(&id) {
+                    list.push(id);
+                }
+            }
+        }
     }
 
     /// As `Store::apply`: removals, then created accounts (bound), then bindings.
@@ -168,7 +197,14 @@ impl State {
     }
 
     /// What `login_decide::facts` gathers from the store.
-    fn facts(&self, member: LoginOutcome, scope: &ScopeSelection, proof: LoginProof) -> LoginFacts {
+    fn facts(
+        &self,
+        member: LoginOutcome,
+        scope: &ScopeSelection,
+        proof: LoginProof,
+        policy: ChangePolicy,
+        declines: bool,
+    ) -> LoginFacts {
         let key = member.userid.as_str().to_lowercase();
         let binding = self.by_userid.get(&key).cloned();
         let account = binding.as_ref().and_then(|b| self.accounts.get(b.account_id.as_str()).cloned());
@@ -177,7 +213,11 @@ impl State {
             (None, Some(ids)) => ids.iter().filter_map(|id| self.accounts.get(id).cloned()).collect(),
             _ => Vec::new(),
         };
-        LoginFacts {
+        let declined = match &binding {
+            None => self.declined.get(&key).cloned().unwrap_or_default(),
+            Some(_) => Vec::new(),
+        };
+        let mut facts = LoginFacts {
             member,
             scope: scope.clone(),
             scope_department_ids: self.scope_department_ids.clone().into(),
@@ -186,10 +226,24 @@ impl State {
             account: account.into(),
             candidates: candidates.into(),
             proof,
-            policy: ChangePolicy::default(),
+            policy,
             ext: Default::default(),
+        };
+        if !declined.is_empty() {
+            facts.set_declined_account_ids(&declined);
         }
+        if declines {
+            facts.set_declines_candidates(true);
+        }
+        facts
     }
+}
+
+/// Whether the member knows the platform password of `account_id`. The generator gives each
+/// account its owner's password (the accounts are in use) and nobody else's; namesake accounts
+/// belong to people outside WeCom.
+fn knows_password(own: Option<&str>, account_id: &str) -> bool {
+    own == Some(account_id)
 }
 
 /// The trust mode's whole report.
@@ -211,6 +265,8 @@ pub struct TrustReport {
     pub fetch_scope_secs: f64,
     pub table_rows: usize,
     pub counts: interface::ProposalCounts,
+    /// Rows whose candidates differ from the member's name only by spacing (`Proposal.ext`).
+    pub name_spacing_differs: u64,
     pub propose_runs: Vec<f64>,
     pub propose_median_secs: f64,
     pub commit_runs: Vec<f64>,
@@ -252,6 +308,13 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     let proposal = proposal.context("no propose run")?;
     let (table_rows, counts) = (proposal.rows.len(), proposal.counts);
     let roster = roster_of(&proposal);
+    let spacing_rows: std::collections::HashSet<String> = proposal
+        .rows
+        .iter()
+        .filter(|r| r.kind == interface::RowKind::NameSpacingDiffers)
+        .map(|r| r.userid.as_str().to_lowercase())
+        .collect();
+    let spacing_count = proposal.name_spacing_differs();
     let commit_input = CommitInput { input, proposal, edits: Default::default(), ..Default::default() };
     let mut commit_runs = Vec::new();
     let mut changes = None;
@@ -269,7 +332,9 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
         ..State::default()
     };
     state.apply(&changes);
-    let (trust, logins) = phase(|| login_everyone(&instance, &mut state, &members, &truth, &scope));
+    let policy = ChangePolicy::default();
+    let (trust, logins) =
+        phase(|| login_everyone(&instance, &mut state, &members, &truth, &scope, policy, &spacing_rows));
     let mut trust = trust?;
     let own = |b: &&Binding| truth.get(&b.userid.as_str().to_lowercase()).is_some_and(|t| t == b.account_id.as_str());
     trust.bound_at_commit = changes.create_bindings.iter().filter(own).count();
@@ -336,6 +401,7 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
         fetch_scope_secs: fetch_secs,
         table_rows,
         counts,
+        name_spacing_differs: spacing_count,
         propose_median_secs: propose_median,
         propose_runs,
         commit_median_secs: median(&commit_runs),
@@ -422,18 +488,22 @@ fn login_everyone(
     members: &[Member],
     truth: &HashMap<String, String>,
     scope: &ScopeSelection,
+    policy: ChangePolicy,
+    spacing_rows: &std::collections::HashSet<String>,
 ) -> anyhow::Result<TrustFigures> {
     let mut f = TrustFigures { members: members.len(), ..TrustFigures::default() };
     for m in members {
         let own = truth.get(&m.key).map(String::as_str);
         let mut outcome = m.outcome.clone();
         let mut proof = LoginProof::default();
+        let mut declines = false;
         let mut answers = 0usize;
         let mut ended = false;
         for _ in 0..MAX_STEPS {
-            let facts = state.facts(outcome.clone(), scope, std::mem::take(&mut proof));
+            let facts =
+                state.facts(outcome.clone(), scope, std::mem::take(&mut proof), policy, std::mem::take(&mut declines));
             let decision = plugin.decide_login(&facts).into_result().context("decide_login")?;
-            state.apply(&decision.changes);
+            state.apply_decision(&m.key, &decision);
             let signs_in = decision.signed_in && decision.needs == LoginNeed::Nothing;
             if signs_in {
                 let id = decision.account_id.as_ref().into_option().map(|s| s.to_string()).unwrap_or_default();
@@ -443,6 +513,9 @@ fn login_everyone(
                 if !bound {
                     f.refused += 1;
                 } else if own == Some(id.as_str()) {
+                    if spacing_rows.contains(&m.key) {
+                        f.own_via_spacing_row += 1;
+                    }
                     match answers {
                         0 => f.own_one_click += 1,
                         1 => f.own_one_confirmation += 1,
@@ -452,6 +525,10 @@ fn login_everyone(
                     f.new_account += 1;
                 } else if created {
                     f.new_account_despite_own += 1;
+                    let holder = own.and_then(|o| state.by_account.get(o));
+                    if holder.is_some_and(|h| *h != m.key) {
+                        f.new_account_despite_own_held += 1;
+                    }
                 } else {
                     f.wrong_sign_ins += 1;
                 }
@@ -477,21 +554,28 @@ fn login_everyone(
                         named.push(a.to_string());
                     }
                     answers += 1;
-                    if let Some(mine) = own.filter(|o| named.iter().any(|n| n == o)) {
+                    let theirs = own.filter(|o| named.iter().any(|n| n == o));
+                    if let Some(mine) = theirs.filter(|o| knows_password(own, o)) {
                         proof.password_account_id = mine.into();
                         f.passwords += 1;
+                    } else if theirs.is_some() {
+                        // Their own account, but they cannot prove it: the operator decides.
+                        f.operator += 1;
+                        f.operator_other += 1;
+                        ended = true;
+                        break;
                     } else if let Some(bound) = state.by_userid.get(&m.key) {
                         // "This is not my account."
                         proof.not_mine_account_id = bound.account_id.clone();
                         f.not_mine += 1;
+                    } else if !state.declined.contains_key(&m.key) {
+                        // "None of these is mine": none of the candidates offered is theirs.
+                        declines = true;
+                        f.none_mine += 1;
                     } else {
-                        // None of the candidates is theirs: only the operator can help.
+                        // Declined once already and offered something again: the operator decides.
                         f.operator += 1;
-                        if own.is_some() {
-                            f.operator_none_theirs_had_one += 1;
-                        } else {
-                            f.operator_none_theirs_had_none += 1;
-                        }
+                        f.operator_other += 1;
                         ended = true;
                         break;
                     }
@@ -502,6 +586,10 @@ fn login_everyone(
                     f.operator += 1;
                     if decision.refusal.is_some() {
                         f.operator_contact_differs += 1;
+                    } else if state.declined.contains_key(&m.key) && own.is_some() {
+                        f.operator_none_theirs_had_one += 1;
+                    } else if state.declined.contains_key(&m.key) {
+                        f.operator_none_theirs_had_none += 1;
                     } else {
                         f.operator_other += 1;
                     }
@@ -544,6 +632,7 @@ fn render(r: &TrustReport) -> String {
         "  propose_bindings  median {:.3} s (runs {:?}), {} rows: {c:?}",
         r.propose_median_secs, r.propose_runs, r.table_rows
     );
+    let _ = writeln!(s, "                    rows whose names differ only by spacing: {}", r.name_spacing_differs);
     let _ = writeln!(
         s,
         "  commit (defaults) median {:.3} s: {} bindings, {} accounts created ({} members bound to their own account, {} to one not theirs)",
@@ -565,10 +654,20 @@ fn render(r: &TrustReport) -> String {
     }
     let _ = writeln!(
         s,
+        "    new account (had one): {} while their own was bound to another member, {} their own not offered",
+        t.new_account_despite_own_held,
+        t.new_account_despite_own - t.new_account_despite_own_held
+    );
+    let _ = writeln!(
+        s,
         "    operator: {} offered only others' accounts (had none), {} offered only others' (had one), {} contact differs, {} other",
         t.operator_none_theirs_had_none, t.operator_none_theirs_had_one, t.operator_contact_differs, t.operator_other
     );
-    let _ = writeln!(s, "    answers: {} consents, {} passwords, {} \"not mine\"", t.consents, t.passwords, t.not_mine);
+    let _ = writeln!(
+        s,
+        "    answers: {} consents, {} passwords, {} \"not mine\", {} \"none of these is mine\"; {} signed in to their own account from a names-differ-only-by-spacing row",
+        t.consents, t.passwords, t.not_mine, t.none_mine, t.own_via_spacing_row
+    );
     let _ = writeln!(s, "\nTargets");
     for target in &r.targets {
         let mark = match target.met {

@@ -105,7 +105,7 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> 
     let input = crate::host::sync::proposal_input(&store, snapshot.clone())?;
     let proposal = session.instance.propose_bindings(&input).into_result()?;
     let all = session.instance.query_rows(&proposal, &RowQuery::default()).into_result()?;
-    write!(out, "{}", crate::render::summary::proposal_counts(&proposal.counts, lang))?;
+    write!(out, "{}", crate::render::summary::proposal_counts(&proposal, lang))?;
     write!(out, "{}", table::binding_table(&proposal, all.as_slice(), lang))?;
     write!(out, "{}", table::reasons(&proposal, all.as_slice(), lang))?;
 

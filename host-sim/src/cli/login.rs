@@ -49,7 +49,8 @@ pub struct LoginArgs {
     /// is `wanxiang-demo`).
     #[arg(long)]
     pub password: Option<String>,
-    /// Decline the account the plugin named ("this is not my account").
+    /// Decline the account the plugin named ("this is not my account"), or, for a member without
+    /// a binding, every candidate offered ("none of these is mine").
     #[arg(long, conflicts_with = "password")]
     pub not_mine: bool,
     /// With `--code`: the host's policy (`--new-members` decides what "not mine" leads to).
@@ -168,8 +169,23 @@ fn exchange(args: &LoginArgs, code: &str, out: &mut dyn Write) -> anyhow::Result
         policy,
         LoginProof::default(),
     )?;
+    // `--not-mine` from a member without a binding who was offered candidates: "none of these is
+    // mine" (the plugin decides what follows; the declined accounts are recorded with it).
+    let offered_candidates = decided.decision.account_id.is_none()
+        && !decided.decision.candidate_account_ids.is_empty()
+        && matches!(decided.decision.needs, LoginNeed::Password | LoginNeed::Consent);
+    if args.not_mine && args.password.is_none() && offered_candidates {
+        decided = login_decide::decide_answering(
+            &session.instance,
+            &mut store,
+            member.clone(),
+            &fallback_scope,
+            policy,
+            LoginProof::default(),
+            true,
+        )?;
     // `--password` / `--not-mine` answer a password request for the account the plugin named.
-    if decided.decision.needs == LoginNeed::Password && (args.password.is_some() || args.not_mine) {
+    } else if decided.decision.needs == LoginNeed::Password && (args.password.is_some() || args.not_mine) {
         let named: Vec<String> = decided
             .decision
             .account_id

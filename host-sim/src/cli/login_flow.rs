@@ -46,7 +46,8 @@ pub enum Proof {
     None,
     /// The platform password of the (first) account asked for.
     Password(String),
-    /// "This is not my account".
+    /// "This is not my account"; for a member without a binding offered candidates, "none of these
+    /// is mine" (the page's `none-mine` action).
     NotMine,
 }
 
@@ -164,6 +165,10 @@ pub async fn drive_full(
             let mut fields = vec![("account_id".to_string(), account)];
             match proof {
                 Proof::Password(password) => fields.push(("password".to_string(), password.clone())),
+                // A member without a binding is offered candidates: "none of these is mine".
+                Proof::NotMine if html.contains("data-action=\"none-mine\"") => {
+                    fields.push(("none_mine".to_string(), "1".to_string()))
+                }
                 Proof::NotMine => fields.push(("not_mine".to_string(), "1".to_string())),
                 Proof::None => {}
             }

@@ -42,7 +42,8 @@ pub fn facts(
         }
     }
     let scope = store.synced_scope()?.unwrap_or_else(|| fallback_scope.clone());
-    Ok(LoginFacts {
+    let declined = if binding.is_none() { store.declined_accounts(&userid)? } else { Vec::new() };
+    let mut facts = LoginFacts {
         member,
         scope,
         scope_department_ids: store.departments()?.iter().map(|d| d.wecom_id).collect(),
@@ -53,7 +54,11 @@ pub fn facts(
         proof,
         policy,
         ext: Default::default(),
-    })
+    };
+    if !declined.is_empty() {
+        facts.set_declined_account_ids(&declined);
+    }
+    Ok(facts)
 }
 
 /// A decided login.
@@ -84,8 +89,26 @@ pub fn decide(
     policy: ChangePolicy,
     proof: LoginProof,
 ) -> anyhow::Result<Decided> {
+    decide_answering(plugin, store, member, fallback_scope, policy, proof, false)
+}
+
+/// [`decide`], with the member's answer "none of these is mine" to the candidates they were
+/// offered (`declines_candidates`). The accounts the decision says were declined are recorded
+/// with its changes, in one transaction.
+pub fn decide_answering(
+    plugin: &PluginBox,
+    store: &mut Store,
+    member: LoginOutcome,
+    fallback_scope: &ScopeSelection,
+    policy: ChangePolicy,
+    proof: LoginProof,
+    declines_candidates: bool,
+) -> anyhow::Result<Decided> {
     let facts_userid = member.userid.to_string();
-    let facts = facts(store, member, fallback_scope, policy, proof)?;
+    let mut facts = facts(store, member, fallback_scope, policy, proof)?;
+    if declines_candidates {
+        facts.set_declines_candidates(true);
+    }
     let decision = plugin.decide_login(&facts).into_result().context("decide_login")?;
     let changes = &decision.changes;
     let has_changes = !(changes.departments.is_empty()
@@ -98,7 +121,14 @@ pub fn decide(
         // A binding the member's login takes away goes back to the operator: suspended.
         suspends: decision.needs == LoginNeed::Operator,
     };
-    let applied = if has_changes { Some(store.apply(changes, &audit)?) } else { None };
+    let declined = decision.declined_account_ids();
+    let applied = if !declined.is_empty() {
+        Some(store.apply_declined(changes, &audit, &facts_userid, &declined)?)
+    } else if has_changes {
+        Some(store.apply(changes, &audit)?)
+    } else {
+        None
+    };
     // A decision from a newer plugin that says "signed in" while also needing something is not
     // a sign-in.
     let signs_in = decision.signed_in && decision.needs == LoginNeed::Nothing;

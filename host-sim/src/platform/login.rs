@@ -125,7 +125,7 @@ pub async fn callback(
         }
         Err(_) => return internal_error(),
     };
-    decide_and_answer(platform, session, &headers, member, LoginProof::default()).await
+    decide_and_answer(platform, session, &headers, member, LoginProof::default(), false).await
 }
 
 /// Form of the password page.
@@ -140,6 +140,9 @@ pub struct PasswordForm {
     /// Set when the member says "this is not my account".
     #[serde(default)]
     pub not_mine: Option<String>,
+    /// Set when a member without a binding says "none of these is mine" to every candidate.
+    #[serde(default)]
+    pub none_mine: Option<String>,
 }
 
 /// `POST /oauth/wecom/password`: the platform's own credential check for the account the plugin
@@ -166,6 +169,10 @@ pub async fn password(
     };
     let account_id = form.account_id.trim().to_string();
     let mut proof = LoginProof::default();
+    if form.none_mine.is_some() {
+        platform.sessions.proof_done(&session);
+        return decide_and_answer(platform, Some(session), &headers, member, proof, true).await;
+    }
     if form.not_mine.is_some() {
         proof.not_mine_account_id = account_id.as_str().into();
     } else {
@@ -186,7 +193,7 @@ pub async fn password(
         proof.password_account_id = account_id.as_str().into();
     }
     platform.sessions.proof_done(&session);
-    decide_and_answer(platform, Some(session), &headers, member, proof).await
+    decide_and_answer(platform, Some(session), &headers, member, proof, false).await
 }
 
 /// Asks the plugin whether and where the member signs in, applies its changes, and answers.
@@ -196,12 +203,21 @@ async fn decide_and_answer(
     headers: &HeaderMap,
     member: LoginOutcome,
     proof: LoginProof,
+    declines_candidates: bool,
 ) -> Response {
     let p = platform.clone();
     let m = member.clone();
     let decided = tokio::task::spawn_blocking(move || {
         let mut store = p.store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        login_decide::decide(&p.plugin, &mut store, m, &p.scope, p.follower.policy, proof)
+        login_decide::decide_answering(
+            &p.plugin,
+            &mut store,
+            m,
+            &p.scope,
+            p.follower.policy,
+            proof,
+            declines_candidates,
+        )
     })
     .await;
     let decided: Decided = match decided {
@@ -278,7 +294,11 @@ async fn decide_and_answer(
             if !platform.sessions.await_proof(&session, member.clone()) {
                 return internal_error();
             }
-            page(StatusCode::OK, Outcome::NeedsPassword { userid: member.userid.to_string(), account_ids, reason })
+            let declinable = decision.account_id.is_none();
+            page(
+                StatusCode::OK,
+                Outcome::NeedsPassword { userid: member.userid.to_string(), account_ids, reason, declinable },
+            )
         }
         LoginNeed::Operator => {
             page(StatusCode::FORBIDDEN, Outcome::Operator { userid: member.userid.to_string(), reason })
@@ -294,13 +314,14 @@ async fn decide_and_answer(
 
 /// Decision helpers for the pages.
 trait DecisionExt {
-    /// Not signed in and no account named: the member has no platform account yet.
+    /// Not signed in, no account named and none created by the decision: the member has no
+    /// platform account yet. (A decision that created one says so in its reason: sign in again.)
     fn binding_missing(&self) -> bool;
 }
 
 impl DecisionExt for interface::LoginDecision {
     fn binding_missing(&self) -> bool {
-        !self.signed_in && self.account_id.is_none()
+        !self.signed_in && self.account_id.is_none() && self.changes.create_accounts.is_empty()
     }
 }
 

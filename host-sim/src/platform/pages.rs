@@ -31,6 +31,9 @@ pub enum Outcome {
         account_ids: Vec<String>,
         /// Why, in both languages.
         reason: (String, String),
+        /// A member without a binding choosing among candidates: the page also offers "none of
+        /// these is mine".
+        declinable: bool,
     },
     /// An operator must decide first.
     Operator {
@@ -56,7 +59,12 @@ pub fn page(status: StatusCode, outcome: Outcome) -> Response {
             "<h1 data-outcome=\"unbound\">尚未开通平台账号 / No platform account yet</h1><p>{} ({}) 还没有绑定万象智维账号。请联系管理员在「企业微信对接」中同步通讯录后再登录。</p><p>{} ({}) has no Wanxiang account yet. Ask your admin to sync the WeCom directory, then log in again.</p>",
             escape(&name), escape(&userid), escape(&name), escape(&userid)
         ),
-        Outcome::NeedsPassword { userid, account_ids, reason } => {
+        Outcome::NeedsPassword { userid, account_ids, reason, declinable } => {
+            let none_mine = if declinable {
+                " <button type=\"submit\" name=\"none_mine\" value=\"1\" data-action=\"none-mine\">这些都不是我的账号 / None of these is mine</button>"
+            } else {
+                ""
+            };
             let options: String = account_ids
                 .iter()
                 .map(|id| format!("<option value=\"{0}\">{0}</option>", escape(id)))
@@ -65,7 +73,7 @@ pub fn page(status: StatusCode, outcome: Outcome) -> Response {
                 "<h1 data-outcome=\"needs-password\" data-accounts=\"{}\">请确认您的平台账号 / Confirm your platform account</h1><p>{}</p><p>{}</p>\
                  <form method=\"post\" action=\"/oauth/wecom/password\"><p>{} <select name=\"account_id\">{options}</select></p>\
                  <p>平台密码 / platform password: <input type=\"password\" name=\"password\"></p>\
-                 <button type=\"submit\">确认 / Confirm</button> <button type=\"submit\" name=\"not_mine\" value=\"1\">这不是我的账号 / This is not my account</button></form>",
+                 <button type=\"submit\">确认 / Confirm</button> <button type=\"submit\" name=\"not_mine\" value=\"1\">这不是我的账号 / This is not my account</button>{none_mine}</form>",
                 escape(&account_ids.join(",")),
                 escape(&reason.0),
                 escape(&reason.1),

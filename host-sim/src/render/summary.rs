@@ -2,7 +2,7 @@
 //! command.
 
 use crate::render::table::Lang;
-use interface::{CommitSummary, ProposalCounts};
+use interface::{CommitSummary, Proposal};
 
 /// The guide's commit summary line.
 pub fn summary_line(s: &CommitSummary, lang: Lang) -> String {
@@ -45,7 +45,8 @@ pub fn nothing_pending(lang: Lang) -> &'static str {
 
 /// The binding table's counts, as `sync` and the demo print them above the table (one line, and
 /// a second when some rows are name matches with departments that differ or probable renames).
-pub fn proposal_counts(c: &ProposalCounts, lang: Lang) -> String {
+pub fn proposal_counts(proposal: &Proposal, lang: Lang) -> String {
+    let c = &proposal.counts;
     let sep = lang.pick("，", ", ");
     let mut text = format!(
         "{} {}{sep}{} {}{sep}{} {}{sep}{} {}{sep}{} {}{sep}{} {}\n",
@@ -69,6 +70,16 @@ pub fn proposal_counts(c: &ProposalCounts, lang: Lang) -> String {
             c.name_departments_differ,
             lang.pick("疑似改名（待确认）", "probable userid renames (to check)"),
             c.renames
+        ));
+    }
+    if proposal.name_spacing_differs() > 0 {
+        text.push_str(&format!(
+            "{} {}\n",
+            lang.pick(
+                "姓名仅空格不同（待成员认领或管理员确认）",
+                "names differing only by spacing (to claim or check)"
+            ),
+            proposal.name_spacing_differs()
         ));
     }
     text

@@ -76,7 +76,9 @@ fn account_cell(row: &ProposalRow, lang: Lang) -> String {
                 format!("{} ({})", a.account_name, depts.join("/"))
             }
         }
-        (None, RowKind::Ambiguous) => {
+        // Ambiguous rows, and rows of a newer kind that offer candidates (names differing only by
+        // spacing): every candidate, never one picked.
+        (None, _) if !row.candidates.is_empty() => {
             let names: Vec<String> = row
                 .candidates
                 .iter()

@@ -108,14 +108,18 @@ pub fn build_change_set(input: &CommitInput) -> Result<ChangeSet, BindingError> 
             }
             (_, Some(Decision::Bind(account, evidence))) => new_bindings.push((i, account, evidence)),
             (RowKind::NameMatch | RowKind::Ambiguous | RowKind::NoMatch, Some(Decision::Unbind))
-            | (RowKind::NameMatchDepartmentsDiffer | RowKind::RenameProposed, Some(Decision::Unbind))
+            | (
+                RowKind::NameMatchDepartmentsDiffer | RowKind::RenameProposed | RowKind::NameSpacingDiffers,
+                Some(Decision::Unbind),
+            )
             | (RowKind::NoMatch, None) => new_accounts.push(i),
             (RowKind::LeftWecom, Some(Decision::ConfirmRemoval)) => {
                 if binding.is_some() {
                     removals.push((i, true));
                 }
             }
-            // Waiting rows without a decision (ambiguous, departments differ, rename) are left out.
+            // Waiting rows without a decision (ambiguous, departments differ, rename, names differing
+            // only by spacing) are left out.
             (_, None) => skipped += 1,
             // Refused during validation; nothing to do if they were not.
             (_, Some(Decision::Keep | Decision::Unbind | Decision::ConfirmRemoval | Decision::ConfirmRename)) => {}
@@ -415,6 +419,21 @@ mod tests {
 
     fn removals(c: &ChangeSet) -> Vec<(String, String, bool)> {
         c.remove_bindings.iter().map(|u| (u.userid.to_string(), u.account_id.to_string(), u.disable_account)).collect()
+    }
+
+    #[test]
+    fn a_spacing_variant_is_never_bound_or_replaced_by_commit_alone() {
+        let i = input(vec![member("wxk", "王晓楷", &[])], vec![account("a1", "王 晓楷", &[])], vec![]);
+        let c = commit(&i, vec![]).expect("commit");
+        assert!(bindings(&c).is_empty(), "a spacing variant is a candidate, never bound by commit");
+        assert!(new_accounts(&c).is_empty(), "the member waits to claim it: no new account either");
+        assert_eq!(c.summary.skipped, 1);
+        // The operator may bind it (a person decided), or unbind the row for a new account.
+        let c = commit(&i, vec![edit(Bind, "wxk", Some("a1"))]).expect("operator bind");
+        assert_eq!(bindings(&c), [("wxk".to_string(), "a1".to_string())]);
+        assert_eq!(c.create_bindings[0].evidence, interface::Evidence::Operator);
+        let c = commit(&i, vec![edit(Unbind, "wxk", None)]).expect("unbind");
+        assert_eq!(new_accounts(&c), ["wxk"]);
     }
 
     /// Every row kind at once: bound, name match, ambiguous, no match, left (bound), left (unbound),

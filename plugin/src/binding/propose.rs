@@ -6,7 +6,8 @@
 //! enabled, unbound account for one eligible member. Everything else is shown as ambiguous and
 //! left to the operator, except where departments single out exactly one pair (see [`solve`]).
 //!
-//! Row order: by kind (already bound, name match, ambiguous, no match, left WeCom), then by
+//! Row order: by kind (already bound, name match, departments differ, rename, ambiguous, names
+//! differing only by spacing, no match, left WeCom), then by
 //! normalised member name (code-point order, so same-named members sit together), then by userid
 //! (case-insensitively, then as spelled). The key is unique per row, so the order is total and
 //! the same input always gives the same rows — commit relies on that to recognise its proposal.
@@ -17,7 +18,7 @@
 
 use super::fingerprint::host_state_id;
 use super::maps::{map, set, Map, Set};
-use super::names::normalized;
+use super::names::{compact, normalized};
 use super::reasons;
 use super::rows;
 use super::solve::{agrees, departments_agree, solve, KeyLists, Outcome, PairBy};
@@ -42,6 +43,7 @@ pub fn propose(input: &ProposalInput) -> Proposal {
     let order = row_order(&items);
     let rows = build_rows(&items, &order, &groups, build_threads(order.len()));
     let mut counts = ProposalCounts { wecom_users: input.snapshot.members.len() as u64, ..Default::default() };
+    let mut spacing = 0u64;
     for row in &rows {
         match row.kind {
             RowKind::AlreadyBound => counts.already_bound += 1,
@@ -51,15 +53,20 @@ pub fn propose(input: &ProposalInput) -> Proposal {
             RowKind::LeftWecom => counts.left_wecom += 1,
             RowKind::NameMatchDepartmentsDiffer => counts.name_departments_differ += 1,
             RowKind::RenameProposed => counts.renames += 1,
+            RowKind::NameSpacingDiffers => spacing += 1,
             _ => {}
         }
+    }
+    let mut ext = interface::Extensions::new();
+    if spacing > 0 {
+        ext.set(interface::ext_keys::NAME_SPACING_DIFFERS, &spacing);
     }
     Proposal {
         snapshot_id: input.snapshot.snapshot_id.clone(),
         host_state_id: host_state_id(input).into(),
         rows: rows.into(),
         counts,
-        ext: Default::default(),
+        ext,
     }
 }
 
@@ -92,6 +99,9 @@ enum Work<'a> {
     Grouped { member: &'a Member, group: usize, index: usize },
     /// A new member who probably is the bound member that vanished (a changed userid).
     Rename { member: &'a Member, binding: &'a Binding, account: &'a PlatformAccount },
+    /// A member no account of whose name is offered, offered group `group`'s accounts, whose
+    /// names differ from theirs only by spacing.
+    Spacing { member: &'a Member, group: usize },
 }
 
 impl<'a> Work<'a> {
@@ -100,9 +110,10 @@ impl<'a> Work<'a> {
             Work::Bound { member, binding, .. } => Source { member: Some(member), binding: Some(binding) },
             Work::Gone { binding, .. } => Source { member: None, binding: Some(binding) },
             Work::Rename { member, binding, .. } => Source { member: Some(member), binding: Some(binding) },
-            Work::Inactive { member } | Work::NoMatch { member, .. } | Work::Grouped { member, .. } => {
-                Source { member: Some(member), binding: None }
-            }
+            Work::Inactive { member }
+            | Work::NoMatch { member, .. }
+            | Work::Grouped { member, .. }
+            | Work::Spacing { member, .. } => Source { member: Some(member), binding: None },
         }
     }
 }
@@ -127,7 +138,9 @@ impl<'a> Item<'a> {
     }
 }
 
-/// The members and accounts of one name, and what [`solve`] made of them.
+/// The members and accounts of one name, and what [`solve`] made of them; or (made by
+/// [`Group::spacing`]) the accounts offered to a name's members because their names differ from it
+/// only by spacing, with no outcomes.
 struct Group<'a> {
     accounts: Vec<&'a PlatformAccount>,
     /// Department keys of the members and of the accounts; empty for a group of one member and
@@ -166,6 +179,33 @@ impl<'a> Group<'a> {
             _ => None,
         });
         Group { accounts, member_depts, account_depts, outcomes: solution.outcomes, listed, ambiguous_reason }
+    }
+
+    /// The accounts whose names differ from a name group's only by spacing, in display order (by
+    /// name, then id). Nothing is solved: they are candidates for every member of that name.
+    fn spacing(mut accounts: Vec<&'a PlatformAccount>) -> Self {
+        accounts.sort_by(|x, y| x.name.as_str().cmp(y.name.as_str()).then_with(|| x.id.as_str().cmp(y.id.as_str())));
+        Group {
+            accounts,
+            member_depts: KeyLists::default(),
+            account_depts: KeyLists::default(),
+            outcomes: Vec::new(),
+            listed: Vec::new(),
+            ambiguous_reason: None,
+        }
+    }
+
+    /// A spacing group's row for `member`: agreeing departments first, as for ambiguous rows.
+    fn spacing_row(&self, member: &Member) -> ProposalRow {
+        let mut candidates: Vec<Candidate> = Vec::with_capacity(self.accounts.len());
+        for first in [true, false] {
+            for a in &self.accounts {
+                if departments_agree(&member.department_names, &a.departments) == first {
+                    candidates.push(rows::candidate(a, first));
+                }
+            }
+        }
+        rows::name_spacing_differs(member, candidates)
     }
 
     /// Whether member `index`'s and account `account`'s departments share a name.
@@ -297,6 +337,10 @@ fn decide(input: &ProposalInput) -> (Vec<Item<'_>>, Vec<Group<'_>>) {
 
     // Only names some waiting member has are looked at, so memory stays proportional to the members.
     let mut offered: Vec<(usize, &PlatformAccount)> = Vec::new();
+    // The weaker key: offerable accounts no waiting member has the exact name of, whose name
+    // differs from its spacing-insensitive form (a space between Chinese characters), by that form.
+    // Usually a small share of the accounts.
+    let mut spaced: Map<Cow<'_, str>, Vec<&PlatformAccount>> = map(0);
     let mut unavailable = vec![false; name_group.len()];
     for (i, a) in input.accounts.iter().enumerate() {
         if shadowed.get(i).copied().unwrap_or(false) {
@@ -312,6 +356,10 @@ fn decide(input: &ProposalInput) -> (Vec<Item<'_>>, Vec<Group<'_>>) {
                 offered.push((group, a));
             } else {
                 unavailable[group] = true;
+            }
+        } else if a.enabled && !held.contains(a.id.as_str()) {
+            if let Cow::Owned(key) = compact(&name) {
+                spaced.entry(Cow::Owned(key)).or_default().push(a);
             }
         }
     }
@@ -334,6 +382,20 @@ fn decide(input: &ProposalInput) -> (Vec<Item<'_>>, Vec<Group<'_>>) {
         members_of_name.clear();
         members_of_name.extend(run.iter().map(|&(_, m)| m));
         if accounts.is_empty() {
+            // No account has the exact name: those differing only by spacing are candidates.
+            let near = match spaced.is_empty() {
+                true => None,
+                false => spaced.get(compact(&normalized(members_of_name[0].name.as_str())).as_ref()),
+            };
+            if let Some(near) = near {
+                let group = groups.len();
+                for m in &members_of_name {
+                    let work = Work::Spacing { member: m, group };
+                    items.push(Item::new(RowKind::NameSpacingDiffers, m.name.as_str(), m.userid.as_str(), work));
+                }
+                groups.push(Group::spacing(near.clone()));
+                continue;
+            }
             for m in &members_of_name {
                 let work = Work::NoMatch { member: m, unavailable: unavailable[name] };
                 items.push(Item::new(RowKind::NoMatch, m.name.as_str(), m.userid.as_str(), work));
@@ -369,9 +431,10 @@ fn row_order(items: &[Item<'_>]) -> Vec<usize> {
             RowKind::NameMatchDepartmentsDiffer => 2,
             RowKind::RenameProposed => 3,
             RowKind::Ambiguous => 4,
-            RowKind::NoMatch => 5,
-            RowKind::LeftWecom => 6,
-            _ => 7,
+            RowKind::NameSpacingDiffers => 5,
+            RowKind::NoMatch => 6,
+            RowKind::LeftWecom => 7,
+            _ => 8,
         }
     }
     // Most comparisons are settled by the kind and the name's first eight bytes (a Chinese name
@@ -455,6 +518,7 @@ fn build_row(item: &Item<'_>, groups: &[Group<'_>]) -> ProposalRow {
         Work::NoMatch { member, unavailable } => rows::no_match(member, unavailable),
         Work::Grouped { member, group, index } => groups[group].row(member, index),
         Work::Rename { member, binding, account } => rows::rename(member, binding, account),
+        Work::Spacing { member, group } => groups[group].spacing_row(member),
     }
 }
 
@@ -544,6 +608,41 @@ mod tests {
         assert!(r.reason.zh.contains("姓名与部门一致"), "{:?}", r.reason);
         assert!(r.reason.en.contains("name and department agree"));
         assert!(r.account.as_ref().into_option().is_some_and(|c| c.department_agrees));
+    }
+
+    #[test]
+    fn names_differing_only_by_spacing_are_candidates_never_matches() {
+        let i = input(
+            vec![member("wxk", "王晓楷", &["研发"]), member("zs", "张三", &[])],
+            vec![
+                account("a2", "王\u{3000}晓楷", &[]),
+                account("a1", "王 晓楷", &["研发"]),
+                account("z1", "张三", &[]),
+                account("z2", "张 三", &[]),
+                disabled(account("a3", "王晓 楷", &[])),
+            ],
+            vec![],
+        );
+        let p = propose(&i);
+        assert_eq!(kind_of(&p, "wxk"), RowKind::NameSpacingDiffers);
+        assert_eq!(account_of(&p, "wxk"), None, "never a proposed pair");
+        let r = row(&p, "wxk");
+        let ids: Vec<&str> = r.candidates.iter().map(|c| c.account_id.as_str()).collect();
+        assert_eq!(ids, ["a1", "a2"], "agreeing department first; the disabled one never offered");
+        assert!(r.candidates[0].department_agrees);
+        assert_eq!(r.label.zh.as_str(), "姓名仅空格不同");
+        assert!(r.reason.en.contains("differ from it only by spacing"), "{:?}", r.reason);
+        // A member with an exact-name account gets that one only; the spaced one is not offered.
+        assert_eq!(kind_of(&p, "zs"), NameMatch);
+        assert!(row(&p, "zs").candidates.is_empty());
+        assert_eq!(p.name_spacing_differs(), 1, "counted apart in the header");
+        // Held by a binding: never offered.
+        let held =
+            input(vec![member("wxk", "王晓楷", &[])], vec![account("a1", "王 晓楷", &[])], vec![bind("o", "a1")]);
+        assert_eq!(kind_of(&propose(&held), "wxk"), NoMatch);
+        // Spaces between Latin words stay different names.
+        let latin = input(vec![member("w", "Wangxiao", &[])], vec![account("a1", "Wang Xiao", &[])], vec![]);
+        assert_eq!(kind_of(&propose(&latin), "w"), NoMatch);
     }
 
     #[test]

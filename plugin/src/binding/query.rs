@@ -26,10 +26,15 @@ pub fn query_rows(proposal: &Proposal, query: &RowQuery) -> Vec<u32> {
 fn passes_filter(row: &ProposalRow, filter: RowFilter) -> bool {
     match filter {
         RowFilter::All => true,
-        RowFilter::Unbound => matches!(row.kind, RowKind::Ambiguous | RowKind::NoMatch),
+        RowFilter::Unbound => matches!(row.kind, RowKind::Ambiguous | RowKind::NoMatch | RowKind::NameSpacingDiffers),
         RowFilter::ToCheck => {
-            matches!(row.kind, RowKind::Ambiguous | RowKind::NameMatchDepartmentsDiffer | RowKind::RenameProposed)
-                || (row.kind == RowKind::LeftWecom && row.account.is_some())
+            matches!(
+                row.kind,
+                RowKind::Ambiguous
+                    | RowKind::NameMatchDepartmentsDiffer
+                    | RowKind::RenameProposed
+                    | RowKind::NameSpacingDiffers
+            ) || (row.kind == RowKind::LeftWecom && row.account.is_some())
         }
         // A filter from a newer host: every row, never fewer than asked for.
         _ => true,

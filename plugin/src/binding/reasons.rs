@@ -16,6 +16,25 @@ pub(crate) fn label_departments_differ() -> Text {
     Text::new("姓名匹配·部门不一致", "name match, departments differ")
 }
 
+pub(crate) fn label_name_spacing_differs() -> Text {
+    Text::new("姓名仅空格不同", "names differ only by spacing")
+}
+
+/// No account has the member's name, but some differ from it only by spaces between Chinese
+/// characters: offered, never bound by itself.
+pub(crate) fn name_spacing_differs(accounts: usize) -> Text {
+    Text::new(
+        format!(
+            "平台上没有同名账号，但有 {accounts} 个账号的姓名仅空格不同（如「王 晓楷」与「王晓楷」）：成员首次登录时可凭平台密码或企业微信手机号/邮箱认领，或由管理员绑定；提交时不绑定也不新建"
+        ),
+        format!(
+            "no platform account has this name, but {accounts} differ from it only by spacing (e.g. \"王 晓楷\" for \"王晓楷\"): \
+             the member may claim one at first login with its platform password or their WeCom mobile or email, or the \
+             operator binds it; commit neither binds nor creates"
+        ),
+    )
+}
+
 pub(crate) fn label_rename() -> Text {
     Text::new("账号改名", "userid renamed")
 }

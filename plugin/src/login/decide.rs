@@ -6,7 +6,9 @@
 //! the first login confirms it by the member's consented WeCom mobile or email (`contact`), or by
 //! the platform's own password (`password`). Contact that contradicts the account suspends the
 //! binding and returns it to the operator. A member without a binding may prove one of the
-//! candidates the binding table offered them. Scope and status are re-checked at every login, from
+//! candidates the binding table offered them, or decline them all ("none of these is mine"): they
+//! then get a new account or wait for the operator, by the new-member policy, and the declined
+//! accounts are never offered to them again (the host records them from the decision). Scope and status are re-checked at every login, from
 //! the host's stored scope: nothing synced means nobody signs in.
 
 use crate::binding::evidence::is_confirmed;
@@ -85,7 +87,21 @@ fn bound(f: &LoginFacts, b: &Binding, a: &PlatformAccount) -> LoginDecision {
 
 fn unbound(f: &LoginFacts) -> LoginDecision {
     let userid = f.member.userid.as_str();
-    let candidates: Vec<&PlatformAccount> = f.candidates.iter().filter(|a| a.enabled && !a.id.is_empty()).collect();
+    let declined = f.declined_account_ids();
+    let candidates: Vec<&PlatformAccount> = f
+        .candidates
+        .iter()
+        .filter(|a| a.enabled && !a.id.is_empty() && !declined.iter().any(|d| d.as_str() == a.id.as_str()))
+        .collect();
+    if candidates.is_empty() && !declined.is_empty() {
+        return needs_operator(Text::new(
+            format!("成员 {userid} 已声明所列账号都不是本人的：请等待管理员为其绑定或新建账号。"),
+            format!(
+                "Member {userid} said none of the accounts offered is theirs: wait for the operator to bind or create \
+                 their account."
+            ),
+        ));
+    }
     if candidates.is_empty() {
         return needs_operator(Text::new(
             format!("成员 {userid} 尚未绑定平台账号：请等待管理员完成同步。"),
@@ -95,6 +111,9 @@ fn unbound(f: &LoginFacts) -> LoginDecision {
     let proved = f.proof.password_account_id.as_str();
     if let Some(a) = candidates.iter().find(|a| !proved.is_empty() && a.id.as_str() == proved) {
         return bind_new(f, a, Evidence::Password);
+    }
+    if f.declines_candidates() {
+        return declined_all(f, &candidates);
     }
     if f.member.consented {
         let agreeing: Vec<&&PlatformAccount> = candidates.iter().filter(|a| contact(f, a) == Contact::Agrees).collect();
@@ -227,6 +246,51 @@ fn declined(f: &LoginFacts, b: &Binding) -> LoginDecision {
     };
     let need = if create { LoginNeed::Nothing } else { LoginNeed::Operator };
     LoginDecision { changes, ..needs(need, None, Vec::new(), reason) }
+}
+
+/// "None of these is mine" from a member without a binding: every candidate still offered is
+/// declined (the host records them; they are never offered to this member again), and by policy
+/// the member gets a new account of their own (`created`: nobody else ever held it, so this is not
+/// a sign-in on a name) or waits for the operator.
+fn declined_all(f: &LoginFacts, candidates: &[&PlatformAccount]) -> LoginDecision {
+    let userid = f.member.userid.as_str();
+    let create = f.policy.new_members == NewMembers::Create;
+    let mut changes = ChangeSet::default();
+    let mut decision = if create {
+        changes.create_accounts.push(NewAccount {
+            userid: f.member.userid.clone(),
+            name: f.member.name.clone(),
+            departments: Default::default(),
+            department_wecom_ids: Default::default(),
+        });
+        changes.summary.accounts_created = 1;
+        LoginDecision {
+            changes,
+            evidence: Evidence::Created,
+            ..needs(
+                LoginNeed::Nothing,
+                None,
+                Vec::new(),
+                Text::new(
+                    format!("成员 {userid} 声明所列账号都不是本人的：已为其新建账号，请重新登录。"),
+                    format!(
+                        "Member {userid} said none of the accounts offered is theirs: a new account was created for \
+                         them; sign in again."
+                    ),
+                ),
+            )
+        }
+    } else {
+        needs_operator(Text::new(
+            format!("成员 {userid} 声明所列账号都不是本人的：请等待管理员为其绑定或新建账号。"),
+            format!(
+                "Member {userid} said none of the accounts offered is theirs: wait for the operator to bind or create \
+                 their account."
+            ),
+        ))
+    };
+    decision.set_declined_account_ids(&ids(candidates));
+    decision
 }
 
 fn contact_mismatch(f: &LoginFacts, b: &Binding) -> LoginDecision {
@@ -496,6 +560,52 @@ mod tests {
         assert!(decide(&f).signed_in);
         let none = decide(&facts(None, None));
         assert_eq!(none.needs, LoginNeed::Operator);
+    }
+
+    #[test]
+    fn none_of_these_is_mine_creates_or_waits_by_policy() {
+        let mut f = facts(None, None);
+        f.candidates = vec![account("c1", "", ""), account("c2", "13800000000", "")].into();
+        f.set_declines_candidates(true);
+        let d = decide(&f);
+        assert!(!d.signed_in, "never signed into a candidate");
+        assert_eq!(d.needs, LoginNeed::Nothing, "sign in again to the new account");
+        assert_eq!(d.evidence, Evidence::Created);
+        assert_eq!(d.changes.create_accounts.len(), 1);
+        assert_eq!(d.changes.create_accounts[0].userid.as_str(), "wangxk");
+        assert!(d.changes.create_bindings.is_empty());
+        assert_eq!(d.declined_account_ids(), ["c1", "c2"]);
+        f.policy.new_members = NewMembers::Ignore;
+        let d = decide(&f);
+        assert!(d.changes.create_accounts.is_empty());
+        assert_eq!(d.needs, LoginNeed::Operator);
+        assert!(d.reason.en.contains("none of the accounts offered is theirs"), "{:?}", d.reason);
+        assert_eq!(d.declined_account_ids(), ["c1", "c2"]);
+        // A password proof of a candidate wins over a stray decline.
+        f.proof.password_account_id = "c1".into();
+        assert!(decide(&f).signed_in);
+        // Without the answer, nothing is declined.
+        let mut f = facts(None, None);
+        f.candidates = vec![account("c1", "", "")].into();
+        assert!(decide(&f).declined_account_ids().is_empty());
+    }
+
+    #[test]
+    fn declined_accounts_are_never_offered_again() {
+        let mut f = facts(None, None);
+        f.candidates = vec![account("c1", "", ""), account("c2", "", "")].into();
+        f.set_declined_account_ids(&["c1".to_string()]);
+        let d = decide(&f);
+        assert_eq!(d.needs, LoginNeed::Password);
+        assert_eq!(d.candidate_account_ids.iter().map(|c| c.as_str()).collect::<Vec<_>>(), ["c2"]);
+        f.proof.password_account_id = "c1".into();
+        assert!(!decide(&f).signed_in, "a declined account cannot be proved either");
+        f.set_declined_account_ids(&["c1".to_string(), "c2".to_string()]);
+        f.proof = Default::default();
+        let d = decide(&f);
+        assert_eq!(d.needs, LoginNeed::Operator);
+        assert!(d.candidate_account_ids.is_empty());
+        assert!(d.reason.en.contains("none of the accounts offered is theirs"));
     }
 
     #[test]

@@ -87,6 +87,7 @@ fn action(name: &str, lang: Lang) -> String {
         "suspended" => "暂停绑定",
         "account_created" => "新建账号",
         "account_disabled" => "停用账号",
+        "declined" => "声明非本人账号",
         other => other,
     };
     if lang == Lang::Zh {

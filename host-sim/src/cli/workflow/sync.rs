@@ -235,7 +235,7 @@ fn write_text(
         lang.pick("个部门", "departments"),
         if snapshot.complete { lang.pick("完整", "complete") } else { lang.pick("不完整", "incomplete") }
     )?;
-    write!(out, "{}", crate::render::summary::proposal_counts(&proposal.counts, lang))?;
+    write!(out, "{}", crate::render::summary::proposal_counts(proposal, lang))?;
     write!(out, "{}", table::binding_table(proposal, shown, lang))?;
     writeln!(
         out,

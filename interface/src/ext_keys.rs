@@ -1,0 +1,23 @@
+//! The names of the optional fields carried in an `ext` [`Extensions`](crate::Extensions) object,
+//! one constant per key, so a host and a plugin never spell a key twice. Each names the type whose
+//! `ext` carries it, the value's JSON shape and the release that added it; the typed accessors
+//! beside each type (e.g. [`LoginFacts::declines_candidates`](crate::LoginFacts::declines_candidates))
+//! are the usual way to read and write them. A key is never renamed or given another meaning.
+
+/// `LoginFacts.ext`, `bool` (0.2.x): the member answered "none of these is mine" (这些都不是我的账号)
+/// to every candidate they were offered. `decide_login` then acts by `policy.new_members`: a new
+/// account for the member (`create`), or the operator decides (`ignore`). Ignored for a member
+/// with a binding (that is `LoginProof::not_mine_account_id`).
+pub const DECLINE_CANDIDATES: &str = "decline_candidates";
+
+/// `LoginFacts.ext` and `LoginDecision.ext`, array of account id strings (0.2.x). In a decision:
+/// the accounts the member has just declined, which the host records for that member (store and
+/// an audit entry, actor `member`, in the transaction of the decision's changes). In the facts:
+/// every account the host has recorded as declined by this member; `decide_login` never offers
+/// them to that member again.
+pub const DECLINED_ACCOUNT_IDS: &str = "declined_account_ids";
+
+/// `Proposal.ext`, unsigned integer (0.2.x): how many rows are
+/// [`RowKind::NameSpacingDiffers`](crate::RowKind::NameSpacingDiffers) (counted apart, like
+/// `ProposalCounts::name_departments_differ`; `ProposalCounts` itself cannot grow within 0.2).
+pub const NAME_SPACING_DIFFERS: &str = "name_spacing_differs";

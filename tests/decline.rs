@@ -1,0 +1,251 @@
+//! "None of these is mine" and names that differ only by spacing, through the loaded library and
+//! the `login --code` command's own function, on the sample organisation plus one hand-typed
+//! account "小 岳岳" (with a space) for the member 小岳岳:
+//! - a waiting member (张旭, offered two accounts of his name) declines them all: by the `create`
+//!   policy he gets a new account of his own (evidence `created`), by `ignore` he waits for the
+//!   operator with the reason; the declined accounts are recorded (store and audit, actor
+//!   `member`) and never offered to him again;
+//! - 小岳岳's row offers "小 岳岳" as a candidate (`name_spacing_differs`), never bound by `commit`;
+//!   proved with its platform password at first login, it is bound with evidence `password`.
+
+use crate::util;
+use host_sim::cli::callback_options::{NewMembers, PolicyArgs};
+use host_sim::cli::login::{run, LoginArgs, Via};
+use host_sim::cli::session::WecomArgs;
+use host_sim::cli::workflow::{commit::CommitArgs, sync::SyncArgs, ScopeArgs, WorkflowArgs};
+use host_sim::fake_wecom::FakeWecom;
+use host_sim::store::{AuditFilter, Store};
+use interface::{Evidence, PlatformAccount, RowKind};
+use std::path::{Path, PathBuf};
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let path = std::env::temp_dir().join(format!("wx-decline-{name}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&path).expect("temp dir");
+        TempDir(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn external(fake: &FakeWecom) -> WecomArgs {
+    let settings = util::settings(fake);
+    WecomArgs {
+        wecom_base_url: Some(fake.base_url()),
+        authorize_base_url: Some(fake.base_url()),
+        web_login_base_url: Some(fake.base_url()),
+        corp_id: Some(settings.corp_id.to_string()),
+        agent_id: Some(settings.agent_id.to_string()),
+        secret: Some(settings.secret.expose().to_string()),
+        plugin: Some(util::plugin_path()),
+        ..Default::default()
+    }
+}
+
+/// The sample platform plus "小 岳岳" (u-1010, the demo password), synced (department 1) and
+/// committed with every default. Returns the store's path.
+fn synced(fake: &FakeWecom, dir: &TempDir) -> PathBuf {
+    let db = dir.0.join("host-sim.db");
+    let mut store = Store::open(&db).expect("store");
+    host_sim::host::sample::seed(&mut store).expect("seed");
+    let spaced = PlatformAccount { id: "u-1010".into(), name: "小 岳岳".into(), ..Default::default() };
+    // The demo password's hash (salted for another sample account; the salt travels in the hash).
+    let hash = host_sim::host::sample::password_hashes().swap_remove(0).1;
+    store.import_accounts_with_passwords(&[spaced], &[("u-1010".into(), hash)]).expect("import");
+    drop(store);
+    let common =
+        WorkflowArgs { wecom: external(fake), db: db.clone(), lang: host_sim::render::table::Lang::En, json: true };
+    let sync = SyncArgs {
+        common: common.clone(),
+        platform_url: util::PLATFORM.into(),
+        scope: ScopeArgs { scope_departments: vec![1], ..Default::default() },
+        ..Default::default()
+    };
+    assert!(host_sim::cli::workflow::sync::sync(&sync, &mut Vec::new()).expect("sync").is_some(), "accepted");
+    let pending = Store::open(&db).expect("store").pending().expect("read").expect("pending");
+    let row = |u: &str| pending.proposal.rows.iter().find(|r| r.userid.as_str() == u).cloned().expect("row");
+    assert_eq!(row("zhangxu").kind, RowKind::Ambiguous);
+    let spaced = row("xiaoyueyue");
+    assert_eq!(spaced.kind, RowKind::NameSpacingDiffers, "{spaced:#?}");
+    assert_eq!(spaced.candidates.iter().map(|c| c.account_id.as_str()).collect::<Vec<_>>(), ["u-1010"]);
+    assert!(spaced.account.is_none(), "a candidate, never a proposed pair");
+    assert_eq!(pending.proposal.name_spacing_differs(), 1);
+    let mut out = Vec::new();
+    let committed =
+        host_sim::cli::workflow::commit::commit(&CommitArgs { common, dry_run: false, ..Default::default() }, &mut out)
+            .expect("commit");
+    assert!(
+        matches!(committed, host_sim::cli::workflow::commit::CommitOutcome::Applied(..)),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
+    db
+}
+
+/// `host-sim login --code … --json [--password PW | --not-mine] [--new-members …]`.
+fn login(
+    fake: &FakeWecom,
+    db: &Path,
+    userid: &str,
+    password: Option<&str>,
+    not_mine: bool,
+    policy: NewMembers,
+) -> serde_json::Value {
+    let args = LoginArgs {
+        wecom: external(fake),
+        as_user: None,
+        code: Some(fake.mint_code(1000002, userid)),
+        via: Via::InClient,
+        db: Some(db.to_path_buf()),
+        port: 0,
+        json: true,
+        password: password.map(str::to_string),
+        not_mine,
+        policy: PolicyArgs { new_members: policy, ..Default::default() },
+    };
+    let mut out = Vec::new();
+    let signed_in = run(&args, &mut out).expect("runs");
+    let json: serde_json::Value = serde_json::from_slice(&out).expect("one JSON object");
+    assert_eq!(json["signed_in"].as_bool(), Some(signed_in), "{json:#}");
+    json
+}
+
+fn ids(json: &serde_json::Value) -> Vec<String> {
+    json["candidate_account_ids"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn none_of_these_is_mine_creates_the_members_own_account_and_is_never_offered_again() {
+    let fake = util::fake();
+    let dir = TempDir::new("create");
+    let db = synced(&fake, &dir);
+    let asked = login(&fake, &db, "zhangxu", None, false, NewMembers::Create);
+    assert_eq!(asked["needs"].as_str(), Some("password"), "{asked:#}");
+    assert_eq!(ids(&asked), ["u-1006", "u-1007"]);
+
+    let declined = login(&fake, &db, "zhangxu", None, true, NewMembers::Create);
+    assert_eq!(declined["signed_in"].as_bool(), Some(false), "{declined:#}");
+    assert_eq!(declined["evidence"].as_str(), Some("created"), "{declined:#}");
+    let store = Store::open(&db).expect("store");
+    let binding = store.binding_for_userid("zhangxu").expect("q").expect("a binding now");
+    assert_eq!((binding.account_id.as_str(), binding.evidence), ("wecom-zhangxu", Evidence::Created));
+    assert_eq!(store.declined_accounts("zhangxu").expect("q"), ["u-1006", "u-1007"]);
+    let audit = store.audit(&AuditFilter { userid: Some("zhangxu".into()), ..Default::default() }).expect("audit");
+    let declines: Vec<(&str, &str)> =
+        audit.iter().filter(|e| e.action == "declined").map(|e| (e.actor.as_str(), e.account_id.as_str())).collect();
+    assert_eq!(declines, [("member", "u-1006"), ("member", "u-1007")], "{audit:#?}");
+    assert!(audit.iter().any(|e| e.action == "account_created" && e.actor == "member"), "{audit:#?}");
+    assert!(!store.account_is_bound("u-1006").expect("q"), "nobody signs in to a declined account");
+    drop(store);
+
+    let again = login(&fake, &db, "zhangxu", None, false, NewMembers::Create);
+    assert_eq!(
+        (again["signed_in"].as_bool(), again["account"]["id"].as_str(), again["evidence"].as_str()),
+        (Some(true), Some("wecom-zhangxu"), Some("created")),
+        "{again:#}"
+    );
+}
+
+#[test]
+fn none_of_these_is_mine_waits_for_the_operator_under_the_ignore_policy() {
+    let fake = util::fake();
+    let dir = TempDir::new("ignore");
+    let db = synced(&fake, &dir);
+    let declined = login(&fake, &db, "zhangxu", None, true, NewMembers::Ignore);
+    assert_eq!(
+        (declined["signed_in"].as_bool(), declined["needs"].as_str()),
+        (Some(false), Some("operator")),
+        "{declined:#}"
+    );
+    let reason = declined["reason"]["en"].as_str().unwrap_or_default();
+    assert!(reason.contains("none of the accounts offered is theirs"), "{declined:#}");
+    let store = Store::open(&db).expect("store");
+    assert!(store.binding_for_userid("zhangxu").expect("q").is_none());
+    assert_eq!(store.declined_accounts("zhangxu").expect("q"), ["u-1006", "u-1007"]);
+    drop(store);
+    // Not offered again: neither to prove nor to decline.
+    let again = login(&fake, &db, "zhangxu", Some(host_sim::host::sample::DEMO_PASSWORD), false, NewMembers::Ignore);
+    assert_eq!((again["signed_in"].as_bool(), again["needs"].as_str()), (Some(false), Some("operator")), "{again:#}");
+    assert!(ids(&again).is_empty(), "{again:#}");
+}
+
+#[test]
+fn an_account_whose_name_differs_only_by_spacing_is_proved_by_password_never_bound_by_commit() {
+    let fake = util::fake();
+    let dir = TempDir::new("spacing");
+    let db = synced(&fake, &dir);
+    let store = Store::open(&db).expect("store");
+    assert!(store.binding_for_userid("xiaoyueyue").expect("q").is_none(), "commit neither binds nor creates");
+    assert!(!store.account_is_bound("u-1010").expect("q"));
+    assert!(store.account("wecom-xiaoyueyue").expect("q").is_none(), "no second account for the member");
+    drop(store);
+    let asked = login(&fake, &db, "xiaoyueyue", None, false, NewMembers::Create);
+    assert_eq!((asked["signed_in"].as_bool(), asked["needs"].as_str()), (Some(false), Some("password")), "{asked:#}");
+    assert_eq!(ids(&asked), ["u-1010"]);
+    let wrong = login(&fake, &db, "xiaoyueyue", Some("not-the-password"), false, NewMembers::Create);
+    assert_eq!(wrong["signed_in"].as_bool(), Some(false), "{wrong:#}");
+    let proved =
+        login(&fake, &db, "xiaoyueyue", Some(host_sim::host::sample::DEMO_PASSWORD), false, NewMembers::Create);
+    assert_eq!(
+        (proved["signed_in"].as_bool(), proved["account"]["id"].as_str(), proved["evidence"].as_str()),
+        (Some(true), Some("u-1010"), Some("password")),
+        "{proved:#}"
+    );
+    let store = Store::open(&db).expect("store");
+    let b = store.binding_for_userid("xiaoyueyue").expect("q").expect("bound");
+    assert_eq!((b.account_id.as_str(), b.evidence), ("u-1010", Evidence::Password));
+}
+
+#[test]
+fn the_web_candidate_page_offers_none_of_these_is_mine_and_it_creates_the_members_account() {
+    use host_sim::cli::login_flow::{drive, drive_proving, Proof, IN_CLIENT_UA};
+    let args = WecomArgs { plugin: Some(util::plugin_path()), ..Default::default() };
+    let open = host_sim::cli::serve::open_platform(&args, 0, Store::in_memory().expect("store"), None)
+        .expect("platform starts");
+    let base = open.server.base_url.clone();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    // 张旭 waits with two candidates: the page offers the action; 王晓楷's bound account does not.
+    let asked = rt.block_on(drive(&base, "zhangxu", IN_CLIENT_UA)).expect("trip");
+    assert_eq!(asked.outcome, "needs-password", "{asked:?}");
+    assert!(asked.page.contains("None of these is mine"), "{}", asked.page);
+    let bound = rt.block_on(drive(&base, "wangxiaokai", IN_CLIENT_UA)).expect("trip");
+    assert_eq!(bound.outcome, "needs-password", "{bound:?}");
+    assert!(!bound.page.contains("None of these is mine"), "{}", bound.page);
+    // The POST is checked against the session: without one, nothing is declined.
+    let forged = rt.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{base}/oauth/wecom/password"))
+            .form(&[("account_id", "u-1006"), ("none_mine", "1")])
+            .send()
+            .await
+            .expect("post")
+            .status()
+            .as_u16()
+    });
+    assert_eq!(forged, 403);
+    assert!(open.platform.store.lock().expect("store").declined_accounts("zhangxu").expect("q").is_empty());
+
+    let declined = rt.block_on(drive_proving(&base, "zhangxu", IN_CLIENT_UA, &Proof::NotMine)).expect("trip");
+    assert_ne!(declined.outcome, "signed-in", "{declined:?}");
+    assert!(declined.page.contains("new account"), "{}", declined.page);
+    let store = open.platform.store.lock().expect("store");
+    assert_eq!(store.declined_accounts("zhangxu").expect("q"), ["u-1006", "u-1007"]);
+    drop(store);
+    let again = rt.block_on(drive(&base, "zhangxu", IN_CLIENT_UA)).expect("trip");
+    assert_eq!(
+        (again.outcome.as_str(), again.account_id.as_deref()),
+        ("signed-in", Some("wecom-zhangxu")),
+        "{again:?}"
+    );
+}
