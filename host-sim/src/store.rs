@@ -1155,6 +1155,9 @@ fn read_accounts_where<P: rusqlite::Params>(
     while let Some(r) = rows.next()? {
         out.push(account_row(r)?);
     }
+    // Grown by doubling: up to a third of it empty (6 MB at 100,000 accounts), kept for the
+    // whole commit otherwise.
+    out.shrink_to_fit();
     Ok(out)
 }
 
@@ -1222,7 +1225,9 @@ const DEPARTMENTS_SQL: &str = "SELECT wecom_id, name, parent_wecom_id, sort_orde
 fn read_bindings(db: &Connection) -> Result<Vec<Binding>, StoreError> {
     let mut stmt = db.prepare(BINDINGS_SQL)?;
     let rows = stmt.query_map([], binding_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut bindings: Vec<Binding> = rows.collect::<Result<_, _>>()?;
+    bindings.shrink_to_fit();
+    Ok(bindings)
 }
 
 fn read_departments(db: &Connection) -> Result<Vec<PlatformDepartment>, StoreError> {
