@@ -3,7 +3,10 @@
 //! Applying the same change set twice changes nothing the second time.
 //!
 //! It also keeps the binding-table workflow's pending state (one `sync` between `host-sim sync`
-//! and `host-sim commit`): the snapshot, the proposal and the operator's edits, in `pending_sync`.
+//! and `host-sim commit`): the snapshot, the proposal and the operator's edits, in `pending_sync`,
+//! with the snapshot's members and the proposal's rows one per table row (`pending_members`,
+//! `pending_rows`), written and read one at a time: at 100,000 members the proposal is about
+//! 100 MB of JSON, which is never held as one string.
 //! [`Store::apply_pending`] applies a change set and clears that state in the same transaction, so
 //! a crash leaves either the old store with its pending sync (commit can be retried) or the new
 //! store with nothing pending.
@@ -33,6 +36,12 @@ pub enum StoreError {
         "待提交的同步由旧版本生成，无法继续：请重新运行 host-sim sync / the pending sync was made by an older version: run host-sim sync again ({0})"
     )]
     PendingOutdated(String),
+    /// The pending sync's stored parts do not fit together (a row missing, out of order or
+    /// unreadable): it cannot be committed; `sync` replaces it.
+    #[error(
+        "待提交的同步数据已损坏，无法继续：请重新运行 host-sim sync / the pending sync is damaged: run host-sim sync again ({0})"
+    )]
+    PendingCorrupt(String),
 }
 
 impl StoreError {
@@ -105,12 +114,25 @@ CREATE TABLE IF NOT EXISTS settings (
 );
 -- At most one row. Every write inserts a new row and deletes the old one, and AUTOINCREMENT never
 -- reuses an id, so a revision read earlier tells whether anyone wrote since.
+-- `layout` 1 (stores of older host-sims): `snapshot` and `proposal` are whole JSON documents.
+-- `layout` 2: they are the documents without `members` and `rows`, which are in pending_members
+-- and pending_rows, one JSON value per row in order (`seq` from 0), with their counts in the heads.
 CREATE TABLE IF NOT EXISTS pending_sync (
     revision INTEGER PRIMARY KEY AUTOINCREMENT,
     scope    TEXT NOT NULL,
     snapshot TEXT NOT NULL,
     proposal TEXT NOT NULL,
-    edits    TEXT NOT NULL
+    edits    TEXT NOT NULL,
+    layout   INTEGER NOT NULL DEFAULT 1
+);
+-- The members and rows of the pending sync (layout 2), replaced and cleared with it.
+CREATE TABLE IF NOT EXISTS pending_members (
+    seq    INTEGER PRIMARY KEY,
+    member TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pending_rows (
+    seq INTEGER PRIMARY KEY,
+    row TEXT NOT NULL
 );
 -- The members of the last committed sync (userid_key), with the accounts its row offered them
 -- (JSON array of account ids; empty for a row without candidates): whom a login may recognise.
@@ -257,7 +279,14 @@ const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("accounts", "email", "TEXT NOT NULL DEFAULT ''"),
     ("accounts", "password_hash", "TEXT NOT NULL DEFAULT ''"),
     ("bindings", "evidence", "TEXT NOT NULL DEFAULT 'name'"),
+    // A pending sync written before the layout existed is whole documents (layout 1).
+    ("pending_sync", "layout", "INTEGER NOT NULL DEFAULT 1"),
 ];
+
+/// `pending_sync.layout`: whole JSON documents (written by older host-sims; still read).
+const PENDING_WHOLE: i64 = 1;
+/// `pending_sync.layout`: heads in `pending_sync`, members and rows one per table row.
+const PENDING_ROWS: i64 = 2;
 
 /// Settings keys: the accepted connection settings, the app as WeCom described it, where they
 /// came from, and the synced scope.
@@ -706,6 +735,17 @@ impl Store {
         read_pending(&self.db)
     }
 
+    /// How many edits the pending sync has, if there is one, without reading its table.
+    pub fn pending_edit_count(&self) -> Result<Option<usize>, StoreError> {
+        let edits: Option<String> = self
+            .db
+            .query_row("SELECT edits FROM pending_sync ORDER BY revision DESC LIMIT 1", [], |r| r.get(0))
+            .optional()?;
+        let Some(edits) = edits else { return Ok(None) };
+        let edits: Vec<Edit> = serde_json::from_str(&edits).map_err(|e| StoreError::PendingOutdated(e.to_string()))?;
+        Ok(Some(edits.len()))
+    }
+
     /// Replaces the pending sync with a new one without edits; returns its revision.
     pub fn set_pending(
         &mut self,
@@ -714,20 +754,25 @@ impl Store {
         proposal: &Proposal,
     ) -> Result<i64, StoreError> {
         let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute("DELETE FROM pending_sync", [])?;
+        tx.execute_batch(
+            "DELETE FROM pending_sync; DELETE FROM pending_members; DELETE FROM pending_rows; DELETE FROM pending_roster;",
+        )?;
         tx.execute(
-            "INSERT INTO pending_sync (scope, snapshot, proposal, edits) VALUES (?1, ?2, ?3, '[]')",
-            params![serde_json::to_string(scope)?, serde_json::to_string(snapshot)?, serde_json::to_string(proposal)?],
+            "INSERT INTO pending_sync (scope, snapshot, proposal, edits, layout) VALUES (?1, ?2, ?3, '[]', ?4)",
+            params![serde_json::to_string(scope)?, snapshot_head(snapshot)?, proposal_head(proposal)?, PENDING_ROWS],
         )?;
         let revision = tx.last_insert_rowid();
-        tx.execute("DELETE FROM pending_roster", [])?;
+        // One value at a time through one buffer: nothing the size of the whole table is built.
+        let mut buffer = Vec::new();
+        write_part(&tx, "INSERT INTO pending_members (seq, member) VALUES (?1, ?2)", &snapshot.members, &mut buffer)?;
+        write_part(&tx, "INSERT INTO pending_rows (seq, row) VALUES (?1, ?2)", &proposal.rows, &mut buffer)?;
         {
             let mut put = tx.prepare(
                 "INSERT INTO pending_roster (userid_key, candidates) VALUES (?1, ?2)
                  ON CONFLICT(userid_key) DO UPDATE SET candidates = excluded.candidates",
             )?;
-            for (userid, candidates) in roster_of(proposal) {
-                put.execute(params![userid.to_lowercase(), serde_json::to_string(&candidates)?])?;
+            for row in proposal.rows.iter() {
+                put.execute(params![row.userid.to_lowercase(), serde_json::to_string(&offered(row))?])?;
             }
         }
         tx.commit()?;
@@ -739,8 +784,8 @@ impl Store {
     pub fn set_pending_edits(&mut self, revision: i64, edits: &[Edit]) -> Result<Option<i64>, StoreError> {
         let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let copied = tx.execute(
-            "INSERT INTO pending_sync (scope, snapshot, proposal, edits)
-             SELECT scope, snapshot, proposal, ?1 FROM pending_sync WHERE revision = ?2",
+            "INSERT INTO pending_sync (scope, snapshot, proposal, edits, layout)
+             SELECT scope, snapshot, proposal, ?1, layout FROM pending_sync WHERE revision = ?2",
             params![serde_json::to_string(edits)?, revision],
         )?;
         if copied == 0 {
@@ -754,7 +799,9 @@ impl Store {
 
     /// Drops the pending sync.
     pub fn clear_pending(&mut self) -> Result<(), StoreError> {
-        self.db.execute_batch("DELETE FROM pending_sync; DELETE FROM pending_roster;")?;
+        self.db.execute_batch(
+            "DELETE FROM pending_sync; DELETE FROM pending_members; DELETE FROM pending_rows; DELETE FROM pending_roster;",
+        )?;
         Ok(())
     }
 
@@ -768,10 +815,11 @@ impl Store {
         audit: &Audit,
     ) -> Result<PendingApplied, StoreError> {
         let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let unchanged = read_pending(&tx)?.is_some_and(|p| p.revision == basis.revision)
-            && read_accounts(&tx)? == basis.accounts
-            && read_bindings(&tx)? == basis.bindings
-            && read_departments(&tx)? == basis.departments;
+        // Compared row by row as read: no second copy of the pending sync or of the accounts.
+        let unchanged = pending_revision(&tx)? == Some(basis.revision)
+            && same_rows(&tx, &accounts_sql(""), basis.accounts, account_row)?
+            && same_rows(&tx, BINDINGS_SQL, basis.bindings, |r| Ok(binding_row(r)?))?
+            && same_rows(&tx, DEPARTMENTS_SQL, basis.departments, |r| Ok(department_row(r)?))?;
         if !unchanged {
             return Ok(PendingApplied::Changed);
         }
@@ -787,6 +835,8 @@ impl Store {
             "DELETE FROM sync_roster;
              INSERT INTO sync_roster (userid_key, candidates) SELECT userid_key, candidates FROM pending_roster;
              DELETE FROM pending_roster;
+             DELETE FROM pending_members;
+             DELETE FROM pending_rows;
              DELETE FROM pending_sync;",
         )?;
         tx.commit()?;
@@ -1146,33 +1196,55 @@ fn read_accounts_where<P: rusqlite::Params>(
     filter: &str,
     params: P,
 ) -> Result<Vec<PlatformAccount>, StoreError> {
-    let mut stmt = db
-        .prepare(&format!("SELECT id, name, departments, enabled, mobile, email FROM accounts {filter} ORDER BY id"))?;
-    let rows = stmt.query_map(params, |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, bool>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, String>(5)?,
-        ))
-    })?;
+    let mut stmt = db.prepare(&accounts_sql(filter))?;
+    let mut rows = stmt.query(params)?;
     let mut out = Vec::new();
-    for row in rows {
-        let (id, name, departments, enabled, mobile, email) = row?;
-        let departments: Vec<String> = serde_json::from_str(&departments)?;
-        out.push(PlatformAccount {
-            id: id.into(),
-            name: name.into(),
-            departments: departments.into_iter().map(Into::into).collect(),
-            enabled,
-            mobile: PersonalData::new(mobile),
-            email: PersonalData::new(email),
-            ext: Default::default(),
-        });
+    while let Some(r) = rows.next()? {
+        out.push(account_row(r)?);
     }
+    // Grown by doubling: up to a third of it empty (6 MB at 100,000 accounts), kept for the
+    // whole commit otherwise.
+    out.shrink_to_fit();
     Ok(out)
+}
+
+/// The accounts (those `filter` keeps), in the order every reader compares them in.
+fn accounts_sql(filter: &str) -> String {
+    format!("SELECT id, name, departments, enabled, mobile, email FROM accounts {filter} ORDER BY id")
+}
+
+/// An account as [`accounts_sql`] selects it.
+fn account_row(r: &rusqlite::Row<'_>) -> Result<PlatformAccount, StoreError> {
+    let departments: Vec<String> = serde_json::from_str(r.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?)?;
+    Ok(PlatformAccount {
+        id: r.get::<_, String>(0)?.into(),
+        name: r.get::<_, String>(1)?.into(),
+        departments: departments.into_iter().map(Into::into).collect(),
+        enabled: r.get(3)?,
+        mobile: PersonalData::new(r.get::<_, String>(4)?),
+        email: PersonalData::new(r.get::<_, String>(5)?),
+        ext: Default::default(),
+    })
+}
+
+/// True when `sql` selects exactly `expected`, in order; reads one row at a time and stops at
+/// the first difference.
+fn same_rows<T: PartialEq>(
+    db: &Connection,
+    sql: &str,
+    expected: &[T],
+    mut row: impl FnMut(&rusqlite::Row<'_>) -> Result<T, StoreError>,
+) -> Result<bool, StoreError> {
+    let mut stmt = db.prepare(sql)?;
+    let mut rows = stmt.query([])?;
+    let mut seen = 0;
+    while let Some(r) = rows.next()? {
+        if expected.get(seen) != Some(&row(r)?) {
+            return Ok(false);
+        }
+        seen += 1;
+    }
+    Ok(seen == expected.len())
 }
 
 fn binding_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Binding> {
@@ -1194,62 +1266,206 @@ pub fn evidence_column(evidence: Evidence) -> String {
     evidence.name().map(str::to_string).unwrap_or_else(|| evidence.raw().to_string())
 }
 
+const BINDINGS_SQL: &str = "SELECT userid, account_id, evidence FROM bindings ORDER BY userid_key";
+const DEPARTMENTS_SQL: &str = "SELECT wecom_id, name, parent_wecom_id, sort_order FROM departments ORDER BY wecom_id";
+
 fn read_bindings(db: &Connection) -> Result<Vec<Binding>, StoreError> {
-    let mut stmt = db.prepare("SELECT userid, account_id, evidence FROM bindings ORDER BY userid_key")?;
+    let mut stmt = db.prepare(BINDINGS_SQL)?;
     let rows = stmt.query_map([], binding_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut bindings: Vec<Binding> = rows.collect::<Result<_, _>>()?;
+    bindings.shrink_to_fit();
+    Ok(bindings)
 }
 
 fn read_departments(db: &Connection) -> Result<Vec<PlatformDepartment>, StoreError> {
-    let mut stmt =
-        db.prepare("SELECT wecom_id, name, parent_wecom_id, sort_order FROM departments ORDER BY wecom_id")?;
-    let rows = stmt.query_map([], |r| {
-        Ok(PlatformDepartment {
-            wecom_id: r.get(0)?,
-            name: r.get::<_, String>(1)?.into(),
-            parent_wecom_id: r.get(2)?,
-            order: r.get::<_, i64>(3)? as u64,
-        })
-    })?;
+    let mut stmt = db.prepare(DEPARTMENTS_SQL)?;
+    let rows = stmt.query_map([], department_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+fn department_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PlatformDepartment> {
+    Ok(PlatformDepartment {
+        wecom_id: r.get(0)?,
+        name: r.get::<_, String>(1)?.into(),
+        parent_wecom_id: r.get(2)?,
+        order: r.get::<_, i64>(3)? as u64,
+    })
+}
+
+/// The revision of the pending sync, if there is one.
+fn pending_revision(db: &Connection) -> Result<Option<i64>, StoreError> {
+    Ok(db.query_row("SELECT MAX(revision) FROM pending_sync", [], |r| r.get(0))?)
+}
+
 fn read_pending(db: &Connection) -> Result<Option<PendingSync>, StoreError> {
-    let row: Option<(i64, String, String, String, String)> = db
+    let row: Option<(i64, String, String, String, String, i64)> = db
         .query_row(
-            "SELECT revision, scope, snapshot, proposal, edits FROM pending_sync ORDER BY revision DESC LIMIT 1",
+            "SELECT revision, scope, snapshot, proposal, edits, layout FROM pending_sync ORDER BY revision DESC LIMIT 1",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
         )
         .optional()?;
-    let Some((revision, scope, snapshot, proposal, edits)) = row else { return Ok(None) };
+    let Some((revision, scope, snapshot, proposal, edits, layout)) = row else { return Ok(None) };
     let outdated = |e: serde_json::Error| StoreError::PendingOutdated(e.to_string());
+    let (snapshot, proposal) = match layout {
+        PENDING_WHOLE => {
+            (serde_json::from_str(&snapshot).map_err(outdated)?, serde_json::from_str(&proposal).map_err(outdated)?)
+        }
+        PENDING_ROWS => {
+            let (mut snapshot, members) = read_head::<DirectorySnapshot>(&snapshot, "members")?;
+            let (mut proposal, rows) = read_head::<Proposal>(&proposal, "rows")?;
+            snapshot.members = read_part(db, "pending_members", "member", members, compact_member)?.into();
+            proposal.rows = read_part(db, "pending_rows", "row", rows, compact_row)?.into();
+            (snapshot, proposal)
+        }
+        other => return Err(StoreError::PendingOutdated(format!("layout {other}"))),
+    };
     Ok(Some(PendingSync {
         revision,
         scope: serde_json::from_str(&scope).map_err(outdated)?,
-        snapshot: serde_json::from_str(&snapshot).map_err(outdated)?,
-        proposal: serde_json::from_str(&proposal).map_err(outdated)?,
+        snapshot,
+        proposal,
         edits: serde_json::from_str(&edits).map_err(outdated)?,
     }))
+}
+
+/// A head of layout 2: the document without its `part` field, which says how many values the
+/// part's table holds instead (`members_stored`, `rows_stored`). Without the field, an older
+/// host-sim reading the head reports the pending sync as outdated rather than seeing it empty.
+fn head_of<T: serde::Serialize>(document: &T, part: &str, stored: usize) -> Result<String, StoreError> {
+    let mut head = serde_json::to_value(document)?;
+    if let Some(fields) = head.as_object_mut() {
+        fields.remove(part);
+        fields.insert(format!("{part}_stored"), stored.into());
+    }
+    Ok(head.to_string())
+}
+
+/// The snapshot's head: every field but the members (a small document: departments, tags, problems).
+fn snapshot_head(s: &DirectorySnapshot) -> Result<String, StoreError> {
+    let head = DirectorySnapshot {
+        snapshot_id: s.snapshot_id.clone(),
+        corp_id: s.corp_id.clone(),
+        taken_at_unix: s.taken_at_unix,
+        scope: s.scope.clone(),
+        syncs_departments: s.syncs_departments,
+        departments: s.departments.clone(),
+        members: Default::default(),
+        tags: s.tags.clone(),
+        complete: s.complete,
+        problems: s.problems.clone(),
+        api_calls: s.api_calls,
+        ext: s.ext.clone(),
+    };
+    head_of(&head, "members", s.members.len())
+}
+
+/// The proposal's head: every field but the rows.
+fn proposal_head(p: &Proposal) -> Result<String, StoreError> {
+    let head = Proposal {
+        snapshot_id: p.snapshot_id.clone(),
+        host_state_id: p.host_state_id.clone(),
+        rows: Default::default(),
+        counts: p.counts,
+        ext: p.ext.clone(),
+    };
+    head_of(&head, "rows", p.rows.len())
+}
+
+/// Reads a head written by [`head_of`]: the document with an empty `part`, and the part's count.
+fn read_head<T: serde::de::DeserializeOwned>(text: &str, part: &str) -> Result<(T, usize), StoreError> {
+    let outdated = |e: serde_json::Error| StoreError::PendingOutdated(e.to_string());
+    let mut head: serde_json::Value = serde_json::from_str(text).map_err(outdated)?;
+    let fields = head.as_object_mut().ok_or_else(|| StoreError::PendingCorrupt(format!("{part}: no head")))?;
+    let stored = fields
+        .remove(&format!("{part}_stored"))
+        .and_then(|n| n.as_u64())
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| StoreError::PendingCorrupt(format!("{part}: no count in the head")))?;
+    fields.insert(part.to_string(), serde_json::Value::Array(Vec::new()));
+    Ok((serde_json::from_value(head).map_err(outdated)?, stored))
+}
+
+/// Writes `values` into a part table, one JSON value per row with `seq` from 0.
+fn write_part<T: serde::Serialize>(
+    tx: &rusqlite::Transaction<'_>,
+    sql: &str,
+    values: &[T],
+    buffer: &mut Vec<u8>,
+) -> Result<(), StoreError> {
+    let mut put = tx.prepare(sql)?;
+    for (seq, value) in values.iter().enumerate() {
+        buffer.clear();
+        serde_json::to_writer(&mut *buffer, value)?;
+        let text = std::str::from_utf8(buffer).map_err(|e| StoreError::PendingCorrupt(e.to_string()))?;
+        put.execute(params![seq as i64, text])?;
+    }
+    Ok(())
+}
+
+/// Reads a part table written by [`write_part`]: exactly `stored` values, `seq` 0, 1, 2, …,
+/// each parsed from the row as read (no copy of the whole table's text) and then `compact`ed.
+fn read_part<T: serde::de::DeserializeOwned>(
+    db: &Connection,
+    table: &'static str,
+    column: &'static str,
+    stored: usize,
+    compact: fn(&mut T),
+) -> Result<Vec<T>, StoreError> {
+    let count: i64 = db.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;
+    if usize::try_from(count).ok() != Some(stored) {
+        return Err(StoreError::PendingCorrupt(format!("{table}: {count} rows stored, the head says {stored}")));
+    }
+    let mut values = Vec::with_capacity(stored);
+    let mut stmt = db.prepare(&format!("SELECT seq, {column} FROM {table} ORDER BY seq"))?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let seq: i64 = r.get(0)?;
+        let at = values.len();
+        if usize::try_from(seq).ok() != Some(at) {
+            return Err(StoreError::PendingCorrupt(format!("{table}: row {seq} where {at} was expected")));
+        }
+        let text = r.get_ref(1)?.as_str().map_err(|e| StoreError::PendingCorrupt(format!("{table} {seq}: {e}")))?;
+        let mut value =
+            serde_json::from_str(text).map_err(|e| StoreError::PendingCorrupt(format!("{table} {seq}: {e}")))?;
+        compact(&mut value);
+        values.push(value);
+    }
+    Ok(values)
+}
+
+/// serde fills a list by pushing, so a one-element list keeps room for four: at 100,000 rows
+/// with 420,000 offered accounts that slack is about 60 MB. Shrinking gives it back at once
+/// (in place: the allocator splits the block).
+fn compact_member(member: &mut interface::Member) {
+    member.department_ids.shrink_to_fit();
+    member.department_names.shrink_to_fit();
+}
+
+fn compact_row(row: &mut interface::ProposalRow) {
+    row.member_departments.shrink_to_fit();
+    row.candidates.shrink_to_fit();
+    for candidate in row.candidates.iter_mut().chain(row.account.as_mut().into_option()) {
+        candidate.departments.shrink_to_fit();
+    }
 }
 
 /// Every member of a proposal, with the accounts their row offered (proposed and candidates):
 /// whom a later login may recognise, and which accounts the member may prove.
 pub fn roster_of(proposal: &Proposal) -> Vec<(String, Vec<String>)> {
-    proposal
-        .rows
-        .iter()
-        .map(|row| {
-            let mut ids: Vec<String> = Vec::new();
-            let proposed = row.account.as_ref().into_option().into_iter().map(|a| &a.account_id);
-            for id in proposed.chain(row.candidates.iter().map(|c| &c.account_id)) {
-                if !ids.iter().any(|i| i == id.as_str()) {
-                    ids.push(id.to_string());
-                }
-            }
-            (row.userid.to_string(), ids)
-        })
-        .collect()
+    proposal.rows.iter().map(|row| (row.userid.to_string(), offered(row))).collect()
+}
+
+/// The accounts a row offers its member (proposed first, then the candidates), each once.
+fn offered(row: &interface::ProposalRow) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    let proposed = row.account.as_ref().into_option().into_iter().map(|a| &a.account_id);
+    for id in proposed.chain(row.candidates.iter().map(|c| &c.account_id)) {
+        if !ids.iter().any(|i| i == id.as_str()) {
+            ids.push(id.to_string());
+        }
+    }
+    ids
 }
 
 /// The id host-sim gives the account it creates for a WeCom member.
@@ -1670,5 +1886,249 @@ mod tests {
         assert_eq!(s.roster_entry("ZHANGXU").expect("read"), offered, "moved with the commit");
         assert_eq!(s.pending_roster_entry("zhangxu").expect("read"), None);
         assert_eq!(s.synced_scope().expect("read"), Some(scope));
+    }
+
+    /// A pending sync with every part filled: members, departments, tags, a problem, rows with
+    /// and without candidates, counts and ids.
+    fn full_pending() -> (ScopeSelection, DirectorySnapshot, Proposal) {
+        use interface::{
+            Candidate, Department, Member, MemberStatus, ProblemKind, ProposalRow, RowKind, ScopeProblem, Tag,
+        };
+        let member = |userid: &str, name: &str| Member {
+            userid: userid.into(),
+            name: name.into(),
+            department_ids: vec![2, 3].into(),
+            department_names: vec!["研发".into(), "测试".into()].into(),
+            position: "工程师".into(),
+            status: MemberStatus::Active,
+        };
+        let candidate = |id: &str| Candidate {
+            account_id: id.into(),
+            account_name: "张旭".into(),
+            departments: vec!["研发".into()].into(),
+            department_agrees: true,
+            has_contact: id.ends_with('6'),
+        };
+        let row = |userid: &str, kind: RowKind, account: Option<Candidate>, candidates: Vec<Candidate>| ProposalRow {
+            userid: userid.into(),
+            member_name: "张旭".into(),
+            member_departments: vec!["研发".into()].into(),
+            member_status: MemberStatus::Active,
+            kind,
+            account: account.into(),
+            candidates: candidates.into(),
+            label: Text::new("待确认", "to decide"),
+            reason: Text::new("两个同名账号", "two accounts have this name"),
+            evidence: Evidence::Name,
+            previous_userid: "".into(),
+            ext: Default::default(),
+        };
+        let scope = ScopeSelection { department_ids: vec![1].into(), tag_ids: vec![7].into(), ..Default::default() };
+        let snapshot = DirectorySnapshot {
+            snapshot_id: "snap-1".into(),
+            corp_id: "ww-corp".into(),
+            taken_at_unix: 1_796_169_600,
+            scope: scope.clone(),
+            syncs_departments: true,
+            departments: vec![Department { id: 1, name: "公司".into(), parent_id: 0, order: 9 }].into(),
+            members: vec![member("ZhangXu", "张旭"), member("zhangxu2", "张旭"), member("lisi", "李四")].into(),
+            tags: vec![Tag { id: 7, name: "全员".into() }].into(),
+            complete: false,
+            problems: vec![ScopeProblem {
+                kind: ProblemKind::ReadFailed,
+                subject: "department:9".into(),
+                subject_name: "销售".into(),
+                wecom_errcode: Some(-1).into(),
+                message: Text::new("读取失败", "read failed"),
+            }]
+            .into(),
+            api_calls: 42,
+            ext: Default::default(),
+        };
+        let proposal = Proposal {
+            snapshot_id: "snap-1".into(),
+            host_state_id: "state-1".into(),
+            rows: vec![
+                row("ZhangXu", RowKind::Ambiguous, None, vec![candidate("u-1006"), candidate("u-1007")]),
+                row("zhangxu2", RowKind::NameMatch, Some(candidate("u-1006")), Vec::new()),
+                row("lisi", RowKind::NoMatch, None, Vec::new()),
+            ]
+            .into(),
+            counts: interface::ProposalCounts {
+                wecom_users: 3,
+                name_matches: 1,
+                ambiguous: 1,
+                no_match: 1,
+                ..Default::default()
+            },
+            ext: Default::default(),
+        };
+        (scope, snapshot, proposal)
+    }
+
+    #[test]
+    fn the_pending_sync_is_stored_row_by_row_and_read_back_whole() {
+        let (scope, snapshot, proposal) = full_pending();
+        let mut s = store();
+        let revision = s.set_pending(&scope, &snapshot, &proposal).expect("stored");
+        let count = |s: &Store, table: &str| -> i64 {
+            s.db.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).expect("count")
+        };
+        assert_eq!(
+            (count(&s, "pending_members"), count(&s, "pending_rows")),
+            (3, 3),
+            "one table row per member and row"
+        );
+        let heads: (String, String) =
+            s.db.query_row("SELECT snapshot, proposal FROM pending_sync", [], |r| Ok((r.get(0)?, r.get(1)?)))
+                .expect("heads");
+        assert!(!heads.0.contains("ZhangXu") && !heads.1.contains("u-1007"), "the heads hold neither members nor rows");
+        assert!(
+            serde_json::from_str::<Proposal>(&heads.1).is_err()
+                && serde_json::from_str::<DirectorySnapshot>(&heads.0).is_err(),
+            "an older host-sim, which reads the heads as whole documents, finds them outdated instead of empty"
+        );
+        let pending = s.pending().expect("reads").expect("pending");
+        assert_eq!(
+            (pending.revision, &pending.scope, &pending.snapshot, &pending.proposal),
+            (revision, &scope, &snapshot, &proposal)
+        );
+        assert!(pending.edits.is_empty());
+        assert_eq!(s.pending_edit_count().expect("count"), Some(0));
+
+        // An edit writes a new revision of the head; the members and rows stay as they are.
+        let skip = Edit {
+            kind: interface::EditKind::Skip,
+            userid: "lisi".into(),
+            account_id: None.into(),
+            evidence: Evidence::Operator,
+        };
+        let second = s.set_pending_edits(revision, std::slice::from_ref(&skip)).expect("edit").expect("current");
+        let pending = s.pending().expect("reads").expect("pending");
+        assert_eq!((pending.revision, pending.edits, &pending.proposal), (second, vec![skip], &proposal));
+        assert_eq!(s.pending_edit_count().expect("count"), Some(1));
+
+        // Commit clears every part with the head, in its transaction.
+        let (accounts, bindings, departments) =
+            (s.accounts().expect("a"), s.bindings().expect("b"), s.departments().expect("d"));
+        let basis = Basis { revision: second, accounts: &accounts, bindings: &bindings, departments: &departments };
+        assert!(matches!(
+            s.apply_pending(&ChangeSet::default(), basis, &op()).expect("apply"),
+            PendingApplied::Applied(_)
+        ));
+        assert!(s.pending().expect("reads").is_none());
+        assert_eq!((count(&s, "pending_members"), count(&s, "pending_rows")), (0, 0));
+        assert_eq!(s.pending_edit_count().expect("count"), None);
+
+        // An empty table round-trips too.
+        s.set_pending(&ScopeSelection::default(), &DirectorySnapshot::default(), &Proposal::default()).expect("stored");
+        let pending = s.pending().expect("reads").expect("pending");
+        assert_eq!((pending.snapshot, pending.proposal), (DirectorySnapshot::default(), Proposal::default()));
+    }
+
+    #[test]
+    fn applying_compares_the_store_row_by_row_and_sees_any_change() {
+        let (scope, snapshot, proposal) = full_pending();
+        let mut s = store();
+        let revision = s.set_pending(&scope, &snapshot, &proposal).expect("stored");
+        let (accounts, bindings, departments) =
+            (s.accounts().expect("a"), s.bindings().expect("b"), s.departments().expect("d"));
+        let one_less = &accounts[..accounts.len() - 1];
+        let mut renamed = accounts.clone();
+        renamed[0].name = "别人".into();
+        for changed in [one_less, &renamed[..]] {
+            let basis = Basis { revision, accounts: changed, bindings: &bindings, departments: &departments };
+            assert_eq!(s.apply_pending(&ChangeSet::default(), basis, &op()).expect("apply"), PendingApplied::Changed);
+        }
+        let stale =
+            Basis { revision: revision - 1, accounts: &accounts, bindings: &bindings, departments: &departments };
+        assert_eq!(s.apply_pending(&ChangeSet::default(), stale, &op()).expect("apply"), PendingApplied::Changed);
+        assert!(s.pending().expect("reads").is_some(), "nothing written");
+    }
+
+    #[test]
+    fn a_pending_sync_of_an_older_host_sim_is_migrated_on_open_and_stays_readable_until_replaced() {
+        let path = std::env::temp_dir().join(format!("wx-store-pending-layout-{}.db", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let (scope, snapshot, proposal) = full_pending();
+        let skip = Edit {
+            kind: interface::EditKind::Skip,
+            userid: "lisi".into(),
+            account_id: None.into(),
+            evidence: Evidence::Operator,
+        };
+        {
+            // The table as host-sims before the layout made it, with one whole-document pending sync.
+            let db = Connection::open(&path).expect("db");
+            db.execute_batch(
+                "CREATE TABLE pending_sync (revision INTEGER PRIMARY KEY AUTOINCREMENT, scope TEXT NOT NULL,
+                 snapshot TEXT NOT NULL, proposal TEXT NOT NULL, edits TEXT NOT NULL);",
+            )
+            .expect("old schema");
+            db.execute(
+                "INSERT INTO pending_sync (revision, scope, snapshot, proposal, edits) VALUES (7, ?1, ?2, ?3, ?4)",
+                params![
+                    serde_json::to_string(&scope).expect("j"),
+                    serde_json::to_string(&snapshot).expect("j"),
+                    serde_json::to_string(&proposal).expect("j"),
+                    serde_json::to_string(std::slice::from_ref(&skip)).expect("j")
+                ],
+            )
+            .expect("old pending sync");
+        }
+        let mut s = Store::open(&path).expect("migrated");
+        let pending = s.pending().expect("reads").expect("pending");
+        assert_eq!((pending.revision, &pending.snapshot, &pending.proposal), (7, &snapshot, &proposal));
+        assert_eq!(pending.edits, vec![skip.clone()], "the operator's edits survive the migration");
+        let next = s.set_pending_edits(7, &[]).expect("edit").expect("current");
+        assert_eq!(
+            s.pending().expect("reads").expect("pending").proposal,
+            proposal,
+            "an edit keeps the old layout readable"
+        );
+        let replaced = s.set_pending(&scope, &snapshot, &proposal).expect("a new sync");
+        assert!(replaced > next, "revisions still never come back");
+        let layout: i64 = s.db.query_row("SELECT layout FROM pending_sync", [], |r| r.get(0)).expect("layout");
+        assert_eq!(layout, PENDING_ROWS);
+        assert_eq!(s.pending().expect("reads").expect("pending").proposal, proposal);
+        drop(s);
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn damaged_pending_data_is_a_clear_bilingual_error_and_a_new_sync_replaces_it() {
+        let (scope, snapshot, proposal) = full_pending();
+        // (damage, true when it reads as damaged rather than outdated)
+        let damage: &[(&str, bool)] = &[
+            ("DELETE FROM pending_rows WHERE seq = 1", true),
+            ("UPDATE pending_rows SET seq = 5 WHERE seq = 2", true),
+            ("INSERT INTO pending_members (seq, member) VALUES (3, '{}')", true),
+            ("UPDATE pending_rows SET row = '{\"userid\": ' WHERE seq = 0", true),
+            ("UPDATE pending_members SET member = x'ff00' WHERE seq = 0", true),
+            ("UPDATE pending_sync SET proposal = '{\"snapshot_id\": \"s\"}'", true),
+            ("UPDATE pending_sync SET snapshot = '[1, 2]'", true),
+            ("UPDATE pending_sync SET snapshot = 'not json'", false),
+            ("UPDATE pending_sync SET layout = 3", false),
+        ];
+        for (sql, corrupt) in damage {
+            let mut s = store();
+            s.set_pending(&scope, &snapshot, &proposal).expect("stored");
+            s.db.execute_batch(sql).expect("damage");
+            let error = s.pending().expect_err(sql);
+            let as_expected = match error {
+                StoreError::PendingCorrupt(_) => *corrupt,
+                StoreError::PendingOutdated(_) => !*corrupt,
+                _ => false,
+            };
+            assert!(as_expected, "{sql}: {error:?}");
+            let text = error.to_string();
+            assert!(
+                text.contains("host-sim sync") && text.contains("请重新运行"),
+                "{sql}: says what to do in both languages: {text}"
+            );
+            assert_eq!(s.pending_edit_count().expect("the edits are apart"), Some(0));
+            s.set_pending(&scope, &snapshot, &proposal).expect("replaced");
+            assert_eq!(s.pending().expect("reads").expect("pending").proposal, proposal, "{sql}");
+        }
     }
 }

@@ -14,7 +14,9 @@
 //! binary so each step gets its own peak memory (the high-water mark is reset per step, see
 //! [`super::measure`]) and its own API-call count from the fake. The fake and its copy of the
 //! organisation live in the same process and count in every step's memory, so the figures are an
-//! upper bound on what the CLI alone needs.
+//! upper bound on what the CLI alone needs. Before each step the memory earlier steps freed is
+//! given back to the system ([`measure::return_free_memory`]), as it is when a command exits;
+//! without that, pages the allocator kept from `sync` counted again in both commits' peaks.
 
 use super::generate::{generate, Spec, AGENT_ID, CORP_ID, SECRET};
 use super::measure::{self, phase, Phase};
@@ -118,6 +120,8 @@ fn step<T>(
     if let Some(fake) = fake {
         fake.reset_counts();
     }
+    // What earlier steps freed goes back to the system first, as it would between two commands.
+    measure::return_free_memory();
     let mut sink = Sink::default();
     let (value, phase) = phase(|| f(&mut sink));
     let value = value.with_context(|| format!("step failed: {command}"))?;

@@ -32,6 +32,23 @@ pub fn peak_mb() -> Option<f64> {
     status_field_kib("VmHWM").map(|k| k as f64 * KIB / MB)
 }
 
+/// Gives the memory the allocator holds free back to the system (glibc's `malloc_trim`; nothing
+/// elsewhere). A process that ran an earlier step keeps the pages that step freed, so a step run
+/// after it would count them in its peak; a separate `host-sim` process starts without them.
+pub fn return_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn malloc_trim(pad: usize) -> std::ffi::c_int;
+        }
+        // SAFETY: glibc's malloc_trim takes a byte count, touches only the allocator's free
+        // lists (under its own locks) and is safe to call at any time from any thread.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
+}
+
 /// Resets the high-water mark to the current RSS; false when the system does not allow it.
 pub fn reset_peak() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
@@ -86,6 +103,12 @@ mod tests {
             assert!(p.rss_before_mb.is_some() && p.peak_mb.is_some());
         }
         assert_eq!(show_mb(None), "n/a");
+        // Harmless at any time, and never makes the process bigger.
+        let before = rss_mb();
+        return_free_memory();
+        if let (Some(before), Some(after)) = (before, rss_mb()) {
+            assert!(after <= before + 1.0, "{before} -> {after}");
+        }
         assert_eq!(show_mb(Some(12.34)), "12.3 MB");
     }
 }

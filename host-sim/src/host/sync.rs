@@ -96,3 +96,29 @@ pub fn seed_and_sync(session: &Session, store: &mut Store, scope: &ScopeSelectio
 pub fn roster(proposal: &Proposal) -> Vec<(String, Vec<String>)> {
     crate::store::roster_of(proposal)
 }
+
+/// The plugin's `commit` input made of the pending sync and the store state themselves (what
+/// [`commit_input`] makes of copies), and the pending sync's revision: at 100,000 members
+/// a copy of the snapshot and the proposal is about 250 MB. The caller reads the state back from
+/// the input to check it is unchanged when applying.
+pub fn owned_commit_input(
+    pending: PendingSync,
+    state: StoreState,
+    removal_guard: interface::RemovalGuard,
+) -> (i64, CommitInput) {
+    let PendingSync { revision, snapshot, proposal, edits, .. } = pending;
+    let input = CommitInput {
+        input: ProposalInput {
+            snapshot,
+            accounts: state.accounts.into(),
+            bindings: state.bindings.into(),
+            departments: state.departments.into(),
+            ..Default::default()
+        },
+        proposal,
+        edits: edits.into(),
+        removal_guard,
+        ..Default::default()
+    };
+    (revision, input)
+}

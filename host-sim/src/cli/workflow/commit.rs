@@ -4,7 +4,7 @@
 //! twice is harmless.
 
 use super::{check_corp, is_stale, open_store, pure_instance, write_refusal, WorkflowArgs};
-use crate::host::sync::{commit_input, dry_commit, StoreState};
+use crate::host::sync::{dry_commit, owned_commit_input, StoreState};
 use crate::render::summary::{nothing_pending, summary_line};
 use crate::render::table::Lang;
 use crate::store::{new_account_id, Actor, Applied, Audit, Basis, PendingApplied};
@@ -80,10 +80,8 @@ pub fn commit(args: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<CommitOu
     check_corp(&common.wecom, &pending)?;
     let plugin = pure_instance(&common.wecom)?;
     let state = StoreState::read(&store)?;
-    let changes = match dry_commit(
-        &plugin.instance,
-        &commit_input(&pending, &state, &pending.edits, args.removals.into()),
-    ) {
+    let (revision, mut input) = owned_commit_input(pending, state, args.removals.into());
+    let changes = match dry_commit(&plugin.instance, &input) {
         Ok(changes) => changes,
         Err(error) => {
             if common.json {
@@ -104,16 +102,18 @@ pub fn commit(args: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<CommitOu
         if common.json {
             write_json(out, true, &changes, None)?;
         } else {
-            write_changes(out, &changes, &pending.proposal, listed(args), lang)?;
+            write_changes(out, &changes, &input.proposal, listed(args), lang)?;
             writeln!(out, "{}", lang.pick("试运行：未写入任何数据。", "Dry run: nothing written."))?;
         }
         return Ok(CommitOutcome::DryRun(changes));
     }
+    // The snapshot is not needed to apply: its memory goes before the transaction's.
+    input.input.snapshot = Default::default();
     let basis = Basis {
-        revision: pending.revision,
-        accounts: &state.accounts,
-        bindings: &state.bindings,
-        departments: &state.departments,
+        revision,
+        accounts: &input.input.accounts,
+        bindings: &input.input.bindings,
+        departments: &input.input.departments,
     };
     let audit = Audit::new(
         Actor::Operator,
@@ -124,7 +124,7 @@ pub fn commit(args: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<CommitOu
             if common.json {
                 write_json(out, false, &changes, Some(&applied))?;
             } else {
-                write_changes(out, &changes, &pending.proposal, listed(args), lang)?;
+                write_changes(out, &changes, &input.proposal, listed(args), lang)?;
                 write_applied(out, &applied, lang)?;
             }
             Ok(CommitOutcome::Applied(changes, applied))

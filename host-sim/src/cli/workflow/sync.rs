@@ -11,7 +11,7 @@ use crate::host::session::PlatformUrls;
 use crate::host::sync::StoreState;
 use crate::render::table::{self, Lang};
 use anyhow::Context;
-use interface::{Proposal, ProposalInput, RowFilter, RowQuery};
+use interface::{DirectorySnapshot, Proposal, ProposalInput, RowFilter, RowQuery};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -135,13 +135,17 @@ pub fn sync(args: &SyncArgs, out: &mut dyn Write) -> anyhow::Result<Option<SyncO
     let state = StoreState::read(&store)?;
     let input = state.into_proposal_input(snapshot);
     let proposal = session.instance.propose_bindings(&input).into_result()?;
-    // A pending sync of an older version cannot be read any more: this sync replaces it.
-    let dropped_edits = match store.pending() {
-        Ok(pending) => pending.map(|p| p.edits.len()).unwrap_or(0),
-        Err(crate::store::StoreError::PendingOutdated(_)) => 0,
+    // The accounts, bindings and departments were read for the proposal only: freed before the
+    // proposal is stored, so storing and printing reuse their memory.
+    let ProposalInput { snapshot, .. } = input;
+    // Only the earlier edits are counted, not the earlier table read. A pending sync of an older
+    // version, or a damaged one, cannot be read any more: this sync replaces it.
+    let dropped_edits = match store.pending_edit_count() {
+        Ok(edits) => edits.unwrap_or(0),
+        Err(crate::store::StoreError::PendingOutdated(_) | crate::store::StoreError::PendingCorrupt(_)) => 0,
         Err(error) => return Err(error.into()),
     };
-    store.set_pending(&scope, &input.snapshot, &proposal)?;
+    store.set_pending(&scope, &snapshot, &proposal)?;
     let query = RowQuery { search: args.search.as_str().into(), filter: args.filter.into() };
     let shown: Vec<u32> = session.instance.query_rows(&proposal, &query).into_result()?.into_iter().collect();
     let exported = match &args.export {
@@ -149,7 +153,7 @@ pub fn sync(args: &SyncArgs, out: &mut dyn Write) -> anyhow::Result<Option<SyncO
         None => None,
     };
 
-    let snapshot = &input.snapshot;
+    let snapshot = &snapshot;
     if common.json {
         let rows: Vec<_> = shown.iter().filter_map(|&i| proposal.rows.get(i as usize)).collect();
         writeln!(
@@ -171,7 +175,7 @@ pub fn sync(args: &SyncArgs, out: &mut dyn Write) -> anyhow::Result<Option<SyncO
         )?;
     } else {
         let page = Page { offset: args.offset, limit: args.limit };
-        write_text(out, lang, &input, &proposal, &shown, page, dropped_edits)?;
+        write_text(out, lang, snapshot, &proposal, &shown, page, dropped_edits)?;
         if let Some((path, rows)) = exported {
             writeln!(
                 out,
@@ -216,14 +220,13 @@ impl Page {
 fn write_text(
     out: &mut dyn Write,
     lang: Lang,
-    input: &ProposalInput,
+    snapshot: &DirectorySnapshot,
     proposal: &Proposal,
     matching: &[u32],
     page: Page,
     dropped_edits: usize,
 ) -> anyhow::Result<()> {
     let shown = page.of(matching);
-    let snapshot = &input.snapshot;
     writeln!(
         out,
         "{} {}: {} {}, {} {} ({})",
