@@ -9,6 +9,7 @@
 //! `host-sim callback` ([`command`]) runs one request through the plugin, for WeCom's samples;
 //! `host-sim reconcile` ([`reconcile_cmd`]) runs one reconcile.
 
+pub mod batch;
 pub mod command;
 pub mod follow;
 pub mod journal;
