@@ -16,8 +16,8 @@
 
 use crate::binding::{build_change_set, propose};
 use interface::{
-    CommitInput, DirectorySnapshot, Edit, EditKind, EventPlan, NewMembers, OnLeave, Plan, PlanInput, PlanVerdict,
-    PluginError, Proposal, ProposalInput, RowKind, Text,
+    ChangeKind, CommitInput, DirectorySnapshot, Edit, EditKind, EventPlan, NewMembers, OnLeave, Plan, PlanInput,
+    PlanVerdict, PluginError, Proposal, ProposalInput, RowKind, Text,
 };
 
 /// Plans the reconcile for a full read.
@@ -50,6 +50,22 @@ pub(super) fn plan(input: &PlanInput, snapshot: &DirectorySnapshot) -> Result<Pl
         ext: Default::default(),
     };
     let mut changes = build_change_set(&commit).map_err(|e| e.to_plugin_error())?;
+    // Departments the changes applied during the read name are left as the state has them too.
+    let newer_departments: std::collections::HashSet<u32> = input
+        .changes
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.kind,
+                ChangeKind::DepartmentCreated | ChangeKind::DepartmentUpdated | ChangeKind::DepartmentDeleted
+            )
+        })
+        .map(|c| c.department_id)
+        .collect();
+    if !newer_departments.is_empty() {
+        changes.departments.retain(|d| !newer_departments.contains(&d.wecom_id));
+        changes.summary.department_changes = changes.departments.len() as u64;
+    }
     let disable = input.policy.on_leave == OnLeave::Disable;
     for removal in changes.remove_bindings.iter_mut() {
         removal.disable_account = disable;

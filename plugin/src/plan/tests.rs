@@ -190,3 +190,25 @@ fn a_read_older_than_the_changes_applied_meanwhile_neither_brings_back_a_leaver_
     let stale = plan(&base).expect("plan");
     assert!(stale.changes.remove_bindings.iter().any(|u| u.userid.as_str() == "newbie"));
 }
+
+#[test]
+fn a_read_older_than_a_department_created_meanwhile_does_not_remove_it() {
+    use crate::binding::testkit::{dept, input, member};
+    let mut read = input(vec![member("kept", "留下", &[])], vec![], vec![]).snapshot;
+    read.syncs_departments = true;
+    read.departments = vec![dept(1, "万象科技", 0, 0)].into();
+    let base = PlanInput {
+        snapshot: Some(read).into(),
+        accounts: vec![account("a-kept", "留下", &[])].into(),
+        bindings: vec![bind("kept", "a-kept")].into(),
+        departments: vec![platform_dept(1, "万象科技", 0, 0), platform_dept(7, "新部门", 1, 0)].into(),
+        scope: ScopeSelection { department_ids: vec![1].into(), ..Default::default() },
+        removal_guard: RemovalGuard { max_removals: u64::MAX, confirmed_removals: 0 },
+        ..Default::default()
+    };
+    let stale = plan(&base).expect("plan");
+    assert!(stale.changes.departments.iter().any(|d| d.wecom_id == 7 && d.removed), "{:?}", stale.changes.departments);
+    let created = DirectoryChange { department_id: 7, ..change(ChangeKind::DepartmentCreated, "") };
+    let p = plan(&PlanInput { changes: vec![created].into(), ..base }).expect("plan");
+    assert!(p.changes.departments.iter().all(|d| d.wecom_id != 7), "{:?}", p.changes.departments);
+}
