@@ -521,6 +521,12 @@ impl Follower {
                     }
                 }
                 needs_full_read = plan.needs_full_read;
+                // Decided while a reconcile reads (applied or not: a delete of an unbound member
+                // changes nothing, yet an older read must not give that member an account).
+                if let Some(meanwhile) = self.applied_meanwhile.lock().unwrap_or_else(PoisonError::into_inner).as_mut()
+                {
+                    meanwhile.extend(batch.iter().cloned());
+                }
                 for (outcome, event) in outcomes.iter_mut().zip(plan.events.iter()) {
                     outcome.verdict = event.verdict;
                     outcome.reason = event.reason.clone();
@@ -538,12 +544,6 @@ impl Follower {
                             })
                             .unwrap_or(last);
                         outcomes[owner].unbound_accounts.push(unbound.account_id.to_string());
-                    }
-                    // Changes applied while a reconcile reads: it must not undo them.
-                    if let Some(meanwhile) =
-                        self.applied_meanwhile.lock().unwrap_or_else(PoisonError::into_inner).as_mut()
-                    {
-                        meanwhile.extend(batch.iter().cloned());
                     }
                 }
             }
