@@ -248,3 +248,27 @@ fn a_burst_refused_by_the_safeguard_is_held_whole_and_nothing_is_dropped() {
         store.lock().expect("store").bindings().expect("b").iter().map(|b| b.userid.to_string()).collect();
     assert_eq!(left, ["m4"]);
 }
+
+#[test]
+fn a_change_wecom_never_showed_is_moot_once_its_member_leaves() {
+    let fake = util::fake();
+    let (follower, store) = follower_with_bindings(1, &fake);
+    let follower = {
+        let mut f = Arc::into_inner(follower).expect("one owner");
+        f.retry_first = Duration::from_millis(300);
+        Arc::new(f)
+    };
+    fake.lag_member("brief", DirectoryLag::Reads(1000));
+    fake.with_org(|org| org.users.push(User { userid: "brief".into(), name: "短暂".into(), ..User::default() }));
+    follower.accept(member_change(ChangeKind::MemberCreated, "brief", Some(vec![3]))).expect("journaled");
+    follower.accept(member_change(ChangeKind::MemberDeleted, "brief", None)).expect("journaled");
+    assert!(follower.wait_idle(Duration::from_secs(30)));
+    let outcomes = follower.journal.entries();
+    let create = outcomes.iter().find(|o| o.what == "create_user").expect("the create's outcome");
+    assert_eq!(create.verdict, Verdict::Ignore, "{outcomes:#?}");
+    assert!(create.reason.en.contains("moot"), "{outcomes:#?}");
+    assert!(!outcomes.iter().any(|o| o.what == "reconcile"), "{outcomes:#?}");
+    assert!(store.lock().expect("store").journal_pending().expect("journal").is_empty(), "nothing left pending");
+    let gets = fake.request_counts().get("user/get").copied().unwrap_or(0);
+    assert!(gets < u64::from(host_sim::callbacks::batch::RETRY_ATTEMPTS), "not tried to the end: {gets}");
+}

@@ -704,6 +704,22 @@ impl Store {
         Ok((decided, applied))
     }
 
+    /// Marks journaled changes done without applying anything (a later change made them moot:
+    /// a member's `delete_user` after a change WeCom never completed), with the reason.
+    pub fn journal_superseded(&mut self, seqs: &[i64], reason: &str) -> Result<(), StoreError> {
+        let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut stmt = tx.prepare(
+                "UPDATE callback_journal SET applied = 1, attempts = attempts + 1, last_error = ?2 WHERE seq = ?1",
+            )?;
+            for seq in seqs {
+                stmt.execute(params![seq, reason])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// As [`Store::hold_journaled`], for a batch: the held changes replaced by `changes`, and
     /// every `seq` marked as taken over, in one transaction.
     pub fn hold_journaled_batch(&mut self, seqs: &[i64], changes: &[DirectoryChange]) -> Result<(), StoreError> {

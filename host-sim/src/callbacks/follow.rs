@@ -229,8 +229,16 @@ impl Follower {
                 if items.is_empty() {
                     continue;
                 }
+                // A member's delete makes their earlier changes still waiting for WeCom moot.
+                let leaving: HashSet<String> = items.iter().filter_map(leaver).collect();
+                let (moot, still): (Vec<_>, Vec<_>) = waiting.drain(..).partition(|(_, item)| {
+                    !leaving.is_empty() && member_of(&item.change).is_some_and(|m| leaving.contains(&m))
+                });
+                waiting = still;
                 let Some(follower) = follower.upgrade() else { break };
-                let (done, again) = follower.follow_batch(items);
+                let mut done = follower.supersede(moot.into_iter().map(|(_, item)| item).collect());
+                let (followed, again) = follower.follow_batch(items);
+                done.extend(followed);
                 let now = Instant::now();
                 let first = follower.retry_first;
                 waiting.extend(again.into_iter().map(|item| (now + batch::retry_delay(first, item.tries), item)));
@@ -289,9 +297,19 @@ impl Follower {
         let mut again = Vec::new();
         let mut seqs = Vec::new();
         let mut ready = Vec::new();
-        for (mut item, completed) in items.into_iter().zip(completed) {
+        // Where each member leaves in this batch: their earlier changes WeCom cannot show are moot.
+        let mut leaves_at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for (i, item) in items.iter().enumerate() {
+            if let Some(userid) = leaver(item) {
+                leaves_at.insert(userid, i);
+            }
+        }
+        let mut moot = Vec::new();
+        for (i, (mut item, completed)) in items.into_iter().zip(completed).enumerate() {
             item.tries += 1;
+            let left_later = member_of(&item.change).and_then(|m| leaves_at.get(&m)).is_some_and(|at| *at > i);
             match completed.unresolved() {
+                Some(unresolved) if unresolved.retry && left_later => moot.push(item),
                 Some(unresolved) if unresolved.retry && item.tries < RETRY_ATTEMPTS => again.push(item),
                 Some(unresolved) if unresolved.retry => {
                     self.leave_for_reconcile(&item, unresolved.errcode);
@@ -303,6 +321,7 @@ impl Follower {
                 }
             }
         }
+        done.extend(self.supersede(moot));
         if !ready.is_empty() {
             let (_, needs_full_read) = self.apply_batch(&seqs, &ready);
             if needs_full_read {
@@ -311,6 +330,41 @@ impl Follower {
         }
         done.extend(seqs);
         (done, again)
+    }
+
+    /// Changes WeCom never completed whose member has since left (`delete_user` arrived after
+    /// them): done with, marked in the journal, nothing applied (the delete is newer, and
+    /// completing them could only fail again). Returns their entries.
+    fn supersede(&self, items: Vec<Queued>) -> Vec<Option<i64>> {
+        if items.is_empty() {
+            return Vec::new();
+        }
+        let seqs: Vec<i64> = items.iter().filter_map(|item| item.seq).collect();
+        if !seqs.is_empty() {
+            let reason = "superseded by a later delete_user";
+            if let Err(error) =
+                self.store.lock().unwrap_or_else(PoisonError::into_inner).journal_superseded(&seqs, reason)
+            {
+                // Left pending: the next resume completes it again, which fails again harmlessly.
+                tracing::warn!(target: "callback", "could not mark superseded callbacks: {error}");
+            }
+        }
+        for item in &items {
+            let who = subject(&item.change);
+            self.journal.record(Outcome {
+                what: item.change.change_type.to_string(),
+                subject: who.clone(),
+                verdict: Verdict::Ignore,
+                reason: Text::new(
+                    format!("成员 {who} 随后已离职（delete_user）：企业微信未显示的这次变更不再需要。"),
+                    format!("Member {who} left afterwards (delete_user): this change WeCom never showed is moot."),
+                ),
+                applied: None,
+                unbound_accounts: Vec::new(),
+                error: None,
+            });
+        }
+        items.into_iter().map(|item| item.seq).collect()
     }
 
     /// A change whose member WeCom still does not show after every completion: left in the
@@ -612,6 +666,22 @@ impl Follower {
             }
         }
     }
+}
+
+/// The member a member event is about (lower-cased; the new userid after a rename).
+fn member_of(change: &DirectoryChange) -> Option<String> {
+    match change.kind {
+        ChangeKind::MemberCreated | ChangeKind::MemberUpdated | ChangeKind::MemberDeleted => {
+            let userid = if change.new_userid.is_empty() { &change.userid } else { &change.new_userid };
+            (!userid.is_empty()).then(|| userid.as_str().to_lowercase())
+        }
+        _ => None,
+    }
+}
+
+/// The member a `delete_user` in the queue is about.
+fn leaver(item: &Queued) -> Option<String> {
+    (item.change.kind == ChangeKind::MemberDeleted).then(|| member_of(&item.change)).flatten()
 }
 
 fn now_unix() -> i64 {
