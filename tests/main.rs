@@ -4,6 +4,7 @@
 mod abi_compat;
 mod abi_panics;
 mod binding;
+mod callback_bursts;
 mod callback_journal;
 mod callback_samples;
 mod callbacks;

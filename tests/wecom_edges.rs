@@ -327,7 +327,9 @@ mod receivers {
         };
         fake.reset_counts();
         let completed = ok(plugin.complete_change(&change));
-        assert_eq!(completed, change);
+        // Says what WeCom answered, and that asking again would not help.
+        assert_eq!(completed.unresolved(), Some(interface::Unresolved { errcode: 60011, retry: false }));
+        assert_eq!(DirectoryChange { ext: Default::default(), ..completed }, change);
         assert_eq!(fake.request_counts().get("user/get").copied(), Some(1));
     }
 }

@@ -715,6 +715,61 @@ impl Store {
         Ok((decided, applied))
     }
 
+    /// As [`Store::apply_journaled`], for a batch of journaled changes planned together: every
+    /// `seq` is marked applied in the one transaction that applies their change set (or none is,
+    /// when the decision did not take them).
+    pub fn apply_journaled_batch(
+        &mut self,
+        seqs: &[i64],
+        decide: impl FnOnce(Contents) -> (bool, Option<(ChangeSet, Audit)>),
+    ) -> Result<(bool, Option<Applied>), StoreError> {
+        let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let contents = Contents {
+            accounts: read_accounts(&tx)?,
+            bindings: read_bindings(&tx)?,
+            departments: read_departments(&tx)?,
+        };
+        let (decided, changes) = decide(contents);
+        let applied = match changes {
+            Some((changes, audit)) => Some(apply_changes(&tx, &changes, &audit)?),
+            None => None,
+        };
+        if decided {
+            mark_journaled(&tx, seqs)?;
+        }
+        tx.commit()?;
+        Ok((decided, applied))
+    }
+
+    /// Marks journaled changes done without applying anything (a later change made them moot:
+    /// a member's `delete_user` after a change WeCom never completed), with the reason.
+    pub fn journal_superseded(&mut self, seqs: &[i64], reason: &str) -> Result<(), StoreError> {
+        let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut stmt = tx.prepare(
+                "UPDATE callback_journal SET applied = 1, attempts = attempts + 1, last_error = ?2 WHERE seq = ?1",
+            )?;
+            for seq in seqs {
+                stmt.execute(params![seq, reason])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// As [`Store::hold_journaled`], for a batch: the held changes replaced by `changes`, and
+    /// every `seq` marked as taken over, in one transaction.
+    pub fn hold_journaled_batch(&mut self, seqs: &[i64], changes: &[DirectoryChange]) -> Result<(), StoreError> {
+        let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM held_changes", [])?;
+        for c in changes {
+            tx.execute("INSERT INTO held_changes (change) VALUES (?1)", [serde_json::to_string(c)?])?;
+        }
+        mark_journaled(&tx, seqs)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Holds `changes` (the safeguard refused them) and marks the journaled change `seq` as
     /// taken over, in one transaction: the change lives on in `held_changes`, never twice.
     pub fn hold_journaled(&mut self, seq: Option<i64>, changes: &[DirectoryChange]) -> Result<(), StoreError> {
@@ -991,6 +1046,15 @@ impl Store {
 /// bindings. A binding for a userid that is already bound replaces it (same account: the evidence).
 /// Every binding change that is actually written gets its audit entry in the same transaction, so
 /// applying the same change set again writes neither changes nor entries.
+/// Marks journaled changes applied (or taken over by `held_changes`).
+fn mark_journaled(tx: &rusqlite::Transaction<'_>, seqs: &[i64]) -> Result<(), StoreError> {
+    let mut stmt = tx.prepare("UPDATE callback_journal SET applied = 1, attempts = attempts + 1 WHERE seq = ?1")?;
+    for seq in seqs {
+        stmt.execute([seq])?;
+    }
+    Ok(())
+}
+
 fn apply_changes(tx: &rusqlite::Transaction<'_>, changes: &ChangeSet, audit: &Audit) -> Result<Applied, StoreError> {
     let mut applied = Applied::default();
     let mut trail = Trail::new(tx, changes.snapshot_id.as_str(), audit)?;

@@ -120,3 +120,31 @@ pub struct CallbackReply {
     #[serde(default, skip_serializing_if = "Extensions::is_empty")]
     pub ext: Extensions,
 }
+
+/// What `complete_change` could not read (extension field `unresolved` of [`DirectoryChange`],
+/// added in 0.2.x): WeCom did not show the member or department the event names. A plugin older
+/// than the field never sets it; a host that does not know it plans the change as it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unresolved {
+    /// WeCom's answer to the read (`60111` userid not found, `60011` outside the app's range, ...).
+    pub errcode: i64,
+    /// True when WeCom may show it soon (a member created a moment ago: the directory catches up
+    /// after the event): the host completes the change again later, with backoff and a bound,
+    /// instead of planning it now (which would ask for a full read). False: plan it as it is.
+    pub retry: bool,
+}
+
+impl DirectoryChange {
+    /// Extension key of [`Unresolved`].
+    pub const UNRESOLVED: &'static str = "unresolved";
+
+    /// What `complete_change` could not read, when it could not (see [`Unresolved`]).
+    pub fn unresolved(&self) -> Option<Unresolved> {
+        self.ext.get(Self::UNRESOLVED)
+    }
+
+    /// Records what `complete_change` could not read.
+    pub fn set_unresolved(&mut self, unresolved: &Unresolved) {
+        self.ext.set(Self::UNRESOLVED, unresolved);
+    }
+}

@@ -56,9 +56,12 @@ pub struct ChangePolicy {
 #[derive(StableAbi, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PlanInput {
-    /// Contact changes, in arrival order (after `complete_change`).
+    /// Contact changes, in arrival order (after `complete_change`). With a snapshot: the changes
+    /// the host applied while the snapshot was being read (since 0.2.x); the read may predate
+    /// them, so the members and departments they name are left as the host's state has them (a
+    /// plugin older than that ignores them).
     pub changes: RVec<DirectoryChange>,
-    /// A full read of the synced scope (the reconcile); the changes are then ignored.
+    /// A full read of the synced scope (the reconcile).
     pub snapshot: ROption<DirectorySnapshot>,
     /// The platform's accounts.
     pub accounts: RVec<PlatformAccount>,

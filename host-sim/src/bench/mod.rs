@@ -15,6 +15,7 @@
 //! during the read. Exit status 1 when the read is incomplete, has problems or misses a member;
 //! speed and memory targets are reported, not enforced.
 
+pub mod callbacks;
 pub mod e2e;
 pub mod generate;
 pub mod least;
@@ -107,6 +108,11 @@ pub struct BenchArgs {
     /// sign-ins, one-click and one-confirmation sign-ins, members left to the operator.
     #[arg(long, conflicts_with_all = ["e2e", "logins"])]
     pub trust: bool,
+    /// A burst instead (issue 17): N `create_user` and N `delete_user` callbacks posted over one
+    /// minute to the platform's callback URL, some creates before WeCom shows the member:
+    /// arrival-to-applied p50/p99 for each kind, full reads, WeCom calls.
+    #[arg(long, value_name = "N", conflicts_with_all = ["e2e", "logins", "trust"])]
+    pub callbacks: Option<usize>,
 }
 
 /// Runs the benchmark and prints the figures. `Ok(false)` when the read was incomplete, had
@@ -129,6 +135,9 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     }
     if args.trust {
         return trust::run(args, out);
+    }
+    if let Some(n) = args.callbacks {
+        return callbacks::run(args, n, out);
     }
     let platform = PlatformUrls::at(crate::defaults::DEMO_PLATFORM);
     let spec = Spec { users: args.users, departments: args.departments, tags: args.tags, seed: args.seed };

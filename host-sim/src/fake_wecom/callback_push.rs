@@ -74,6 +74,8 @@ pub struct CallbackPusher {
     /// Seconds added to the fake's clock when stamping requests (WeCom's clock against a
     /// platform whose clock drifted the other way).
     clock_offset_secs: i64,
+    /// Member events carry ids only (a contact-sync receiver set up after 2022-08-15).
+    ids_only: bool,
 }
 
 impl std::fmt::Debug for CallbackPusher {
@@ -126,6 +128,7 @@ impl CallbackPusher {
             corp_id: corp_id.to_string(),
             receiver: Receiver::ContactSync,
             clock_offset_secs: 0,
+            ids_only: false,
         })
     }
 
@@ -138,6 +141,14 @@ impl CallbackPusher {
 
     fn now(&self) -> i64 {
         unix_now().saturating_add(self.clock_offset_secs)
+    }
+
+    /// Member events carry `UserID`, `NewUserID` and `Department` only, as the contact-sync
+    /// receiver sends them when it was set up after 2022-08-15
+    /// ([`ContactEvent::to_xml_ids_only`]); the platform reads the rest with `user/get`.
+    pub fn with_ids_only(mut self, ids_only: bool) -> CallbackPusher {
+        self.ids_only = ids_only;
+        self
     }
 
     /// The same URL and secrets saved under another console setting.
@@ -218,7 +229,9 @@ impl CallbackPusher {
             );
         }
         let now = self.now();
-        self.send(&self.event_request(&event.to_xml(&self.corp_id, now), now, &nonce()))
+        let xml =
+            if self.ids_only { event.to_xml_ids_only(&self.corp_id, now) } else { event.to_xml(&self.corp_id, now) };
+        self.send(&self.event_request(&xml, now, &nonce()))
     }
 
     /// Sends a request (GET for a verification, POST otherwise) and waits for the answer, at most

@@ -37,6 +37,17 @@ pub enum ContactEvent {
 impl ContactEvent {
     /// The decrypted event XML, as WeCom sends it to `corp_id` at `create_time`.
     pub fn to_xml(&self, corp_id: &str, create_time: i64) -> String {
+        self.xml(corp_id, create_time, false)
+    }
+
+    /// As [`ContactEvent::to_xml`], as the contact-sync receiver sends member events when it was
+    /// set up after 2022-08-15 (wecom-api.md §4.4): `UserID`, `NewUserID` and `Department` only;
+    /// the name and status come from `user/get`.
+    pub fn to_xml_ids_only(&self, corp_id: &str, create_time: i64) -> String {
+        self.xml(corp_id, create_time, true)
+    }
+
+    fn xml(&self, corp_id: &str, create_time: i64, ids_only: bool) -> String {
         let mut x = format!(
             "<xml><ToUserName>{}</ToUserName><FromUserName>{}</FromUserName><CreateTime>{create_time}</CreateTime>\
              <MsgType>{}</MsgType><Event>{}</Event>",
@@ -50,9 +61,13 @@ impl ContactEvent {
             ContactEvent::CreateUser { userid, name, departments } => {
                 el("ChangeType", "create_user");
                 el("UserID", userid);
-                el("Name", name);
+                if !ids_only {
+                    el("Name", name);
+                }
                 el("Department", &join(departments));
-                el("Status", "1");
+                if !ids_only {
+                    el("Status", "1");
+                }
             }
             ContactEvent::UpdateUser { userid, new_userid, name, departments, status } => {
                 el("ChangeType", "update_user");
@@ -60,13 +75,13 @@ impl ContactEvent {
                 if let Some(v) = new_userid {
                     el("NewUserID", v);
                 }
-                if let Some(v) = name {
+                if let Some(v) = name.as_ref().filter(|_| !ids_only) {
                     el("Name", v);
                 }
                 if let Some(v) = departments {
                     el("Department", &join(v));
                 }
-                if let Some(v) = status {
+                if let Some(v) = status.filter(|_| !ids_only) {
                     el("Status", &v.to_string());
                 }
             }

@@ -166,6 +166,7 @@ mod callback_push;
 pub mod contact_events;
 mod credentials;
 mod faults;
+mod lag;
 mod login_pages;
 mod org;
 mod reply;
@@ -186,6 +187,7 @@ pub use callback_push::{unix_now, CallbackPusher, Delivery, Receiver, SignedRequ
 pub use contact_events::ContactEvent;
 pub use credentials::{issued_in_this_process, IssuedCredentials};
 pub use faults::{FaultKind, FaultRule, Faults};
+pub use lag::DirectoryLag;
 pub use org::{App, Department, Org, Tag, User};
 pub use server::{serve, FakeWecom};
 

@@ -165,6 +165,18 @@ impl FakeWecom {
         self.shared.set_behaviour(behaviour);
     }
 
+    /// The directory lags behind its events for `userid` (see [`super::DirectoryLag`]):
+    /// `user/get` answers 60111 and the member lists leave the member out until the lag is over.
+    /// Usually called right after adding the member and before pushing its `create_user`.
+    pub fn lag_member(&self, userid: &str, lag: super::DirectoryLag) {
+        self.shared.lag.hide(userid, lag);
+    }
+
+    /// Every member lagging is shown at once.
+    pub fn clear_lag(&self) {
+        self.shared.lag.clear();
+    }
+
     /// Removes every injected fault: calls are answered normally again.
     pub fn clear_faults(&self) {
         self.shared.set_faults(Faults::default());

@@ -4,6 +4,7 @@
 use super::behaviour::Behaviour;
 use super::credentials::{CodeBook, CodeSubject, TokenBook, TokenProblem};
 use super::faults::{FaultBook, Faults, Verdict};
+use super::lag::LagBook;
 use super::lock;
 use super::org::Org;
 use super::stats::{RateLimiter, Stats};
@@ -21,6 +22,8 @@ pub(crate) struct Shared {
     codes: Mutex<CodeBook>,
     faults: Mutex<FaultBook>,
     behaviour: Mutex<Behaviour>,
+    /// Members the directory does not show yet ([`super::DirectoryLag`]).
+    pub lag: LagBook,
     pub stats: Stats,
     pub rate: RateLimiter,
 }
@@ -36,6 +39,7 @@ impl Shared {
             codes: Mutex::new(CodeBook::default()),
             faults: Mutex::new(FaultBook::default()),
             behaviour: Mutex::new(Behaviour::default()),
+            lag: LagBook::default(),
             stats: Stats::default(),
         }
     }

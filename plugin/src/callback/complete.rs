@@ -12,7 +12,7 @@
 use crate::wecom::{Client, Department, Member, WecomError};
 use crate::{directory::fetch_status, wecom_text};
 use abi_stable::std_types::{ROption, RString};
-use interface::{ChangeKind, DirectoryChange, PluginError};
+use interface::{ChangeKind, DirectoryChange, PluginError, Unresolved};
 
 /// userid not found (`user/get`); also said of a member outside the app's visible range.
 const USER_NOT_FOUND: i64 = 60111;
@@ -92,7 +92,7 @@ pub async fn complete(client: &Client, change: &DirectoryChange) -> Result<Direc
         Some(Lookup::User(userid)) => match client.get_user(&userid).await {
             Ok(member) => Ok(merge_member(change, &member)),
             Err(error) if is(&error, USER_NOT_FOUND) || error.errcode().is_some_and(|c| OUT_OF_RANGE.contains(&c)) => {
-                Ok(change.clone())
+                Ok(unresolved(change, error.errcode().unwrap_or_default()))
             }
             Err(error) => Err(wecom_text::to_plugin_error(&error)),
         },
@@ -102,6 +102,18 @@ pub async fn complete(client: &Client, change: &DirectoryChange) -> Result<Direc
             Err(error) => Err(wecom_text::to_plugin_error(&error)),
         },
     }
+}
+
+/// `change` as it came, saying what WeCom answered. A member WeCom does not find may be one it
+/// shows a moment later (the directory catches up after a `create_user`, or after an `update_user`
+/// that brings a member into the app's range): worth completing again before planning, which would
+/// otherwise ask for a full read. A member outside the app's range is not (60011/60021).
+fn unresolved(change: &DirectoryChange, errcode: i64) -> DirectoryChange {
+    let mut out = change.clone();
+    let retry =
+        errcode == USER_NOT_FOUND && matches!(change.kind, ChangeKind::MemberCreated | ChangeKind::MemberUpdated);
+    out.set_unresolved(&Unresolved { errcode, retry });
+    out
 }
 
 fn is(error: &WecomError, errcode: i64) -> bool {

@@ -23,9 +23,19 @@ pub(super) fn plan(input: &PlanInput) -> Plan {
         });
     }
     let needs_full_read = events.iter().any(|e| e.verdict == PlanVerdict::NeedsFullRead);
-    let key = input.changes.iter().map(|c| c.dedup_key.as_str()).collect::<Vec<_>>().join(",");
-    let changes = overlay.into_changes(format!("callback:{key}"));
+    let changes = overlay.into_changes(batch_id(input));
     Plan { changes, events: events.into(), needs_full_read, ext: Default::default() }
+}
+
+/// The name the batch's change set carries (the audit's snapshot id): its events' keys, or for a
+/// large batch the first and last with the count, so that a burst does not write kilobytes into
+/// every audit row.
+fn batch_id(input: &PlanInput) -> String {
+    let keys: Vec<&str> = input.changes.iter().map(|c| c.dedup_key.as_str()).collect();
+    match keys.as_slice() {
+        [first, .., last] if keys.len() > 4 => format!("callback:{first}..{last} ({} events)", keys.len()),
+        _ => format!("callback:{}", keys.join(",")),
+    }
 }
 
 /// The synced scope, indexed once per batch.

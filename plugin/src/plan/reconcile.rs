@@ -16,8 +16,8 @@
 
 use crate::binding::{build_change_set, propose};
 use interface::{
-    CommitInput, DirectorySnapshot, Edit, EditKind, EventPlan, NewMembers, OnLeave, Plan, PlanInput, PlanVerdict,
-    PluginError, Proposal, ProposalInput, RowKind, Text,
+    ChangeKind, CommitInput, DirectorySnapshot, Edit, EditKind, EventPlan, NewMembers, OnLeave, Plan, PlanInput,
+    PlanVerdict, PluginError, Proposal, ProposalInput, RowKind, Text,
 };
 
 /// Plans the reconcile for a full read.
@@ -50,6 +50,22 @@ pub(super) fn plan(input: &PlanInput, snapshot: &DirectorySnapshot) -> Result<Pl
         ext: Default::default(),
     };
     let mut changes = build_change_set(&commit).map_err(|e| e.to_plugin_error())?;
+    // Departments the changes applied during the read name are left as the state has them too.
+    let newer_departments: std::collections::HashSet<u32> = input
+        .changes
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.kind,
+                ChangeKind::DepartmentCreated | ChangeKind::DepartmentUpdated | ChangeKind::DepartmentDeleted
+            )
+        })
+        .map(|c| c.department_id)
+        .collect();
+    if !newer_departments.is_empty() {
+        changes.departments.retain(|d| !newer_departments.contains(&d.wecom_id));
+        changes.summary.department_changes = changes.departments.len() as u64;
+    }
     let disable = input.policy.on_leave == OnLeave::Disable;
     for removal in changes.remove_bindings.iter_mut() {
         removal.disable_account = disable;
@@ -92,11 +108,24 @@ pub(super) fn plan(input: &PlanInput, snapshot: &DirectorySnapshot) -> Result<Pl
 }
 
 /// The operator's edits the policy stands in for.
+///
+/// Members named by `input.changes` (what the host applied while the snapshot was read) are left
+/// as the state has them: the read may predate their event, and a stale read must neither bring
+/// back a leaver nor remove a newcomer.
 pub(super) fn edits(proposal: &Proposal, complete: bool, input: &PlanInput) -> Vec<Edit> {
+    let newer = newer_than_snapshot(input);
     proposal
         .rows
         .iter()
         .filter_map(|row| {
+            if newer.contains(&row.userid.as_str().to_lowercase()) {
+                return matches!(row.kind, RowKind::NoMatch | RowKind::NameMatch).then(|| Edit {
+                    kind: EditKind::Skip,
+                    userid: row.userid.clone(),
+                    account_id: None.into(),
+                    evidence: Default::default(),
+                });
+            }
             let kind = match row.kind {
                 // A disabled member who was never bound is a left row too, with nothing to remove.
                 RowKind::LeftWecom if complete && row.account.is_some() => EditKind::ConfirmRemoval,
@@ -107,6 +136,19 @@ pub(super) fn edits(proposal: &Proposal, complete: bool, input: &PlanInput) -> V
             Some(Edit { kind, userid: row.userid.clone(), account_id: None.into(), evidence: Default::default() })
         })
         .collect()
+}
+
+/// The members the changes applied during the read name (lower-cased userids, old and new).
+fn newer_than_snapshot(input: &PlanInput) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    for change in input.changes.iter() {
+        for userid in [&change.userid, &change.new_userid] {
+            if !userid.is_empty() {
+                out.insert(userid.as_str().to_lowercase());
+            }
+        }
+    }
+    out
 }
 
 fn one(verdict: PlanVerdict, reason: Text, changes: interface::ChangeSet) -> Plan {

@@ -157,3 +157,58 @@ fn a_batch_removing_too_many_bindings_is_refused_unless_the_exact_count_is_confi
     input.removal_guard = RemovalGuard { confirmed_removals: 25, ..Default::default() };
     assert_eq!(plan(&input).expect("confirmed").changes.remove_bindings.len(), 25);
 }
+
+#[test]
+fn a_read_older_than_the_changes_applied_meanwhile_neither_brings_back_a_leaver_nor_removes_a_newcomer() {
+    use crate::binding::testkit::{input, member};
+    // The read saw "gone" still in WeCom and did not see "newbie" yet; meanwhile the host applied
+    // gone's delete (unbound) and newbie's create (a bound account).
+    let read = input(
+        vec![member("gone", "离开", &[]), member("kept", "留下", &[]), member("fresh", "新人", &[])],
+        vec![],
+        vec![],
+    )
+    .snapshot;
+    let base = PlanInput {
+        snapshot: Some(read).into(),
+        accounts: vec![account("a-gone", "离开", &[]), account("a-new", "新同事", &[]), account("a-kept", "留下", &[])]
+            .into(),
+        bindings: vec![bind("newbie", "a-new"), bind("kept", "a-kept")].into(),
+        policy: ChangePolicy::default(),
+        removal_guard: RemovalGuard { max_removals: u64::MAX, confirmed_removals: 0 },
+        ..Default::default()
+    };
+    let meanwhile = PlanInput {
+        changes: vec![change(ChangeKind::MemberDeleted, "gone"), created("newbie", "新同事", &[1])].into(),
+        ..base.clone()
+    };
+    let p = plan(&meanwhile).expect("plan");
+    assert!(p.changes.remove_bindings.is_empty(), "newbie keeps the binding: {:?}", p.changes.remove_bindings);
+    let created: Vec<&str> = p.changes.create_accounts.iter().map(|a| a.userid.as_str()).collect();
+    assert_eq!(created, ["fresh"], "gone gets no account back, a member no change names still does");
+    // Without the changes, the same read would do both.
+    let stale = plan(&base).expect("plan");
+    assert!(stale.changes.remove_bindings.iter().any(|u| u.userid.as_str() == "newbie"));
+}
+
+#[test]
+fn a_read_older_than_a_department_created_meanwhile_does_not_remove_it() {
+    use crate::binding::testkit::{dept, input, member};
+    let mut read = input(vec![member("kept", "留下", &[])], vec![], vec![]).snapshot;
+    read.syncs_departments = true;
+    read.departments = vec![dept(1, "万象科技", 0, 0)].into();
+    let base = PlanInput {
+        snapshot: Some(read).into(),
+        accounts: vec![account("a-kept", "留下", &[])].into(),
+        bindings: vec![bind("kept", "a-kept")].into(),
+        departments: vec![platform_dept(1, "万象科技", 0, 0), platform_dept(7, "新部门", 1, 0)].into(),
+        scope: ScopeSelection { department_ids: vec![1].into(), ..Default::default() },
+        removal_guard: RemovalGuard { max_removals: u64::MAX, confirmed_removals: 0 },
+        ..Default::default()
+    };
+    let stale = plan(&base).expect("plan");
+    assert!(stale.changes.departments.iter().any(|d| d.wecom_id == 7 && d.removed), "{:?}", stale.changes.departments);
+    let created = DirectoryChange { department_id: 7, ..change(ChangeKind::DepartmentCreated, "") };
+    let p = plan(&PlanInput { changes: vec![created].into(), ..base }).expect("plan");
+    assert!(p.changes.departments.iter().all(|d| d.wecom_id != 7), "{:?}", p.changes.departments);
+}

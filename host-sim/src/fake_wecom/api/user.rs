@@ -58,16 +58,21 @@ fn extattr(bytes: usize) -> Value {
 
 /// Members directly in the department (`fetch_child` is accepted and ignored, as the current
 /// docs no longer list it).
-fn direct_members<'a>(caller: &'a Caller, call: &Call) -> Result<Vec<&'a User>, Rejection> {
+/// Members the directory does not show yet ([`crate::fake_wecom::DirectoryLag`]) are left out.
+fn direct_members<'a>(shared: &Shared, caller: &'a Caller, call: &Call) -> Result<Vec<&'a User>, Rejection> {
     let id = numeric_param::<u32>(call, "department_id").ok().flatten();
     let dept = visible_department(caller, call, id)?;
-    Ok(caller.view.direct_members(dept.id).iter().filter_map(|i| caller.view.user(*i)).collect())
+    let members = caller.view.direct_members(dept.id).iter().filter_map(|i| caller.view.user(*i));
+    if shared.lag.is_empty() {
+        return Ok(members.collect());
+    }
+    Ok(members.filter(|u| !shared.lag.hides(&u.userid)).collect())
 }
 
 pub(crate) async fn simplelist(State(shared): State<Arc<Shared>>, Extension(call): Extension<Call>) -> Answer {
     let caller = authorize(&shared, &call)?;
     require_enabled(&caller, &call)?;
-    let rows: Vec<Value> = direct_members(&caller, &call)?
+    let rows: Vec<Value> = direct_members(&shared, &caller, &call)?
         .into_iter()
         .map(|u| json!({ "userid": u.userid, "name": u.name, "department": visible_departments(&caller, u) }))
         .collect();
@@ -82,7 +87,8 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, Extension(call): Ext
         return Err(call.error(errcode, refusal_text(errcode)));
     }
     let bytes = behaviour.member_extattr_bytes;
-    let rows: Vec<Value> = direct_members(&caller, &call)?.into_iter().map(|u| member(&caller, u, bytes)).collect();
+    let rows: Vec<Value> =
+        direct_members(&shared, &caller, &call)?.into_iter().map(|u| member(&caller, u, bytes)).collect();
     Ok(ok(json!({ "userlist": rows })))
 }
 
@@ -95,6 +101,9 @@ pub(crate) async fn get(State(shared): State<Arc<Shared>>, Extension(call): Exte
     let Some(index) = caller.view.user_index(userid) else {
         return Err(call.error(60111, "userid not found"));
     };
+    if shared.lag.refuses_get(userid) {
+        return Err(call.error(60111, "userid not found"));
+    }
     if !caller.scope().users.contains(&index) {
         if shared.behaviour().user_get_out_of_range_is_60111 {
             return Err(call.error(60111, "userid not found"));

@@ -9,6 +9,7 @@ use interface::Text;
 use serde::Serialize;
 use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
 
 /// What became of one change (or one reconcile).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -35,7 +36,7 @@ pub const CAPACITY: usize = 10_000;
 /// The outcomes so far, in order.
 #[derive(Default)]
 pub struct Journal {
-    entries: Mutex<VecDeque<Outcome>>,
+    entries: Mutex<VecDeque<(Instant, Outcome)>>,
 }
 
 impl Journal {
@@ -48,11 +49,16 @@ impl Journal {
         if entries.len() >= CAPACITY {
             entries.pop_front();
         }
-        entries.push_back(outcome);
+        entries.push_back((Instant::now(), outcome));
     }
 
     /// Every outcome so far.
     pub fn entries(&self) -> Vec<Outcome> {
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner).iter().map(|(_, o)| o.clone()).collect()
+    }
+
+    /// Every outcome so far, with when it was recorded (for the benchmark's arrival-to-applied).
+    pub fn entries_timed(&self) -> Vec<(Instant, Outcome)> {
         self.entries.lock().unwrap_or_else(PoisonError::into_inner).iter().cloned().collect()
     }
 }

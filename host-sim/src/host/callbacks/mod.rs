@@ -10,6 +10,7 @@
 //! WeCom's samples; `host-sim reconcile` ([`crate::cli::reconcile`]) runs one reconcile; the
 //! command-line options are [`crate::cli::callback_options`].
 
+pub mod batch;
 pub mod follow;
 pub mod journal;
 pub mod reconcile;

@@ -11,7 +11,7 @@
 use super::journal::Outcome;
 use super::{is_empty, Policy, Verdict};
 use crate::store::{Actor, Audit, Store};
-use interface::{PlanInput, PluginBox, RemovalGuard, ScopeSelection, Text};
+use interface::{DirectoryChange, PlanInput, PluginBox, RemovalGuard, ScopeSelection, Text};
 use std::sync::{Mutex, PoisonError};
 
 /// An outcome of a reconcile that wrote nothing.
@@ -35,12 +35,16 @@ fn failed(error: impl std::fmt::Display) -> Outcome {
 }
 
 /// Reads the scope, has the plugin plan the difference, applies it in one transaction.
+/// `applied_meanwhile` gives, under the store's lock, the changes the follower applied while the
+/// scope was read: the plugin leaves the members they name as the store has them, since the read
+/// may predate their events (callbacks keep being applied while a read runs).
 pub fn run(
     plugin: &PluginBox,
     store: &Mutex<Store>,
     scope: &ScopeSelection,
     policy: Policy,
     removal_guard: RemovalGuard,
+    applied_meanwhile: &dyn Fn() -> Vec<DirectoryChange>,
 ) -> Outcome {
     // The WeCom read runs without the store lock: it can take a while.
     let snapshot = match plugin.fetch_scope(scope).into_result() {
@@ -58,7 +62,7 @@ pub fn run(
             return (Err(outcome(Verdict::Ignore, reason)), None);
         }
         let input = PlanInput {
-            changes: Default::default(),
+            changes: applied_meanwhile().into(),
             snapshot: Some(snapshot).into(),
             accounts: contents.accounts.into(),
             bindings: contents.bindings.into(),
