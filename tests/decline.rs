@@ -53,13 +53,22 @@ fn external(fake: &FakeWecom) -> WecomArgs {
 /// The sample platform plus "小 岳岳" (u-1010, the demo password), synced (department 1) and
 /// committed with every default. Returns the store's path.
 fn synced(fake: &FakeWecom, dir: &TempDir) -> PathBuf {
+    synced_with(fake, dir, &[])
+}
+
+/// [`synced`] with more hand-typed accounts `(id, name)`, each with the demo password.
+fn synced_with(fake: &FakeWecom, dir: &TempDir, more: &[(&str, &str)]) -> PathBuf {
     let db = dir.0.join("host-sim.db");
     let mut store = Store::open(&db).expect("store");
     host_sim::sample::seed(&mut store).expect("seed");
-    let spaced = PlatformAccount { id: "u-1010".into(), name: "小 岳岳".into(), ..Default::default() };
     // The demo password's hash (salted for another sample account; the salt travels in the hash).
     let hash = host_sim::sample::password_hashes().swap_remove(0).1;
-    store.import_accounts_with_passwords(&[spaced], &[("u-1010".into(), hash)]).expect("import");
+    let (mut accounts, mut hashes) = (Vec::new(), Vec::new());
+    for (id, name) in [("u-1010", "小 岳岳")].iter().chain(more) {
+        accounts.push(PlatformAccount { id: (*id).into(), name: (*name).into(), ..Default::default() });
+        hashes.push((id.to_string(), hash.clone()));
+    }
+    store.import_accounts_with_passwords(&accounts, &hashes).expect("import");
     drop(store);
     let common = WorkflowArgs { wecom: external(fake), db: db.clone(), lang: host_sim::table::Lang::En, json: true };
     let sync = SyncArgs {
@@ -203,6 +212,50 @@ fn an_account_whose_name_differs_only_by_spacing_is_proved_by_password_never_bou
     let store = Store::open(&db).expect("store");
     let b = store.binding_for_userid("xiaoyueyue").expect("q").expect("bound");
     assert_eq!((b.account_id.as_str(), b.evidence), ("u-1010", Evidence::Password));
+}
+
+/// The sample plus "王 晓楷" (u-1011) and "张\u{3000}旭" (u-1012), typed with a space by hand:
+/// both stay candidates beside the exact names (the ambiguous 张旭 row lists u-1012 after his two
+/// namesakes; the 王晓楷 name match keeps u-1004 as its proposed pair and lists u-1011 beside it),
+/// never bound by `commit`. 王晓楷 says the name-bound u-1004 is not his: the binding goes, u-1004
+/// is recorded as declined, and he is offered u-1011 at once, which his password proves.
+#[test]
+fn spacing_variants_beside_exact_names_are_offered_and_proved_never_bound_by_name() {
+    let fake = util::fake();
+    let dir = TempDir::new("beside");
+    let db = synced_with(&fake, &dir, &[("u-1011", "王 晓楷"), ("u-1012", "张\u{3000}旭")]);
+    let store = Store::open(&db).expect("store");
+    let roster = |u: &str| store.roster_entry(u).expect("q").expect("a row");
+    assert_eq!(roster("zhangxu"), ["u-1006", "u-1007", "u-1012"]);
+    assert_eq!(roster("wangxiaokai"), ["u-1004", "u-1011"]);
+    let b = store.binding_for_userid("wangxiaokai").expect("q").expect("bound by name");
+    assert_eq!(b.account_id.as_str(), "u-1004", "the unique exact name match stays what it is");
+    assert!(!store.account_is_bound("u-1011").expect("q") && !store.account_is_bound("u-1012").expect("q"));
+    drop(store);
+
+    let asked = login(&fake, &db, "zhangxu", None, false, NewMembers::Create);
+    assert_eq!(ids(&asked), ["u-1006", "u-1007", "u-1012"], "{asked:#}");
+
+    let first = login(&fake, &db, "wangxiaokai", None, false, NewMembers::Create);
+    assert_eq!(first["needs"].as_str(), Some("password"), "{first:#}");
+    let not_mine = login(&fake, &db, "wangxiaokai", None, true, NewMembers::Create);
+    assert_eq!(
+        (not_mine["signed_in"].as_bool(), not_mine["needs"].as_str()),
+        (Some(false), Some("password")),
+        "{not_mine:#}"
+    );
+    assert_eq!(ids(&not_mine), ["u-1011"], "{not_mine:#}");
+    let store = Store::open(&db).expect("store");
+    assert!(store.binding_for_userid("wangxiaokai").expect("q").is_none());
+    assert!(store.account("wecom-wangxiaokai").expect("q").is_none(), "no second account while u-1011 may be his");
+    assert_eq!(store.declined_accounts("wangxiaokai").expect("q"), ["u-1004"]);
+    drop(store);
+    let proved = login(&fake, &db, "wangxiaokai", Some(host_sim::sample::DEMO_PASSWORD), false, NewMembers::Create);
+    assert_eq!(
+        (proved["signed_in"].as_bool(), proved["account"]["id"].as_str(), proved["evidence"].as_str()),
+        (Some(true), Some("u-1011"), Some("password")),
+        "{proved:#}"
+    );
 }
 
 #[test]

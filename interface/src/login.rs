@@ -129,9 +129,12 @@ pub struct LoginFacts {
     pub binding: ROption<Binding>,
     /// The bound account as stored, when there is one.
     pub account: ROption<PlatformAccount>,
-    /// For a member without a binding: the accounts the last binding table offered them (an
-    /// ambiguous or skipped row's candidates) that are still enabled and held by no binding. The
-    /// member may prove one of them.
+    /// The accounts the last binding table offered the member (an ambiguous, skipped or spacing
+    /// row's candidates; a name match's proposed account and the alternatives listed beside it)
+    /// that are still enabled and held by no binding. A member without a binding may prove one of
+    /// them; a member with a binding is offered them only after saying the bound account is not
+    /// theirs (`LoginProof::not_mine_account_id`). A host that passes none for a bound member (as
+    /// before 0.2.x) only loses those alternatives.
     pub candidates: RVec<PlatformAccount>,
     /// What the platform proved in this login.
     pub proof: LoginProof,

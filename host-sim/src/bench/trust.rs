@@ -28,7 +28,7 @@ use crate::store::{new_account_id, roster_of};
 use anyhow::{bail, Context};
 use interface::{
     Binding, ChangePolicy, ChangeSet, CommitInput, ConnectionSettings, LoginFacts, LoginNeed, LoginOutcome, LoginProof,
-    MemberStatus, PlatformAccount, PluginBox, ProposalInput, ScopeSelection, SecretString,
+    MemberStatus, PlatformAccount, PluginBox, ProposalInput, RowKind, ScopeSelection, SecretString,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -59,6 +59,12 @@ pub struct TrustFigures {
     /// Of `new_account_despite_own`: their own account was bound to another member when they
     /// logged in (a namesake's name binding at commit, not yet declined by that member).
     pub new_account_despite_own_held: usize,
+    /// Of `new_account_despite_own` not held by another member: their own account's name differs
+    /// from their WeCom name only by spaces (any whitespace), by the kind of their table row:
+    /// a name match (departments agreeing or not), ambiguous, anything else.
+    pub not_offered_spacing_name_match: usize,
+    pub not_offered_spacing_ambiguous: usize,
+    pub not_offered_spacing_other: usize,
     /// Not signed in: the operator decides (no candidate, none theirs, contact differs).
     pub operator: usize,
     /// Of `operator`: offered only accounts not theirs, and they have none on the platform: they
@@ -209,10 +215,13 @@ impl State {
         let binding = self.by_userid.get(&key).cloned();
         let account = binding.as_ref().and_then(|b| self.accounts.get(b.account_id.as_str()).cloned());
         let listed = self.roster.get(&key);
-        let candidates: Vec<PlatformAccount> = match (&binding, listed) {
-            (None, Some(ids)) => ids.iter().filter_map(|id| self.accounts.get(id).cloned()).collect(),
-            _ => Vec::new(),
-        };
+        // As the store: the row's accounts held by no binding, for a bound member too.
+        let candidates: Vec<PlatformAccount> = listed
+            .into_iter()
+            .flatten()
+            .filter(|id| !self.by_account.contains_key(id.as_str()))
+            .filter_map(|id| self.accounts.get(id).cloned())
+            .collect();
         let declined = match &binding {
             None => self.declined.get(&key).cloned().unwrap_or_default(),
             Some(_) => Vec::new(),
@@ -237,6 +246,12 @@ impl State {
         }
         facts
     }
+}
+
+/// Whether two names are different but equal once every whitespace character is removed.
+fn differs_only_by_spacing(a: &str, b: &str) -> bool {
+    let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    a.trim() != b.trim() && squeeze(a) == squeeze(b)
 }
 
 /// Whether the member knows the platform password of `account_id`. The generator gives each
@@ -308,13 +323,9 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     let proposal = proposal.context("no propose run")?;
     let (table_rows, counts) = (proposal.rows.len(), proposal.counts);
     let roster = roster_of(&proposal);
-    let spacing_rows: std::collections::HashSet<String> = proposal
-        .rows
-        .iter()
-        .filter(|r| r.kind == interface::RowKind::NameSpacingDiffers)
-        .map(|r| r.userid.as_str().to_lowercase())
-        .collect();
     let spacing_count = proposal.name_spacing_differs();
+    let row_kinds: HashMap<String, RowKind> =
+        proposal.rows.iter().map(|r| (r.userid.as_str().to_lowercase(), r.kind)).collect();
     let commit_input = CommitInput { input, proposal, edits: Default::default(), ..Default::default() };
     let mut commit_runs = Vec::new();
     let mut changes = None;
@@ -333,8 +344,7 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     };
     state.apply(&changes);
     let policy = ChangePolicy::default();
-    let (trust, logins) =
-        phase(|| login_everyone(&instance, &mut state, &members, &truth, &scope, policy, &spacing_rows));
+    let (trust, logins) = phase(|| login_everyone(&instance, &mut state, &members, &truth, &scope, policy, &row_kinds));
     let mut trust = trust?;
     let own = |b: &&Binding| truth.get(&b.userid.as_str().to_lowercase()).is_some_and(|t| t == b.account_id.as_str());
     trust.bound_at_commit = changes.create_bindings.iter().filter(own).count();
@@ -489,7 +499,7 @@ fn login_everyone(
     truth: &HashMap<String, String>,
     scope: &ScopeSelection,
     policy: ChangePolicy,
-    spacing_rows: &std::collections::HashSet<String>,
+    row_kinds: &HashMap<String, RowKind>,
 ) -> anyhow::Result<TrustFigures> {
     let mut f = TrustFigures { members: members.len(), ..TrustFigures::default() };
     for m in members {
@@ -497,6 +507,9 @@ fn login_everyone(
         let mut outcome = m.outcome.clone();
         let mut proof = LoginProof::default();
         let mut declines = false;
+        // Whether this member already answered "none of these is mine" (a "not mine" to a bound
+        // account is recorded as declined too, and is not that answer).
+        let mut said_none_mine = false;
         let mut answers = 0usize;
         let mut ended = false;
         for _ in 0..MAX_STEPS {
@@ -513,7 +526,7 @@ fn login_everyone(
                 if !bound {
                     f.refused += 1;
                 } else if own == Some(id.as_str()) {
-                    if spacing_rows.contains(&m.key) {
+                    if row_kinds.get(&m.key) == Some(&RowKind::NameSpacingDiffers) {
                         f.own_via_spacing_row += 1;
                     }
                     match answers {
@@ -528,6 +541,17 @@ fn login_everyone(
                     let holder = own.and_then(|o| state.by_account.get(o));
                     if holder.is_some_and(|h| *h != m.key) {
                         f.new_account_despite_own_held += 1;
+                    } else if own
+                        .and_then(|o| state.accounts.get(o))
+                        .is_some_and(|a| differs_only_by_spacing(a.name.as_str(), m.outcome.name.as_str()))
+                    {
+                        match row_kinds.get(&m.key).copied() {
+                            Some(RowKind::NameMatch | RowKind::NameMatchDepartmentsDiffer) => {
+                                f.not_offered_spacing_name_match += 1
+                            }
+                            Some(RowKind::Ambiguous) => f.not_offered_spacing_ambiguous += 1,
+                            _ => f.not_offered_spacing_other += 1,
+                        }
                     }
                 } else {
                     f.wrong_sign_ins += 1;
@@ -568,9 +592,10 @@ fn login_everyone(
                         // "This is not my account."
                         proof.not_mine_account_id = bound.account_id.clone();
                         f.not_mine += 1;
-                    } else if !state.declined.contains_key(&m.key) {
+                    } else if !said_none_mine {
                         // "None of these is mine": none of the candidates offered is theirs.
                         declines = true;
+                        said_none_mine = true;
                         f.none_mine += 1;
                     } else {
                         // Declined once already and offered something again: the operator decides.
@@ -657,6 +682,11 @@ fn render(r: &TrustReport) -> String {
         "    new account (had one): {} while their own was bound to another member, {} their own not offered",
         t.new_account_despite_own_held,
         t.new_account_despite_own - t.new_account_despite_own_held
+    );
+    let _ = writeln!(
+        s,
+        "      not offered, own account's name differs only by spaces: {} on a name-match row, {} on an ambiguous row, {} other",
+        t.not_offered_spacing_name_match, t.not_offered_spacing_ambiguous, t.not_offered_spacing_other
     );
     let _ = writeln!(
         s,

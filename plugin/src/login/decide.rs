@@ -219,10 +219,32 @@ fn bind_new(f: &LoginFacts, a: &PlatformAccount, evidence: Evidence) -> LoginDec
     )
 }
 
-/// "Not my account": the binding goes; by policy the member gets a new account (sign in again
-/// once it is applied) or waits for the operator.
+/// "Not my account": the binding goes and the account is recorded as declined. When the binding
+/// table listed alternatives beside it (accounts whose names differ only by spacing), the member is
+/// offered those at once, exactly as a member without a binding is offered candidates; otherwise,
+/// by policy, the member gets a new account (sign in again once it is applied) or waits for the
+/// operator.
 fn declined(f: &LoginFacts, b: &Binding) -> LoginDecision {
     let mut changes = unbind(b, Text::new("成员声明该账号不是本人的", "the member said the account is not theirs"));
+    let mut declined = f.declined_account_ids();
+    declined.push(b.account_id.to_string());
+    let alternatives = f.candidates.iter().any(|a| {
+        a.enabled && !a.id.is_empty() && a.id != b.account_id && !declined.iter().any(|d| d.as_str() == a.id.as_str())
+    });
+    if alternatives {
+        let mut rest = f.clone();
+        rest.binding = None.into();
+        rest.account = None.into();
+        rest.proof = Default::default();
+        rest.set_declines_candidates(false);
+        rest.set_declined_account_ids(&declined);
+        let mut decision = unbound(&rest);
+        changes.create_bindings = std::mem::take(&mut decision.changes.create_bindings);
+        changes.summary.bindings_made = decision.changes.summary.bindings_made;
+        decision.changes = changes;
+        decision.set_declined_account_ids(&[b.account_id.to_string()]);
+        return decision;
+    }
     let create = f.policy.new_members == NewMembers::Create;
     if create {
         changes.create_accounts.push(NewAccount {
@@ -588,6 +610,41 @@ mod tests {
         let mut f = facts(None, None);
         f.candidates = vec![account("c1", "", "")].into();
         assert!(decide(&f).declined_account_ids().is_empty());
+    }
+
+    #[test]
+    fn not_mine_to_a_name_match_offers_the_alternatives_listed_beside_it() {
+        let mut f = facts(Some(Evidence::Name), Some(account("a1", "", "")));
+        // The table listed a spacing variant beside the name match (the host passes it).
+        f.candidates = vec![account("a1", "", ""), account("s1", "", "")].into();
+        f.proof.not_mine_account_id = "a1".into();
+        let d = decide(&f);
+        assert!(!d.signed_in);
+        assert_eq!(d.needs, LoginNeed::Password, "{:?}", d.reason);
+        assert_eq!(d.candidate_account_ids.iter().map(|c| c.as_str()).collect::<Vec<_>>(), ["s1"]);
+        assert_eq!(d.changes.remove_bindings.len(), 1, "the name binding goes");
+        assert_eq!(d.changes.remove_bindings[0].account_id.as_str(), "a1");
+        assert!(d.changes.create_accounts.is_empty(), "no new account while an alternative may be theirs");
+        assert!(d.changes.create_bindings.is_empty(), "nothing bound on a name");
+        assert_eq!(d.declined_account_ids(), ["a1"], "never offered to this member again");
+        // Consented, and exactly one alternative's contact agrees: bound on that evidence at once.
+        f.member.consented = true;
+        f.member.mobile = interface::PersonalData::new("13800000000");
+        f.candidates = vec![account("s1", "13800000000", "")].into();
+        let d = decide(&f);
+        assert!(d.signed_in);
+        assert_eq!(d.account_id.as_ref().into_option().map(|s| s.as_str()), Some("s1"));
+        assert_eq!(d.evidence, Evidence::Contact);
+        assert_eq!(d.changes.remove_bindings.len(), 1);
+        assert_eq!(d.changes.create_bindings.len(), 1);
+        // Nothing listed beside it (or only what was declined): as before, a new account.
+        let mut f = facts(Some(Evidence::Name), Some(account("a1", "", "")));
+        f.candidates = vec![account("s1", "", "")].into();
+        f.set_declined_account_ids(&["s1".to_string()]);
+        f.proof.not_mine_account_id = "a1".into();
+        let d = decide(&f);
+        assert_eq!(d.changes.create_accounts.len(), 1);
+        assert!(d.declined_account_ids().is_empty());
     }
 
     #[test]
