@@ -18,7 +18,7 @@
 
 use super::fingerprint::host_state_id;
 use super::maps::{map, set, Map, Set};
-use super::names::{compact, normalized};
+use super::names::{normalized, SpacingIndex};
 use super::reasons;
 use super::rows;
 use super::solve::{agrees, departments_agree, solve, KeyLists, Outcome, PairBy};
@@ -373,7 +373,7 @@ fn decide(input: &ProposalInput) -> (Vec<Item<'_>>, Vec<Group<'_>>) {
     // The weaker key: offerable accounts no waiting member has the exact name of, whose name
     // differs from its spacing-insensitive form (a space between Chinese characters), by that form.
     // Usually a small share of the accounts.
-    let mut spaced: Map<Cow<'_, str>, Vec<&PlatformAccount>> = map(0);
+    let mut spaced: SpacingIndex<&PlatformAccount> = SpacingIndex::new();
     let mut unavailable = vec![false; name_group.len()];
     for (i, a) in input.accounts.iter().enumerate() {
         if shadowed.get(i).copied().unwrap_or(false) {
@@ -391,9 +391,7 @@ fn decide(input: &ProposalInput) -> (Vec<Item<'_>>, Vec<Group<'_>>) {
                 unavailable[group] = true;
             }
         } else if a.enabled && !held.contains(a.id.as_str()) {
-            if let Cow::Owned(key) = compact(&name) {
-                spaced.entry(Cow::Owned(key)).or_default().push(a);
-            }
+            spaced.insert(&name, a);
         }
     }
     drop((account_by_id, held, binding_by_user, seen_users, name_group));
@@ -415,19 +413,16 @@ fn decide(input: &ProposalInput) -> (Vec<Item<'_>>, Vec<Group<'_>>) {
         members_of_name.clear();
         members_of_name.extend(run.iter().map(|&(_, m)| m));
         // Accounts whose names differ from this one only by spacing: candidates, never pairs.
-        let near = match spaced.is_empty() {
-            true => None,
-            false => spaced.get(compact(&normalized(members_of_name[0].name.as_str())).as_ref()),
-        };
+        let near = spaced.offered_to(&normalized(members_of_name[0].name.as_str()));
         if accounts.is_empty() {
             // No account has the exact name: those differing only by spacing are the only candidates.
-            if let Some(near) = near {
+            if !near.is_empty() {
                 let group = groups.len();
                 for m in &members_of_name {
                     let work = Work::Spacing { member: m, group };
                     items.push(Item::new(RowKind::NameSpacingDiffers, m.name.as_str(), m.userid.as_str(), work));
                 }
-                groups.push(Group::spacing(near.clone()));
+                groups.push(Group::spacing(near.to_vec()));
                 continue;
             }
             for m in &members_of_name {
@@ -436,7 +431,7 @@ fn decide(input: &ProposalInput) -> (Vec<Item<'_>>, Vec<Group<'_>>) {
             }
             continue;
         }
-        let spacing = near.cloned().unwrap_or_default();
+        let spacing = near.to_vec();
         let group = Group::new(&members_of_name, accounts.iter().map(|&(_, a)| a).collect(), spacing);
         for (index, (m, outcome)) in members_of_name.iter().zip(&group.outcomes).enumerate() {
             let kind = match *outcome {
