@@ -76,6 +76,10 @@ pub struct TrustFigures {
     pub operator_none_theirs_had_one: usize,
     /// Of `operator`: the consented mobile or email differs from the bound account's (suspended).
     pub operator_contact_differs: usize,
+    /// Of `operator`: their row offered accounts, and every one of them was bound to another
+    /// member before they logged in (the host no longer offers a held account), so nothing is
+    /// left to offer and they wait for the operator.
+    pub operator_offered_all_taken: usize,
     /// Of `operator`: any other reason (no candidate at all, ...).
     pub operator_other: usize,
     /// Not signed in: refused (account disabled, out of scope, ...).
@@ -282,6 +286,11 @@ pub struct TrustReport {
     pub counts: interface::ProposalCounts,
     /// Rows whose candidates differ from the member's name only by spacing (`Proposal.ext`).
     pub name_spacing_differs: u64,
+    /// Candidates listed over all rows, and of them the accounts listed beside exact-name
+    /// accounts (on ambiguous and name-match rows) whose names differ from the member's only by
+    /// spaces.
+    pub candidate_pairs: usize,
+    pub spacing_candidates_beside_exact: usize,
     pub propose_runs: Vec<f64>,
     pub propose_median_secs: f64,
     pub commit_runs: Vec<f64>,
@@ -324,6 +333,14 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     let (table_rows, counts) = (proposal.rows.len(), proposal.counts);
     let roster = roster_of(&proposal);
     let spacing_count = proposal.name_spacing_differs();
+    let candidate_pairs: usize = proposal.rows.iter().map(|r| r.candidates.len()).sum();
+    let spacing_candidates_beside_exact: usize = proposal
+        .rows
+        .iter()
+        .filter(|r| r.kind != RowKind::NameSpacingDiffers)
+        .flat_map(|r| r.candidates.iter().map(move |c| (r, c)))
+        .filter(|(r, c)| differs_only_by_spacing(c.account_name.as_str(), r.member_name.as_str()))
+        .count();
     let row_kinds: HashMap<String, RowKind> =
         proposal.rows.iter().map(|r| (r.userid.as_str().to_lowercase(), r.kind)).collect();
     let commit_input = CommitInput { input, proposal, edits: Default::default(), ..Default::default() };
@@ -412,6 +429,8 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
         table_rows,
         counts,
         name_spacing_differs: spacing_count,
+        candidate_pairs,
+        spacing_candidates_beside_exact,
         propose_median_secs: propose_median,
         propose_runs,
         commit_median_secs: median(&commit_runs),
@@ -615,6 +634,12 @@ fn login_everyone(
                         f.operator_none_theirs_had_one += 1;
                     } else if state.declined.contains_key(&m.key) {
                         f.operator_none_theirs_had_none += 1;
+                    } else if !state.by_userid.contains_key(&m.key)
+                        && state.roster.get(&m.key).is_some_and(|ids| {
+                            !ids.is_empty() && ids.iter().all(|id| state.by_account.contains_key(id.as_str()))
+                        })
+                    {
+                        f.operator_offered_all_taken += 1;
                     } else {
                         f.operator_other += 1;
                     }
@@ -660,6 +685,11 @@ fn render(r: &TrustReport) -> String {
     let _ = writeln!(s, "                    rows whose names differ only by spacing: {}", r.name_spacing_differs);
     let _ = writeln!(
         s,
+        "                    candidates listed: {} ({} differing only by spacing, beside exact-name accounts)",
+        r.candidate_pairs, r.spacing_candidates_beside_exact
+    );
+    let _ = writeln!(
+        s,
         "  commit (defaults) median {:.3} s: {} bindings, {} accounts created ({} members bound to their own account, {} to one not theirs)",
         r.commit_median_secs, r.commit_bindings, r.commit_accounts_created, t.bound_at_commit, t.bound_not_own_at_commit
     );
@@ -690,8 +720,12 @@ fn render(r: &TrustReport) -> String {
     );
     let _ = writeln!(
         s,
-        "    operator: {} offered only others' accounts (had none), {} offered only others' (had one), {} contact differs, {} other",
-        t.operator_none_theirs_had_none, t.operator_none_theirs_had_one, t.operator_contact_differs, t.operator_other
+        "    operator: {} offered only others' accounts (had none), {} offered only others' (had one), {} contact differs, {} every account offered since bound to another member, {} other",
+        t.operator_none_theirs_had_none,
+        t.operator_none_theirs_had_one,
+        t.operator_contact_differs,
+        t.operator_offered_all_taken,
+        t.operator_other
     );
     let _ = writeln!(
         s,
