@@ -258,6 +258,60 @@ fn spacing_variants_beside_exact_names_are_offered_and_proved_never_bound_by_nam
     );
 }
 
+/// 张旭's row offered u-1006 and u-1007; both are bound to other members (proved by them) before he
+/// logs in. The host no longer offers a held account and says how many of his were taken
+/// (`offered_accounts_held`): by `create` he gets his own new account instead of waiting with
+/// nothing to answer; by `ignore` the operator decides. Nobody is signed in to either account.
+#[test]
+fn a_member_whose_offered_accounts_were_all_taken_gets_a_new_account_by_policy() {
+    use host_sim::store::{Actor, Audit};
+    let fake = util::fake();
+    let dir = TempDir::new("taken");
+    let db = synced(&fake, &dir);
+    let mut store = Store::open(&db).expect("store");
+    let mut taken = interface::ChangeSet::default();
+    for (userid, account) in [("other1", "u-1006"), ("other2", "u-1007")] {
+        taken.create_bindings.push(interface::Binding {
+            userid: userid.into(),
+            account_id: account.into(),
+            evidence: Evidence::Password,
+        });
+    }
+    let audit = Audit { actor: Actor::Member, reason: interface::Text::new("测试", "test"), suspends: false };
+    store.apply(&taken, &audit).expect("apply");
+    drop(store);
+
+    let waiting = login(&fake, &db, "zhangxu", None, false, NewMembers::Ignore);
+    assert_eq!(
+        (waiting["signed_in"].as_bool(), waiting["needs"].as_str()),
+        (Some(false), Some("operator")),
+        "{waiting:#}"
+    );
+    assert!(ids(&waiting).is_empty(), "{waiting:#}");
+    assert!(waiting["reason"]["en"].as_str().unwrap_or_default().contains("bound to another member"), "{waiting:#}");
+
+    let created = login(&fake, &db, "zhangxu", None, false, NewMembers::Create);
+    assert_eq!(
+        (created["signed_in"].as_bool(), created["evidence"].as_str()),
+        (Some(false), Some("created")),
+        "{created:#}"
+    );
+    let store = Store::open(&db).expect("store");
+    let b = store.binding_for_userid("zhangxu").expect("q").expect("bound to a new account");
+    assert_eq!((b.account_id.as_str(), b.evidence), ("wecom-zhangxu", Evidence::Created));
+    for (userid, account) in [("other1", "u-1006"), ("other2", "u-1007")] {
+        let held = store.binding_for_userid(userid).expect("q").expect("still theirs");
+        assert_eq!(held.account_id.as_str(), account);
+    }
+    drop(store);
+    let again = login(&fake, &db, "zhangxu", None, false, NewMembers::Create);
+    assert_eq!(
+        (again["signed_in"].as_bool(), again["account"]["id"].as_str()),
+        (Some(true), Some("wecom-zhangxu")),
+        "{again:#}"
+    );
+}
+
 #[test]
 fn the_web_candidate_page_offers_none_of_these_is_mine_and_it_creates_the_members_account() {
     use host_sim::login_flow::{drive, drive_proving, Proof, IN_CLIENT_UA};

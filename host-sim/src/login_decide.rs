@@ -33,8 +33,13 @@ pub fn facts(
     // if they say the bound one is not theirs). An account bound since the row was made (the
     // member's own binding included) belongs to someone now: never offered.
     let mut candidates: Vec<PlatformAccount> = Vec::new();
+    let mut held = 0u64;
     for id in pending.or(committed).unwrap_or_default() {
-        if candidates.iter().any(|c| c.id.as_str() == id) || store.account_is_bound(&id)? {
+        if candidates.iter().any(|c| c.id.as_str() == id) {
+            continue;
+        }
+        if store.account_is_bound(&id)? {
+            held += 1;
             continue;
         }
         if let Some(a) = store.account(&id)? {
@@ -57,6 +62,10 @@ pub fn facts(
     };
     if !declined.is_empty() {
         facts.set_declined_account_ids(&declined);
+    }
+    // Only for a member without a binding (a bound member's own account is among them).
+    if held > 0 && facts.binding.is_none() {
+        facts.set_offered_accounts_held(held);
     }
     Ok(facts)
 }

@@ -141,7 +141,7 @@ pub struct LoginFacts {
     /// The host's policy (`new_members` decides what "not mine" leads to).
     pub policy: ChangePolicy,
     /// Fields added in later 0.2.x releases: [`ext_keys::DECLINE_CANDIDATES`],
-    /// [`ext_keys::DECLINED_ACCOUNT_IDS`].
+    /// [`ext_keys::DECLINED_ACCOUNT_IDS`], [`ext_keys::OFFERED_ACCOUNTS_HELD`].
     #[serde(skip_serializing_if = "Extensions::is_empty")]
     pub ext: Extensions,
 }
@@ -167,6 +167,17 @@ impl LoginFacts {
     /// Sets [`LoginFacts::declined_account_ids`].
     pub fn set_declined_account_ids(&mut self, ids: &[String]) {
         self.ext.set(ext_keys::DECLINED_ACCOUNT_IDS, &ids);
+    }
+
+    /// How many accounts the last binding table offered this member are now held by another
+    /// member's binding ([`ext_keys::OFFERED_ACCOUNTS_HELD`]); 0 when the host does not say.
+    pub fn offered_accounts_held(&self) -> u64 {
+        self.ext.get(ext_keys::OFFERED_ACCOUNTS_HELD).unwrap_or(0)
+    }
+
+    /// Sets [`LoginFacts::offered_accounts_held`].
+    pub fn set_offered_accounts_held(&mut self, held: u64) {
+        self.ext.set(ext_keys::OFFERED_ACCOUNTS_HELD, &held);
     }
 }
 

@@ -245,6 +245,10 @@ impl State {
         if !declined.is_empty() {
             facts.set_declined_account_ids(&declined);
         }
+        let held = listed.into_iter().flatten().filter(|id| self.by_account.contains_key(id.as_str())).count();
+        if held > 0 && facts.binding.is_none() {
+            facts.set_offered_accounts_held(held as u64);
+        }
         if declines {
             facts.set_declines_candidates(true);
         }

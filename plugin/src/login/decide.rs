@@ -8,7 +8,9 @@
 //! binding and returns it to the operator. A member without a binding may prove one of the
 //! candidates the binding table offered them, or decline them all ("none of these is mine"): they
 //! then get a new account or wait for the operator, by the new-member policy, and the declined
-//! accounts are never offered to them again (the host records them from the decision). Scope and status are re-checked at every login, from
+//! accounts are never offered to them again (the host records them from the decision). A member
+//! whose offered accounts were all bound to others since is treated alike without being asked,
+//! and "not mine" to a name-bound account offers the alternatives listed beside it first. Scope and status are re-checked at every login, from
 //! the host's stored scope: nothing synced means nobody signs in.
 
 use crate::binding::evidence::is_confirmed;
@@ -101,6 +103,9 @@ fn unbound(f: &LoginFacts) -> LoginDecision {
                  their account."
             ),
         ));
+    }
+    if candidates.is_empty() && f.offered_accounts_held() > 0 {
+        return all_taken(f);
     }
     if candidates.is_empty() {
         return needs_operator(Text::new(
@@ -268,6 +273,47 @@ fn declined(f: &LoginFacts, b: &Binding) -> LoginDecision {
     };
     let need = if create { LoginNeed::Nothing } else { LoginNeed::Operator };
     LoginDecision { changes, ..needs(need, None, Vec::new(), reason) }
+}
+
+/// A member without a binding whose offered accounts were all bound to other members since the
+/// table was made: nothing is left for them to prove or decline. By policy a new account of their
+/// own (`created`: nobody else ever held it, as `commit` does for a member whose name's accounts
+/// all went to others) or the operator.
+fn all_taken(f: &LoginFacts) -> LoginDecision {
+    let userid = f.member.userid.as_str();
+    if f.policy.new_members != NewMembers::Create {
+        return needs_operator(Text::new(
+            format!("成员 {userid} 的候选账号都已绑定给其他成员：请等待管理员为其绑定或新建账号。"),
+            format!(
+                "Every account offered to member {userid} has since been bound to another member: wait for the \
+                 operator to bind or create their account."
+            ),
+        ));
+    }
+    let mut changes = ChangeSet::default();
+    changes.create_accounts.push(NewAccount {
+        userid: f.member.userid.clone(),
+        name: f.member.name.clone(),
+        departments: Default::default(),
+        department_wecom_ids: Default::default(),
+    });
+    changes.summary.accounts_created = 1;
+    LoginDecision {
+        changes,
+        evidence: Evidence::Created,
+        ..needs(
+            LoginNeed::Nothing,
+            None,
+            Vec::new(),
+            Text::new(
+                format!("成员 {userid} 的候选账号都已绑定给其他成员：已为其新建账号，请重新登录。"),
+                format!(
+                    "Every account offered to member {userid} has since been bound to another member: a new account \
+                     was created for them; sign in again."
+                ),
+            ),
+        )
+    }
 }
 
 /// "None of these is mine" from a member without a binding: every candidate still offered is
@@ -645,6 +691,35 @@ mod tests {
         let d = decide(&f);
         assert_eq!(d.changes.create_accounts.len(), 1);
         assert!(d.declined_account_ids().is_empty());
+    }
+
+    #[test]
+    fn a_member_whose_offered_accounts_were_all_taken_gets_a_new_account_by_policy() {
+        let mut f = facts(None, None);
+        f.set_offered_accounts_held(2);
+        let d = decide(&f);
+        assert!(!d.signed_in, "never signed in to anything existing");
+        assert_eq!((d.needs, d.evidence), (LoginNeed::Nothing, Evidence::Created));
+        assert_eq!(d.changes.create_accounts.len(), 1);
+        assert!(d.changes.create_bindings.is_empty() && d.changes.remove_bindings.is_empty());
+        f.policy.new_members = NewMembers::Ignore;
+        let d = decide(&f);
+        assert_eq!(d.needs, LoginNeed::Operator);
+        assert!(d.changes.create_accounts.is_empty());
+        assert!(d.reason.en.contains("bound to another member"), "{:?}", d.reason);
+        // A candidate still open: offered, nothing created.
+        f.policy.new_members = NewMembers::Create;
+        f.candidates = vec![account("c1", "", "")].into();
+        assert_eq!(decide(&f).needs, LoginNeed::Password);
+        // The host did not say (or nothing was offered): the operator, as before.
+        let d = decide(&facts(None, None));
+        assert_eq!(d.needs, LoginNeed::Operator);
+        assert!(d.changes.create_accounts.is_empty());
+        // Declined earlier (under `ignore`), the rest taken since: still the operator.
+        let mut f = facts(None, None);
+        f.set_offered_accounts_held(1);
+        f.set_declined_account_ids(&["c9".to_string()]);
+        assert_eq!(decide(&f).needs, LoginNeed::Operator);
     }
 
     #[test]
