@@ -134,6 +134,33 @@ fn member_events_create_rename_and_remove() {
     assert!(!disabled.enabled, "account disabled");
 }
 
+/// A newcomer arriving by callback beside an unbound account whose name differs from theirs only
+/// by a space ("新 同事" for 新同事) gets no second account: the plugin's plan applies the binding
+/// table's spacing rule and leaves the member to the operator, as `propose` offers the account as
+/// a candidate. A newcomer with no such account still gets one.
+#[test]
+fn a_newcomer_beside_an_account_whose_name_differs_only_by_spacing_gets_no_second_account() {
+    let (open, pusher) = platform();
+    let fake = open.session.fake.as_ref().expect("fake");
+    let spaced = interface::PlatformAccount { id: "u-2001".into(), name: "新 同事".into(), ..Default::default() };
+    open.platform.store.lock().expect("store").import_accounts(&[spaced]).expect("import");
+
+    let newbie = User { userid: "newbie".into(), name: "新同事".into(), departments: vec![4], ..User::default() };
+    push(&pusher, &fake.with_org(|org| contact_events::add_member(org, newbie)));
+    let outcomes = followed(&open, 1);
+    assert_eq!(outcomes[0].verdict, Verdict::Operator, "{outcomes:#?}");
+    assert!(outcomes[0].reason.en.contains("only by spacing"), "{outcomes:#?}");
+    assert_eq!(account_of(&open, "newbie"), None, "no account created beside the candidate");
+    assert!(state(&open).accounts.iter().all(|a| a.id.as_str() != "wecom-newbie"));
+    assert!(!open.platform.store.lock().expect("store").account_is_bound("u-2001").expect("q"), "never bound by name");
+
+    let other = User { userid: "other".into(), name: "另一位".into(), departments: vec![4], ..User::default() };
+    push(&pusher, &fake.with_org(|org| contact_events::add_member(org, other)));
+    let outcomes = followed(&open, 2);
+    assert_eq!(outcomes[1].verdict, Verdict::Apply, "{outcomes:#?}");
+    assert_eq!(account_of(&open, "other"), Some(("wecom-other".into(), true)));
+}
+
 #[test]
 fn department_events_follow_the_mirrored_tree() {
     let (open, pusher) = platform();

@@ -53,13 +53,22 @@ fn external(fake: &FakeWecom) -> WecomArgs {
 /// The sample platform plus "小 岳岳" (u-1010, the demo password), synced (department 1) and
 /// committed with every default. Returns the store's path.
 fn synced(fake: &FakeWecom, dir: &TempDir) -> PathBuf {
+    synced_with(fake, dir, &[])
+}
+
+/// [`synced`] with more hand-typed accounts `(id, name)`, each with the demo password.
+fn synced_with(fake: &FakeWecom, dir: &TempDir, more: &[(&str, &str)]) -> PathBuf {
     let db = dir.0.join("host-sim.db");
     let mut store = Store::open(&db).expect("store");
     host_sim::host::sample::seed(&mut store).expect("seed");
-    let spaced = PlatformAccount { id: "u-1010".into(), name: "小 岳岳".into(), ..Default::default() };
     // The demo password's hash (salted for another sample account; the salt travels in the hash).
     let hash = host_sim::host::sample::password_hashes().swap_remove(0).1;
-    store.import_accounts_with_passwords(&[spaced], &[("u-1010".into(), hash)]).expect("import");
+    let (mut accounts, mut hashes) = (Vec::new(), Vec::new());
+    for (id, name) in [("u-1010", "小 岳岳")].iter().chain(more) {
+        accounts.push(PlatformAccount { id: (*id).into(), name: (*name).into(), ..Default::default() });
+        hashes.push((id.to_string(), hash.clone()));
+    }
+    store.import_accounts_with_passwords(&accounts, &hashes).expect("import");
     drop(store);
     let common =
         WorkflowArgs { wecom: external(fake), db: db.clone(), lang: host_sim::render::table::Lang::En, json: true };
@@ -205,6 +214,105 @@ fn an_account_whose_name_differs_only_by_spacing_is_proved_by_password_never_bou
     let store = Store::open(&db).expect("store");
     let b = store.binding_for_userid("xiaoyueyue").expect("q").expect("bound");
     assert_eq!((b.account_id.as_str(), b.evidence), ("u-1010", Evidence::Password));
+}
+
+/// The sample plus "王 晓楷" (u-1011) and "张\u{3000}旭" (u-1012), typed with a space by hand:
+/// both stay candidates beside the exact names (the ambiguous 张旭 row lists u-1012 after his two
+/// namesakes; the 王晓楷 name match keeps u-1004 as its proposed pair and lists u-1011 beside it),
+/// never bound by `commit`. 王晓楷 says the name-bound u-1004 is not his: the binding goes, u-1004
+/// is recorded as declined, and he is offered u-1011 at once, which his password proves.
+#[test]
+fn spacing_variants_beside_exact_names_are_offered_and_proved_never_bound_by_name() {
+    let fake = util::fake();
+    let dir = TempDir::new("beside");
+    let db = synced_with(&fake, &dir, &[("u-1011", "王 晓楷"), ("u-1012", "张\u{3000}旭")]);
+    let store = Store::open(&db).expect("store");
+    let roster = |u: &str| store.roster_entry(u).expect("q").expect("a row");
+    assert_eq!(roster("zhangxu"), ["u-1006", "u-1007", "u-1012"]);
+    assert_eq!(roster("wangxiaokai"), ["u-1004", "u-1011"]);
+    let b = store.binding_for_userid("wangxiaokai").expect("q").expect("bound by name");
+    assert_eq!(b.account_id.as_str(), "u-1004", "the unique exact name match stays what it is");
+    assert!(!store.account_is_bound("u-1011").expect("q") && !store.account_is_bound("u-1012").expect("q"));
+    drop(store);
+
+    let asked = login(&fake, &db, "zhangxu", None, false, NewMembers::Create);
+    assert_eq!(ids(&asked), ["u-1006", "u-1007", "u-1012"], "{asked:#}");
+
+    let first = login(&fake, &db, "wangxiaokai", None, false, NewMembers::Create);
+    assert_eq!(first["needs"].as_str(), Some("password"), "{first:#}");
+    let not_mine = login(&fake, &db, "wangxiaokai", None, true, NewMembers::Create);
+    assert_eq!(
+        (not_mine["signed_in"].as_bool(), not_mine["needs"].as_str()),
+        (Some(false), Some("password")),
+        "{not_mine:#}"
+    );
+    assert_eq!(ids(&not_mine), ["u-1011"], "{not_mine:#}");
+    let store = Store::open(&db).expect("store");
+    assert!(store.binding_for_userid("wangxiaokai").expect("q").is_none());
+    assert!(store.account("wecom-wangxiaokai").expect("q").is_none(), "no second account while u-1011 may be his");
+    assert_eq!(store.declined_accounts("wangxiaokai").expect("q"), ["u-1004"]);
+    drop(store);
+    let proved =
+        login(&fake, &db, "wangxiaokai", Some(host_sim::host::sample::DEMO_PASSWORD), false, NewMembers::Create);
+    assert_eq!(
+        (proved["signed_in"].as_bool(), proved["account"]["id"].as_str(), proved["evidence"].as_str()),
+        (Some(true), Some("u-1011"), Some("password")),
+        "{proved:#}"
+    );
+}
+
+/// 张旭's row offered u-1006 and u-1007; both are bound to other members (proved by them) before he
+/// logs in. The host no longer offers a held account and says how many of his were taken
+/// (`offered_accounts_held`): by `create` he gets his own new account instead of waiting with
+/// nothing to answer; by `ignore` the operator decides. Nobody is signed in to either account.
+#[test]
+fn a_member_whose_offered_accounts_were_all_taken_gets_a_new_account_by_policy() {
+    use host_sim::store::{Actor, Audit};
+    let fake = util::fake();
+    let dir = TempDir::new("taken");
+    let db = synced(&fake, &dir);
+    let mut store = Store::open(&db).expect("store");
+    let mut taken = interface::ChangeSet::default();
+    for (userid, account) in [("other1", "u-1006"), ("other2", "u-1007")] {
+        taken.create_bindings.push(interface::Binding {
+            userid: userid.into(),
+            account_id: account.into(),
+            evidence: Evidence::Password,
+        });
+    }
+    let audit = Audit { actor: Actor::Member, reason: interface::Text::new("测试", "test"), suspends: false };
+    store.apply(&taken, &audit).expect("apply");
+    drop(store);
+
+    let waiting = login(&fake, &db, "zhangxu", None, false, NewMembers::Ignore);
+    assert_eq!(
+        (waiting["signed_in"].as_bool(), waiting["needs"].as_str()),
+        (Some(false), Some("operator")),
+        "{waiting:#}"
+    );
+    assert!(ids(&waiting).is_empty(), "{waiting:#}");
+    assert!(waiting["reason"]["en"].as_str().unwrap_or_default().contains("bound to another member"), "{waiting:#}");
+
+    let created = login(&fake, &db, "zhangxu", None, false, NewMembers::Create);
+    assert_eq!(
+        (created["signed_in"].as_bool(), created["evidence"].as_str()),
+        (Some(false), Some("created")),
+        "{created:#}"
+    );
+    let store = Store::open(&db).expect("store");
+    let b = store.binding_for_userid("zhangxu").expect("q").expect("bound to a new account");
+    assert_eq!((b.account_id.as_str(), b.evidence), ("wecom-zhangxu", Evidence::Created));
+    for (userid, account) in [("other1", "u-1006"), ("other2", "u-1007")] {
+        let held = store.binding_for_userid(userid).expect("q").expect("still theirs");
+        assert_eq!(held.account_id.as_str(), account);
+    }
+    drop(store);
+    let again = login(&fake, &db, "zhangxu", None, false, NewMembers::Create);
+    assert_eq!(
+        (again["signed_in"].as_bool(), again["account"]["id"].as_str()),
+        (Some(true), Some("wecom-zhangxu")),
+        "{again:#}"
+    );
 }
 
 #[test]

@@ -149,9 +149,11 @@ crate::open_enum! {
         /// name and departments appeared: probably a changed userid. The account is proposed for
         /// the new userid; applied only when the operator confirms (`confirm_rename`).
         RenameProposed = 6 => "rename_proposed",
-        /// 姓名仅空格不同: no account has the member's name, but accounts whose name differs only by
-        /// spaces between Chinese characters ("王 晓楷" for 王晓楷) are offered as `candidates`
-        /// (added in 0.2.x). Never bound by itself: the member proves one at first login (password,
+        /// 姓名仅空格不同: no account has the member's name (or every account that has it went
+        /// to another member of the name), but accounts whose name differs only by spaces between
+        /// Chinese characters ("王 晓楷" for 王晓楷) are offered as `candidates` (added in 0.2.x;
+        /// such accounts are also listed in the `candidates` of ambiguous rows and, as
+        /// alternatives, of name-match rows of that name, never as their proposed account). Never bound by itself: the member proves one at first login (password,
         /// or consented contact), or the operator binds it; skipped at commit otherwise. Counted
         /// apart in [`Proposal::name_spacing_differs`].
         NameSpacingDiffers = 7 => "name_spacing_differs",

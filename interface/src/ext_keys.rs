@@ -17,6 +17,14 @@ pub const DECLINE_CANDIDATES: &str = "decline_candidates";
 /// them to that member again.
 pub const DECLINED_ACCOUNT_IDS: &str = "declined_account_ids";
 
+/// `LoginFacts.ext`, unsigned integer (0.2.x): how many of the accounts the last binding table
+/// offered this member (their row's proposed account and candidates) are now held by another
+/// member's binding, and so are not in `candidates`. A member without a binding whose offered
+/// accounts are all held (no candidate left, none declined) gets by `policy.new_members` a new
+/// account of their own (`create`: nobody else ever held it) or the operator (`ignore`), instead
+/// of waiting with nothing to answer. Absent (a host that predates it): 0, the operator decides.
+pub const OFFERED_ACCOUNTS_HELD: &str = "offered_accounts_held";
+
 /// `Proposal.ext`, unsigned integer (0.2.x): how many rows are
 /// [`RowKind::NameSpacingDiffers`](crate::RowKind::NameSpacingDiffers) (counted apart, like
 /// `ProposalCounts::name_departments_differ`; `ProposalCounts` itself cannot grow within 0.2).

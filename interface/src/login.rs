@@ -129,16 +129,19 @@ pub struct LoginFacts {
     pub binding: ROption<Binding>,
     /// The bound account as stored, when there is one.
     pub account: ROption<PlatformAccount>,
-    /// For a member without a binding: the accounts the last binding table offered them (an
-    /// ambiguous or skipped row's candidates) that are still enabled and held by no binding. The
-    /// member may prove one of them.
+    /// The accounts the last binding table offered the member (an ambiguous, skipped or spacing
+    /// row's candidates; a name match's proposed account and the alternatives listed beside it)
+    /// that are still enabled and held by no binding. A member without a binding may prove one of
+    /// them; a member with a binding is offered them only after saying the bound account is not
+    /// theirs (`LoginProof::not_mine_account_id`). A host that passes none for a bound member (as
+    /// before 0.2.x) only loses those alternatives.
     pub candidates: RVec<PlatformAccount>,
     /// What the platform proved in this login.
     pub proof: LoginProof,
     /// The host's policy (`new_members` decides what "not mine" leads to).
     pub policy: ChangePolicy,
     /// Fields added in later 0.2.x releases: [`ext_keys::DECLINE_CANDIDATES`],
-    /// [`ext_keys::DECLINED_ACCOUNT_IDS`].
+    /// [`ext_keys::DECLINED_ACCOUNT_IDS`], [`ext_keys::OFFERED_ACCOUNTS_HELD`].
     #[serde(skip_serializing_if = "Extensions::is_empty")]
     pub ext: Extensions,
 }
@@ -164,6 +167,17 @@ impl LoginFacts {
     /// Sets [`LoginFacts::declined_account_ids`].
     pub fn set_declined_account_ids(&mut self, ids: &[String]) {
         self.ext.set(ext_keys::DECLINED_ACCOUNT_IDS, &ids);
+    }
+
+    /// How many accounts the last binding table offered this member are now held by another
+    /// member's binding ([`ext_keys::OFFERED_ACCOUNTS_HELD`]); 0 when the host does not say.
+    pub fn offered_accounts_held(&self) -> u64 {
+        self.ext.get(ext_keys::OFFERED_ACCOUNTS_HELD).unwrap_or(0)
+    }
+
+    /// Sets [`LoginFacts::offered_accounts_held`].
+    pub fn set_offered_accounts_held(&mut self, held: u64) {
+        self.ext.set(ext_keys::OFFERED_ACCOUNTS_HELD, &held);
     }
 }
 

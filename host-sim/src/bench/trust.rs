@@ -28,7 +28,7 @@ use crate::store::{new_account_id, roster_of};
 use anyhow::{bail, Context};
 use interface::{
     Binding, ChangePolicy, ChangeSet, CommitInput, ConnectionSettings, LoginFacts, LoginNeed, LoginOutcome, LoginProof,
-    MemberStatus, PlatformAccount, PluginBox, ProposalInput, ScopeSelection, SecretString,
+    MemberStatus, PlatformAccount, PluginBox, ProposalInput, RowKind, ScopeSelection, SecretString,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -59,6 +59,12 @@ pub struct TrustFigures {
     /// Of `new_account_despite_own`: their own account was bound to another member when they
     /// logged in (a namesake's name binding at commit, not yet declined by that member).
     pub new_account_despite_own_held: usize,
+    /// Of `new_account_despite_own` not held by another member: their own account's name differs
+    /// from their WeCom name only by spaces (any whitespace), by the kind of their table row:
+    /// a name match (departments agreeing or not), ambiguous, anything else.
+    pub not_offered_spacing_name_match: usize,
+    pub not_offered_spacing_ambiguous: usize,
+    pub not_offered_spacing_other: usize,
     /// Not signed in: the operator decides (no candidate, none theirs, contact differs).
     pub operator: usize,
     /// Of `operator`: offered only accounts not theirs, and they have none on the platform: they
@@ -70,6 +76,10 @@ pub struct TrustFigures {
     pub operator_none_theirs_had_one: usize,
     /// Of `operator`: the consented mobile or email differs from the bound account's (suspended).
     pub operator_contact_differs: usize,
+    /// Of `operator`: their row offered accounts, and every one of them was bound to another
+    /// member before they logged in (the host no longer offers a held account), so nothing is
+    /// left to offer and they wait for the operator.
+    pub operator_offered_all_taken: usize,
     /// Of `operator`: any other reason (no candidate at all, ...).
     pub operator_other: usize,
     /// Not signed in: refused (account disabled, out of scope, ...).
@@ -209,10 +219,13 @@ impl State {
         let binding = self.by_userid.get(&key).cloned();
         let account = binding.as_ref().and_then(|b| self.accounts.get(b.account_id.as_str()).cloned());
         let listed = self.roster.get(&key);
-        let candidates: Vec<PlatformAccount> = match (&binding, listed) {
-            (None, Some(ids)) => ids.iter().filter_map(|id| self.accounts.get(id).cloned()).collect(),
-            _ => Vec::new(),
-        };
+        // As the store: the row's accounts held by no binding, for a bound member too.
+        let candidates: Vec<PlatformAccount> = listed
+            .into_iter()
+            .flatten()
+            .filter(|id| !self.by_account.contains_key(id.as_str()))
+            .filter_map(|id| self.accounts.get(id).cloned())
+            .collect();
         let declined = match &binding {
             None => self.declined.get(&key).cloned().unwrap_or_default(),
             Some(_) => Vec::new(),
@@ -232,11 +245,21 @@ impl State {
         if !declined.is_empty() {
             facts.set_declined_account_ids(&declined);
         }
+        let held = listed.into_iter().flatten().filter(|id| self.by_account.contains_key(id.as_str())).count();
+        if held > 0 && facts.binding.is_none() {
+            facts.set_offered_accounts_held(held as u64);
+        }
         if declines {
             facts.set_declines_candidates(true);
         }
         facts
     }
+}
+
+/// Whether two names are different but equal once every whitespace character is removed.
+fn differs_only_by_spacing(a: &str, b: &str) -> bool {
+    let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    a.trim() != b.trim() && squeeze(a) == squeeze(b)
 }
 
 /// Whether the member knows the platform password of `account_id`. The generator gives each
@@ -267,6 +290,11 @@ pub struct TrustReport {
     pub counts: interface::ProposalCounts,
     /// Rows whose candidates differ from the member's name only by spacing (`Proposal.ext`).
     pub name_spacing_differs: u64,
+    /// Candidates listed over all rows, and of them the accounts listed beside exact-name
+    /// accounts (on ambiguous and name-match rows) whose names differ from the member's only by
+    /// spaces.
+    pub candidate_pairs: usize,
+    pub spacing_candidates_beside_exact: usize,
     pub propose_runs: Vec<f64>,
     pub propose_median_secs: f64,
     pub commit_runs: Vec<f64>,
@@ -308,13 +336,17 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     let proposal = proposal.context("no propose run")?;
     let (table_rows, counts) = (proposal.rows.len(), proposal.counts);
     let roster = roster_of(&proposal);
-    let spacing_rows: std::collections::HashSet<String> = proposal
+    let spacing_count = proposal.name_spacing_differs();
+    let candidate_pairs: usize = proposal.rows.iter().map(|r| r.candidates.len()).sum();
+    let spacing_candidates_beside_exact: usize = proposal
         .rows
         .iter()
-        .filter(|r| r.kind == interface::RowKind::NameSpacingDiffers)
-        .map(|r| r.userid.as_str().to_lowercase())
-        .collect();
-    let spacing_count = proposal.name_spacing_differs();
+        .filter(|r| r.kind != RowKind::NameSpacingDiffers)
+        .flat_map(|r| r.candidates.iter().map(move |c| (r, c)))
+        .filter(|(r, c)| differs_only_by_spacing(c.account_name.as_str(), r.member_name.as_str()))
+        .count();
+    let row_kinds: HashMap<String, RowKind> =
+        proposal.rows.iter().map(|r| (r.userid.as_str().to_lowercase(), r.kind)).collect();
     let commit_input = CommitInput { input, proposal, edits: Default::default(), ..Default::default() };
     let mut commit_runs = Vec::new();
     let mut changes = None;
@@ -333,8 +365,7 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     };
     state.apply(&changes);
     let policy = ChangePolicy::default();
-    let (trust, logins) =
-        phase(|| login_everyone(&instance, &mut state, &members, &truth, &scope, policy, &spacing_rows));
+    let (trust, logins) = phase(|| login_everyone(&instance, &mut state, &members, &truth, &scope, policy, &row_kinds));
     let mut trust = trust?;
     let own = |b: &&Binding| truth.get(&b.userid.as_str().to_lowercase()).is_some_and(|t| t == b.account_id.as_str());
     trust.bound_at_commit = changes.create_bindings.iter().filter(own).count();
@@ -402,6 +433,8 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
         table_rows,
         counts,
         name_spacing_differs: spacing_count,
+        candidate_pairs,
+        spacing_candidates_beside_exact,
         propose_median_secs: propose_median,
         propose_runs,
         commit_median_secs: median(&commit_runs),
@@ -489,7 +522,7 @@ fn login_everyone(
     truth: &HashMap<String, String>,
     scope: &ScopeSelection,
     policy: ChangePolicy,
-    spacing_rows: &std::collections::HashSet<String>,
+    row_kinds: &HashMap<String, RowKind>,
 ) -> anyhow::Result<TrustFigures> {
     let mut f = TrustFigures { members: members.len(), ..TrustFigures::default() };
     for m in members {
@@ -497,6 +530,9 @@ fn login_everyone(
         let mut outcome = m.outcome.clone();
         let mut proof = LoginProof::default();
         let mut declines = false;
+        // Whether this member already answered "none of these is mine" (a "not mine" to a bound
+        // account is recorded as declined too, and is not that answer).
+        let mut said_none_mine = false;
         let mut answers = 0usize;
         let mut ended = false;
         for _ in 0..MAX_STEPS {
@@ -513,7 +549,7 @@ fn login_everyone(
                 if !bound {
                     f.refused += 1;
                 } else if own == Some(id.as_str()) {
-                    if spacing_rows.contains(&m.key) {
+                    if row_kinds.get(&m.key) == Some(&RowKind::NameSpacingDiffers) {
                         f.own_via_spacing_row += 1;
                     }
                     match answers {
@@ -528,6 +564,17 @@ fn login_everyone(
                     let holder = own.and_then(|o| state.by_account.get(o));
                     if holder.is_some_and(|h| *h != m.key) {
                         f.new_account_despite_own_held += 1;
+                    } else if own
+                        .and_then(|o| state.accounts.get(o))
+                        .is_some_and(|a| differs_only_by_spacing(a.name.as_str(), m.outcome.name.as_str()))
+                    {
+                        match row_kinds.get(&m.key).copied() {
+                            Some(RowKind::NameMatch | RowKind::NameMatchDepartmentsDiffer) => {
+                                f.not_offered_spacing_name_match += 1
+                            }
+                            Some(RowKind::Ambiguous) => f.not_offered_spacing_ambiguous += 1,
+                            _ => f.not_offered_spacing_other += 1,
+                        }
                     }
                 } else {
                     f.wrong_sign_ins += 1;
@@ -568,9 +615,10 @@ fn login_everyone(
                         // "This is not my account."
                         proof.not_mine_account_id = bound.account_id.clone();
                         f.not_mine += 1;
-                    } else if !state.declined.contains_key(&m.key) {
+                    } else if !said_none_mine {
                         // "None of these is mine": none of the candidates offered is theirs.
                         declines = true;
+                        said_none_mine = true;
                         f.none_mine += 1;
                     } else {
                         // Declined once already and offered something again: the operator decides.
@@ -590,6 +638,12 @@ fn login_everyone(
                         f.operator_none_theirs_had_one += 1;
                     } else if state.declined.contains_key(&m.key) {
                         f.operator_none_theirs_had_none += 1;
+                    } else if !state.by_userid.contains_key(&m.key)
+                        && state.roster.get(&m.key).is_some_and(|ids| {
+                            !ids.is_empty() && ids.iter().all(|id| state.by_account.contains_key(id.as_str()))
+                        })
+                    {
+                        f.operator_offered_all_taken += 1;
                     } else {
                         f.operator_other += 1;
                     }
@@ -635,6 +689,11 @@ fn render(r: &TrustReport) -> String {
     let _ = writeln!(s, "                    rows whose names differ only by spacing: {}", r.name_spacing_differs);
     let _ = writeln!(
         s,
+        "                    candidates listed: {} ({} differing only by spacing, beside exact-name accounts)",
+        r.candidate_pairs, r.spacing_candidates_beside_exact
+    );
+    let _ = writeln!(
+        s,
         "  commit (defaults) median {:.3} s: {} bindings, {} accounts created ({} members bound to their own account, {} to one not theirs)",
         r.commit_median_secs, r.commit_bindings, r.commit_accounts_created, t.bound_at_commit, t.bound_not_own_at_commit
     );
@@ -660,8 +719,17 @@ fn render(r: &TrustReport) -> String {
     );
     let _ = writeln!(
         s,
-        "    operator: {} offered only others' accounts (had none), {} offered only others' (had one), {} contact differs, {} other",
-        t.operator_none_theirs_had_none, t.operator_none_theirs_had_one, t.operator_contact_differs, t.operator_other
+        "      not offered, own account's name differs only by spaces: {} on a name-match row, {} on an ambiguous row, {} other",
+        t.not_offered_spacing_name_match, t.not_offered_spacing_ambiguous, t.not_offered_spacing_other
+    );
+    let _ = writeln!(
+        s,
+        "    operator: {} offered only others' accounts (had none), {} offered only others' (had one), {} contact differs, {} every account offered since bound to another member, {} other",
+        t.operator_none_theirs_had_none,
+        t.operator_none_theirs_had_one,
+        t.operator_contact_differs,
+        t.operator_offered_all_taken,
+        t.operator_other
     );
     let _ = writeln!(
         s,

@@ -29,16 +29,21 @@ pub fn facts(
     let pending = store.pending_roster_entry(&userid)?;
     let committed = store.roster_entry(&userid)?;
     let member_synced = binding.is_some() || pending.is_some() || committed.is_some();
+    // The row's accounts, for a bound member too (alternatives listed beside a name match, offered
+    // if they say the bound one is not theirs). An account bound since the row was made (the
+    // member's own binding included) belongs to someone now: never offered.
     let mut candidates: Vec<PlatformAccount> = Vec::new();
-    if binding.is_none() {
-        for id in pending.or(committed).unwrap_or_default() {
-            // An account bound since the row was made belongs to someone now: never offered.
-            if candidates.iter().any(|c| c.id.as_str() == id) || store.account_is_bound(&id)? {
-                continue;
-            }
-            if let Some(a) = store.account(&id)? {
-                candidates.push(a);
-            }
+    let mut held = 0u64;
+    for id in pending.or(committed).unwrap_or_default() {
+        if candidates.iter().any(|c| c.id.as_str() == id) {
+            continue;
+        }
+        if store.account_is_bound(&id)? {
+            held += 1;
+            continue;
+        }
+        if let Some(a) = store.account(&id)? {
+            candidates.push(a);
         }
     }
     let scope = store.synced_scope()?.unwrap_or_else(|| fallback_scope.clone());
@@ -57,6 +62,10 @@ pub fn facts(
     };
     if !declined.is_empty() {
         facts.set_declined_account_ids(&declined);
+    }
+    // Only for a member without a binding (a bound member's own account is among them).
+    if held > 0 && facts.binding.is_none() {
+        facts.set_offered_accounts_held(held);
     }
     Ok(facts)
 }

@@ -38,5 +38,6 @@ pub use departments::removal as department_removal;
 pub use error::{BindingError, StalePart};
 pub use fingerprint::host_state_id;
 pub use names::normalize_name;
+pub(crate) use names::SpacingIndex;
 pub use propose::propose;
 pub use query::query_rows;

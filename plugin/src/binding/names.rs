@@ -76,6 +76,39 @@ pub(crate) fn compact(normal: &str) -> Cow<'_, str> {
     Cow::Owned(chars.iter().enumerate().filter(|&(i, _)| !drops(i)).map(|(_, c)| *c).collect())
 }
 
+/// The one spacing rule, shared by the binding table ([`super::propose`]) and the callbacks' plan
+/// (`plan::state`): accounts whose names differ from a member's only by spaces between Chinese
+/// characters, found by the member's [`compact`] key. Only names that [`compact`] changes are
+/// indexed (an account whose name has no such space is found by its exact name, or not at all),
+/// so the index holds a small share of the accounts. What a hit means is the caller's, and is the
+/// same in both: a candidate, never a match.
+pub(crate) struct SpacingIndex<T> {
+    by_key: super::maps::Map<String, Vec<T>>,
+}
+
+impl<T> SpacingIndex<T> {
+    pub(crate) fn new() -> Self {
+        SpacingIndex { by_key: super::maps::map(0) }
+    }
+
+    /// Indexes `value` under an account's name in comparison form (`normal`) when the name has a
+    /// space between Chinese characters; otherwise does nothing.
+    pub(crate) fn insert(&mut self, normal: &str, value: T) {
+        if let Cow::Owned(key) = compact(normal) {
+            self.by_key.entry(key).or_default().push(value);
+        }
+    }
+
+    /// The accounts offered to a member whose name in comparison form is `normal`, in the order
+    /// indexed; empty when none.
+    pub(crate) fn offered_to(&self, normal: &str) -> &[T] {
+        if self.by_key.is_empty() {
+            return &[];
+        }
+        self.by_key.get(compact(normal).as_ref()).map_or(&[], Vec::as_slice)
+    }
+}
+
 /// CJK ideographs (the unified blocks and their extensions, compatibility ideographs) and the
 /// middle dot of transliterated names (·), which is written without spaces around it.
 fn is_cjk(c: char) -> bool {

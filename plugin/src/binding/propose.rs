@@ -18,7 +18,7 @@
 
 use super::fingerprint::host_state_id;
 use super::maps::{map, set, Map, Set};
-use super::names::{compact, normalized};
+use super::names::{normalized, SpacingIndex};
 use super::reasons;
 use super::rows;
 use super::solve::{agrees, departments_agree, solve, KeyLists, Outcome, PairBy};
@@ -138,11 +138,16 @@ impl<'a> Item<'a> {
     }
 }
 
-/// The members and accounts of one name, and what [`solve`] made of them; or (made by
-/// [`Group::spacing`]) the accounts offered to a name's members because their names differ from it
-/// only by spacing, with no outcomes.
+/// The members and accounts of one name, and what [`solve`] made of them, with the accounts whose
+/// names differ from it only by spacing beside them; or (made by [`Group::spacing`]) only those,
+/// when no account has the exact name, with no outcomes.
 struct Group<'a> {
     accounts: Vec<&'a PlatformAccount>,
+    /// Accounts whose names differ from the group's only by spaces between Chinese characters, in
+    /// display order (by name, then id): candidates on every row of the name that offers any (an
+    /// ambiguous row's extra choices, a name match's alternatives, a spacing row's only ones),
+    /// never a proposed pair. Usually empty.
+    spacing: Vec<&'a PlatformAccount>,
     /// Department keys of the members and of the accounts; empty for a group of one member and
     /// one account, which needs no solving.
     member_depts: KeyLists<'a>,
@@ -155,10 +160,12 @@ struct Group<'a> {
 }
 
 impl<'a> Group<'a> {
-    fn new(members: &[&'a Member], accounts: Vec<&'a PlatformAccount>) -> Self {
+    fn new(members: &[&'a Member], accounts: Vec<&'a PlatformAccount>, spacing: Vec<&'a PlatformAccount>) -> Self {
+        let spacing = by_name_and_id(spacing);
         if members.len() == 1 && accounts.len() == 1 {
             return Group {
                 accounts,
+                spacing,
                 member_depts: KeyLists::default(),
                 account_depts: KeyLists::default(),
                 outcomes: vec![Outcome::Pair { account: 0, by: PairBy::Name { after_department: false } }],
@@ -178,15 +185,15 @@ impl<'a> Group<'a> {
             Outcome::Ambiguous { members } => Some(reasons::ambiguous(listed.len(), *members)),
             _ => None,
         });
-        Group { accounts, member_depts, account_depts, outcomes: solution.outcomes, listed, ambiguous_reason }
+        Group { accounts, spacing, member_depts, account_depts, outcomes: solution.outcomes, listed, ambiguous_reason }
     }
 
     /// The accounts whose names differ from a name group's only by spacing, in display order (by
     /// name, then id). Nothing is solved: they are candidates for every member of that name.
-    fn spacing(mut accounts: Vec<&'a PlatformAccount>) -> Self {
-        accounts.sort_by(|x, y| x.name.as_str().cmp(y.name.as_str()).then_with(|| x.id.as_str().cmp(y.id.as_str())));
+    fn spacing(accounts: Vec<&'a PlatformAccount>) -> Self {
         Group {
-            accounts,
+            accounts: Vec::new(),
+            spacing: by_name_and_id(accounts),
             member_depts: KeyLists::default(),
             account_depts: KeyLists::default(),
             outcomes: Vec::new(),
@@ -195,17 +202,25 @@ impl<'a> Group<'a> {
         }
     }
 
-    /// A spacing group's row for `member`: agreeing departments first, as for ambiguous rows.
-    fn spacing_row(&self, member: &Member) -> ProposalRow {
-        let mut candidates: Vec<Candidate> = Vec::with_capacity(self.accounts.len());
+    /// A spacing row for `member`, offered the accounts whose names differ only by spacing:
+    /// because no account has the exact name (`taken` false), or because every account that has
+    /// it went to another member of the name (`taken`).
+    fn spacing_row(&self, member: &Member, taken: bool) -> ProposalRow {
+        let mut candidates = Vec::with_capacity(self.spacing.len());
+        self.push_spacing(member, &mut candidates);
+        rows::name_spacing_differs(member, candidates, taken)
+    }
+
+    /// Appends the spacing candidates for `member`: agreeing departments first, as for ambiguous
+    /// rows.
+    fn push_spacing(&self, member: &Member, candidates: &mut Vec<Candidate>) {
         for first in [true, false] {
-            for a in &self.accounts {
+            for a in &self.spacing {
                 if departments_agree(&member.department_names, &a.departments) == first {
                     candidates.push(rows::candidate(a, first));
                 }
             }
         }
-        rows::name_spacing_differs(member, candidates)
     }
 
     /// Whether member `index`'s and account `account`'s departments share a name.
@@ -220,13 +235,21 @@ impl<'a> Group<'a> {
     fn row(&self, member: &Member, index: usize) -> ProposalRow {
         match self.outcomes[index] {
             Outcome::Pair { account, by } => {
-                rows::pair(member, self.accounts[account], self.agree(member, index, account), by)
+                let mut row = rows::pair(member, self.accounts[account], self.agree(member, index, account), by);
+                if !self.spacing.is_empty() {
+                    // Alternatives only: the proposed pair (and what commit does) is unchanged; a
+                    // member who says "not mine" to it is offered these at login.
+                    let mut alternatives = Vec::with_capacity(self.spacing.len());
+                    self.push_spacing(member, &mut alternatives);
+                    row.candidates = alternatives.into();
+                }
+                row
             }
             Outcome::Ambiguous { members } => {
                 // Agreeing departments first: the likeliest choice on top, the rest by name and id.
                 // Agreement is asked twice rather than kept: a merge of two short lists costs
                 // less than one more allocation per row.
-                let mut candidates: Vec<Candidate> = Vec::with_capacity(self.listed.len());
+                let mut candidates: Vec<Candidate> = Vec::with_capacity(self.listed.len() + self.spacing.len());
                 for first in [true, false] {
                     for &a in &self.listed {
                         if self.agree(member, index, a) == first {
@@ -234,13 +257,23 @@ impl<'a> Group<'a> {
                         }
                     }
                 }
+                // Then the names differing only by spacing: a member whose own account was typed
+                // with a space is offered it beside the namesakes' accounts.
+                self.push_spacing(member, &mut candidates);
                 let reason =
                     self.ambiguous_reason.clone().unwrap_or_else(|| reasons::ambiguous(self.listed.len(), members));
                 rows::ambiguous(member, candidates, reason)
             }
+            Outcome::Taken if !self.spacing.is_empty() => self.spacing_row(member, true),
             Outcome::Taken => rows::taken(member),
         }
     }
+}
+
+/// Accounts in display order: by name, then id.
+fn by_name_and_id(mut accounts: Vec<&PlatformAccount>) -> Vec<&PlatformAccount> {
+    accounts.sort_by(|x, y| x.name.as_str().cmp(y.name.as_str()).then_with(|| x.id.as_str().cmp(y.id.as_str())));
+    accounts
 }
 
 /// The sources of `rows` (in row order) when they are exactly the rows `input` yields now, else
@@ -340,7 +373,7 @@ fn decide(input: &ProposalInput) -> (Vec<Item<'_>>, Vec<Group<'_>>) {
     // The weaker key: offerable accounts no waiting member has the exact name of, whose name
     // differs from its spacing-insensitive form (a space between Chinese characters), by that form.
     // Usually a small share of the accounts.
-    let mut spaced: Map<Cow<'_, str>, Vec<&PlatformAccount>> = map(0);
+    let mut spaced: SpacingIndex<&PlatformAccount> = SpacingIndex::new();
     let mut unavailable = vec![false; name_group.len()];
     for (i, a) in input.accounts.iter().enumerate() {
         if shadowed.get(i).copied().unwrap_or(false) {
@@ -358,9 +391,7 @@ fn decide(input: &ProposalInput) -> (Vec<Item<'_>>, Vec<Group<'_>>) {
                 unavailable[group] = true;
             }
         } else if a.enabled && !held.contains(a.id.as_str()) {
-            if let Cow::Owned(key) = compact(&name) {
-                spaced.entry(Cow::Owned(key)).or_default().push(a);
-            }
+            spaced.insert(&name, a);
         }
     }
     drop((account_by_id, held, binding_by_user, seen_users, name_group));
@@ -381,19 +412,17 @@ fn decide(input: &ProposalInput) -> (Vec<Item<'_>>, Vec<Group<'_>>) {
         offered_rest = rest;
         members_of_name.clear();
         members_of_name.extend(run.iter().map(|&(_, m)| m));
+        // Accounts whose names differ from this one only by spacing: candidates, never pairs.
+        let near = spaced.offered_to(&normalized(members_of_name[0].name.as_str()));
         if accounts.is_empty() {
-            // No account has the exact name: those differing only by spacing are candidates.
-            let near = match spaced.is_empty() {
-                true => None,
-                false => spaced.get(compact(&normalized(members_of_name[0].name.as_str())).as_ref()),
-            };
-            if let Some(near) = near {
+            // No account has the exact name: those differing only by spacing are the only candidates.
+            if !near.is_empty() {
                 let group = groups.len();
                 for m in &members_of_name {
                     let work = Work::Spacing { member: m, group };
                     items.push(Item::new(RowKind::NameSpacingDiffers, m.name.as_str(), m.userid.as_str(), work));
                 }
-                groups.push(Group::spacing(near.clone()));
+                groups.push(Group::spacing(near.to_vec()));
                 continue;
             }
             for m in &members_of_name {
@@ -402,7 +431,8 @@ fn decide(input: &ProposalInput) -> (Vec<Item<'_>>, Vec<Group<'_>>) {
             }
             continue;
         }
-        let group = Group::new(&members_of_name, accounts.iter().map(|&(_, a)| a).collect());
+        let spacing = near.to_vec();
+        let group = Group::new(&members_of_name, accounts.iter().map(|&(_, a)| a).collect(), spacing);
         for (index, (m, outcome)) in members_of_name.iter().zip(&group.outcomes).enumerate() {
             let kind = match *outcome {
                 Outcome::Pair { account, .. }
@@ -412,6 +442,9 @@ fn decide(input: &ProposalInput) -> (Vec<Item<'_>>, Vec<Group<'_>>) {
                 }
                 Outcome::Pair { .. } => RowKind::NameMatch,
                 Outcome::Ambiguous { .. } => RowKind::Ambiguous,
+                // Every account of the name went to another member: a spacing variant is still theirs
+                // to claim, so no new account is made for them by commit.
+                Outcome::Taken if !group.spacing.is_empty() => RowKind::NameSpacingDiffers,
                 Outcome::Taken => RowKind::NoMatch,
             };
             let work = Work::Grouped { member: m, group: groups.len(), index };
@@ -518,7 +551,7 @@ fn build_row(item: &Item<'_>, groups: &[Group<'_>]) -> ProposalRow {
         Work::NoMatch { member, unavailable } => rows::no_match(member, unavailable),
         Work::Grouped { member, group, index } => groups[group].row(member, index),
         Work::Rename { member, binding, account } => rows::rename(member, binding, account),
-        Work::Spacing { member, group } => groups[group].spacing_row(member),
+        Work::Spacing { member, group } => groups[group].spacing_row(member, false),
     }
 }
 
@@ -632,9 +665,12 @@ mod tests {
         assert!(r.candidates[0].department_agrees);
         assert_eq!(r.label.zh.as_str(), "姓名仅空格不同");
         assert!(r.reason.en.contains("differ from it only by spacing"), "{:?}", r.reason);
-        // A member with an exact-name account gets that one only; the spaced one is not offered.
+        // A member with an exact-name account is proposed that one; the spaced one is only listed
+        // beside it as an alternative.
         assert_eq!(kind_of(&p, "zs"), NameMatch);
-        assert!(row(&p, "zs").candidates.is_empty());
+        assert_eq!(account_of(&p, "zs").as_deref(), Some("z1"));
+        let alternatives: Vec<&str> = row(&p, "zs").candidates.iter().map(|c| c.account_id.as_str()).collect();
+        assert_eq!(alternatives, ["z2"]);
         assert_eq!(p.name_spacing_differs(), 1, "counted apart in the header");
         // Held by a binding: never offered.
         let held =
@@ -643,6 +679,58 @@ mod tests {
         // Spaces between Latin words stay different names.
         let latin = input(vec![member("w", "Wangxiao", &[])], vec![account("a1", "Wang Xiao", &[])], vec![]);
         assert_eq!(kind_of(&propose(&latin), "w"), NoMatch);
+    }
+
+    #[test]
+    fn spacing_variants_are_candidates_beside_exact_names_never_pairs() {
+        let i = input(
+            vec![
+                // Two members, two exact accounts: ambiguous; the spaced account is a third choice.
+                member("w1", "王晓楷", &[]),
+                member("w2", "王晓楷", &[]),
+                // One member, one exact account: still the name match; the spaced one an alternative.
+                member("zs", "张三", &[]),
+                // Two members, one exact account that departments give to l1: l2 is not made a new
+                // account, the spaced one is theirs to claim.
+                member("l1", "李伟", &["研发"]),
+                member("l2", "李伟", &["市场"]),
+            ],
+            vec![
+                account("a1", "王晓楷", &[]),
+                account("a2", "王晓楷", &[]),
+                account("s1", "王 晓楷", &[]),
+                account("z1", "张三", &[]),
+                account("z2", "张\u{3000}三", &[]),
+                account("la", "李伟", &["研发"]),
+                account("ls", "李 伟", &["市场"]),
+            ],
+            vec![],
+        );
+        let p = propose(&i);
+        let ids = |u: &str| row(&p, u).candidates.iter().map(|c| c.account_id.to_string()).collect::<Vec<_>>();
+        for u in ["w1", "w2"] {
+            assert_eq!(kind_of(&p, u), Ambiguous);
+            assert_eq!(account_of(&p, u), None);
+            assert_eq!(ids(u), ["a1", "a2", "s1"], "exact names first, then the spacing variant");
+        }
+        assert_eq!(kind_of(&p, "zs"), NameMatch);
+        assert_eq!(account_of(&p, "zs").as_deref(), Some("z1"), "a unique exact match stays what it is");
+        assert_eq!(ids("zs"), ["z2"]);
+        assert_eq!(kind_of(&p, "l1"), NameMatch);
+        assert_eq!(account_of(&p, "l1").as_deref(), Some("la"));
+        assert_eq!(ids("l1"), ["ls"]);
+        assert_eq!(kind_of(&p, "l2"), RowKind::NameSpacingDiffers, "taken, but a spacing variant is left");
+        assert_eq!(account_of(&p, "l2"), None);
+        assert_eq!(ids("l2"), ["ls"]);
+        assert!(row(&p, "l2").reason.en.contains("went to other members"), "{:?}", row(&p, "l2").reason);
+        assert_eq!(p.name_spacing_differs(), 1);
+        // Commit binds only the exact pairs, by name; no spacing variant, and no new account for l2.
+        let c = crate::binding::build_change_set(&commit_input(&i, &p, vec![])).expect("commit");
+        let mut bound: Vec<(&str, &str)> =
+            c.create_bindings.iter().map(|b| (b.userid.as_str(), b.account_id.as_str())).collect();
+        bound.sort();
+        assert_eq!(bound, [("l1", "la"), ("zs", "z1")]);
+        assert!(c.create_accounts.is_empty(), "{:?}", c.create_accounts);
     }
 
     #[test]

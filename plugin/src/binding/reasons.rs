@@ -35,6 +35,21 @@ pub(crate) fn name_spacing_differs(accounts: usize) -> Text {
     )
 }
 
+/// Every account with the member's name went to another member of that name, but some differ
+/// from it only by spacing: offered, never bound by itself, and no new account by commit.
+pub(crate) fn name_spacing_differs_taken(accounts: usize) -> Text {
+    Text::new(
+        format!(
+            "同名账号已分给其他同名成员，但有 {accounts} 个账号的姓名仅空格不同（如「王 晓楷」与「王晓楷」）：成员首次登录时可凭平台密码或企业微信手机号/邮箱认领，或由管理员绑定；提交时不绑定也不新建"
+        ),
+        format!(
+            "the accounts with this name went to other members of the name, but {accounts} differ from it only by \
+             spacing (e.g. \"王 晓楷\" for \"王晓楷\"): the member may claim one at first login with its platform \
+             password or their WeCom mobile or email, or the operator binds it; commit neither binds nor creates"
+        ),
+    )
+}
+
 pub(crate) fn label_rename() -> Text {
     Text::new("账号改名", "userid renamed")
 }

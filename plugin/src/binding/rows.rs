@@ -156,10 +156,14 @@ pub(crate) fn ambiguous(m: &Member, candidates: Vec<Candidate>, reason: Text) ->
     row
 }
 
-/// A member whose name no account has exactly, offered the accounts whose names differ only by
-/// spacing (姓名仅空格不同): candidates, never a proposed pair.
-pub(crate) fn name_spacing_differs(m: &Member, candidates: Vec<Candidate>) -> ProposalRow {
-    let reason = reasons::name_spacing_differs(candidates.len());
+/// A member whose name no account has exactly (or whose name's accounts all went to other
+/// members: `taken`), offered the accounts whose names differ only by spacing (姓名仅空格不同):
+/// candidates, never a proposed pair.
+pub(crate) fn name_spacing_differs(m: &Member, candidates: Vec<Candidate>, taken: bool) -> ProposalRow {
+    let reason = match taken {
+        false => reasons::name_spacing_differs(candidates.len()),
+        true => reasons::name_spacing_differs_taken(candidates.len()),
+    };
     let mut row = member_row(m, RowKind::NameSpacingDiffers, None, reasons::label_name_spacing_differs(), reason);
     row.candidates = candidates.into();
     row

@@ -8,7 +8,9 @@
 //! binding and returns it to the operator. A member without a binding may prove one of the
 //! candidates the binding table offered them, or decline them all ("none of these is mine"): they
 //! then get a new account or wait for the operator, by the new-member policy, and the declined
-//! accounts are never offered to them again (the host records them from the decision). Scope and status are re-checked at every login, from
+//! accounts are never offered to them again (the host records them from the decision). A member
+//! whose offered accounts were all bound to others since is treated alike without being asked,
+//! and "not mine" to a name-bound account offers the alternatives listed beside it first. Scope and status are re-checked at every login, from
 //! the host's stored scope: nothing synced means nobody signs in.
 
 use crate::binding::evidence::is_confirmed;
@@ -101,6 +103,9 @@ fn unbound(f: &LoginFacts) -> LoginDecision {
                  their account."
             ),
         ));
+    }
+    if candidates.is_empty() && f.offered_accounts_held() > 0 {
+        return all_taken(f);
     }
     if candidates.is_empty() {
         return needs_operator(Text::new(
@@ -219,10 +224,32 @@ fn bind_new(f: &LoginFacts, a: &PlatformAccount, evidence: Evidence) -> LoginDec
     )
 }
 
-/// "Not my account": the binding goes; by policy the member gets a new account (sign in again
-/// once it is applied) or waits for the operator.
+/// "Not my account": the binding goes and the account is recorded as declined. When the binding
+/// table listed alternatives beside it (accounts whose names differ only by spacing), the member is
+/// offered those at once, exactly as a member without a binding is offered candidates; otherwise,
+/// by policy, the member gets a new account (sign in again once it is applied) or waits for the
+/// operator.
 fn declined(f: &LoginFacts, b: &Binding) -> LoginDecision {
     let mut changes = unbind(b, Text::new("成员声明该账号不是本人的", "the member said the account is not theirs"));
+    let mut declined = f.declined_account_ids();
+    declined.push(b.account_id.to_string());
+    let alternatives = f.candidates.iter().any(|a| {
+        a.enabled && !a.id.is_empty() && a.id != b.account_id && !declined.iter().any(|d| d.as_str() == a.id.as_str())
+    });
+    if alternatives {
+        let mut rest = f.clone();
+        rest.binding = None.into();
+        rest.account = None.into();
+        rest.proof = Default::default();
+        rest.set_declines_candidates(false);
+        rest.set_declined_account_ids(&declined);
+        let mut decision = unbound(&rest);
+        changes.create_bindings = std::mem::take(&mut decision.changes.create_bindings);
+        changes.summary.bindings_made = decision.changes.summary.bindings_made;
+        decision.changes = changes;
+        decision.set_declined_account_ids(&[b.account_id.to_string()]);
+        return decision;
+    }
     let create = f.policy.new_members == NewMembers::Create;
     if create {
         changes.create_accounts.push(NewAccount {
@@ -246,6 +273,47 @@ fn declined(f: &LoginFacts, b: &Binding) -> LoginDecision {
     };
     let need = if create { LoginNeed::Nothing } else { LoginNeed::Operator };
     LoginDecision { changes, ..needs(need, None, Vec::new(), reason) }
+}
+
+/// A member without a binding whose offered accounts were all bound to other members since the
+/// table was made: nothing is left for them to prove or decline. By policy a new account of their
+/// own (`created`: nobody else ever held it, as `commit` does for a member whose name's accounts
+/// all went to others) or the operator.
+fn all_taken(f: &LoginFacts) -> LoginDecision {
+    let userid = f.member.userid.as_str();
+    if f.policy.new_members != NewMembers::Create {
+        return needs_operator(Text::new(
+            format!("成员 {userid} 的候选账号都已绑定给其他成员：请等待管理员为其绑定或新建账号。"),
+            format!(
+                "Every account offered to member {userid} has since been bound to another member: wait for the \
+                 operator to bind or create their account."
+            ),
+        ));
+    }
+    let mut changes = ChangeSet::default();
+    changes.create_accounts.push(NewAccount {
+        userid: f.member.userid.clone(),
+        name: f.member.name.clone(),
+        departments: Default::default(),
+        department_wecom_ids: Default::default(),
+    });
+    changes.summary.accounts_created = 1;
+    LoginDecision {
+        changes,
+        evidence: Evidence::Created,
+        ..needs(
+            LoginNeed::Nothing,
+            None,
+            Vec::new(),
+            Text::new(
+                format!("成员 {userid} 的候选账号都已绑定给其他成员：已为其新建账号，请重新登录。"),
+                format!(
+                    "Every account offered to member {userid} has since been bound to another member: a new account \
+                     was created for them; sign in again."
+                ),
+            ),
+        )
+    }
 }
 
 /// "None of these is mine" from a member without a binding: every candidate still offered is
@@ -588,6 +656,70 @@ mod tests {
         let mut f = facts(None, None);
         f.candidates = vec![account("c1", "", "")].into();
         assert!(decide(&f).declined_account_ids().is_empty());
+    }
+
+    #[test]
+    fn not_mine_to_a_name_match_offers_the_alternatives_listed_beside_it() {
+        let mut f = facts(Some(Evidence::Name), Some(account("a1", "", "")));
+        // The table listed a spacing variant beside the name match (the host passes it).
+        f.candidates = vec![account("a1", "", ""), account("s1", "", "")].into();
+        f.proof.not_mine_account_id = "a1".into();
+        let d = decide(&f);
+        assert!(!d.signed_in);
+        assert_eq!(d.needs, LoginNeed::Password, "{:?}", d.reason);
+        assert_eq!(d.candidate_account_ids.iter().map(|c| c.as_str()).collect::<Vec<_>>(), ["s1"]);
+        assert_eq!(d.changes.remove_bindings.len(), 1, "the name binding goes");
+        assert_eq!(d.changes.remove_bindings[0].account_id.as_str(), "a1");
+        assert!(d.changes.create_accounts.is_empty(), "no new account while an alternative may be theirs");
+        assert!(d.changes.create_bindings.is_empty(), "nothing bound on a name");
+        assert_eq!(d.declined_account_ids(), ["a1"], "never offered to this member again");
+        // Consented, and exactly one alternative's contact agrees: bound on that evidence at once.
+        f.member.consented = true;
+        f.member.mobile = interface::PersonalData::new("13800000000");
+        f.candidates = vec![account("s1", "13800000000", "")].into();
+        let d = decide(&f);
+        assert!(d.signed_in);
+        assert_eq!(d.account_id.as_ref().into_option().map(|s| s.as_str()), Some("s1"));
+        assert_eq!(d.evidence, Evidence::Contact);
+        assert_eq!(d.changes.remove_bindings.len(), 1);
+        assert_eq!(d.changes.create_bindings.len(), 1);
+        // Nothing listed beside it (or only what was declined): as before, a new account.
+        let mut f = facts(Some(Evidence::Name), Some(account("a1", "", "")));
+        f.candidates = vec![account("s1", "", "")].into();
+        f.set_declined_account_ids(&["s1".to_string()]);
+        f.proof.not_mine_account_id = "a1".into();
+        let d = decide(&f);
+        assert_eq!(d.changes.create_accounts.len(), 1);
+        assert!(d.declined_account_ids().is_empty());
+    }
+
+    #[test]
+    fn a_member_whose_offered_accounts_were_all_taken_gets_a_new_account_by_policy() {
+        let mut f = facts(None, None);
+        f.set_offered_accounts_held(2);
+        let d = decide(&f);
+        assert!(!d.signed_in, "never signed in to anything existing");
+        assert_eq!((d.needs, d.evidence), (LoginNeed::Nothing, Evidence::Created));
+        assert_eq!(d.changes.create_accounts.len(), 1);
+        assert!(d.changes.create_bindings.is_empty() && d.changes.remove_bindings.is_empty());
+        f.policy.new_members = NewMembers::Ignore;
+        let d = decide(&f);
+        assert_eq!(d.needs, LoginNeed::Operator);
+        assert!(d.changes.create_accounts.is_empty());
+        assert!(d.reason.en.contains("bound to another member"), "{:?}", d.reason);
+        // A candidate still open: offered, nothing created.
+        f.policy.new_members = NewMembers::Create;
+        f.candidates = vec![account("c1", "", "")].into();
+        assert_eq!(decide(&f).needs, LoginNeed::Password);
+        // The host did not say (or nothing was offered): the operator, as before.
+        let d = decide(&facts(None, None));
+        assert_eq!(d.needs, LoginNeed::Operator);
+        assert!(d.changes.create_accounts.is_empty());
+        // Declined earlier (under `ignore`), the rest taken since: still the operator.
+        let mut f = facts(None, None);
+        f.set_offered_accounts_held(1);
+        f.set_declined_account_ids(&["c9".to_string()]);
+        assert_eq!(decide(&f).needs, LoginNeed::Operator);
     }
 
     #[test]

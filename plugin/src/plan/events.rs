@@ -186,6 +186,24 @@ fn new_member(change: &DirectoryChange, userid: &str, overlay: &mut Overlay<'_>,
             ),
         );
     }
+    // The binding table's spacing rule: such accounts are its candidates for this member, so no
+    // account is created beside them; the operator's next sync offers them (姓名仅空格不同).
+    let spaced = overlay.open_accounts_spaced_from(&name);
+    if spaced > 0 {
+        return (
+            PlanVerdict::Operator,
+            Text::new(
+                format!(
+                    "新成员 {userid}：有 {spaced} 个未绑定的平台账号姓名与其仅空格不同（如「王 晓楷」与「王晓楷」）：不新建账号，由管理员在下次同步的绑定表中确认（姓名仅空格不同）。"
+                ),
+                format!(
+                    "New member {userid}: {spaced} unbound platform accounts have names that differ from theirs only by \
+                     spacing (e.g. \"王 晓楷\" for \"王晓楷\"): no account is created; the operator confirms one in the \
+                     next sync's binding table (names differ only by spacing)."
+                ),
+            ),
+        );
+    }
     let (departments, department_wecom_ids): (Vec<_>, Vec<_>) = match change.department_ids.as_ref().into_option() {
         Some(ids) => ids.iter().filter_map(|id| overlay.department(*id).map(|d| (d.name.clone(), d.wecom_id))).unzip(),
         None => (Vec::new(), Vec::new()),

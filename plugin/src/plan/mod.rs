@@ -7,7 +7,10 @@
 //! plan asks for a full read. A removal never waits for that: a bound member who is deleted or
 //! disabled in WeCom loses the binding at once, whatever the scope. Names are compared with the
 //! binding table's one rule ([`crate::binding::normalize_name`]), so a new member whose name an
-//! unbound account carries is never given a second account behind the operator's back.
+//! unbound account carries is never given a second account behind the operator's back; nor is one
+//! whose name an unbound account carries with a space between Chinese characters (the table's
+//! spacing rule, `binding::SpacingIndex`, shared, not copied: that account is the table's
+//! candidate for them).
 //!
 //! A batch is planned in arrival order against an overlay of the state, indexed once
 //! ([`state::Overlay`]): each event costs a few hash lookups, and the change set is the net

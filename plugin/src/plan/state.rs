@@ -1,7 +1,7 @@
 //! The host's state as a batch of events sees it: indexed once, changed event by event, and
 //! turned into one net change set at the end.
 
-use crate::binding::normalize_name;
+use crate::binding::{normalize_name, SpacingIndex};
 use interface::{
     Binding, ChangeSet, DepartmentChange, Evidence, NewAccount, PlanInput, PlatformDepartment, Text, Unbinding,
 };
@@ -30,6 +30,9 @@ pub(super) struct Overlay<'a> {
     held: HashSet<String>,
     /// Enabled accounts that no binding holds, counted by normalised name.
     open_by_name: HashMap<String, usize>,
+    /// The same accounts whose names have a space between Chinese characters, by the binding
+    /// table's spacing rule.
+    open_spaced: SpacingIndex<()>,
     /// Mirrored departments by WeCom id (`None`: removed in this batch).
     departments: HashMap<u32, Option<PlatformDepartment>>,
     /// Why each account lost its binding in this batch, by account id: a leaver's account stays
@@ -49,9 +52,11 @@ impl<'a> Overlay<'a> {
             bindings.entry(b.userid.as_str().to_lowercase()).or_insert_with(|| bound(b));
         }
         let mut open_by_name: HashMap<String, usize> = HashMap::new();
+        let mut open_spaced = SpacingIndex::new();
         for a in input.accounts.iter().filter(|a| a.enabled && !held.contains(a.id.as_str())) {
             let name = normalize_name(a.name.as_str());
             if !name.is_empty() {
+                open_spaced.insert(&name, ());
                 *open_by_name.entry(name).or_insert(0) += 1;
             }
         }
@@ -61,6 +66,7 @@ impl<'a> Overlay<'a> {
             bindings,
             held,
             open_by_name,
+            open_spaced,
             departments,
             removals: HashMap::new(),
             created: Vec::new(),
@@ -79,6 +85,13 @@ impl<'a> Overlay<'a> {
     /// Whether an enabled, unbound account carries this (normalised) name.
     pub fn open_account_named(&self, name: &str) -> bool {
         self.open_by_name.get(&normalize_name(name)).is_some_and(|&n| n > 0)
+    }
+
+    /// How many enabled, unbound accounts have names that differ from this one only by spaces
+    /// between Chinese characters: the accounts the binding table would offer such a member as
+    /// candidates (姓名仅空格不同), never as a match.
+    pub fn open_accounts_spaced_from(&self, name: &str) -> usize {
+        self.open_spaced.offered_to(&normalize_name(name)).len()
     }
 
     /// A mirrored department, as changed so far.

@@ -61,6 +61,23 @@ fn a_new_member_whose_normalised_name_an_unbound_account_carries_is_left_to_the_
 }
 
 #[test]
+fn a_new_member_whose_name_an_unbound_account_carries_with_a_space_is_left_to_the_operator() {
+    // "王 晓楷" on the platform, 王晓楷 in WeCom: the binding table's candidate, so no second account.
+    let p = plan(&state(vec![created("wangxk", "王晓楷", &[2])])).expect("plan");
+    assert!(p.changes.create_accounts.is_empty(), "{:?}", p.changes.create_accounts);
+    assert_eq!(p.events[0].verdict, PlanVerdict::Operator);
+    assert!(p.events[0].reason.en.contains("only by spacing"), "{:?}", p.events[0].reason);
+    // Latin names keep their spaces: a different name, a new account.
+    let mut input = state(vec![created("ww", "Wangxiao", &[2])]);
+    input.accounts.push(account("a-w", "Wang Xiao", &[]));
+    assert_eq!(plan(&input).expect("plan").changes.create_accounts.len(), 1);
+    // A spaced account held by a binding is nobody's candidate.
+    let mut input = state(vec![created("wangxk", "王晓楷", &[2])]);
+    input.bindings.push(bind("other", "a-wang"));
+    assert_eq!(plan(&input).expect("plan").changes.create_accounts.len(), 1);
+}
+
+#[test]
 fn a_leaver_is_unbound_and_disabled_by_policy_at_once() {
     let p = plan(&state(vec![change(ChangeKind::MemberDeleted, "LiLei")])).expect("plan");
     assert_eq!(p.changes.remove_bindings.len(), 1);
