@@ -88,14 +88,28 @@ fn import_files_are_bounded_and_a_bom_is_accepted() {
 fn read_commands_refuse_a_store_that_does_not_exist() {
     let dir = TempDir::new("host-sim-cli", "typo");
     let typo = dir.path("typo.db");
-    for args in
-        [vec!["accounts", "list", "--db"], vec!["bind", "zhangxu", "u-1006", "--db"], vec!["skip", "zhangxu", "--db"]]
-    {
-        let mut args: Vec<String> = args.into_iter().map(String::from).collect();
-        args.push(typo.to_string_lossy().to_string());
-        args.extend(["--plugin".to_string(), plugin_path().to_string_lossy().to_string()]);
+    let mapping = dir.path("mapping.csv");
+    std::fs::write(&mapping, "zhangxu,u-1006\n").expect("mapping");
+    let mapping = mapping.to_string_lossy().to_string();
+    // (arguments before --db, whether the command loads the plugin)
+    let cases: [(Vec<&str>, bool); 9] = [
+        (vec!["accounts", "list"], false),
+        (vec!["audit"], false),
+        (vec!["departments", "list"], false),
+        (vec!["bind", "zhangxu", "u-1006"], true),
+        (vec!["skip", "zhangxu"], true),
+        (vec!["bind", "--file", &mapping], true),
+        (vec!["decide", "--accept", "name"], true),
+        (vec!["decide", "--create-new"], true),
+        (vec!["commit"], true),
+    ];
+    for (before, loads_plugin) in cases {
+        let mut args: Vec<String> = before.into_iter().map(String::from).collect();
+        args.extend(["--db".to_string(), typo.to_string_lossy().to_string()]);
+        if loads_plugin {
+            args.extend(["--plugin".to_string(), plugin_path().to_string_lossy().to_string()]);
+        }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let args = if args[0] == "accounts" { [&args[..4]].concat() } else { args };
         let out = run(&args);
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");

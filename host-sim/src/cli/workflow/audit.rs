@@ -2,7 +2,7 @@
 //! confirmed, renamed, removed, suspended, account created or disabled), oldest first, each with
 //! its actor, evidence, time, snapshot and reason. The store only appends to it.
 
-use super::{open_store, DEFAULT_DB};
+use super::{open_existing_store, DEFAULT_DB};
 use crate::render::table::Lang;
 use crate::store::AuditFilter;
 use std::io::Write;
@@ -30,7 +30,7 @@ pub struct AuditArgs {
 
 /// Prints the trail.
 pub fn run(args: &AuditArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
-    let store = open_store(&args.db)?;
+    let store = open_existing_store(&args.db)?;
     let filter = AuditFilter {
         userid: args.userid.as_deref().map(str::trim).map(str::to_string),
         account_id: args.account.as_deref().map(str::trim).map(str::to_string),

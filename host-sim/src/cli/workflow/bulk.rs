@@ -10,7 +10,7 @@
 //! member still confirms the account at first login, so a bulk accept never lets anyone sign in
 //! on a name alone. A mapping file's binds carry `imported`.
 
-use super::{check_corp, open_store, pure_instance, write_refusal, write_rejected, WorkflowArgs, LISTED};
+use super::{check_corp, open_existing_store, pure_instance, write_refusal, write_rejected, WorkflowArgs, LISTED};
 use crate::host::sync::{commit_input, dry_commit, StoreState};
 use crate::render::edits::{describe_named, member_names};
 use crate::render::summary::summary_line;
@@ -244,7 +244,7 @@ fn record_bulk(
     out: &mut dyn Write,
     prepare: impl FnOnce(&Proposal) -> anyhow::Result<Prepared>,
 ) -> anyhow::Result<bool> {
-    let mut store = open_store(&common.db)?;
+    let mut store = open_existing_store(&common.db)?;
     let Some(pending) = super::pending_or_say_none(&store, common, out)? else { return Ok(false) };
     check_corp(&common.wecom, &pending)?;
     let plugin = pure_instance(&common.wecom)?;

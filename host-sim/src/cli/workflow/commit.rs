@@ -3,7 +3,7 @@
 //! pending sync in one transaction. With nothing pending it says so and succeeds, so running it
 //! twice is harmless.
 
-use super::{check_corp, is_stale, open_store, pure_instance, write_refusal, WorkflowArgs};
+use super::{check_corp, is_stale, open_existing_store, pure_instance, write_refusal, WorkflowArgs};
 use crate::host::sync::{dry_commit, owned_commit_input, StoreState};
 use crate::render::summary::{nothing_pending, summary_line};
 use crate::render::table::Lang;
@@ -68,7 +68,7 @@ pub fn run_commit(args: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<bool
 pub fn commit(args: &CommitArgs, out: &mut dyn Write) -> anyhow::Result<CommitOutcome> {
     let common = &args.common;
     let lang = common.lang;
-    let mut store = open_store(&common.db)?;
+    let mut store = open_existing_store(&common.db)?;
     let Some(pending) = store.pending()? else {
         if common.json {
             writeln!(out, "{}", serde_json::json!({ "ok": true, "pending": false }))?;

@@ -1,7 +1,7 @@
 //! `host-sim departments list`: the department tree the platform mirrors from WeCom (written by
 //! commits, callbacks and the reconcile; a department removed in WeCom is removed here too).
 
-use super::{open_store, DEFAULT_DB};
+use super::{open_existing_store, DEFAULT_DB};
 use crate::render::table::Lang;
 use interface::PlatformDepartment;
 use std::collections::HashMap;
@@ -71,7 +71,7 @@ pub fn tree(departments: &[PlatformDepartment]) -> Vec<(usize, &PlatformDepartme
 }
 
 fn list(args: &DepartmentsListArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
-    let store = open_store(&args.db)?;
+    let store = open_existing_store(&args.db)?;
     let departments = store.departments()?;
     let tree = tree(&departments);
     if args.json {
