@@ -12,7 +12,7 @@
 //!
 //! Each phase's peak memory is the process's resident high-water mark, reset at the start of the
 //! phase ([`measure`]); the fake WeCom and its copies of the organisation are part of the process
-//! during the read. Exit status 1 when the read is incomplete, has problems or misses a member;
+//! during the read, unless `--fake-process` serves it from its own process ([`fake_process`]). Exit status 1 when the read is incomplete, has problems or misses a member;
 //! speed and memory targets are reported, not enforced.
 
 pub mod callbacks;
