@@ -174,6 +174,27 @@ fn bench_e2e_runs_every_step_of_the_operator_path_and_counts_the_api_calls() {
     assert!(json["changes"].as_u64().expect("changes") > 0, "the commit applied a change set");
 }
 
+/// The read bench against the fake WeCom in its own process: the same least calls and complete
+/// snapshot as in-process, counters read over `/_sim/stats`. The child inherits the bench's
+/// stderr, so `output()` returns only once the child is gone too.
+#[test]
+fn bench_fake_process_reads_everything_from_a_separate_fake_and_stops_it() {
+    let output = Command::new(EXE)
+        .args(["bench", "--users", "300", "--departments", "20", "--tags", "0", "--scope", "departments"])
+        .args(["--latency-ms", "0", "--binding-runs", "1", "--fake-process", "--json", "--plugin"])
+        .arg(plugin_path())
+        .output()
+        .expect("host-sim runs");
+    let json: serde_json::Value = serde_json::from_str(&ok_text(&output)).expect("JSON");
+    let read = &json["read"];
+    assert_eq!(read["fake_process"], true, "{read}");
+    assert_eq!(read["total_calls"], read["least_calls"], "{read}");
+    assert_eq!(read["read_calls"], 21, "1 department/list and 20 user/list: {read}");
+    assert_eq!(read["snapshot"]["missing"], 0, "{read}");
+    assert!(read["snapshot"]["complete"].as_bool().expect("complete"), "{read}");
+    assert!(read["mean_in_flight"].as_f64().expect("mean") > 0.0, "{read}");
+}
+
 #[test]
 fn bench_logins_signs_every_member_in_with_one_exchange_and_one_status_check_each() {
     let output = Command::new(EXE)

@@ -12,11 +12,12 @@
 //!
 //! Each phase's peak memory is the process's resident high-water mark, reset at the start of the
 //! phase ([`measure`]); the fake WeCom and its copies of the organisation are part of the process
-//! during the read. Exit status 1 when the read is incomplete, has problems or misses a member;
+//! during the read, unless `--fake-process` serves it from its own process ([`fake_process`]). Exit status 1 when the read is incomplete, has problems or misses a member;
 //! speed and memory targets are reported, not enforced.
 
 pub mod callbacks;
 pub mod e2e;
+pub mod fake_process;
 pub mod generate;
 pub mod least;
 pub mod logins;
@@ -24,7 +25,7 @@ pub mod measure;
 pub mod report;
 pub mod trust;
 
-use crate::fake_wecom::{FakeConfig, FakeWecom, Org};
+use crate::fake_wecom::{FakeConfig, Org};
 use crate::host::plugin_host::{default_plugin_path, LoadedPlugin, ProgressFn, SimHost};
 use crate::host::session::PlatformUrls;
 use crate::store::Store;
@@ -94,6 +95,11 @@ pub struct BenchArgs {
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Serve the fake WeCom from its own process (`host-sim wecom-sim`, started from this
+    /// executable) instead of this one, as an independent server: the read's figures then leave
+    /// out the fake's CPU from the plugin's process (both still share the machine's cores).
+    #[arg(long)]
+    pub fake_process: bool,
     /// The operator's whole path instead (generate, accounts import, sync, commit --dry-run,
     /// commit), each step as its command runs it: wall time, peak memory, API calls.
     #[arg(long)]
@@ -166,7 +172,7 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
         rate_limit_per_min: args.rate_limit_per_min,
         ..FakeConfig::default()
     };
-    let fake = FakeWecom::start(org, config, 0).context("启动模拟企业微信失败 / could not start the fake WeCom")?;
+    let fake = fake_process::Fake::start(org, config, args.fake_process)?;
     let show_progress = std::io::stderr().is_terminal() && !args.json;
     let host = SimHost { on_progress: show_progress.then(progress_line), ..SimHost::default() };
     let instance = plugin.instance(host)?;
@@ -186,25 +192,24 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
         let findings: Vec<String> = configured.findings.iter().map(|f| format!("{}", f.message.en)).collect();
         bail!("the generated app was not accepted by configure: {}", findings.join("; "));
     }
-    let after_configure = fake.request_counts();
+    let before_read = fake.counts()?;
     let (snapshot, read_phase) = phase(|| instance.fetch_scope(&scope).into_result());
     if show_progress {
         eprintln!();
     }
     let snapshot = snapshot?;
-    let after_read = fake.request_counts();
-    let total_calls = fake.total_requests();
-    let peak_in_flight = fake.peak_in_flight();
+    let after = fake.counts()?;
     // The binding phases run without the fake and its copies of the organisation.
     drop(fake);
 
     let read = read_figures(ReadInputs {
         args,
         least: &least,
-        after_configure: &after_configure,
-        after_read: &after_read,
-        total_calls,
-        peak_in_flight,
+        after_configure: &before_read.requests,
+        after_read: &after.requests,
+        total_calls: after.total,
+        peak_in_flight: after.peak_in_flight,
+        in_flight_secs: after.in_flight_secs - before_read.in_flight_secs,
         configure: configure_phase,
         read: read_phase,
         snapshot: &snapshot,
@@ -305,6 +310,8 @@ struct ReadInputs<'a> {
     after_read: &'a BTreeMap<String, u64>,
     total_calls: u64,
     peak_in_flight: u64,
+    /// Seconds of calls in flight at the fake during the read, summed over the calls.
+    in_flight_secs: f64,
     configure: Phase,
     read: Phase,
     snapshot: &'a interface::DirectorySnapshot,
@@ -337,6 +344,10 @@ fn read_figures(i: ReadInputs<'_>) -> ReadFigures {
     // The floor for the concurrency the read used: every call at the added latency, as many at
     // once as the peak.
     let model_secs = read_calls as f64 * latency / i.peak_in_flight.max(1) as f64;
+    // The exact floor for a concurrency that varies: with the time-weighted average in flight A,
+    // read_calls × latency / A is the wall time when no call waits beyond the added latency.
+    let mean_in_flight = i.in_flight_secs / wall;
+    let mean_model_secs = if mean_in_flight > 0.0 { read_calls as f64 * latency / mean_in_flight } else { 0.0 };
     let sequential_secs = read_calls as f64 * latency;
     // With fixed one-minute windows, call number c on an endpoint can go in window (c-1)/limit
     // at the earliest.
@@ -383,6 +394,10 @@ fn read_figures(i: ReadInputs<'_>) -> ReadFigures {
         effective_concurrency: read_calls as f64 * latency / wall,
         model_secs,
         model_ratio: if model_secs > 0.0 { wall / model_secs } else { 0.0 },
+        mean_in_flight,
+        mean_model_secs,
+        mean_model_ratio: if mean_model_secs > 0.0 { wall / mean_model_secs } else { 0.0 },
+        fake_process: i.args.fake_process,
         sequential_secs,
         speedup_vs_sequential: sequential_secs / wall,
         limit_floor_secs,
@@ -520,12 +535,20 @@ fn targets(args: &BenchArgs, read: &ReadFigures, binding: &BindingFigures) -> Ve
             met: unlimited_only(read.total_calls <= allowed),
         },
         Target {
-            what: format!("fetch_scope <= 1.3 x the latency floor at the concurrency used{suffix}"),
+            what: format!("fetch_scope <= 1.3 x the latency floor at the peak in flight{suffix}"),
             measured: format!(
                 "{:.3} s vs floor {:.3} s at {} in flight (x{:.2})",
                 read.read.secs, read.model_secs, read.peak_in_flight, read.model_ratio
             ),
             met: unlimited_only(read.model_ratio <= 1.3),
+        },
+        Target {
+            what: format!("fetch_scope <= 1.3 x the latency floor at the time-weighted average in flight{suffix}"),
+            measured: format!(
+                "{:.3} s vs floor {:.3} s at {:.1} in flight (x{:.2})",
+                read.read.secs, read.mean_model_secs, read.mean_in_flight, read.mean_model_ratio
+            ),
+            met: unlimited_only(read.mean_model_ratio <= 1.3),
         },
         Target {
             what: format!(">= 15 x a sequential client's floor (calls x latency){suffix}"),

@@ -105,6 +105,16 @@ pub struct ReadFigures {
     pub model_secs: f64,
     /// wall time / model.
     pub model_ratio: f64,
+    /// The fake's time-weighted average of calls in flight during the read (the calls' summed
+    /// time in flight / wall time).
+    pub mean_in_flight: f64,
+    /// The latency floor at the average concurrency: read_calls × latency / mean_in_flight,
+    /// exact for a concurrency that varies (the wall time if no call waited).
+    pub mean_model_secs: f64,
+    /// wall time / mean_model_secs = the calls' mean time in flight / the added latency.
+    pub mean_model_ratio: f64,
+    /// The fake ran in its own process.
+    pub fake_process: bool,
     /// A sequential client's floor: read_calls × latency (one request at a time, as the usual
     /// SDK is written).
     pub sequential_secs: f64,
@@ -295,8 +305,22 @@ pub fn render(r: &Report) -> String {
     }
     let _ = writeln!(
         s,
-        "  in flight          peak {} (fake's count); average {:.1}",
-        rd.peak_in_flight, rd.effective_concurrency
+        "  latency floor      {} = {} calls x {} ms / {:.1} in flight (time-weighted average at the fake); measured/floor = {:.2}",
+        secs(rd.mean_model_secs),
+        rd.read_calls,
+        p.latency_ms,
+        rd.mean_in_flight,
+        rd.mean_model_ratio
+    );
+    let _ = writeln!(
+        s,
+        "  in flight          peak {} (fake's count); time-weighted average {:.1}; calls x latency / wall {:.1}",
+        rd.peak_in_flight, rd.mean_in_flight, rd.effective_concurrency
+    );
+    let _ = writeln!(
+        s,
+        "  fake WeCom         {}",
+        if rd.fake_process { "its own process (--fake-process)" } else { "in this process" }
     );
     let _ = writeln!(s, "  memory             {}", mem(&rd.read));
     let sn = &rd.snapshot;

@@ -97,7 +97,7 @@
 //!
 //! | request | effect |
 //! |---|---|
-//! | `GET /_sim/stats` | `{"requests": {"user/get": 3, …}, "total": n, "peak_in_flight": n}` |
+//! | `GET /_sim/stats` | `{"requests": {"user/get": 3, …}, "total": n, "peak_in_flight": n, "in_flight_secs": s}` (`in_flight_secs`: seconds of calls in flight summed over finished calls, never reset) |
 //! | `POST /_sim/stats/reset` | zero the counters |
 //! | `POST /_sim/oauth/code` `{"agent_id":1000002,"userid":"zhangsan"}` | `{"code":"…"}`, as after the member taps; `"openid"` instead of `"userid"` for a non-member |
 //! | `POST /_sim/tokens/expire` | every issued token answers 42001 |

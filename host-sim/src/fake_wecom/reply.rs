@@ -61,6 +61,12 @@ pub(crate) fn ok(fields: Value) -> Response {
     Json(Value::Object(body)).into_response()
 }
 
+/// A success answer already serialised (`errcode` 0 and `errmsg` "ok" included), sent as
+/// [`ok`] sends its map.
+pub(crate) fn ok_bytes(body: Vec<u8>) -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
 /// The peer as WeCom would print it: IPv4 clients on a dual-stack socket show as plain IPv4.
 pub(crate) fn canonical_ip(ip: IpAddr) -> IpAddr {
     match ip {

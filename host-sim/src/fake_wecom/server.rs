@@ -186,6 +186,13 @@ impl FakeWecom {
     pub fn peak_in_flight(&self) -> u64 {
         self.shared.stats.peak()
     }
+
+    /// Seconds of WeCom calls in flight, summed over the finished calls since the start (never
+    /// reset): its growth over a stretch of wall time, divided by the stretch, is the
+    /// time-weighted average number of calls in flight.
+    pub fn in_flight_secs(&self) -> f64 {
+        self.shared.stats.in_flight_secs()
+    }
 }
 
 impl Drop for FakeWecom {

@@ -31,6 +31,7 @@ async fn stats(State(shared): State<Arc<Shared>>) -> Response {
         "requests": shared.stats.counts(),
         "total": shared.stats.total(),
         "peak_in_flight": shared.stats.peak(),
+        "in_flight_secs": shared.stats.in_flight_secs(),
     }))
     .into_response()
 }

@@ -13,15 +13,20 @@ pub(crate) struct Stats {
     total: AtomicU64,
     in_flight: AtomicU64,
     peak: AtomicU64,
+    /// Sum of every finished request's time in flight, in nanoseconds: over a stretch of wall
+    /// time, its growth divided by the stretch is the time-weighted average in flight.
+    in_flight_nanos: AtomicU64,
 }
 
 /// Marks one request as in flight until dropped, so that a client hanging up mid-request
 /// (the handler future is dropped) still leaves the gauge right.
-pub(crate) struct InFlight<'a>(&'a Stats);
+pub(crate) struct InFlight<'a>(&'a Stats, Instant);
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+        let nanos = u64::try_from(self.1.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.0.in_flight_nanos.fetch_add(nanos, Ordering::SeqCst);
     }
 }
 
@@ -31,7 +36,7 @@ impl Stats {
         self.total.fetch_add(1, Ordering::SeqCst);
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.peak.fetch_max(now, Ordering::SeqCst);
-        InFlight(self)
+        InFlight(self, Instant::now())
     }
 
     pub fn counts(&self) -> BTreeMap<String, u64> {
@@ -44,6 +49,12 @@ impl Stats {
 
     pub fn peak(&self) -> u64 {
         self.peak.load(Ordering::SeqCst)
+    }
+
+    /// Seconds of requests in flight, summed over the finished requests (not reset: callers take
+    /// differences).
+    pub fn in_flight_secs(&self) -> f64 {
+        self.in_flight_nanos.load(Ordering::SeqCst) as f64 / 1e9
     }
 
     /// Clears the counters; the peak restarts from what is in flight right now.

@@ -6,10 +6,11 @@
 use super::department::{refusal_text, visible_department};
 use super::{authorize, numeric_param, require_enabled, Answer, Caller};
 use crate::fake_wecom::org::User;
-use crate::fake_wecom::reply::{ok, Call, Rejection};
+use crate::fake_wecom::reply::{ok, ok_bytes, Call, Rejection};
 use crate::fake_wecom::state::Shared;
 use axum::extract::State;
 use axum::Extension;
+use serde::Serialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -24,28 +25,63 @@ fn visible_departments(caller: &Caller, user: &User) -> Vec<u32> {
     out
 }
 
-fn member(caller: &Caller, user: &User, extattr_bytes: usize) -> Value {
+/// A member object as WeCom sends it. The fields are in the order serde_json's maps keep keys
+/// (alphabetical), so the bytes are exactly those of the same object built as a `json!` map, without
+/// building a map per member: a page of `user/list` is written straight from the organisation.
+#[derive(Serialize)]
+struct MemberOut<'a> {
+    alias: &'a str,
+    department: Vec<u32>,
+    direct_leader: [&'a str; 0],
+    extattr: &'a Value,
+    is_leader_in_dept: Vec<u8>,
+    /// Present only when the app may see that department.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    main_department: Option<u32>,
+    name: &'a str,
+    order: Vec<u8>,
+    position: &'a str,
+    status: i32,
+    telephone: &'a str,
+    userid: &'a str,
+}
+
+/// `user/list`'s answer: the success envelope around the members, keys in serde_json's order.
+#[derive(Serialize)]
+struct ListPage<'a> {
+    errcode: i64,
+    errmsg: &'a str,
+    userlist: Vec<MemberOut<'a>>,
+}
+
+/// `extattr` as built by [`extattr_object`], shared by every member of one answer.
+fn member_out<'a>(caller: &Caller, user: &'a User, extattr: &'a Value) -> MemberOut<'a> {
     let departments = visible_departments(caller, user);
-    let zeros = vec![0; departments.len()];
-    let mut obj = json!({
-        "userid": user.userid,
-        "name": user.name,
-        "department": departments,
-        "order": zeros,
-        "position": user.position,
-        "status": user.status,
-        "alias": user.alias,
-        "is_leader_in_dept": zeros,
-        "direct_leader": [],
-        "telephone": "",
-        "extattr": { "attrs": extattr(extattr_bytes) },
-    });
     let main = if user.main_department != 0 { Some(user.main_department) } else { user.departments.first().copied() };
-    // Present only when the app may see that department.
-    if let (Some(main), Value::Object(map)) = (main.filter(|m| departments.contains(m)), &mut obj) {
-        map.insert("main_department".into(), Value::from(main));
+    let main_department = main.filter(|m| departments.contains(m));
+    MemberOut {
+        alias: &user.alias,
+        is_leader_in_dept: vec![0; departments.len()],
+        order: vec![0; departments.len()],
+        department: departments,
+        direct_leader: [],
+        extattr,
+        main_department,
+        name: &user.name,
+        position: &user.position,
+        status: user.status,
+        telephone: "",
+        userid: &user.userid,
     }
-    obj
+}
+
+fn extattr_object(extattr_bytes: usize) -> Value {
+    json!({ "attrs": extattr(extattr_bytes) })
+}
+
+fn member(caller: &Caller, user: &User, extattr_bytes: usize) -> Value {
+    let extattr = extattr_object(extattr_bytes);
+    serde_json::to_value(member_out(caller, user, &extattr)).unwrap_or(Value::Null)
 }
 
 /// One text attribute of `bytes` bytes, or none.
@@ -86,10 +122,14 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, Extension(call): Ext
     if let Some(errcode) = behaviour.user_list_refused {
         return Err(call.error(errcode, refusal_text(errcode)));
     }
-    let bytes = behaviour.member_extattr_bytes;
-    let rows: Vec<Value> =
-        direct_members(&shared, &caller, &call)?.into_iter().map(|u| member(&caller, u, bytes)).collect();
-    Ok(ok(json!({ "userlist": rows })))
+    let extattr = extattr_object(behaviour.member_extattr_bytes);
+    let members = direct_members(&shared, &caller, &call)?;
+    let page = ListPage {
+        errcode: 0,
+        errmsg: "ok",
+        userlist: members.into_iter().map(|u| member_out(&caller, u, &extattr)).collect(),
+    };
+    Ok(ok_bytes(serde_json::to_vec(&page).unwrap_or_default()))
 }
 
 pub(crate) async fn get(State(shared): State<Arc<Shared>>, Extension(call): Extension<Call>) -> Answer {
@@ -121,4 +161,56 @@ pub(crate) async fn list_id(State(shared): State<Arc<Shared>>, Extension(call): 
     let caller = authorize(&shared, &call)?;
     require_enabled(&caller, &call)?;
     Err(call.error(48002, "api forbidden"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The page written from structs is byte for byte the page the `json!` maps gave.
+    #[test]
+    fn a_page_is_written_as_its_json_map_would_be() {
+        for (bytes, main) in [(0, Some(2)), (3, None)] {
+            let extattr = extattr_object(bytes);
+            let out = MemberOut {
+                alias: "a",
+                department: vec![2, 3],
+                direct_leader: [],
+                extattr: &extattr,
+                is_leader_in_dept: vec![0, 0],
+                main_department: main,
+                name: "张三",
+                order: vec![0, 0],
+                position: "p\"",
+                status: 4,
+                telephone: "",
+                userid: "zhangsan",
+            };
+            let mut map = json!({
+                "userid": "zhangsan",
+                "name": "张三",
+                "department": [2, 3],
+                "order": [0, 0],
+                "position": "p\"",
+                "status": 4,
+                "alias": "a",
+                "is_leader_in_dept": [0, 0],
+                "direct_leader": [],
+                "telephone": "",
+                "extattr": extattr,
+            });
+            if let (Some(d), Value::Object(m)) = (main, &mut map) {
+                m.insert("main_department".into(), Value::from(d));
+            }
+            let page = ListPage { errcode: 0, errmsg: "ok", userlist: vec![out] };
+            let mut want = serde_json::Map::new();
+            want.insert("errcode".into(), Value::from(0));
+            want.insert("errmsg".into(), Value::from("ok"));
+            want.insert("userlist".into(), json!([map]));
+            assert_eq!(
+                String::from_utf8(serde_json::to_vec(&page).expect("page")).expect("utf-8"),
+                serde_json::to_string(&Value::Object(want)).expect("map")
+            );
+        }
+    }
 }
