@@ -54,7 +54,9 @@ pub enum MemoryOf {
 pub struct Step {
     /// The command, as typed.
     pub command: String,
-    /// Time and memory.
+    /// Time and memory. For a command run as a child, `rss_before_mb` is the bench's resident
+    /// memory when it spawned the child: Linux counts it in the child's peak, so a peak at or
+    /// below it is an upper bound, not the command's own figure.
     pub phase: Phase,
     /// Whose memory `phase.peak_mb` is.
     pub memory_of: MemoryOf,
@@ -231,6 +233,20 @@ pub fn render(r: &E2eReport) -> String {
     }
     if let (Some(a), Some(b)) = (r.store_accounts, r.store_bindings) {
         s.push_str(&format!("提交后：平台账号 {a} 个，绑定 {b} 个 / after commit: {a} accounts, {b} bindings\n"));
+    }
+    if r.mode == "processes" {
+        let floor = r
+            .steps
+            .iter()
+            .filter(|st| st.memory_of == MemoryOf::Command)
+            .filter_map(|st| st.phase.rss_before_mb)
+            .reduce(f64::max);
+        if let Some(floor) = floor {
+            s.push_str(&format!(
+                "命令进程的峰值含创建它时基准进程的常驻内存（至多 {floor:.1} MB）/ a command's peak includes the bench's \
+                 resident memory when it was spawned (at most {floor:.1} MB; Linux counts it at exec)\n"
+            ));
+        }
     }
     if let Some(f) = r.fake_peak_mb {
         s.push_str(&format!(

@@ -32,6 +32,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Instant;
 
+/// Lowers the bench's resident high-water mark to what it holds now and returns that (MB).
+///
+/// Linux counts in a child's `ru_maxrss` the high-water mark of the address space it had before
+/// `exec`: a copy of (or, spawned with vfork, the same as) the bench's. Without this, every child
+/// would report at least the generator's peak. After it, a child's figure is its own peak, or the
+/// bench's resident memory at the spawn if that is higher (reported as the step's floor).
+fn lower_spawn_floor() -> Option<f64> {
+    measure::return_free_memory();
+    measure::reset_peak();
+    measure::rss_mb()
+}
+
 /// A child process that is killed and reaped when dropped, unless [`ChildGuard::wait`] reaped it.
 struct ChildGuard {
     child: Option<Child>,
@@ -143,6 +155,7 @@ impl SimStats {
 /// Starts `host-sim wecom-sim` on a free port; its guard and base URL.
 fn start_fake(exe: &Path, org: &Path, args: &BenchArgs, log: &Path) -> anyhow::Result<(ChildGuard, String)> {
     let stderr = std::fs::File::create(log)?;
+    lower_spawn_floor();
     let mut command = Command::new(exe);
     command
         .arg("wecom-sim")
@@ -175,6 +188,7 @@ fn run_step(
 ) -> anyhow::Result<Step> {
     stats.reset()?;
     let stderr = std::fs::File::create(stderr_file)?;
+    let floor_mb = lower_spawn_floor();
     let started = Instant::now();
     let child = Command::new(exe)
         .args(args)
@@ -205,7 +219,7 @@ fn run_step(
         bail!("步骤失败 / step failed: {label} ({status}):\n{}", tail(stderr_file));
     }
     let (api_calls, peak_in_flight) = stats.read()?;
-    let phase = Phase { secs, rss_before_mb: None, peak_mb, growth_mb: None, peak_is_per_phase: peak_mb.is_some() };
+    let phase = Phase { secs, rss_before_mb: floor_mb, peak_mb, growth_mb: None, peak_is_per_phase: peak_mb.is_some() };
     Ok(Step { command: label, phase, memory_of: MemoryOf::Command, api_calls, peak_in_flight, lines, bytes })
 }
 
