@@ -171,7 +171,10 @@ fn start_fake(exe: &Path, org: &Path, args: &BenchArgs, log: &Path) -> anyhow::R
     let stdout = guard.child.as_mut().and_then(|c| c.stdout.take()).context("the fake's stdout")?;
     // The fake prints one line once it listens: "… listening on http://127.0.0.1:PORT  (…)".
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line)?;
+    let mut reader = BufReader::new(stdout);
+    reader.read_line(&mut line)?;
+    // Whatever it prints later is drained, so it never writes to a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
     let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) else {
         bail!("模拟企业微信未能启动 / the fake WeCom did not start (printed {:?}):\n{}", line.trim(), tail(log));
     };
