@@ -154,9 +154,22 @@ fn commit_prints_the_summary_and_at_most_limit_changes_unless_verbose() {
 }
 
 #[test]
-fn bench_e2e_runs_every_step_of_the_operator_path_and_counts_the_api_calls() {
+fn bench_e2e_in_process_runs_every_step_of_the_operator_path_and_counts_the_api_calls() {
+    // The one-process mode; `--e2e` (one process per command) is tested in tests/e2e_bench.rs.
     let output = Command::new(EXE)
-        .args(["bench", "--e2e", "--users", "300", "--departments", "20", "--tags", "3", "--latency-ms", "0", "--json"])
+        .args([
+            "bench",
+            "--e2e-in-process",
+            "--users",
+            "300",
+            "--departments",
+            "20",
+            "--tags",
+            "3",
+            "--latency-ms",
+            "0",
+            "--json",
+        ])
         .arg("--plugin")
         .arg(plugin_path())
         .output()

@@ -101,9 +101,14 @@ pub struct BenchArgs {
     #[arg(long)]
     pub fake_process: bool,
     /// The operator's whole path instead (generate, accounts import, sync, commit --dry-run,
-    /// commit), each step as its command runs it: wall time, peak memory, API calls.
+    /// commit), each step as its own `host-sim` process against `host-sim wecom-sim`, as a person
+    /// runs it: wall time, the command's peak memory, API calls, lines printed.
     #[arg(long)]
     pub e2e: bool,
+    /// The operator's path through the commands' functions in this one process, the fake WeCom
+    /// included (for a profiler; its peaks overstate a command's).
+    #[arg(long, conflicts_with = "e2e")]
+    pub e2e_in_process: bool,
     /// N members logging in at once through the platform's web server instead (issue 17):
     /// logins/s, p50/p99 of one login, WeCom calls per login.
     #[arg(long, value_name = "N")]
@@ -112,12 +117,12 @@ pub struct BenchArgs {
     /// members and contact fields on part of the accounts; propose and commit with the defaults,
     /// then every active member logs in once through decide_login, truthfully. Counts wrong
     /// sign-ins, one-click and one-confirmation sign-ins, members left to the operator.
-    #[arg(long, conflicts_with_all = ["e2e", "logins"])]
+    #[arg(long, conflicts_with_all = ["e2e", "e2e_in_process", "logins"])]
     pub trust: bool,
     /// A burst instead (issue 17): N `create_user` and N `delete_user` callbacks posted over one
     /// minute to the platform's callback URL, some creates before WeCom shows the member:
     /// arrival-to-applied p50/p99 for each kind, full reads, WeCom calls.
-    #[arg(long, value_name = "N", conflicts_with_all = ["e2e", "logins", "trust"])]
+    #[arg(long, value_name = "N", conflicts_with_all = ["e2e", "e2e_in_process", "logins", "trust"])]
     pub callbacks: Option<usize>,
 }
 
@@ -133,7 +138,7 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     if args.binding_runs == 0 {
         bail!("--binding-runs must be at least 1");
     }
-    if args.e2e {
+    if args.e2e || args.e2e_in_process {
         return e2e::run(args, out);
     }
     if let Some(n) = args.logins {
