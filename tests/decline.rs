@@ -357,3 +357,72 @@ fn the_web_candidate_page_offers_none_of_these_is_mine_and_it_creates_the_member
         "{again:?}"
     );
 }
+
+/// H1: an account whose id happens to be `wecom-<userid>` (a leaver's, kept unbound under
+/// `on_leave: unbind`, whose userid WeCom gave to a new hire) is never taken over by "none of these
+/// is mine": the member gets an account created for them, under another id, and never signs in to
+/// the old one.
+#[test]
+fn none_of_these_is_mine_never_binds_an_account_that_already_existed() {
+    let fake = util::fake();
+    let dir = TempDir::new("h1-login");
+    let db = synced_with(&fake, &dir, &[("wecom-zhangxu", "前员工")]);
+    let declined = login(&fake, &db, "zhangxu", None, true, NewMembers::Create);
+    assert_eq!(declined["evidence"].as_str(), Some("created"), "{declined:#}");
+    let store = Store::open(&db).expect("store");
+    assert!(!store.account_is_bound("wecom-zhangxu").expect("q"), "the old account stays unbound");
+    let binding = store.binding_for_userid("zhangxu").expect("q").expect("a binding");
+    assert_ne!(binding.account_id.as_str(), "wecom-zhangxu");
+    assert_eq!(binding.evidence, Evidence::Created);
+    let account = store.account(binding.account_id.as_str()).expect("q").expect("created");
+    assert_eq!(account.name.as_str(), "张旭");
+    let audit = store.audit(&AuditFilter { userid: Some("zhangxu".into()), ..Default::default() }).expect("audit");
+    let created: Vec<&str> =
+        audit.iter().filter(|e| e.action == "account_created").map(|e| e.account_id.as_str()).collect();
+    assert_eq!(created, [binding.account_id.as_str()], "{audit:#?}");
+    drop(store);
+    let again = login(&fake, &db, "zhangxu", None, false, NewMembers::Create);
+    assert_eq!(again["signed_in"].as_bool(), Some(true), "{again:#}");
+    assert_ne!(again["account"]["id"].as_str(), Some("wecom-zhangxu"), "{again:#}");
+    assert_eq!(again["account"]["name"].as_str(), Some("张旭"), "{again:#}");
+}
+
+/// H1 through `commit`: a member without a match (人生如戏) gets a new account even when
+/// `wecom-renshengruxi` already exists unbound; the old account is neither bound nor audited as
+/// created, and committing again changes nothing.
+#[test]
+fn commit_creates_a_new_account_beside_one_that_already_has_its_id() {
+    let fake = util::fake();
+    let dir = TempDir::new("h1-commit");
+    let db = synced_with(&fake, &dir, &[("wecom-renshengruxi", "前员工")]);
+    let check = |db: &Path| {
+        let store = Store::open(db).expect("store");
+        assert!(!store.account_is_bound("wecom-renshengruxi").expect("q"), "the old account stays unbound");
+        let binding = store.binding_for_userid("renshengruxi").expect("q").expect("a binding");
+        assert_ne!(binding.account_id.as_str(), "wecom-renshengruxi");
+        assert_eq!(binding.evidence, Evidence::Created);
+        let account = store.account(binding.account_id.as_str()).expect("q").expect("created");
+        assert_eq!(account.name.as_str(), "人生如戏");
+        let audit = store.audit(&AuditFilter { userid: Some("renshengruxi".into()), ..Default::default() }).expect("a");
+        let created: Vec<&str> =
+            audit.iter().filter(|e| e.action == "account_created").map(|e| e.account_id.as_str()).collect();
+        assert_eq!(created, [binding.account_id.as_str()], "{audit:#?}");
+        (store.accounts().expect("q").len(), binding.account_id.to_string())
+    };
+    let first = check(&db);
+    let common =
+        WorkflowArgs { wecom: external(&fake), db: db.clone(), lang: host_sim::render::table::Lang::En, json: true };
+    let sync = SyncArgs {
+        common: common.clone(),
+        platform_url: util::PLATFORM.into(),
+        scope: ScopeArgs { scope_departments: vec![1], ..Default::default() },
+        ..Default::default()
+    };
+    assert!(host_sim::cli::workflow::sync::sync(&sync, &mut Vec::new()).expect("sync").is_some());
+    host_sim::cli::workflow::commit::commit(
+        &CommitArgs { common, dry_run: false, ..Default::default() },
+        &mut Vec::new(),
+    )
+    .expect("commit");
+    assert_eq!(check(&db), first, "no second account");
+}

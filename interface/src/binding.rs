@@ -69,7 +69,7 @@ crate::open_enum! {
         Imported = 5 => "imported",
         /// Followed a userid change in WeCom (the same person under a new userid).
         Rename = 6 => "rename",
-        /// The account was created for this member (nobody else ever held it).
+        /// The account was created for this member (the host never binds an existing account this way).
         Created = 7 => "created",
     }
 }

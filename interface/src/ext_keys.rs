@@ -21,7 +21,7 @@ pub const DECLINED_ACCOUNT_IDS: &str = "declined_account_ids";
 /// offered this member (their row's proposed account and candidates) are now held by another
 /// member's binding, and so are not in `candidates`. A member without a binding whose offered
 /// accounts are all held (no candidate left, none declined) gets by `policy.new_members` a new
-/// account of their own (`create`: nobody else ever held it) or the operator (`ignore`), instead
+/// account of their own (`create`: a fresh account the host creates, never an existing one) or the operator (`ignore`), instead
 /// of waiting with nothing to answer. Absent (a host that predates it): 0, the operator decides.
 pub const OFFERED_ACCOUNTS_HELD: &str = "offered_accounts_held";
 

@@ -277,8 +277,9 @@ fn declined(f: &LoginFacts, b: &Binding) -> LoginDecision {
 
 /// A member without a binding whose offered accounts were all bound to other members since the
 /// table was made: nothing is left for them to prove or decline. By policy a new account of their
-/// own (`created`: nobody else ever held it, as `commit` does for a member whose name's accounts
-/// all went to others) or the operator.
+/// own (`created`: the host creates a fresh account under an id no account has, never binding an
+/// existing one, as `commit` does for a member whose name's accounts all went to others) or the
+/// operator.
 fn all_taken(f: &LoginFacts) -> LoginDecision {
     let userid = f.member.userid.as_str();
     if f.policy.new_members != NewMembers::Create {
@@ -318,8 +319,9 @@ fn all_taken(f: &LoginFacts) -> LoginDecision {
 
 /// "None of these is mine" from a member without a binding: every candidate still offered is
 /// declined (the host records them; they are never offered to this member again), and by policy
-/// the member gets a new account of their own (`created`: nobody else ever held it, so this is not
-/// a sign-in on a name) or waits for the operator.
+/// the member gets a new account of their own (`created`: the host creates it under an id no
+/// account has, never binding an existing one, so this is not a sign-in on a name) or waits for
+/// the operator.
 fn declined_all(f: &LoginFacts, candidates: &[&PlatformAccount]) -> LoginDecision {
     let userid = f.member.userid.as_str();
     let create = f.policy.new_members == NewMembers::Create;
