@@ -426,3 +426,88 @@ fn commit_creates_a_new_account_beside_one_that_already_has_its_id() {
     .expect("commit");
     assert_eq!(check(&db), first, "no second account");
 }
+
+/// Drives a login over HTTP up to the platform's page for `userid`: (session cookie, html).
+async fn to_platform_page(base: &str, userid: &str) -> (String, String) {
+    use host_sim::cli::login_flow::IN_CLIENT_UA;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let r =
+        client.get(format!("{base}/oauth/wecom/start")).header("user-agent", IN_CLIENT_UA).send().await.expect("start");
+    let first_cookie = |r: &reqwest::Response| {
+        r.headers()
+            .get("set-cookie")
+            .and_then(|c| c.to_str().ok())
+            .and_then(|c| c.split(';').next())
+            .map(str::to_string)
+    };
+    let mut cookie = first_cookie(&r).expect("cookie");
+    let location = r.headers()["location"].to_str().expect("location").to_string();
+    let mut next = url::Url::parse(&location).expect("url");
+    for _ in 0..8 {
+        let to_platform = next.as_str().starts_with(base);
+        let mut req = client.get(next.clone()).header("user-agent", IN_CLIENT_UA);
+        if to_platform {
+            req = req.header("cookie", cookie.as_str());
+        }
+        let resp = req.send().await.expect("get");
+        if to_platform {
+            if let Some(c) = first_cookie(&resp) {
+                cookie = c;
+            }
+        }
+        if resp.status().is_redirection() {
+            next = next.join(resp.headers()["location"].to_str().expect("location")).expect("join");
+            continue;
+        }
+        let html = resp.text().await.expect("body");
+        if to_platform {
+            return (cookie, html);
+        }
+        // WeCom's confirm form: its action and hidden fields, plus the member.
+        let unescape = |v: &str| v.replace("&amp;", "&");
+        let action = unescape(html.split("action=\"").nth(1).and_then(|a| a.split('"').next()).expect("action"));
+        let mut fields: Vec<(String, String)> = Vec::new();
+        for part in html.split("<input").skip(1).filter(|p| p.contains("type=\"hidden\"")) {
+            let attr = |a: &str| part.split(&format!("{a}=\"")).nth(1).and_then(|v| v.split('"').next()).map(unescape);
+            if let (Some(n), Some(v)) = (attr("name"), attr("value")) {
+                fields.push((n, v));
+            }
+        }
+        fields.push(("userid".into(), userid.into()));
+        let action = next.join(&action).expect("join");
+        let confirmed =
+            client.post(action.clone()).header("user-agent", IN_CLIENT_UA).form(&fields).send().await.expect("post");
+        next = action.join(confirmed.headers()["location"].to_str().expect("location")).expect("join");
+    }
+    panic!("no platform page");
+}
+
+/// M4: "not mine" from a stale tab after the member proved the account by password in another
+/// tab: the confirmed binding stays, and the member is told to contact the operator.
+#[test]
+fn not_mine_never_removes_a_binding_the_member_confirmed() {
+    let args = WecomArgs { plugin: Some(util::plugin_path()), ..Default::default() };
+    let open = host_sim::cli::serve::open_platform(&args, 0, Store::in_memory().expect("store"), None).expect("open");
+    let base = open.server.base_url.clone();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let post = |cookie: String, fields: Vec<(&'static str, &'static str)>| {
+        let url = format!("{base}/oauth/wecom/password");
+        async move {
+            let r = reqwest::Client::new().post(url).header("cookie", cookie).form(&fields).send().await.expect("post");
+            (r.status().as_u16(), r.text().await.expect("body"))
+        }
+    };
+    rt.block_on(async {
+        let (tab_a, _) = to_platform_page(&base, "wangxiaokai").await;
+        let (tab_b, _) = to_platform_page(&base, "wangxiaokai").await;
+        let (_, page) =
+            post(tab_b, vec![("account_id", "u-1004"), ("password", host_sim::host::sample::DEMO_PASSWORD)]).await;
+        assert!(page.contains("signed-in"), "{page}");
+        let (_, page) = post(tab_a, vec![("account_id", "u-1004"), ("not_mine", "1")]).await;
+        assert!(page.contains("contact the operator"), "{page}");
+    });
+    let store = open.platform.store.lock().expect("store");
+    let after = store.binding_for_userid("wangxiaokai").expect("q").expect("still bound");
+    assert_eq!((after.account_id.as_str(), after.evidence), ("u-1004", Evidence::Password));
+    assert!(store.declined_accounts("wangxiaokai").expect("q").is_empty(), "nothing recorded as declined");
+}

@@ -51,6 +51,18 @@ fn bound(f: &LoginFacts, b: &Binding, a: &PlatformAccount) -> LoginDecision {
         return refused(account_disabled(userid, a.id.as_str()));
     }
     if !f.proof.not_mine_account_id.is_empty() && f.proof.not_mine_account_id.as_str() == a.id.as_str() {
+        // "Not mine" answers a name-only binding. One the member (or the operator) confirmed is
+        // never removed at login: a stale tab or a forged form must not undo a proof.
+        if is_confirmed(b.evidence) {
+            return needs_operator(Text::new(
+                format!("成员 {userid} 与账号 {} 的绑定已确认，登录时不能解除：如不是本人的账号，请联系管理员。", a.id),
+                format!(
+                    "Member {userid}'s binding to account {} is confirmed and cannot be removed at login: if the \
+                     account is not theirs, contact the operator.",
+                    a.id
+                ),
+            ));
+        }
         return declined(f, b);
     }
     if is_confirmed(b.evidence) {
@@ -693,6 +705,24 @@ mod tests {
         let d = decide(&f);
         assert_eq!(d.changes.create_accounts.len(), 1);
         assert!(d.declined_account_ids().is_empty());
+    }
+
+    #[test]
+    fn not_mine_never_removes_a_confirmed_binding() {
+        for evidence in [Evidence::Password, Evidence::Contact, Evidence::Operator, Evidence::Created] {
+            let mut f = facts(Some(evidence), Some(account("a1", "", "")));
+            f.proof.not_mine_account_id = "a1".into();
+            let d = decide(&f);
+            assert!(!d.signed_in);
+            assert_eq!(d.needs, LoginNeed::Operator, "{evidence:?}");
+            assert_eq!(d.changes, ChangeSet::default(), "{evidence:?}");
+            assert!(d.declined_account_ids().is_empty());
+            assert!(d.reason.en.contains("contact the operator") && d.reason.zh.contains("联系管理员"));
+        }
+        // A name-only binding: "not mine" is honoured.
+        let mut f = facts(Some(Evidence::NameDepartment), Some(account("a1", "", "")));
+        f.proof.not_mine_account_id = "a1".into();
+        assert_eq!(decide(&f).changes.remove_bindings.len(), 1);
     }
 
     #[test]
