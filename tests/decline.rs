@@ -511,3 +511,85 @@ fn not_mine_never_removes_a_binding_the_member_confirmed() {
     assert_eq!((after.account_id.as_str(), after.evidence), ("u-1004", Evidence::Password));
     assert!(store.declined_accounts("wangxiaokai").expect("q").is_empty(), "nothing recorded as declined");
 }
+
+/// The operator's sync and commit, every default.
+fn resync(fake: &FakeWecom, db: &Path) {
+    let common = WorkflowArgs {
+        wecom: external(fake),
+        db: db.to_path_buf(),
+        lang: host_sim::render::table::Lang::En,
+        json: true,
+    };
+    let sync = SyncArgs {
+        common: common.clone(),
+        platform_url: util::PLATFORM.into(),
+        scope: ScopeArgs { scope_departments: vec![1], ..Default::default() },
+        ..Default::default()
+    };
+    assert!(host_sim::cli::workflow::sync::sync(&sync, &mut Vec::new()).expect("sync").is_some());
+    host_sim::cli::workflow::commit::commit(
+        &CommitArgs { common, dry_run: false, ..Default::default() },
+        &mut Vec::new(),
+    )
+    .expect("commit");
+}
+
+/// M3: "not mine" to a name-bound account with nothing listed beside it is recorded as declined
+/// (store and audit, actor `member`) and that account is not offered to the member again.
+#[test]
+fn not_mine_without_alternatives_is_recorded_and_never_offered_again() {
+    let fake = util::fake();
+    let dir = TempDir::new("m3-record");
+    let db = synced(&fake, &dir);
+    let first = login(&fake, &db, "wangxiaokai", None, false, NewMembers::Ignore);
+    assert_eq!(first["needs"].as_str(), Some("password"), "{first:#}");
+    let _ = login(&fake, &db, "wangxiaokai", None, true, NewMembers::Ignore);
+    let store = Store::open(&db).expect("store");
+    assert!(store.binding_for_userid("wangxiaokai").expect("q").is_none(), "unbound");
+    assert_eq!(store.declined_accounts("wangxiaokai").expect("q"), ["u-1004"]);
+    let audit = store.audit(&AuditFilter { userid: Some("wangxiaokai".into()), ..Default::default() }).expect("a");
+    assert!(
+        audit.iter().any(|e| e.action == "declined" && e.actor == "member" && e.account_id == "u-1004"),
+        "{audit:#?}"
+    );
+    drop(store);
+    let again = login(&fake, &db, "wangxiaokai", None, false, NewMembers::Ignore);
+    assert!(!ids(&again).iter().any(|id| id == "u-1004"), "{again:#}");
+    assert_ne!(again["signed_in"].as_bool(), Some(true), "{again:#}");
+}
+
+/// M3: the operator's next sync and commit never bind a pair a member declined: neither the
+/// name match wangxiaokai said "not mine" to, nor 张旭's declined candidate that became his only
+/// name match once the other was taken. The rows wait for the operator without those accounts.
+#[test]
+fn the_next_commit_never_binds_a_declined_pair() {
+    let fake = util::fake();
+    let dir = TempDir::new("m3-commit");
+    let db = synced(&fake, &dir);
+    let _ = login(&fake, &db, "wangxiaokai", None, true, NewMembers::Ignore);
+    let _ = login(&fake, &db, "zhangxu", None, true, NewMembers::Ignore);
+    {
+        use host_sim::store::{Actor, Audit};
+        let mut store = Store::open(&db).expect("store");
+        let mut taken = interface::ChangeSet::default();
+        taken.create_bindings.push(interface::Binding {
+            userid: "other1".into(),
+            account_id: "u-1006".into(),
+            evidence: Evidence::Password,
+        });
+        let audit = Audit { actor: Actor::Member, reason: interface::Text::new("测试", "test"), suspends: false };
+        store.apply(&taken, &audit).expect("taken");
+        assert_eq!(store.declined_accounts("zhangxu").expect("q"), ["u-1006", "u-1007"]);
+    }
+    resync(&fake, &db);
+    let store = Store::open(&db).expect("store");
+    assert!(store.binding_for_userid("wangxiaokai").expect("q").is_none(), "u-1004 not bound back by name");
+    assert!(store.binding_for_userid("zhangxu").expect("q").is_none(), "u-1007 not bound by name");
+    let pending = store.pending().expect("read").expect("pending");
+    for (userid, declined) in [("wangxiaokai", "u-1004"), ("zhangxu", "u-1007")] {
+        let row = pending.proposal.rows.iter().find(|r| r.userid.as_str() == userid).expect("row");
+        assert_eq!(row.kind, RowKind::Ambiguous, "{row:#?}");
+        assert!(row.account.is_none(), "{row:#?}");
+        assert!(row.candidates.iter().all(|c| c.account_id.as_str() != declined), "{row:#?}");
+    }
+}

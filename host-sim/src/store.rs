@@ -361,6 +361,8 @@ pub struct Contents {
     pub bindings: Vec<Binding>,
     /// Mirrored departments.
     pub departments: Vec<PlatformDepartment>,
+    /// Every `(userid, account_id)` a member declined at login (`declined_candidates`).
+    pub declined: Vec<(String, String)>,
 }
 
 /// The store state a change set was computed from; [`Store::apply_pending`] checks it is unchanged.
@@ -626,6 +628,7 @@ impl Store {
             accounts: read_accounts(&tx)?,
             bindings: read_bindings(&tx)?,
             departments: read_departments(&tx)?,
+            declined: read_declined(&tx)?,
         };
         let (decided, changes) = decide(contents);
         let Some((changes, audit)) = changes else { return Ok((decided, None)) };
@@ -702,6 +705,7 @@ impl Store {
             accounts: read_accounts(&tx)?,
             bindings: read_bindings(&tx)?,
             departments: read_departments(&tx)?,
+            declined: read_declined(&tx)?,
         };
         let (decided, changes) = decide(contents);
         let applied = match changes {
@@ -728,6 +732,7 @@ impl Store {
             accounts: read_accounts(&tx)?,
             bindings: read_bindings(&tx)?,
             departments: read_departments(&tx)?,
+            declined: read_declined(&tx)?,
         };
         let (decided, changes) = decide(contents);
         let applied = match changes {
@@ -986,6 +991,11 @@ impl Store {
             .prepare("SELECT account_id FROM declined_candidates WHERE userid_key = ?1 ORDER BY at, account_id")?;
         let rows = stmt.query_map([userid.to_lowercase()], |r| r.get::<_, String>(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every `(userid, account_id)` pair a member declined at login, by userid then time.
+    pub fn declined_pairs(&self) -> Result<Vec<(String, String)>, StoreError> {
+        read_declined(&self.db)
     }
 
     /// Applies a login decision's change set and records the accounts the member declined in it
@@ -1259,6 +1269,13 @@ fn test_pause_in_commit() {
     let Some(ms) = std::env::var(TEST_PAUSE_ENV).ok().and_then(|v| v.trim().parse::<u64>().ok()) else { return };
     eprintln!("HOST_SIM_TEST_PAUSED {ms} ms");
     std::thread::sleep(std::time::Duration::from_millis(ms));
+}
+
+fn read_declined(db: &Connection) -> Result<Vec<(String, String)>, StoreError> {
+    let mut stmt =
+        db.prepare("SELECT userid_key, account_id FROM declined_candidates ORDER BY userid_key, at, account_id")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 fn read_accounts(db: &Connection) -> Result<Vec<PlatformAccount>, StoreError> {

@@ -29,3 +29,11 @@ pub const OFFERED_ACCOUNTS_HELD: &str = "offered_accounts_held";
 /// [`RowKind::NameSpacingDiffers`](crate::RowKind::NameSpacingDiffers) (counted apart, like
 /// `ProposalCounts::name_departments_differ`; `ProposalCounts` itself cannot grow within 0.2).
 pub const NAME_SPACING_DIFFERS: &str = "name_spacing_differs";
+
+/// `ProposalInput.ext` and `PlanInput.ext`, array of `[userid, account_id]` string pairs (0.2.x):
+/// every account a member has declined at login ("not mine", "none of these is mine"), as the host
+/// recorded them. `propose_bindings` never proposes such a pair (the row waits for the operator,
+/// the account is not listed to that member), so neither `commit` nor `plan_change` binds it
+/// automatically; the operator may still bind it explicitly. Userids compare case-insensitively.
+/// Absent (a host that predates it): none.
+pub const DECLINED_PAIRS: &str = "declined_pairs";

@@ -284,7 +284,10 @@ fn declined(f: &LoginFacts, b: &Binding) -> LoginDecision {
         )
     };
     let need = if create { LoginNeed::Nothing } else { LoginNeed::Operator };
-    LoginDecision { changes, ..needs(need, None, Vec::new(), reason) }
+    let mut decision = LoginDecision { changes, ..needs(need, None, Vec::new(), reason) };
+    // Recorded whatever follows: never offered to this member again, never bound automatically.
+    decision.set_declined_account_ids(&[b.account_id.to_string()]);
+    decision
 }
 
 /// A member without a binding whose offered accounts were all bound to other members since the
@@ -704,7 +707,7 @@ mod tests {
         f.proof.not_mine_account_id = "a1".into();
         let d = decide(&f);
         assert_eq!(d.changes.create_accounts.len(), 1);
-        assert!(d.declined_account_ids().is_empty());
+        assert_eq!(d.declined_account_ids(), ["a1"], "recorded as declined too");
     }
 
     #[test]
