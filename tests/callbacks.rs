@@ -537,3 +537,27 @@ fn a_fake_in_another_process_is_driven_through_its_sim_controls() {
     let (status, _) = post("/_sim/callback/member-left", serde_json::json!({ "userid": "baikaishui" }));
     assert_eq!(status, 404, "already gone");
 }
+
+/// H1 through the callbacks' newcomer path: a new hire whose userid WeCom gave before to a leaver
+/// (whose account `wecom-newbie` stayed, unbound) gets a new account, never the leaver's.
+#[test]
+fn a_newcomer_never_gets_an_existing_account_that_has_their_id() {
+    let (open, pusher) = platform();
+    let fake = open.session.fake.as_ref().expect("fake");
+    let leaver =
+        interface::PlatformAccount { id: "wecom-newbie".into(), name: "前员工".into(), ..Default::default() };
+    open.platform.store.lock().expect("store").import_accounts(&[leaver]).expect("import");
+    let newbie = User { userid: "newbie".into(), name: "新同事".into(), departments: vec![4], ..User::default() };
+    push(&pusher, &fake.with_org(|org| contact_events::add_member(org, newbie)));
+    let outcomes = followed(&open, 1);
+    assert_eq!(outcomes[0].verdict, Verdict::Apply, "{outcomes:#?}");
+    let store = open.platform.store.lock().expect("store");
+    let account = store.account_for_userid("newbie").expect("query").expect("an account");
+    assert_ne!(account.id.as_str(), "wecom-newbie");
+    assert_eq!(account.name.as_str(), "新同事");
+    assert!(!store.account_is_bound("wecom-newbie").expect("query"), "the leaver's account stays unbound");
+    assert_eq!(
+        store.binding_for_userid("newbie").expect("q").map(|b| b.evidence.name().map(str::to_string)),
+        Some(Some("created".into()))
+    );
+}

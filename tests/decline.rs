@@ -357,3 +357,239 @@ fn the_web_candidate_page_offers_none_of_these_is_mine_and_it_creates_the_member
         "{again:?}"
     );
 }
+
+/// H1: an account whose id happens to be `wecom-<userid>` (a leaver's, kept unbound under
+/// `on_leave: unbind`, whose userid WeCom gave to a new hire) is never taken over by "none of these
+/// is mine": the member gets an account created for them, under another id, and never signs in to
+/// the old one.
+#[test]
+fn none_of_these_is_mine_never_binds_an_account_that_already_existed() {
+    let fake = util::fake();
+    let dir = TempDir::new("h1-login");
+    let db = synced_with(&fake, &dir, &[("wecom-zhangxu", "前员工")]);
+    let declined = login(&fake, &db, "zhangxu", None, true, NewMembers::Create);
+    assert_eq!(declined["evidence"].as_str(), Some("created"), "{declined:#}");
+    let store = Store::open(&db).expect("store");
+    assert!(!store.account_is_bound("wecom-zhangxu").expect("q"), "the old account stays unbound");
+    let binding = store.binding_for_userid("zhangxu").expect("q").expect("a binding");
+    assert_ne!(binding.account_id.as_str(), "wecom-zhangxu");
+    assert_eq!(binding.evidence, Evidence::Created);
+    let account = store.account(binding.account_id.as_str()).expect("q").expect("created");
+    assert_eq!(account.name.as_str(), "张旭");
+    let audit = store.audit(&AuditFilter { userid: Some("zhangxu".into()), ..Default::default() }).expect("audit");
+    let created: Vec<&str> =
+        audit.iter().filter(|e| e.action == "account_created").map(|e| e.account_id.as_str()).collect();
+    assert_eq!(created, [binding.account_id.as_str()], "{audit:#?}");
+    drop(store);
+    let again = login(&fake, &db, "zhangxu", None, false, NewMembers::Create);
+    assert_eq!(again["signed_in"].as_bool(), Some(true), "{again:#}");
+    assert_ne!(again["account"]["id"].as_str(), Some("wecom-zhangxu"), "{again:#}");
+    assert_eq!(again["account"]["name"].as_str(), Some("张旭"), "{again:#}");
+}
+
+/// H1 through `commit`: a member without a match (人生如戏) gets a new account even when
+/// `wecom-renshengruxi` already exists unbound; the old account is neither bound nor audited as
+/// created, and committing again changes nothing.
+#[test]
+fn commit_creates_a_new_account_beside_one_that_already_has_its_id() {
+    let fake = util::fake();
+    let dir = TempDir::new("h1-commit");
+    let db = synced_with(&fake, &dir, &[("wecom-renshengruxi", "前员工")]);
+    let check = |db: &Path| {
+        let store = Store::open(db).expect("store");
+        assert!(!store.account_is_bound("wecom-renshengruxi").expect("q"), "the old account stays unbound");
+        let binding = store.binding_for_userid("renshengruxi").expect("q").expect("a binding");
+        assert_ne!(binding.account_id.as_str(), "wecom-renshengruxi");
+        assert_eq!(binding.evidence, Evidence::Created);
+        let account = store.account(binding.account_id.as_str()).expect("q").expect("created");
+        assert_eq!(account.name.as_str(), "人生如戏");
+        let audit = store.audit(&AuditFilter { userid: Some("renshengruxi".into()), ..Default::default() }).expect("a");
+        let created: Vec<&str> =
+            audit.iter().filter(|e| e.action == "account_created").map(|e| e.account_id.as_str()).collect();
+        assert_eq!(created, [binding.account_id.as_str()], "{audit:#?}");
+        (store.accounts().expect("q").len(), binding.account_id.to_string())
+    };
+    let first = check(&db);
+    let common =
+        WorkflowArgs { wecom: external(&fake), db: db.clone(), lang: host_sim::render::table::Lang::En, json: true };
+    let sync = SyncArgs {
+        common: common.clone(),
+        platform_url: util::PLATFORM.into(),
+        scope: ScopeArgs { scope_departments: vec![1], ..Default::default() },
+        ..Default::default()
+    };
+    assert!(host_sim::cli::workflow::sync::sync(&sync, &mut Vec::new()).expect("sync").is_some());
+    host_sim::cli::workflow::commit::commit(
+        &CommitArgs { common, dry_run: false, ..Default::default() },
+        &mut Vec::new(),
+    )
+    .expect("commit");
+    assert_eq!(check(&db), first, "no second account");
+}
+
+/// Drives a login over HTTP up to the platform's page for `userid`: (session cookie, html).
+async fn to_platform_page(base: &str, userid: &str) -> (String, String) {
+    use host_sim::cli::login_flow::IN_CLIENT_UA;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let r =
+        client.get(format!("{base}/oauth/wecom/start")).header("user-agent", IN_CLIENT_UA).send().await.expect("start");
+    let first_cookie = |r: &reqwest::Response| {
+        r.headers()
+            .get("set-cookie")
+            .and_then(|c| c.to_str().ok())
+            .and_then(|c| c.split(';').next())
+            .map(str::to_string)
+    };
+    let mut cookie = first_cookie(&r).expect("cookie");
+    let location = r.headers()["location"].to_str().expect("location").to_string();
+    let mut next = url::Url::parse(&location).expect("url");
+    for _ in 0..8 {
+        let to_platform = next.as_str().starts_with(base);
+        let mut req = client.get(next.clone()).header("user-agent", IN_CLIENT_UA);
+        if to_platform {
+            req = req.header("cookie", cookie.as_str());
+        }
+        let resp = req.send().await.expect("get");
+        if to_platform {
+            if let Some(c) = first_cookie(&resp) {
+                cookie = c;
+            }
+        }
+        if resp.status().is_redirection() {
+            next = next.join(resp.headers()["location"].to_str().expect("location")).expect("join");
+            continue;
+        }
+        let html = resp.text().await.expect("body");
+        if to_platform {
+            return (cookie, html);
+        }
+        // WeCom's confirm form: its action and hidden fields, plus the member.
+        let unescape = |v: &str| v.replace("&amp;", "&");
+        let action = unescape(html.split("action=\"").nth(1).and_then(|a| a.split('"').next()).expect("action"));
+        let mut fields: Vec<(String, String)> = Vec::new();
+        for part in html.split("<input").skip(1).filter(|p| p.contains("type=\"hidden\"")) {
+            let attr = |a: &str| part.split(&format!("{a}=\"")).nth(1).and_then(|v| v.split('"').next()).map(unescape);
+            if let (Some(n), Some(v)) = (attr("name"), attr("value")) {
+                fields.push((n, v));
+            }
+        }
+        fields.push(("userid".into(), userid.into()));
+        let action = next.join(&action).expect("join");
+        let confirmed =
+            client.post(action.clone()).header("user-agent", IN_CLIENT_UA).form(&fields).send().await.expect("post");
+        next = action.join(confirmed.headers()["location"].to_str().expect("location")).expect("join");
+    }
+    panic!("no platform page");
+}
+
+/// M4: "not mine" from a stale tab after the member proved the account by password in another
+/// tab: the confirmed binding stays, and the member is told to contact the operator.
+#[test]
+fn not_mine_never_removes_a_binding_the_member_confirmed() {
+    let args = WecomArgs { plugin: Some(util::plugin_path()), ..Default::default() };
+    let open = host_sim::cli::serve::open_platform(&args, 0, Store::in_memory().expect("store"), None).expect("open");
+    let base = open.server.base_url.clone();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let post = |cookie: String, fields: Vec<(&'static str, &'static str)>| {
+        let url = format!("{base}/oauth/wecom/password");
+        async move {
+            let r = reqwest::Client::new().post(url).header("cookie", cookie).form(&fields).send().await.expect("post");
+            (r.status().as_u16(), r.text().await.expect("body"))
+        }
+    };
+    rt.block_on(async {
+        let (tab_a, _) = to_platform_page(&base, "wangxiaokai").await;
+        let (tab_b, _) = to_platform_page(&base, "wangxiaokai").await;
+        let (_, page) =
+            post(tab_b, vec![("account_id", "u-1004"), ("password", host_sim::host::sample::DEMO_PASSWORD)]).await;
+        assert!(page.contains("signed-in"), "{page}");
+        let (_, page) = post(tab_a, vec![("account_id", "u-1004"), ("not_mine", "1")]).await;
+        assert!(page.contains("contact the operator"), "{page}");
+    });
+    let store = open.platform.store.lock().expect("store");
+    let after = store.binding_for_userid("wangxiaokai").expect("q").expect("still bound");
+    assert_eq!((after.account_id.as_str(), after.evidence), ("u-1004", Evidence::Password));
+    assert!(store.declined_accounts("wangxiaokai").expect("q").is_empty(), "nothing recorded as declined");
+}
+
+/// The operator's sync and commit, every default.
+fn resync(fake: &FakeWecom, db: &Path) {
+    let common = WorkflowArgs {
+        wecom: external(fake),
+        db: db.to_path_buf(),
+        lang: host_sim::render::table::Lang::En,
+        json: true,
+    };
+    let sync = SyncArgs {
+        common: common.clone(),
+        platform_url: util::PLATFORM.into(),
+        scope: ScopeArgs { scope_departments: vec![1], ..Default::default() },
+        ..Default::default()
+    };
+    assert!(host_sim::cli::workflow::sync::sync(&sync, &mut Vec::new()).expect("sync").is_some());
+    host_sim::cli::workflow::commit::commit(
+        &CommitArgs { common, dry_run: false, ..Default::default() },
+        &mut Vec::new(),
+    )
+    .expect("commit");
+}
+
+/// M3: "not mine" to a name-bound account with nothing listed beside it is recorded as declined
+/// (store and audit, actor `member`) and that account is not offered to the member again.
+#[test]
+fn not_mine_without_alternatives_is_recorded_and_never_offered_again() {
+    let fake = util::fake();
+    let dir = TempDir::new("m3-record");
+    let db = synced(&fake, &dir);
+    let first = login(&fake, &db, "wangxiaokai", None, false, NewMembers::Ignore);
+    assert_eq!(first["needs"].as_str(), Some("password"), "{first:#}");
+    let _ = login(&fake, &db, "wangxiaokai", None, true, NewMembers::Ignore);
+    let store = Store::open(&db).expect("store");
+    assert!(store.binding_for_userid("wangxiaokai").expect("q").is_none(), "unbound");
+    assert_eq!(store.declined_accounts("wangxiaokai").expect("q"), ["u-1004"]);
+    let audit = store.audit(&AuditFilter { userid: Some("wangxiaokai".into()), ..Default::default() }).expect("a");
+    assert!(
+        audit.iter().any(|e| e.action == "declined" && e.actor == "member" && e.account_id == "u-1004"),
+        "{audit:#?}"
+    );
+    drop(store);
+    let again = login(&fake, &db, "wangxiaokai", None, false, NewMembers::Ignore);
+    assert!(!ids(&again).iter().any(|id| id == "u-1004"), "{again:#}");
+    assert_ne!(again["signed_in"].as_bool(), Some(true), "{again:#}");
+}
+
+/// M3: the operator's next sync and commit never bind a pair a member declined: neither the
+/// name match wangxiaokai said "not mine" to, nor 张旭's declined candidate that became his only
+/// name match once the other was taken. The rows wait for the operator without those accounts.
+#[test]
+fn the_next_commit_never_binds_a_declined_pair() {
+    let fake = util::fake();
+    let dir = TempDir::new("m3-commit");
+    let db = synced(&fake, &dir);
+    let _ = login(&fake, &db, "wangxiaokai", None, true, NewMembers::Ignore);
+    let _ = login(&fake, &db, "zhangxu", None, true, NewMembers::Ignore);
+    {
+        use host_sim::store::{Actor, Audit};
+        let mut store = Store::open(&db).expect("store");
+        let mut taken = interface::ChangeSet::default();
+        taken.create_bindings.push(interface::Binding {
+            userid: "other1".into(),
+            account_id: "u-1006".into(),
+            evidence: Evidence::Password,
+        });
+        let audit = Audit { actor: Actor::Member, reason: interface::Text::new("测试", "test"), suspends: false };
+        store.apply(&taken, &audit).expect("taken");
+        assert_eq!(store.declined_accounts("zhangxu").expect("q"), ["u-1006", "u-1007"]);
+    }
+    resync(&fake, &db);
+    let store = Store::open(&db).expect("store");
+    assert!(store.binding_for_userid("wangxiaokai").expect("q").is_none(), "u-1004 not bound back by name");
+    assert!(store.binding_for_userid("zhangxu").expect("q").is_none(), "u-1007 not bound by name");
+    let pending = store.pending().expect("read").expect("pending");
+    for (userid, declined) in [("wangxiaokai", "u-1004"), ("zhangxu", "u-1007")] {
+        let row = pending.proposal.rows.iter().find(|r| r.userid.as_str() == userid).expect("row");
+        assert_eq!(row.kind, RowKind::Ambiguous, "{row:#?}");
+        assert!(row.account.is_none(), "{row:#?}");
+        assert!(row.candidates.iter().all(|c| c.account_id.as_str() != declined), "{row:#?}");
+    }
+}

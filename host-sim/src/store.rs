@@ -361,6 +361,8 @@ pub struct Contents {
     pub bindings: Vec<Binding>,
     /// Mirrored departments.
     pub departments: Vec<PlatformDepartment>,
+    /// Every `(userid, account_id)` a member declined at login (`declined_candidates`).
+    pub declined: Vec<(String, String)>,
 }
 
 /// The store state a change set was computed from; [`Store::apply_pending`] checks it is unchanged.
@@ -626,6 +628,7 @@ impl Store {
             accounts: read_accounts(&tx)?,
             bindings: read_bindings(&tx)?,
             departments: read_departments(&tx)?,
+            declined: read_declined(&tx)?,
         };
         let (decided, changes) = decide(contents);
         let Some((changes, audit)) = changes else { return Ok((decided, None)) };
@@ -702,6 +705,7 @@ impl Store {
             accounts: read_accounts(&tx)?,
             bindings: read_bindings(&tx)?,
             departments: read_departments(&tx)?,
+            declined: read_declined(&tx)?,
         };
         let (decided, changes) = decide(contents);
         let applied = match changes {
@@ -728,6 +732,7 @@ impl Store {
             accounts: read_accounts(&tx)?,
             bindings: read_bindings(&tx)?,
             departments: read_departments(&tx)?,
+            declined: read_declined(&tx)?,
         };
         let (decided, changes) = decide(contents);
         let applied = match changes {
@@ -988,6 +993,11 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Every `(userid, account_id)` pair a member declined at login, by userid then time.
+    pub fn declined_pairs(&self) -> Result<Vec<(String, String)>, StoreError> {
+        read_declined(&self.db)
+    }
+
     /// Applies a login decision's change set and records the accounts the member declined in it
     /// (`LoginDecision::declined_account_ids`), each with an audit entry `declined` (the audit's
     /// actor, normally `member`), all in one transaction. An account already recorded for the
@@ -1100,18 +1110,28 @@ fn apply_changes(tx: &rusqlite::Transaction<'_>, changes: &ChangeSet, audit: &Au
         }
     }
     for a in changes.create_accounts.iter() {
-        // Deterministic id: applying the same change set again finds the account already there.
-        let id = new_account_id(a.userid.as_str());
-        let departments: Vec<&str> = a.departments.iter().map(|d| d.as_str()).collect();
-        let created = tx.execute(
-            "INSERT INTO accounts (id, name, departments, enabled) VALUES (?1, ?2, ?3, 1) ON CONFLICT(id) DO NOTHING",
-            params![id, a.name.as_str(), serde_json::to_string(&departments)?],
-        )? as u64;
-        applied.accounts_created += created;
         let evidence = created_evidence();
-        if created > 0 {
-            trail.write("account_created", a.userid.as_str(), &id, &evidence_column(evidence), None)?;
+        // Applying the same change set again: the member already holds the account made for them
+        // (a `created` binding), so nothing is created or bound twice.
+        let held: Option<String> = tx
+            .query_row("SELECT evidence FROM bindings WHERE userid_key = ?1", [a.userid.as_str().to_lowercase()], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if held.as_deref() == Some(evidence_column(evidence).as_str()) {
+            continue;
         }
+        // A new account never reuses an existing one: `wecom-<userid>` may already name a
+        // leaver's account whose userid WeCom gave to a new hire. The id is chosen free inside
+        // this transaction, and the insert must create a row.
+        let id = free_account_id(tx, a.userid.as_str())?;
+        let departments: Vec<&str> = a.departments.iter().map(|d| d.as_str()).collect();
+        tx.execute(
+            "INSERT INTO accounts (id, name, departments, enabled) VALUES (?1, ?2, ?3, 1)",
+            params![id, a.name.as_str(), serde_json::to_string(&departments)?],
+        )?;
+        applied.accounts_created += 1;
+        trail.write("account_created", a.userid.as_str(), &id, &evidence_column(evidence), None)?;
         let written = insert_binding(tx, a.userid.as_str(), &id, evidence)?;
         written.count(&mut applied);
         trail.binding(written, a.userid.as_str(), &id, evidence)?;
@@ -1249,6 +1269,13 @@ fn test_pause_in_commit() {
     let Some(ms) = std::env::var(TEST_PAUSE_ENV).ok().and_then(|v| v.trim().parse::<u64>().ok()) else { return };
     eprintln!("HOST_SIM_TEST_PAUSED {ms} ms");
     std::thread::sleep(std::time::Duration::from_millis(ms));
+}
+
+fn read_declined(db: &Connection) -> Result<Vec<(String, String)>, StoreError> {
+    let mut stmt =
+        db.prepare("SELECT userid_key, account_id FROM declined_candidates ORDER BY userid_key, at, account_id")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 fn read_accounts(db: &Connection) -> Result<Vec<PlatformAccount>, StoreError> {
@@ -1532,9 +1559,25 @@ fn offered(row: &interface::ProposalRow) -> Vec<String> {
     ids
 }
 
-/// The id host-sim gives the account it creates for a WeCom member.
+/// The id host-sim gives the account it creates for a WeCom member when no account has it yet
+/// (otherwise [`free_account_id`] adds a suffix).
 pub fn new_account_id(userid: &str) -> String {
     format!("wecom-{}", userid.to_lowercase())
+}
+
+/// The id of a new account for `userid` that no account has: [`new_account_id`] when free,
+/// otherwise the first free `wecom-<userid>-2`, `-3`, …. Read inside the transaction that inserts
+/// it, so no other writer takes it in between.
+fn free_account_id(tx: &rusqlite::Transaction<'_>, userid: &str) -> Result<String, StoreError> {
+    let base = new_account_id(userid);
+    let mut stmt = tx.prepare("SELECT 1 FROM accounts WHERE id = ?1")?;
+    let mut id = base.clone();
+    let mut n: u64 = 1;
+    while stmt.exists([id.as_str()])? {
+        n += 1;
+        id = format!("{base}-{n}");
+    }
+    Ok(id)
 }
 
 /// What writing one binding did.
@@ -1643,6 +1686,23 @@ mod tests {
             s.account_for_userid("xiaoyueyue").expect("q").map(|a| a.id.to_string()),
             Some("wecom-xiaoyueyue".into())
         );
+    }
+
+    #[test]
+    fn a_new_account_never_reuses_an_existing_id_and_applying_twice_stays_idempotent() {
+        let mut s = store();
+        let leaver = PlatformAccount { id: "wecom-xiaoyueyue".into(), name: "前员工".into(), ..Default::default() };
+        s.import_accounts(&[leaver]).expect("leaver");
+        let first = s.apply(&change_set(), &op()).expect("first");
+        assert_eq!((first.accounts_created, first.bindings_created), (1, 2));
+        let account = s.account_for_userid("xiaoyueyue").expect("q").expect("bound");
+        assert_eq!((account.id.as_str(), account.name.as_str()), ("wecom-xiaoyueyue-2", "小岳岳"));
+        assert!(!s.account_is_bound("wecom-xiaoyueyue").expect("q"));
+        assert_eq!(s.apply(&change_set(), &op()).expect("second"), Applied::default());
+        let created = s.audit(&AuditFilter::default()).expect("audit");
+        let created: Vec<&str> =
+            created.iter().filter(|e| e.action == "account_created").map(|e| e.account_id.as_str()).collect();
+        assert_eq!(created, ["wecom-xiaoyueyue-2"]);
     }
 
     #[test]

@@ -50,6 +50,21 @@ impl Default for PlatformAccount {
     }
 }
 
+impl ProposalInput {
+    /// The `(userid, account_id)` pairs members declined at login ([`ext_keys::DECLINED_PAIRS`]);
+    /// empty when the host does not say.
+    pub fn declined_pairs(&self) -> Vec<(String, String)> {
+        self.ext.get(ext_keys::DECLINED_PAIRS).unwrap_or_default()
+    }
+
+    /// Sets [`ProposalInput::declined_pairs`] (nothing is written for none).
+    pub fn set_declined_pairs(&mut self, pairs: &[(String, String)]) {
+        if !pairs.is_empty() {
+            self.ext.set(ext_keys::DECLINED_PAIRS, &pairs);
+        }
+    }
+}
+
 crate::open_enum! {
     /// How a binding was made: the evidence that the member and the account are one person.
     /// `name` and `name_department` are provisional: the plugin does not sign a member in on them
@@ -69,7 +84,7 @@ crate::open_enum! {
         Imported = 5 => "imported",
         /// Followed a userid change in WeCom (the same person under a new userid).
         Rename = 6 => "rename",
-        /// The account was created for this member (nobody else ever held it).
+        /// The account was created for this member (the host never binds an existing account this way).
         Created = 7 => "created",
     }
 }

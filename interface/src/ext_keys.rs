@@ -21,7 +21,7 @@ pub const DECLINED_ACCOUNT_IDS: &str = "declined_account_ids";
 /// offered this member (their row's proposed account and candidates) are now held by another
 /// member's binding, and so are not in `candidates`. A member without a binding whose offered
 /// accounts are all held (no candidate left, none declined) gets by `policy.new_members` a new
-/// account of their own (`create`: nobody else ever held it) or the operator (`ignore`), instead
+/// account of their own (`create`: a fresh account the host creates, never an existing one) or the operator (`ignore`), instead
 /// of waiting with nothing to answer. Absent (a host that predates it): 0, the operator decides.
 pub const OFFERED_ACCOUNTS_HELD: &str = "offered_accounts_held";
 
@@ -29,3 +29,11 @@ pub const OFFERED_ACCOUNTS_HELD: &str = "offered_accounts_held";
 /// [`RowKind::NameSpacingDiffers`](crate::RowKind::NameSpacingDiffers) (counted apart, like
 /// `ProposalCounts::name_departments_differ`; `ProposalCounts` itself cannot grow within 0.2).
 pub const NAME_SPACING_DIFFERS: &str = "name_spacing_differs";
+
+/// `ProposalInput.ext` and `PlanInput.ext`, array of `[userid, account_id]` string pairs (0.2.x):
+/// every account a member has declined at login ("not mine", "none of these is mine"), as the host
+/// recorded them. `propose_bindings` never proposes such a pair (the row waits for the operator,
+/// the account is not listed to that member), so neither `commit` nor `plan_change` binds it
+/// automatically; the operator may still bind it explicitly. Userids compare case-insensitively.
+/// Absent (a host that predates it): none.
+pub const DECLINED_PAIRS: &str = "declined_pairs";

@@ -6,6 +6,21 @@ use abi_stable::{
 };
 use serde::{Deserialize, Serialize};
 
+impl PlanInput {
+    /// The `(userid, account_id)` pairs members declined at login
+    /// ([`crate::ext_keys::DECLINED_PAIRS`]); empty when the host does not say.
+    pub fn declined_pairs(&self) -> Vec<(String, String)> {
+        self.ext.get(crate::ext_keys::DECLINED_PAIRS).unwrap_or_default()
+    }
+
+    /// Sets [`PlanInput::declined_pairs`] (nothing is written for none).
+    pub fn set_declined_pairs(&mut self, pairs: &[(String, String)]) {
+        if !pairs.is_empty() {
+            self.ext.set(crate::ext_keys::DECLINED_PAIRS, &pairs);
+        }
+    }
+}
+
 crate::open_enum! {
     /// What happens to the account of a member who left, was deleted, or was disabled in WeCom.
     pub enum OnLeave {

@@ -187,7 +187,19 @@ impl State {
             }
         }
         for a in changes.create_accounts.iter() {
-            let id = new_account_id(a.userid.as_str());
+            // As the store: the same creation again is a member already holding a `created`
+            // binding; a new account never takes an id some account has.
+            let held = self.by_userid.get(&a.userid.as_str().to_lowercase());
+            if held.is_some_and(|b| b.evidence == crate::store::created_evidence()) {
+                continue;
+            }
+            let base = new_account_id(a.userid.as_str());
+            let mut id = base.clone();
+            let mut n = 1u64;
+            while self.accounts.contains_key(id.as_str()) {
+                n += 1;
+                id = format!("{base}-{n}");
+            }
             self.accounts.entry(id.clone()).or_insert_with(|| PlatformAccount {
                 id: id.as_str().into(),
                 name: a.name.clone(),
@@ -545,7 +557,10 @@ fn login_everyone(
                 let id = decision.account_id.as_ref().into_option().map(|s| s.to_string()).unwrap_or_default();
                 // The host's own check (login_decide::decide): the account must be the member's binding.
                 let bound = state.by_userid.get(&m.key).is_some_and(|b| b.account_id.as_str() == id);
-                let created = id == new_account_id(&m.key);
+                let created = state
+                    .by_userid
+                    .get(&m.key)
+                    .is_some_and(|b| b.account_id.as_str() == id && b.evidence == crate::store::created_evidence());
                 if !bound {
                     f.refused += 1;
                 } else if own == Some(id.as_str()) {

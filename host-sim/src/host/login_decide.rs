@@ -47,7 +47,8 @@ pub fn facts(
         }
     }
     let scope = store.synced_scope()?.unwrap_or_else(|| fallback_scope.clone());
-    let declined = if binding.is_none() { store.declined_accounts(&userid)? } else { Vec::new() };
+    // For a bound member too: a declined account is never offered to them again.
+    let declined = store.declined_accounts(&userid)?;
     let mut facts = LoginFacts {
         member,
         scope,

@@ -20,24 +20,33 @@ pub struct StoreState {
     pub bindings: Vec<interface::Binding>,
     /// Mirrored departments.
     pub departments: Vec<PlatformDepartment>,
+    /// The `(userid, account_id)` pairs members declined at login: never proposed.
+    pub declined: Vec<(String, String)>,
 }
 
 impl StoreState {
     /// Reads the store.
     pub fn read(store: &Store) -> anyhow::Result<Self> {
-        Ok(StoreState { accounts: store.accounts()?, bindings: store.bindings()?, departments: store.departments()? })
+        Ok(StoreState {
+            accounts: store.accounts()?,
+            bindings: store.bindings()?,
+            departments: store.departments()?,
+            declined: store.declined_pairs()?,
+        })
     }
 
     /// The plugin's `propose_bindings` input: `snapshot` against this state. Every proposal input
     /// made from the store is made here ([`proposal_input`], [`commit_input`]).
     pub fn into_proposal_input(self, snapshot: DirectorySnapshot) -> ProposalInput {
-        ProposalInput {
+        let mut input = ProposalInput {
             snapshot,
             accounts: self.accounts.into(),
             bindings: self.bindings.into(),
             departments: self.departments.into(),
             ..Default::default()
-        }
+        };
+        input.set_declined_pairs(&self.declined);
+        input
     }
 }
 
@@ -107,18 +116,15 @@ pub fn owned_commit_input(
     removal_guard: interface::RemovalGuard,
 ) -> (i64, CommitInput) {
     let PendingSync { revision, snapshot, proposal, edits, .. } = pending;
-    let input = CommitInput {
-        input: ProposalInput {
-            snapshot,
-            accounts: state.accounts.into(),
-            bindings: state.bindings.into(),
-            departments: state.departments.into(),
-            ..Default::default()
-        },
-        proposal,
-        edits: edits.into(),
-        removal_guard,
+    let mut proposal_input = ProposalInput {
+        snapshot,
+        accounts: state.accounts.into(),
+        bindings: state.bindings.into(),
+        departments: state.departments.into(),
         ..Default::default()
     };
+    proposal_input.set_declined_pairs(&state.declined);
+    let input =
+        CommitInput { input: proposal_input, proposal, edits: edits.into(), removal_guard, ..Default::default() };
     (revision, input)
 }

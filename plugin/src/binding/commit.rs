@@ -73,6 +73,11 @@ pub fn build_change_set(input: &CommitInput) -> Result<ChangeSet, BindingError> 
     let syncs_departments = snapshot.syncs_departments;
     let scope = in_scope(snapshot);
 
+    // Pairs members declined at login since the table was made: a name match on one is left for
+    // the operator, never bound by the commit (see `ext_keys::DECLINED_PAIRS`).
+    let declined_pairs = state.declined_pairs();
+    let declined: HashSet<(Cow<'_, str>, &str)> =
+        declined_pairs.iter().map(|(u, a)| (userid_key(u), a.as_str())).collect();
     let mut skipped = 0u64;
     let mut new_bindings: Vec<(usize, &str, Evidence)> = Vec::new();
     let mut new_accounts: Vec<usize> = Vec::new();
@@ -96,6 +101,7 @@ pub fn build_change_set(input: &CommitInput) -> Result<ChangeSet, BindingError> 
                 new_accounts.push(i);
             }
             (RowKind::NameMatch, None) => match row.account.as_ref().into_option() {
+                Some(c) if declined.contains(&(userid_key(row.userid.as_str()), c.account_id.as_str())) => skipped += 1,
                 Some(c) => new_bindings.push((i, c.account_id.as_str(), row.evidence)),
                 // A name match always carries its account; without one there is nothing to bind.
                 None => skipped += 1,
@@ -419,6 +425,19 @@ mod tests {
 
     fn removals(c: &ChangeSet) -> Vec<(String, String, bool)> {
         c.remove_bindings.iter().map(|u| (u.userid.to_string(), u.account_id.to_string(), u.disable_account)).collect()
+    }
+
+    #[test]
+    fn a_pair_declined_after_the_table_was_made_is_not_bound() {
+        let mut i = input(vec![member("wxk", "王晓楷", &[])], vec![account("a1", "王晓楷", &[])], vec![]);
+        let table = propose(&i);
+        i.set_declined_pairs(&[("WXK".into(), "a1".into())]);
+        let c = build_change_set(&commit_input(&i, &table, vec![])).expect("commit");
+        assert!(bindings(&c).is_empty() && new_accounts(&c).is_empty());
+        assert_eq!(c.summary.skipped, 1);
+        // The operator may still bind it: a person decided.
+        let c = build_change_set(&commit_input(&i, &table, vec![edit(Bind, "wxk", Some("a1"))])).expect("bind");
+        assert_eq!(bindings(&c), [("wxk".to_string(), "a1".to_string())]);
     }
 
     #[test]

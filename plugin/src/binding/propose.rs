@@ -41,7 +41,12 @@ pub(crate) struct Source<'a> {
 pub fn propose(input: &ProposalInput) -> Proposal {
     let (items, groups) = decide(input);
     let order = row_order(&items);
-    let rows = build_rows(&items, &order, &groups, build_threads(order.len()));
+    let mut rows = build_rows(&items, &order, &groups, build_threads(order.len()));
+    drop((items, groups));
+    let declined = input.declined_pairs();
+    if !declined.is_empty() {
+        withhold_declined(&mut rows, &declined);
+    }
     let mut counts = ProposalCounts { wecom_users: input.snapshot.members.len() as u64, ..Default::default() };
     let mut spacing = 0u64;
     for row in &rows {
@@ -266,6 +271,36 @@ impl<'a> Group<'a> {
             }
             Outcome::Taken if !self.spacing.is_empty() => self.spacing_row(member, true),
             Outcome::Taken => rows::taken(member),
+        }
+    }
+}
+
+/// Pairs members declined at login ([`interface::ext_keys::DECLINED_PAIRS`]) are never proposed:
+/// a name match on a declined account becomes an ambiguous row the operator decides, and a
+/// declined account is never listed to that member. One pass over the rows, one set lookup each.
+fn withhold_declined(rows: &mut [ProposalRow], declined: &[(String, String)]) {
+    let mut by_user: Map<Cow<'_, str>, Set<&str>> = map(declined.len());
+    for (u, a) in declined {
+        by_user.entry(userid_key(u)).or_insert_with(|| set(1)).insert(a.as_str());
+    }
+    for row in rows.iter_mut() {
+        let Some(accounts) = by_user.get(userid_key(row.userid.as_str()).as_ref()) else { continue };
+        let is_declined = |account: &str| accounts.contains(account);
+        if row.candidates.iter().any(|c| is_declined(c.account_id.as_str())) {
+            let kept: Vec<Candidate> =
+                row.candidates.iter().filter(|c| !is_declined(c.account_id.as_str())).cloned().collect();
+            row.candidates = kept.into();
+        }
+        let proposed = row.account.as_ref().into_option().map(|a| a.account_id.to_string());
+        let Some(account) = proposed else { continue };
+        if matches!(row.kind, RowKind::NameMatch | RowKind::NameMatchDepartmentsDiffer) && is_declined(&account) {
+            row.kind = RowKind::Ambiguous;
+            row.account = None.into();
+            row.label = reasons::label_ambiguous();
+            row.reason = Text::new(
+                format!("成员曾在登录时声明账号 {account} 不是本人的：不自动绑定，请管理员决定。"),
+                format!("The member said at login that account {account} is not theirs: never bound automatically; the operator decides."),
+            );
         }
     }
 }
@@ -627,6 +662,27 @@ mod tests {
         assert_eq!(r.label.en.as_str(), "name match");
         assert!(!r.reason.en.contains("department agree"));
         assert!(r.candidates.is_empty());
+    }
+
+    #[test]
+    fn a_declined_pair_is_never_proposed_nor_listed() {
+        let mut i = input(
+            vec![member("WXK", "王晓楷", &["研发"]), member("zx", "张旭", &[])],
+            vec![account("a1", "王晓楷", &[]), account("z1", "张旭", &[]), account("z2", "张旭", &[])],
+            vec![],
+        );
+        i.set_declined_pairs(&[("wxk".into(), "a1".into()), ("zx".into(), "z1".into())]);
+        let p = propose(&i);
+        assert_eq!(kind_of(&p, "WXK"), Ambiguous);
+        assert!(account_of(&p, "WXK").is_none());
+        assert!(row(&p, "WXK").reason.en.contains("not theirs") && row(&p, "WXK").reason.zh.contains("不是本人"));
+        assert_eq!(kind_of(&p, "zx"), Ambiguous);
+        let listed: Vec<&str> = row(&p, "zx").candidates.iter().map(|c| c.account_id.as_str()).collect();
+        assert_eq!(listed, ["z2"]);
+        assert_eq!((p.counts.name_matches, p.counts.ambiguous), (0, 2));
+        // Nothing declined: as before.
+        i.ext = Default::default();
+        assert_eq!(kind_of(&propose(&i), "WXK"), NameMatch);
     }
 
     #[test]

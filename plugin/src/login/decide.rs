@@ -51,6 +51,18 @@ fn bound(f: &LoginFacts, b: &Binding, a: &PlatformAccount) -> LoginDecision {
         return refused(account_disabled(userid, a.id.as_str()));
     }
     if !f.proof.not_mine_account_id.is_empty() && f.proof.not_mine_account_id.as_str() == a.id.as_str() {
+        // "Not mine" answers a name-only binding. One the member (or the operator) confirmed is
+        // never removed at login: a stale tab or a forged form must not undo a proof.
+        if is_confirmed(b.evidence) {
+            return needs_operator(Text::new(
+                format!("成员 {userid} 与账号 {} 的绑定已确认，登录时不能解除：如不是本人的账号，请联系管理员。", a.id),
+                format!(
+                    "Member {userid}'s binding to account {} is confirmed and cannot be removed at login: if the \
+                     account is not theirs, contact the operator.",
+                    a.id
+                ),
+            ));
+        }
         return declined(f, b);
     }
     if is_confirmed(b.evidence) {
@@ -272,13 +284,17 @@ fn declined(f: &LoginFacts, b: &Binding) -> LoginDecision {
         )
     };
     let need = if create { LoginNeed::Nothing } else { LoginNeed::Operator };
-    LoginDecision { changes, ..needs(need, None, Vec::new(), reason) }
+    let mut decision = LoginDecision { changes, ..needs(need, None, Vec::new(), reason) };
+    // Recorded whatever follows: never offered to this member again, never bound automatically.
+    decision.set_declined_account_ids(&[b.account_id.to_string()]);
+    decision
 }
 
 /// A member without a binding whose offered accounts were all bound to other members since the
 /// table was made: nothing is left for them to prove or decline. By policy a new account of their
-/// own (`created`: nobody else ever held it, as `commit` does for a member whose name's accounts
-/// all went to others) or the operator.
+/// own (`created`: the host creates a fresh account under an id no account has, never binding an
+/// existing one, as `commit` does for a member whose name's accounts all went to others) or the
+/// operator.
 fn all_taken(f: &LoginFacts) -> LoginDecision {
     let userid = f.member.userid.as_str();
     if f.policy.new_members != NewMembers::Create {
@@ -318,8 +334,9 @@ fn all_taken(f: &LoginFacts) -> LoginDecision {
 
 /// "None of these is mine" from a member without a binding: every candidate still offered is
 /// declined (the host records them; they are never offered to this member again), and by policy
-/// the member gets a new account of their own (`created`: nobody else ever held it, so this is not
-/// a sign-in on a name) or waits for the operator.
+/// the member gets a new account of their own (`created`: the host creates it under an id no
+/// account has, never binding an existing one, so this is not a sign-in on a name) or waits for
+/// the operator.
 fn declined_all(f: &LoginFacts, candidates: &[&PlatformAccount]) -> LoginDecision {
     let userid = f.member.userid.as_str();
     let create = f.policy.new_members == NewMembers::Create;
@@ -690,7 +707,25 @@ mod tests {
         f.proof.not_mine_account_id = "a1".into();
         let d = decide(&f);
         assert_eq!(d.changes.create_accounts.len(), 1);
-        assert!(d.declined_account_ids().is_empty());
+        assert_eq!(d.declined_account_ids(), ["a1"], "recorded as declined too");
+    }
+
+    #[test]
+    fn not_mine_never_removes_a_confirmed_binding() {
+        for evidence in [Evidence::Password, Evidence::Contact, Evidence::Operator, Evidence::Created] {
+            let mut f = facts(Some(evidence), Some(account("a1", "", "")));
+            f.proof.not_mine_account_id = "a1".into();
+            let d = decide(&f);
+            assert!(!d.signed_in);
+            assert_eq!(d.needs, LoginNeed::Operator, "{evidence:?}");
+            assert_eq!(d.changes, ChangeSet::default(), "{evidence:?}");
+            assert!(d.declined_account_ids().is_empty());
+            assert!(d.reason.en.contains("contact the operator") && d.reason.zh.contains("联系管理员"));
+        }
+        // A name-only binding: "not mine" is honoured.
+        let mut f = facts(Some(Evidence::NameDepartment), Some(account("a1", "", "")));
+        f.proof.not_mine_account_id = "a1".into();
+        assert_eq!(decide(&f).changes.remove_bindings.len(), 1);
     }
 
     #[test]

@@ -32,13 +32,15 @@ pub(super) fn plan(input: &PlanInput, snapshot: &DirectorySnapshot) -> Result<Pl
             Default::default(),
         ));
     }
-    let state = ProposalInput {
+    let mut state = ProposalInput {
         snapshot: snapshot.clone(),
         accounts: input.accounts.clone(),
         bindings: input.bindings.clone(),
         departments: input.departments.clone(),
         ext: Default::default(),
     };
+    // A pair a member declined at login is never proposed, so never bound by the reconcile.
+    state.set_declined_pairs(&input.declined_pairs());
     let proposal = propose(&state);
     let edits = edits(&proposal, snapshot.complete, input);
     let commit = CommitInput {

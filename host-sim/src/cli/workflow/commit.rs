@@ -252,7 +252,14 @@ fn write_change_lines(
     }
     for a in changes.create_accounts.iter() {
         let text =
-            format!("  + {} {} → {}", lang.pick("新建账号", "new account"), name(&a.userid), new_account_id(&a.userid));
+            // The store picks the id when applying: this one, or a suffixed one if an account has it.
+            format!(
+                "  + {} {} → {}{}",
+                lang.pick("新建账号", "new account"),
+                name(&a.userid),
+                new_account_id(&a.userid),
+                lang.pick("（已占用时加后缀）", " (suffixed if taken)")
+            );
         if !line(out, text)? {
             return Ok(());
         }

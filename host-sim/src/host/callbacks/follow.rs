@@ -516,7 +516,7 @@ impl Follower {
         let _ = store.set_busy_timeout(APPLY_WAIT);
         // Read, planned and written in one transaction: the plan fits the store it changes.
         let plan_here = |contents: crate::store::Contents| {
-            let input = PlanInput {
+            let mut input = PlanInput {
                 changes: batch.clone().into(),
                 snapshot: None.into(),
                 accounts: contents.accounts.into(),
@@ -527,6 +527,7 @@ impl Follower {
                 removal_guard: self.removal_guard,
                 ext: Default::default(),
             };
+            input.set_declined_pairs(&contents.declined);
             match self.plugin.plan_change(&input).into_result() {
                 Ok(plan) => {
                     let apply = (!is_empty(&plan.changes))

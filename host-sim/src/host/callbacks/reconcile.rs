@@ -61,7 +61,7 @@ pub fn run(
             );
             return (Err(outcome(Verdict::Ignore, reason)), None);
         }
-        let input = PlanInput {
+        let mut input = PlanInput {
             changes: applied_meanwhile().into(),
             snapshot: Some(snapshot).into(),
             accounts: contents.accounts.into(),
@@ -72,6 +72,7 @@ pub fn run(
             removal_guard,
             ext: Default::default(),
         };
+        input.set_declined_pairs(&contents.declined);
         match plugin.plan_change(&input).into_result() {
             Ok(plan) => {
                 let apply = (!is_empty(&plan.changes)).then(|| {
