@@ -214,3 +214,50 @@ fn a_post_from_another_origin_or_without_the_pages_token_is_refused() {
         assert!(page.contains("signed-in"), "{page}");
     });
 }
+
+/// Review L1: a login decision is applied only to the bindings it was decided on. 张旭 proves
+/// u-1006; between the facts being read and the decision applied, an operator (another
+/// process's `bind`) binds him to u-1007: the decision is refused ("changed, sign in again")
+/// and the operator's binding stays.
+#[test]
+fn a_login_decision_does_not_overwrite_a_binding_made_since_its_facts() {
+    use host_sim::host::login_decide;
+    use host_sim::store::{Actor, Audit};
+    use interface::{Binding, ChangeSet, Evidence, LoginProof, LoginRequest, SecretString, Text};
+    let open = platform();
+    let fake = open.session.fake.as_ref().expect("the built-in fake");
+    let p = &open.platform;
+    let code = fake.mint_code(1000002, "zhangxu");
+    let member = p
+        .plugin
+        .oauth_login(&LoginRequest { code: SecretString::new(code), ..Default::default() })
+        .into_result()
+        .expect("login");
+    let mut store = p.store.lock().expect("store");
+    let proof = LoginProof { password_account_id: "u-1006".into(), ..Default::default() };
+    let facts = login_decide::facts(&store, member, &p.scope, p.follower.policy, proof).expect("facts");
+    assert!(facts.binding.is_none(), "he waits");
+    let operator = ChangeSet {
+        create_bindings: vec![Binding {
+            userid: "zhangxu".into(),
+            account_id: "u-1007".into(),
+            evidence: Evidence::Operator,
+        }]
+        .into(),
+        ..Default::default()
+    };
+    let audit =
+        Audit { actor: Actor::Operator, reason: Text::new("管理员绑定", "operator bind"), suspends: false };
+    store.apply(&operator, &audit).expect("operator binds");
+    let decided = login_decide::decide_on(&p.plugin, &mut store, facts).expect("decided");
+    assert!(decided.account.is_none(), "not signed in: {:?}", decided.decision);
+    let refusal = decided.decision.refusal.as_ref().into_option().expect("refused");
+    assert_eq!(refusal.code.as_str(), "login.bindings_changed");
+    assert!(refusal.message.zh.contains("重新登录") && refusal.message.en.contains("sign in again"));
+    let binding = store.binding_for_userid("zhangxu").expect("q").expect("bound");
+    assert_eq!(
+        (binding.account_id.as_str(), binding.evidence),
+        ("u-1007", Evidence::Operator),
+        "the operator's binding stays"
+    );
+}
