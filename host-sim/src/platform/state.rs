@@ -416,11 +416,27 @@ impl Platform {
     }
 }
 
-/// A random alphanumeric token (WeCom carries only `a-zA-Z0-9` in `state` intact).
+/// A random alphanumeric token (WeCom carries only `a-zA-Z0-9` in `state` intact), from the
+/// operating system's CSPRNG (`getrandom`): session ids, login states and form tokens must not be
+/// predictable from earlier ones, which a fast PRNG such as `fastrand` (wyrand) does not promise.
+/// Bytes at or above 248 (= 4 × 62) are redrawn so every character is equally likely.
 pub fn random_token(len: usize) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = fastrand::Rng::new();
-    (0..len).map(|_| ALPHABET[rng.usize(..ALPHABET.len())] as char).collect()
+    let mut out = String::with_capacity(len);
+    let mut buf = [0u8; 64];
+    while out.len() < len {
+        if getrandom::getrandom(&mut buf).is_err() {
+            // No OS randomness: never hand out a guessable id.
+            panic!("操作系统随机数不可用 / the OS random source failed");
+        }
+        for b in buf.iter().filter(|b| **b < 248) {
+            if out.len() == len {
+                break;
+            }
+            out.push(ALPHABET[usize::from(*b) % ALPHABET.len()] as char);
+        }
+    }
+    out
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -430,6 +446,14 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_are_alphanumeric_of_the_length_asked_and_distinct() {
+        let tokens: std::collections::HashSet<String> = (0..1000).map(|_| random_token(32)).collect();
+        assert_eq!(tokens.len(), 1000);
+        assert!(tokens.iter().all(|t| t.len() == 32 && t.chars().all(|c| c.is_ascii_alphanumeric())));
+        assert_eq!(random_token(100).len(), 100, "more than one buffer's worth");
+    }
 
     #[test]
     fn a_state_is_bound_to_its_session_used_once_and_expires() {
