@@ -303,10 +303,11 @@ fn a_signed_in_leaver_is_signed_out_and_cannot_log_in_again() {
         // Bound on the name alone: the first login confirms it with the platform password.
         let page = r.text().await.expect("page");
         assert!(page.contains("data-outcome=\"needs-password\""), "{page}");
+        let csrf = page.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("csrf");
         let r = client
             .post(format!("{base}/oauth/wecom/password"))
             .header("cookie", &cookie)
-            .form(&[("account_id", "u-1004"), ("password", host_sim::host::sample::DEMO_PASSWORD)])
+            .form(&[("account_id", "u-1004"), ("password", host_sim::host::sample::DEMO_PASSWORD), ("csrf", csrf)])
             .send()
             .await
             .expect("password");

@@ -347,6 +347,10 @@ fn the_web_candidate_page_offers_none_of_these_is_mine_and_it_creates_the_member
     let declined = rt.block_on(drive_proving(&base, "zhangxu", IN_CLIENT_UA, &Proof::NotMine)).expect("trip");
     assert_ne!(declined.outcome, "signed-in", "{declined:?}");
     assert!(declined.page.contains("new account"), "{}", declined.page);
+    // The page says what happened: an account was made, not a refusal (both languages).
+    assert_eq!(declined.outcome, "account-created", "{declined:?}");
+    assert!(!declined.page.contains("Login refused") && !declined.page.contains("无法登录"), "{}", declined.page);
+    assert!(declined.page.contains("已为您开通") && declined.page.contains("was created"), "{}", declined.page);
     let store = open.platform.store.lock().expect("store");
     assert_eq!(store.declined_accounts("zhangxu").expect("q"), ["u-1006", "u-1007"]);
     drop(store);

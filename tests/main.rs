@@ -18,6 +18,7 @@ mod iface02;
 mod loading;
 mod login;
 mod login_http;
+mod password_page;
 mod secrets;
 mod server_limits;
 mod sessions;

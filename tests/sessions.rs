@@ -63,7 +63,12 @@ async fn login(open: &OpenPlatform, userid: &str, planted: Option<&str>) -> (Str
     // A binding made by name: the member proves the account once with its platform password.
     let accounts = html.split("data-accounts=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("accounts");
     let account = accounts.split(',').next().unwrap_or_default().to_string();
-    let form = [("account_id", account), ("password", host_sim::host::sample::DEMO_PASSWORD.to_string())];
+    let csrf = html.split("name=\"csrf\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("csrf");
+    let form = [
+        ("account_id", account),
+        ("password", host_sim::host::sample::DEMO_PASSWORD.to_string()),
+        ("csrf", csrf.to_string()),
+    ];
     let r = c
         .post(format!("{base}/oauth/wecom/password"))
         .header("cookie", &pre)

@@ -1028,6 +1028,69 @@ impl Store {
         Ok(applied)
     }
 
+    /// Applies a login decision like [`Store::apply_declined`], but only if the bindings it was
+    /// decided on are still there, checked in its `BEGIN IMMEDIATE` transaction (the facts are
+    /// read before it, and `bind` or `commit` in another process may write in between):
+    /// the member's binding is still `member_binding` (account and evidence), each binding the
+    /// decision removes still exists, and each account it binds is unbound, or bound by a binding
+    /// this decision removes or already to the member as decided. `Ok(None)` when not: nothing
+    /// is written, and the member signs in again.
+    pub fn apply_login_if_unchanged(
+        &mut self,
+        changes: &ChangeSet,
+        audit: &Audit,
+        userid: &str,
+        member_binding: Option<&Binding>,
+        declined: &[String],
+    ) -> Result<Option<Applied>, StoreError> {
+        let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let owner = |account_id: &str| -> Result<Option<String>, StoreError> {
+            Ok(tx
+                .query_row("SELECT userid_key FROM bindings WHERE account_id = ?1", [account_id], |r| r.get(0))
+                .optional()?)
+        };
+        let now: Option<(String, String)> = tx
+            .query_row(
+                "SELECT account_id, evidence FROM bindings WHERE userid_key = ?1",
+                [userid.to_lowercase()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let then = member_binding.map(|b| (b.account_id.to_string(), evidence_column(b.evidence)));
+        let mut unchanged = now == then;
+        for u in changes.remove_bindings.iter() {
+            unchanged &= owner(u.account_id.as_str())?.as_deref() == Some(u.userid.to_lowercase().as_str());
+        }
+        for b in changes.create_bindings.iter() {
+            let removed_here = |key: &str| {
+                changes.remove_bindings.iter().any(|u| u.account_id == b.account_id && u.userid.to_lowercase() == key)
+            };
+            unchanged &= match owner(b.account_id.as_str())? {
+                None => true,
+                Some(key) => removed_here(&key) || key == b.userid.to_lowercase(),
+            };
+        }
+        if !unchanged {
+            return Ok(None);
+        }
+        let applied = apply_changes(&tx, changes, audit)?;
+        {
+            let mut trail = Trail::new(&tx, changes.snapshot_id.as_str(), audit)?;
+            for id in declined {
+                let added = tx.execute(
+                    "INSERT INTO declined_candidates (userid_key, account_id, at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT DO NOTHING",
+                    params![userid.to_lowercase(), id, utc_now()],
+                )?;
+                if added > 0 {
+                    trail.write("declined", userid, id, "", None)?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(Some(applied))
+    }
+
     /// The pending sync's roster entry of a member: `Some(the accounts its row offers)` when the
     /// pending sync has a row for them.
     pub fn pending_roster_entry(&self, userid: &str) -> Result<Option<Vec<String>>, StoreError> {

@@ -15,7 +15,7 @@ pub struct LoginTrace {
     pub visited: Vec<String>,
     /// HTTP status of the platform's final page.
     pub status: u16,
-    /// `signed-in`, `unbound` or `refused` (from the page's `data-outcome`).
+    /// `signed-in`, `unbound`, `account-created` or `refused` (from the page's `data-outcome`).
     pub outcome: String,
     /// The signed-in platform account, if any.
     pub account_id: Option<String>,
@@ -162,7 +162,7 @@ pub async fn drive_full(
             proved = true;
             let account = attribute(&html, "data-accounts").unwrap_or_default();
             let account = account.split(',').next().unwrap_or_default().to_string();
-            let mut fields = vec![("account_id".to_string(), account)];
+            let mut fields = vec![("account_id".to_string(), account), ("csrf".to_string(), form_token(&html))];
             match proof {
                 Proof::Password(password) => fields.push(("password".to_string(), password.clone())),
                 // A member without a binding is offered candidates: "none of these is mine".
@@ -291,6 +291,11 @@ fn text_of(html: &str) -> String {
         .replace("&gt;", ">")
         .replace("&#39;", "'")
         .replace("&amp;", "&")
+}
+
+/// The password form's anti-forgery token (its hidden `csrf` field).
+fn form_token(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or_default().to_string()
 }
 
 #[cfg(test)]

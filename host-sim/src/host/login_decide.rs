@@ -114,11 +114,18 @@ pub fn decide_answering(
     proof: LoginProof,
     declines_candidates: bool,
 ) -> anyhow::Result<Decided> {
-    let facts_userid = member.userid.to_string();
     let mut facts = facts(store, member, fallback_scope, policy, proof)?;
     if declines_candidates {
         facts.set_declines_candidates(true);
     }
+    decide_on(plugin, store, facts)
+}
+
+/// Asks the plugin with facts already read (by [`facts`], possibly a while ago) and applies its
+/// changes only if the bindings they describe are still the store's; otherwise the decision is
+/// turned into a refusal ("changed, sign in again") and nothing is written.
+pub fn decide_on(plugin: &PluginBox, store: &mut Store, facts: LoginFacts) -> anyhow::Result<Decided> {
+    let facts_userid = facts.member.userid.to_string();
     let decision = plugin.decide_login(&facts).into_result().context("decide_login")?;
     let changes = &decision.changes;
     let has_changes = !(changes.departments.is_empty()
@@ -132,10 +139,17 @@ pub fn decide_answering(
         suspends: decision.needs == LoginNeed::Operator,
     };
     let declined = decision.declined_account_ids();
-    let applied = if !declined.is_empty() {
-        Some(store.apply_declined(changes, &audit, &facts_userid, &declined)?)
-    } else if has_changes {
-        Some(store.apply(changes, &audit)?)
+    let applied = if !declined.is_empty() || has_changes {
+        // Applied only to the bindings it was decided on: an operator's `bind` or `commit` in
+        // another process between the facts and this transaction makes the member sign in again.
+        let basis = facts.binding.as_ref().into_option();
+        match store.apply_login_if_unchanged(changes, &audit, &facts_userid, basis, &declined)? {
+            Some(applied) => Some(applied),
+            None => {
+                tracing::warn!("登录期间绑定已变化，未应用 / the bindings changed during the login; nothing applied");
+                return Ok(Decided { decision: changed_since(decision), account: None, applied: None });
+            }
+        }
     } else {
         None
     };
@@ -158,4 +172,20 @@ pub fn decide_answering(
         _ => None,
     };
     Ok(Decided { decision, account, applied })
+}
+
+/// The decision, refused: the bindings it was made on changed before it could be applied.
+fn changed_since(mut decision: LoginDecision) -> LoginDecision {
+    decision.signed_in = false;
+    decision.needs = LoginNeed::Nothing;
+    decision.refusal = Some(interface::PluginError::new(
+        "login.bindings_changed",
+        interface::Text::new(
+            "登录期间您的账号绑定已被更改，请重新登录。",
+            "Your account binding changed during the login; sign in again.",
+        ),
+        interface::Text::new("重新登录即可。", "Sign in again."),
+    ))
+    .into();
+    decision
 }

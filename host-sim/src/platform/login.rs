@@ -8,7 +8,7 @@
 use super::pages::{page, Outcome};
 use super::rejection::PageQuery;
 use super::state::LoginSessions;
-use super::state::{Platform, StateProblem};
+use super::state::{Platform, ProofFailure, ProofProblem, StateProblem};
 use crate::host::login_decide::{self, Decided};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -16,7 +16,7 @@ use axum::response::{Html, IntoResponse, Response};
 use interface::{AuthorizeRequest, LoginMode, LoginNeed, LoginOutcome, LoginProof, LoginRequest, SecretString};
 use serde::Deserialize;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The session cookie.
 pub const SESSION_COOKIE: &str = "wx_sid";
@@ -125,7 +125,7 @@ pub async fn callback(
         }
         Err(_) => return internal_error(),
     };
-    decide_and_answer(platform, session, &headers, member, LoginProof::default(), false).await
+    decide_and_answer(platform, session, &headers, member, LoginProof::default(), false, Instant::now()).await
 }
 
 /// Form of the password page.
@@ -143,57 +143,164 @@ pub struct PasswordForm {
     /// Set when a member without a binding says "none of these is mine" to every candidate.
     #[serde(default)]
     pub none_mine: Option<String>,
+    /// The pending proof's anti-forgery token, from the form's hidden field.
+    #[serde(default)]
+    pub csrf: String,
 }
 
-/// `POST /oauth/wecom/password`: the platform's own credential check for the account the plugin
-/// asked the member to prove, then `decide_login` again with the proof.
+impl std::fmt::Debug for PasswordForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordForm").field("account_id", &self.account_id).finish_non_exhaustive()
+    }
+}
+
+/// `POST /oauth/wecom/password`: the platform's own credential check for an account the plugin
+/// offered this member, then `decide_login` again with the proof.
+///
+/// Refused before anything is read: a request from another origin (`Origin`, else `Referer`,
+/// when present), a session with no pending proof, one whose WeCom login is older than
+/// [`super::state::LoginSessions::PROOF_WINDOW`] (log in with WeCom again), and a form without
+/// the pending proof's token. Only the accounts offered are checked; a wrong password and an
+/// account not offered answer the same, and count against the pending proof (it ends after
+/// [`super::state::LoginSessions::MAX_PROOF_FAILURES`]) and, for an offered account, against that
+/// account across sessions (not checked for a cool-down after
+/// [`super::state::LoginSessions::MAX_ACCOUNT_FAILURES`]).
 pub async fn password(
     State(platform): State<Arc<Platform>>,
     headers: HeaderMap,
     axum::Form(form): axum::Form<PasswordForm>,
 ) -> Response {
+    if !same_origin(&platform, &headers) {
+        return page(
+            StatusCode::FORBIDDEN,
+            Outcome::Refused(
+                "请求来自其他网站，已拒绝。请在万象智维的页面上操作。".into(),
+                "The request came from another site and was refused. Use the Wanxiang page itself.".into(),
+            ),
+        );
+    }
     let Some(session) = session_id(&headers) else {
         return page(
             StatusCode::FORBIDDEN,
             Outcome::Refused("没有进行中的登录。".into(), "No login in progress.".into()),
         );
     };
-    let Some(member) = platform.sessions.awaiting(&session) else {
+    let ticket = match platform.sessions.pending_proof(&session) {
+        Ok(ticket) => ticket,
+        Err(ProofProblem::Missing) => {
+            return page(
+                StatusCode::FORBIDDEN,
+                Outcome::Refused(
+                    "没有待确认的登录（可能已过期）。".into(),
+                    "No login awaits a confirmation (it may have expired).".into(),
+                ),
+            )
+        }
+        Err(ProofProblem::Stale) => {
+            return page(
+                StatusCode::FORBIDDEN,
+                Outcome::Refused(
+                    "确认时间已过，请重新通过企业微信登录。".into(),
+                    "The time to confirm has passed; sign in with WeCom again.".into(),
+                ),
+            )
+        }
+    };
+    if !ticket.token_matches(&form.csrf) {
         return page(
             StatusCode::FORBIDDEN,
             Outcome::Refused(
-                "没有待确认的登录（可能已过期）。".into(),
-                "No login awaits a confirmation (it may have expired).".into(),
+                "表单已失效或不是本页面提交的，请重新打开登录页面。".into(),
+                "The form is stale or was not sent from this page; open the login page again.".into(),
             ),
         );
-    };
+    }
+    let member = ticket.member.clone();
     let account_id = form.account_id.trim().to_string();
+    let offered = ticket.offered.contains(&account_id);
     let mut proof = LoginProof::default();
     if form.none_mine.is_some() {
         platform.sessions.proof_done(&session);
-        return decide_and_answer(platform, Some(session), &headers, member, proof, true).await;
+        return decide_and_answer(platform, Some(session), &headers, member, proof, true, ticket.since).await;
     }
     if form.not_mine.is_some() {
-        proof.not_mine_account_id = account_id.as_str().into();
-    } else {
-        let store = platform.store.clone();
-        let (id, given) = (account_id.clone(), form.password.clone());
-        let checked = tokio::task::spawn_blocking(move || {
-            let hash = store.lock().ok().and_then(|s| s.password_hash(&id).ok().flatten());
-            hash.is_some_and(|h| crate::host::password::verify(&given, &h))
-        })
-        .await
-        .unwrap_or(false);
-        if !checked {
+        if !offered {
             return page(
                 StatusCode::FORBIDDEN,
-                Outcome::Refused("平台密码不正确。".into(), "The platform password is not correct.".into()),
+                Outcome::Refused(
+                    "该账号不在为您列出的账号中。".into(),
+                    "That account is not one of those offered to you.".into(),
+                ),
             );
+        }
+        proof.not_mine_account_id = account_id.as_str().into();
+    } else {
+        if offered && platform.sessions.account_locked(&account_id) {
+            return page(
+                StatusCode::TOO_MANY_REQUESTS,
+                Outcome::Refused(
+                    "该账号密码错误次数过多，请稍后再试。".into(),
+                    "Too many wrong passwords for this account; try again later.".into(),
+                ),
+            );
+        }
+        // An account not offered is never checked, but costs the same hash (of an offered
+        // account's record) so that neither the answer nor its timing tells it apart.
+        let hashed_id = if offered { account_id.clone() } else { ticket.offered.first().cloned().unwrap_or_default() };
+        let store = platform.store.clone();
+        let given = form.password.clone();
+        let checked = tokio::task::spawn_blocking(move || {
+            let hash = store.lock().ok().and_then(|s| s.password_hash(&hashed_id).ok().flatten());
+            let hash = hash.unwrap_or_else(|| DUMMY_HASH.get_or_init(|| crate::host::password::hash("-")).clone());
+            crate::host::password::verify(&given, &hash)
+        })
+        .await
+        .unwrap_or(false)
+            && offered;
+        if !checked {
+            let counted = offered.then_some(account_id.as_str());
+            return match platform.sessions.proof_failed(&session, counted) {
+                ProofFailure::Wrong => page(
+                    StatusCode::FORBIDDEN,
+                    Outcome::Refused("平台密码不正确。".into(), "The platform password is not correct.".into()),
+                ),
+                ProofFailure::Ended => page(
+                    StatusCode::FORBIDDEN,
+                    Outcome::Refused(
+                        "密码错误次数过多，本次登录已结束。请重新通过企业微信登录。".into(),
+                        "Too many wrong passwords; this login has ended. Sign in with WeCom again.".into(),
+                    ),
+                ),
+            };
         }
         proof.password_account_id = account_id.as_str().into();
     }
     platform.sessions.proof_done(&session);
-    decide_and_answer(platform, Some(session), &headers, member, proof, false).await
+    decide_and_answer(platform, Some(session), &headers, member, proof, false, ticket.since).await
+}
+
+/// A hash checked when no stored one applies, so every check costs the same.
+static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// False when the request says it comes from another origin: `Origin` when sent, else `Referer`.
+/// A request with neither (some clients send none) is judged by the session and the form token.
+fn same_origin(platform: &Platform, headers: &HeaderMap) -> bool {
+    let own = origin_of(&platform.base_url);
+    let header_value = |name: header::HeaderName| headers.get(name).map(|v| v.to_str().unwrap_or("").to_string());
+    match (header_value(header::ORIGIN), header_value(header::REFERER)) {
+        (Some(origin), _) => origin_of(origin.trim()).is_some_and(|o| Some(o) == own),
+        (None, Some(referer)) => origin_of(referer.trim()).is_some_and(|o| Some(o) == own),
+        (None, None) => true,
+    }
+}
+
+/// `scheme://host[:port]` of a URL, lower-cased, default ports dropped.
+fn origin_of(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    match parsed.origin() {
+        origin @ url::Origin::Tuple(..) => Some(origin.ascii_serialization()),
+        url::Origin::Opaque(_) => None,
+    }
 }
 
 /// Asks the plugin whether and where the member signs in, applies its changes, and answers.
@@ -204,6 +311,7 @@ async fn decide_and_answer(
     member: LoginOutcome,
     proof: LoginProof,
     declines_candidates: bool,
+    since: Instant,
 ) -> Response {
     let p = platform.clone();
     let m = member.clone();
@@ -291,13 +399,14 @@ async fn decide_and_answer(
                     account_ids.insert(0, id.to_string());
                 }
             }
-            if !platform.sessions.await_proof(&session, member.clone()) {
+            let Some(token) = platform.sessions.await_proof(&session, member.clone(), account_ids.clone(), since)
+            else {
                 return internal_error();
-            }
+            };
             let declinable = decision.account_id.is_none();
             page(
                 StatusCode::OK,
-                Outcome::NeedsPassword { userid: member.userid.to_string(), account_ids, reason, declinable },
+                Outcome::NeedsPassword { userid: member.userid.to_string(), account_ids, reason, declinable, token },
             )
         }
         LoginNeed::Operator => {
@@ -307,6 +416,10 @@ async fn decide_and_answer(
             StatusCode::FORBIDDEN,
             Outcome::Unbound { userid: member.userid.to_string(), name: member.name.to_string() },
         ),
+        // The member's answer made them an account ("none of these is mine"): say so, not "refused".
+        LoginNeed::Nothing if !decision.changes.create_accounts.is_empty() && decided.applied.is_some() => {
+            page(StatusCode::OK, Outcome::AccountCreated(reason.0, reason.1))
+        }
         // Not signed in, nothing the host can do (a value from a newer plugin included).
         _ => page(StatusCode::FORBIDDEN, Outcome::Refused(reason.0, reason.1)),
     }

@@ -11,7 +11,10 @@ mod rejection;
 mod state;
 
 pub use callback::CALLBACK_PATH;
-pub use state::{random_token, LoginSessions, Platform, SessionLimits, SessionsFull, VerifyFile};
+pub use state::{
+    random_token, LoginSessions, Platform, ProofFailure, ProofProblem, ProofTicket, SessionLimits, SessionsFull,
+    VerifyFile,
+};
 
 use axum::routing::{get, post};
 use axum::Router;

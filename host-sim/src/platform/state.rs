@@ -25,6 +25,67 @@ struct PendingLogin {
     started: Instant,
 }
 
+/// A member asked to prove a platform account: who (as WeCom said at login), which accounts the
+/// plugin offered (only those are checked), since when (the WeCom login; never extended), the
+/// form's anti-forgery token, and the wrong passwords given so far.
+#[derive(Clone)]
+struct PendingProof {
+    member: LoginOutcome,
+    offered: Vec<String>,
+    since: Instant,
+    token: String,
+    failures: u32,
+}
+
+impl std::fmt::Debug for PendingProof {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingProof")
+            .field("userid", &self.member.userid)
+            .field("offered", &self.offered)
+            .field("failures", &self.failures)
+            .field("token", &"***")
+            .finish()
+    }
+}
+
+/// What the password endpoint needs of a pending proof.
+#[derive(Clone)]
+pub struct ProofTicket {
+    /// The member, as WeCom said at login.
+    pub member: LoginOutcome,
+    /// The accounts offered to the member.
+    pub offered: Vec<String>,
+    /// When the member logged in with WeCom.
+    pub since: Instant,
+    token: String,
+}
+
+impl ProofTicket {
+    /// True when `given` is this proof's form token (constant time).
+    pub fn token_matches(&self, given: &str) -> bool {
+        constant_time_eq(self.token.as_bytes(), given.as_bytes())
+    }
+}
+
+/// Why a session has no pending proof to answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProofProblem {
+    /// None was asked (or it ended).
+    Missing,
+    /// The WeCom login it came from is older than [`LoginSessions::PROOF_WINDOW`]: the member
+    /// logs in with WeCom again (which re-reads their status). The proof is dropped.
+    Stale,
+}
+
+/// A wrong password given to a pending proof.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProofFailure {
+    /// Wrong; the member may try again.
+    Wrong,
+    /// That was the last allowed one: the pending proof ended.
+    Ended,
+}
+
 /// One session the server issued: before login it carries the pending login (and, while the
 /// plugin asks the member to prove an account, the member), after it the account.
 #[derive(Debug, Clone)]
@@ -32,7 +93,7 @@ struct SessionEntry {
     created: Instant,
     last_seen: Instant,
     pending: Option<PendingLogin>,
-    awaiting_proof: Option<(LoginOutcome, Instant)>,
+    awaiting_proof: Option<PendingProof>,
     account: Option<String>,
 }
 
@@ -72,6 +133,8 @@ impl Default for SessionLimits {
 pub struct LoginSessions {
     limits: SessionLimits,
     sessions: Mutex<HashMap<String, SessionEntry>>,
+    /// Wrong passwords per platform account across sessions: (count, first in this window).
+    account_failures: Mutex<HashMap<String, (u32, Instant)>>,
 }
 
 impl Default for LoginSessions {
@@ -101,10 +164,21 @@ pub struct SessionsFull;
 impl LoginSessions {
     /// How long a started login may take.
     pub const TTL: Duration = Duration::from_secs(600);
+    /// How long after the WeCom login a pending proof may be answered. Never extended by an
+    /// answer: past it the member logs in with WeCom again, so a status change there (disabled,
+    /// left) is seen before any binding is made.
+    pub const PROOF_WINDOW: Duration = Duration::from_secs(300);
+    /// Wrong passwords one pending proof accepts; the last one ends it.
+    pub const MAX_PROOF_FAILURES: u32 = 5;
+    /// Wrong passwords one platform account accepts across all sessions within
+    /// [`Self::ACCOUNT_COOLDOWN`]; past it the account's password is not checked until the window ends.
+    pub const MAX_ACCOUNT_FAILURES: u32 = 10;
+    /// The per-account window and cool-down.
+    pub const ACCOUNT_COOLDOWN: Duration = Duration::from_secs(900);
 
     /// Sessions with these limits.
     pub fn with_limits(limits: SessionLimits) -> LoginSessions {
-        LoginSessions { limits, sessions: Mutex::new(HashMap::new()) }
+        LoginSessions { limits, sessions: Mutex::new(HashMap::new()), account_failures: Mutex::new(HashMap::new()) }
     }
 
     /// The limits in force.
@@ -117,7 +191,7 @@ impl LoginSessions {
     }
 
     fn alive(&self, entry: &SessionEntry, now: Instant) -> bool {
-        let awaiting = entry.awaiting_proof.as_ref().is_some_and(|(_, at)| now.duration_since(*at) < Self::TTL);
+        let awaiting = entry.awaiting_proof.as_ref().is_some_and(|p| now.duration_since(p.since) < Self::PROOF_WINDOW);
         match (&entry.account, &entry.pending) {
             (Some(_), _) => {
                 now.duration_since(entry.last_seen) < self.limits.idle
@@ -184,23 +258,64 @@ impl LoginSessions {
         Some(state)
     }
 
-    /// Keeps the member of a pre-login session who must prove a platform account next.
-    pub fn await_proof(&self, session: &str, member: LoginOutcome) -> bool {
+    /// Keeps the member of a pre-login session who must prove one of `offered` next; `since` is
+    /// the WeCom login it follows (an answer that asks again keeps it). Returns the form's token.
+    pub fn await_proof(
+        &self,
+        session: &str,
+        member: LoginOutcome,
+        offered: Vec<String>,
+        since: Instant,
+    ) -> Option<String> {
         let mut sessions = self.lock();
-        match sessions.get_mut(session).filter(|e| e.account.is_none()) {
-            Some(entry) => {
-                entry.awaiting_proof = Some((member, Instant::now()));
-                true
-            }
-            None => false,
-        }
+        let entry = sessions.get_mut(session).filter(|e| e.account.is_none())?;
+        let failures = entry.awaiting_proof.as_ref().map_or(0, |p| p.failures);
+        let token = random_token(32);
+        entry.awaiting_proof = Some(PendingProof { member, offered, since, token: token.clone(), failures });
+        Some(token)
     }
 
-    /// The member of a session who was asked to prove an account, while the request is fresh.
-    pub fn awaiting(&self, session: &str) -> Option<LoginOutcome> {
-        let sessions = self.lock();
-        let (member, at) = sessions.get(session)?.awaiting_proof.as_ref()?;
-        (at.elapsed() < Self::TTL).then(|| member.clone())
+    /// The pending proof of a session, while its WeCom login is recent enough (a stale one is dropped).
+    pub fn pending_proof(&self, session: &str) -> Result<ProofTicket, ProofProblem> {
+        let mut sessions = self.lock();
+        let entry = sessions.get_mut(session).ok_or(ProofProblem::Missing)?;
+        let p = entry.awaiting_proof.as_ref().ok_or(ProofProblem::Missing)?;
+        if p.since.elapsed() >= Self::PROOF_WINDOW {
+            entry.awaiting_proof = None;
+            return Err(ProofProblem::Stale);
+        }
+        Ok(ProofTicket { member: p.member.clone(), offered: p.offered.clone(), since: p.since, token: p.token.clone() })
+    }
+
+    /// Counts a wrong password (or an account not offered) against the session's pending proof,
+    /// and against `account` across sessions when it is one of those offered.
+    pub fn proof_failed(&self, session: &str, account: Option<&str>) -> ProofFailure {
+        if let Some(account) = account {
+            let now = Instant::now();
+            let mut failures = self.account_failures.lock().unwrap_or_else(PoisonError::into_inner);
+            failures.retain(|_, (_, first)| now.duration_since(*first) < Self::ACCOUNT_COOLDOWN);
+            failures.entry(account.to_string()).or_insert((0, now)).0 += 1;
+        }
+        let mut sessions = self.lock();
+        let Some(p) = sessions.get_mut(session).and_then(|e| e.awaiting_proof.as_mut()) else {
+            return ProofFailure::Ended;
+        };
+        p.failures += 1;
+        if p.failures >= Self::MAX_PROOF_FAILURES {
+            if let Some(e) = sessions.get_mut(session) {
+                e.awaiting_proof = None;
+            }
+            return ProofFailure::Ended;
+        }
+        ProofFailure::Wrong
+    }
+
+    /// True while `account` had too many wrong passwords across sessions to be checked again.
+    pub fn account_locked(&self, account: &str) -> bool {
+        let failures = self.account_failures.lock().unwrap_or_else(PoisonError::into_inner);
+        failures
+            .get(account)
+            .is_some_and(|(n, first)| *n >= Self::MAX_ACCOUNT_FAILURES && first.elapsed() < Self::ACCOUNT_COOLDOWN)
     }
 
     /// Drops a session's pending proof (done, or declined).
@@ -218,6 +333,9 @@ impl LoginSessions {
             }
             e.created = e.created.checked_sub(by).unwrap_or(e.created);
             e.last_seen = e.last_seen.checked_sub(by).unwrap_or(e.last_seen);
+            if let Some(p) = e.awaiting_proof.as_mut() {
+                p.since = p.since.checked_sub(by).unwrap_or(p.since);
+            }
         }
     }
 
@@ -298,11 +416,27 @@ impl Platform {
     }
 }
 
-/// A random alphanumeric token (WeCom carries only `a-zA-Z0-9` in `state` intact).
+/// A random alphanumeric token (WeCom carries only `a-zA-Z0-9` in `state` intact), from the
+/// operating system's CSPRNG (`getrandom`): session ids, login states and form tokens must not be
+/// predictable from earlier ones, which a fast PRNG such as `fastrand` (wyrand) does not promise.
+/// Bytes at or above 248 (= 4 × 62) are redrawn so every character is equally likely.
 pub fn random_token(len: usize) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = fastrand::Rng::new();
-    (0..len).map(|_| ALPHABET[rng.usize(..ALPHABET.len())] as char).collect()
+    let mut out = String::with_capacity(len);
+    let mut buf = [0u8; 64];
+    while out.len() < len {
+        if getrandom::getrandom(&mut buf).is_err() {
+            // No OS randomness: never hand out a guessable id.
+            panic!("操作系统随机数不可用 / the OS random source failed");
+        }
+        for b in buf.iter().filter(|b| **b < 248) {
+            if out.len() == len {
+                break;
+            }
+            out.push(ALPHABET[usize::from(*b) % ALPHABET.len()] as char);
+        }
+    }
+    out
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -312,6 +446,14 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_are_alphanumeric_of_the_length_asked_and_distinct() {
+        let tokens: std::collections::HashSet<String> = (0..1000).map(|_| random_token(32)).collect();
+        assert_eq!(tokens.len(), 1000);
+        assert!(tokens.iter().all(|t| t.len() == 32 && t.chars().all(|c| c.is_ascii_alphanumeric())));
+        assert_eq!(random_token(100).len(), 100, "more than one buffer's worth");
+    }
 
     #[test]
     fn a_state_is_bound_to_its_session_used_once_and_expires() {
