@@ -494,20 +494,27 @@ fn not_mine_never_removes_a_binding_the_member_confirmed() {
     let open = host_sim::cli::serve::open_platform(&args, 0, Store::in_memory().expect("store"), None).expect("open");
     let base = open.server.base_url.clone();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let post = |cookie: String, fields: Vec<(&'static str, &'static str)>| {
+    // Each tab posts its own page's form token, as its browser would.
+    let token = |html: &str| {
+        html.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or_default().to_string()
+    };
+    let post = |cookie: String, mut fields: Vec<(&'static str, String)>, csrf: String| {
         let url = format!("{base}/oauth/wecom/password");
+        fields.push(("csrf", csrf));
         async move {
             let r = reqwest::Client::new().post(url).header("cookie", cookie).form(&fields).send().await.expect("post");
             (r.status().as_u16(), r.text().await.expect("body"))
         }
     };
     rt.block_on(async {
-        let (tab_a, _) = to_platform_page(&base, "wangxiaokai").await;
-        let (tab_b, _) = to_platform_page(&base, "wangxiaokai").await;
-        let (_, page) =
-            post(tab_b, vec![("account_id", "u-1004"), ("password", host_sim::host::sample::DEMO_PASSWORD)]).await;
+        let (tab_a, page_a) = to_platform_page(&base, "wangxiaokai").await;
+        let (tab_b, page_b) = to_platform_page(&base, "wangxiaokai").await;
+        let proof =
+            vec![("account_id", "u-1004".to_string()), ("password", host_sim::host::sample::DEMO_PASSWORD.to_string())];
+        let (_, page) = post(tab_b, proof, token(&page_b)).await;
         assert!(page.contains("signed-in"), "{page}");
-        let (_, page) = post(tab_a, vec![("account_id", "u-1004"), ("not_mine", "1")]).await;
+        let not_mine = vec![("account_id", "u-1004".to_string()), ("not_mine", "1".to_string())];
+        let (_, page) = post(tab_a, not_mine, token(&page_a)).await;
         assert!(page.contains("contact the operator"), "{page}");
     });
     let store = open.platform.store.lock().expect("store");
