@@ -119,8 +119,42 @@ fn random_token() -> String {
 pub fn random_encoding_aes_key() -> String {
     const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     const LAST: &[u8] = b"AEIMQUYcgkosw048";
-    let mut rng = fastrand::Rng::new();
-    let mut key: String = (0..42).map(|_| ALNUM[rng.usize(..ALNUM.len())] as char).collect();
-    key.push(LAST[rng.usize(..LAST.len())] as char);
+    // The key decrypts every callback: drawn from the OS random source, never a fast PRNG.
+    // Bytes at or above 248 (= 4 × 62) are redrawn so each character is equally likely.
+    let mut key = String::with_capacity(43);
+    let mut buf = [0u8; 64];
+    while key.len() < 43 {
+        if getrandom::getrandom(&mut buf).is_err() {
+            panic!("操作系统随机数不可用 / the OS random source failed");
+        }
+        for b in buf.iter().filter(|b| **b < 248) {
+            match key.len() {
+                0..42 => key.push(ALNUM[usize::from(*b) % ALNUM.len()] as char),
+                // 240 = 15 × 16: the last character unbiased too.
+                42 if *b < 240 => key.push(LAST[usize::from(*b) % LAST.len()] as char),
+                42 => {}
+                _ => break,
+            }
+        }
+    }
     key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::random_encoding_aes_key;
+    use base64::Engine;
+
+    #[test]
+    fn a_generated_key_is_43_characters_that_decode_to_32_bytes_and_never_repeats() {
+        let keys: Vec<String> = (0..64).map(|_| random_encoding_aes_key()).collect();
+        for key in &keys {
+            assert_eq!(key.len(), 43, "{key}");
+            assert!(key.bytes().all(|b| b.is_ascii_alphanumeric()), "{key}");
+            let bytes = base64::engine::general_purpose::STANDARD.decode(format!("{key}=")).expect("strict base64");
+            assert_eq!(bytes.len(), 32);
+        }
+        let distinct: std::collections::HashSet<&String> = keys.iter().collect();
+        assert_eq!(distinct.len(), keys.len(), "no key repeats");
+    }
 }

@@ -15,8 +15,12 @@ const PREFIX: &str = "pbkdf2-sha256";
 
 /// A new salted hash of `password`.
 pub fn hash(password: &str) -> String {
-    let mut rng = fastrand::Rng::new();
-    let salt: [u8; 16] = std::array::from_fn(|_| rng.u8(..));
+    // From the OS random source like the platform's session ids: salts must never repeat across
+    // processes, which a PRNG seeded per process does not promise.
+    let mut salt = [0u8; 16];
+    if getrandom::getrandom(&mut salt).is_err() {
+        panic!("操作系统随机数不可用 / the OS random source failed");
+    }
     hash_with(password, &salt, ITERATIONS)
 }
 
