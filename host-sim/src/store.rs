@@ -624,12 +624,7 @@ impl Store {
         decide: impl FnOnce(Contents) -> (T, Option<(ChangeSet, Audit)>),
     ) -> Result<(T, Option<Applied>), StoreError> {
         let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let contents = Contents {
-            accounts: read_accounts(&tx)?,
-            bindings: read_bindings(&tx)?,
-            departments: read_departments(&tx)?,
-            declined: read_declined(&tx)?,
-        };
+        let contents = read_contents(&tx)?;
         let (decided, changes) = decide(contents);
         let Some((changes, audit)) = changes else { return Ok((decided, None)) };
         let applied = apply_changes(&tx, &changes, &audit)?;
@@ -691,49 +686,17 @@ impl Store {
         Ok(())
     }
 
-    /// As [`Store::apply_decided`], for the journaled change `seq`: marked applied in the same
-    /// transaction, whether the decision changed anything or not (then it is never applied twice).
-    /// The decision says whether it took the change (`false`: the plugin refused to plan it; the
-    /// entry stays pending unless [`Store::hold_journaled`] takes it over).
-    pub fn apply_journaled(
-        &mut self,
-        seq: i64,
-        decide: impl FnOnce(Contents) -> (bool, Option<(ChangeSet, Audit)>),
-    ) -> Result<(bool, Option<Applied>), StoreError> {
-        let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let contents = Contents {
-            accounts: read_accounts(&tx)?,
-            bindings: read_bindings(&tx)?,
-            departments: read_departments(&tx)?,
-            declined: read_declined(&tx)?,
-        };
-        let (decided, changes) = decide(contents);
-        let applied = match changes {
-            Some((changes, audit)) => Some(apply_changes(&tx, &changes, &audit)?),
-            None => None,
-        };
-        if decided {
-            tx.execute("UPDATE callback_journal SET applied = 1, attempts = attempts + 1 WHERE seq = ?1", [seq])?;
-        }
-        tx.commit()?;
-        Ok((decided, applied))
-    }
-
-    /// As [`Store::apply_journaled`], for a batch of journaled changes planned together: every
-    /// `seq` is marked applied in the one transaction that applies their change set (or none is,
-    /// when the decision did not take them).
+    /// As [`Store::apply_decided`], for a batch of journaled changes planned together: every
+    /// `seq` is marked applied in the one transaction that applies their change set, whether the
+    /// decision changed anything or not (then none is applied twice), or none is when the decision
+    /// did not take them (they stay pending unless [`Store::hold_journaled_batch`] takes them over).
     pub fn apply_journaled_batch(
         &mut self,
         seqs: &[i64],
         decide: impl FnOnce(Contents) -> (bool, Option<(ChangeSet, Audit)>),
     ) -> Result<(bool, Option<Applied>), StoreError> {
         let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let contents = Contents {
-            accounts: read_accounts(&tx)?,
-            bindings: read_bindings(&tx)?,
-            departments: read_departments(&tx)?,
-            declined: read_declined(&tx)?,
-        };
+        let contents = read_contents(&tx)?;
         let (decided, changes) = decide(contents);
         let applied = match changes {
             Some((changes, audit)) => Some(apply_changes(&tx, &changes, &audit)?),
@@ -762,8 +725,9 @@ impl Store {
         Ok(())
     }
 
-    /// As [`Store::hold_journaled`], for a batch: the held changes replaced by `changes`, and
-    /// every `seq` marked as taken over, in one transaction.
+    /// Holds `changes` (the safeguard refused them) and marks every journaled `seq` as taken over,
+    /// in one transaction: the held changes replace any held before, and a change lives on in
+    /// `held_changes`, never twice.
     pub fn hold_journaled_batch(&mut self, seqs: &[i64], changes: &[DirectoryChange]) -> Result<(), StoreError> {
         let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute("DELETE FROM held_changes", [])?;
@@ -771,21 +735,6 @@ impl Store {
             tx.execute("INSERT INTO held_changes (change) VALUES (?1)", [serde_json::to_string(c)?])?;
         }
         mark_journaled(&tx, seqs)?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Holds `changes` (the safeguard refused them) and marks the journaled change `seq` as
-    /// taken over, in one transaction: the change lives on in `held_changes`, never twice.
-    pub fn hold_journaled(&mut self, seq: Option<i64>, changes: &[DirectoryChange]) -> Result<(), StoreError> {
-        let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute("DELETE FROM held_changes", [])?;
-        for c in changes {
-            tx.execute("INSERT INTO held_changes (change) VALUES (?1)", [serde_json::to_string(c)?])?;
-        }
-        if let Some(seq) = seq {
-            tx.execute("UPDATE callback_journal SET applied = 1, attempts = attempts + 1 WHERE seq = ?1", [seq])?;
-        }
         tx.commit()?;
         Ok(())
     }
@@ -1332,6 +1281,16 @@ fn test_pause_in_commit() {
     let Some(ms) = std::env::var(TEST_PAUSE_ENV).ok().and_then(|v| v.trim().parse::<u64>().ok()) else { return };
     eprintln!("HOST_SIM_TEST_PAUSED {ms} ms");
     std::thread::sleep(std::time::Duration::from_millis(ms));
+}
+
+/// Everything a decision inside [`Store::apply_decided`] or a journaled batch reads.
+fn read_contents(db: &Connection) -> Result<Contents, StoreError> {
+    Ok(Contents {
+        accounts: read_accounts(db)?,
+        bindings: read_bindings(db)?,
+        departments: read_departments(db)?,
+        declined: read_declined(db)?,
+    })
 }
 
 fn read_declined(db: &Connection) -> Result<Vec<(String, String)>, StoreError> {

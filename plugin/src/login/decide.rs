@@ -264,13 +264,7 @@ fn declined(f: &LoginFacts, b: &Binding) -> LoginDecision {
     }
     let create = f.policy.new_members == NewMembers::Create;
     if create {
-        changes.create_accounts.push(NewAccount {
-            userid: f.member.userid.clone(),
-            name: f.member.name.clone(),
-            departments: Default::default(),
-            department_wecom_ids: Default::default(),
-        });
-        changes.summary.accounts_created = 1;
+        create_own_account(&mut changes, f);
     }
     let reason = if create {
         Text::new(
@@ -290,6 +284,18 @@ fn declined(f: &LoginFacts, b: &Binding) -> LoginDecision {
     decision
 }
 
+/// Adds a new account of the member's own to `changes` (the host names it with an id no account
+/// has, never binding an existing one).
+fn create_own_account(changes: &mut ChangeSet, f: &LoginFacts) {
+    changes.create_accounts.push(NewAccount {
+        userid: f.member.userid.clone(),
+        name: f.member.name.clone(),
+        departments: Default::default(),
+        department_wecom_ids: Default::default(),
+    });
+    changes.summary.accounts_created = 1;
+}
+
 /// A member without a binding whose offered accounts were all bound to other members since the
 /// table was made: nothing is left for them to prove or decline. By policy a new account of their
 /// own (`created`: the host creates a fresh account under an id no account has, never binding an
@@ -307,13 +313,7 @@ fn all_taken(f: &LoginFacts) -> LoginDecision {
         ));
     }
     let mut changes = ChangeSet::default();
-    changes.create_accounts.push(NewAccount {
-        userid: f.member.userid.clone(),
-        name: f.member.name.clone(),
-        departments: Default::default(),
-        department_wecom_ids: Default::default(),
-    });
-    changes.summary.accounts_created = 1;
+    create_own_account(&mut changes, f);
     LoginDecision {
         changes,
         evidence: Evidence::Created,
@@ -342,13 +342,7 @@ fn declined_all(f: &LoginFacts, candidates: &[&PlatformAccount]) -> LoginDecisio
     let create = f.policy.new_members == NewMembers::Create;
     let mut changes = ChangeSet::default();
     let mut decision = if create {
-        changes.create_accounts.push(NewAccount {
-            userid: f.member.userid.clone(),
-            name: f.member.name.clone(),
-            departments: Default::default(),
-            department_wecom_ids: Default::default(),
-        });
-        changes.summary.accounts_created = 1;
+        create_own_account(&mut changes, f);
         LoginDecision {
             changes,
             evidence: Evidence::Created,
