@@ -949,35 +949,8 @@ impl Store {
 
     /// Applies a login decision's change set and records the accounts the member declined in it
     /// (`LoginDecision::declined_account_ids`), each with an audit entry `declined` (the audit's
-    /// actor, normally `member`), all in one transaction. An account already recorded for the
-    /// member is neither recorded nor audited again.
-    pub fn apply_declined(
-        &mut self,
-        changes: &ChangeSet,
-        audit: &Audit,
-        userid: &str,
-        declined: &[String],
-    ) -> Result<Applied, StoreError> {
-        let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let applied = apply_changes(&tx, changes, audit)?;
-        {
-            let mut trail = Trail::new(&tx, changes.snapshot_id.as_str(), audit)?;
-            for id in declined {
-                let added = tx.execute(
-                    "INSERT INTO declined_candidates (userid_key, account_id, at) VALUES (?1, ?2, ?3)
-                     ON CONFLICT DO NOTHING",
-                    params![userid.to_lowercase(), id, utc_now()],
-                )?;
-                if added > 0 {
-                    trail.write("declined", userid, id, "", None)?;
-                }
-            }
-        }
-        tx.commit()?;
-        Ok(applied)
-    }
-
-    /// Applies a login decision like [`Store::apply_declined`], but only if the bindings it was
+    /// actor, normally `member`; an account already recorded for the member is neither recorded
+    /// nor audited again), all in one transaction, but only if the bindings it was
     /// decided on are still there, checked in its `BEGIN IMMEDIATE` transaction (the facts are
     /// read before it, and `bind` or `commit` in another process may write in between):
     /// the member's binding is still `member_binding` (account and evidence), each binding the
@@ -1023,19 +996,7 @@ impl Store {
             return Ok(None);
         }
         let applied = apply_changes(&tx, changes, audit)?;
-        {
-            let mut trail = Trail::new(&tx, changes.snapshot_id.as_str(), audit)?;
-            for id in declined {
-                let added = tx.execute(
-                    "INSERT INTO declined_candidates (userid_key, account_id, at) VALUES (?1, ?2, ?3)
-                     ON CONFLICT DO NOTHING",
-                    params![userid.to_lowercase(), id, utc_now()],
-                )?;
-                if added > 0 {
-                    trail.write("declined", userid, id, "", None)?;
-                }
-            }
-        }
+        record_declined(&tx, changes, audit, userid, declined)?;
         tx.commit()?;
         Ok(Some(applied))
     }
@@ -1069,6 +1030,28 @@ impl Store {
 /// Every binding change that is actually written gets its audit entry in the same transaction, so
 /// applying the same change set again writes neither changes nor entries.
 /// Marks journaled changes applied (or taken over by `held_changes`).
+/// Records the accounts `userid` declined, each audited once as `declined`.
+fn record_declined(
+    tx: &rusqlite::Transaction<'_>,
+    changes: &ChangeSet,
+    audit: &Audit,
+    userid: &str,
+    declined: &[String],
+) -> Result<(), StoreError> {
+    let mut trail = Trail::new(tx, changes.snapshot_id.as_str(), audit)?;
+    for id in declined {
+        let added = tx.execute(
+            "INSERT INTO declined_candidates (userid_key, account_id, at) VALUES (?1, ?2, ?3)
+             ON CONFLICT DO NOTHING",
+            params![userid.to_lowercase(), id, utc_now()],
+        )?;
+        if added > 0 {
+            trail.write("declined", userid, id, "", None)?;
+        }
+    }
+    Ok(())
+}
+
 fn mark_journaled(tx: &rusqlite::Transaction<'_>, seqs: &[i64]) -> Result<(), StoreError> {
     let mut stmt = tx.prepare("UPDATE callback_journal SET applied = 1, attempts = attempts + 1 WHERE seq = ?1")?;
     for seq in seqs {

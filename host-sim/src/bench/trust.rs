@@ -150,7 +150,7 @@ impl State {
         self.by_userid.insert(key, b.clone());
     }
 
-    /// As `Store::apply_declined`: the decision's changes, and the accounts it says the member
+    /// As `Store::apply_login_if_unchanged`: the decision's changes, and the accounts it says the member
     /// declined.
     fn apply_decision(&mut self, userid: &str, decision: &interface::LoginDecision) {
         self.apply(&decision.changes);
