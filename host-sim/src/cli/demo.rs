@@ -121,7 +121,7 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<DemoOutcome> 
     )?;
     // What a login later asks of the store: the synced scope and whom this sync listed.
     store.set_synced_scope(&scope)?;
-    store.set_roster(&crate::host::sync::roster(&proposal))?;
+    store.set_roster(&crate::store::roster_of(&proposal))?;
     let s = changes.summary;
     writeln!(out, "{}", crate::render::summary::summary_line(&s, lang))?;
 

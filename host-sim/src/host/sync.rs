@@ -6,7 +6,7 @@
 use crate::host::session::Session;
 use crate::store::{PendingSync, Store};
 use interface::{
-    ChangeSet, CommitInput, DirectorySnapshot, PlatformAccount, PlatformDepartment, PluginBox, PluginError, Proposal,
+    ChangeSet, CommitInput, DirectorySnapshot, PlatformAccount, PlatformDepartment, PluginBox, PluginError,
     ProposalInput, ScopeSelection,
 };
 
@@ -97,13 +97,8 @@ pub fn seed_and_sync(session: &Session, store: &mut Store, scope: &ScopeSelectio
         ),
     )?;
     store.set_synced_scope(scope)?;
-    store.set_roster(&roster(&proposal))?;
+    store.set_roster(&crate::store::roster_of(&proposal))?;
     Ok(())
-}
-
-/// Every member of the proposal, with the accounts their row offered (see [`crate::store::roster_of`]).
-pub fn roster(proposal: &Proposal) -> Vec<(String, Vec<String>)> {
-    crate::store::roster_of(proposal)
 }
 
 /// The plugin's `commit` input made of the pending sync and the store state themselves (what
