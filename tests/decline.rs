@@ -523,26 +523,38 @@ fn not_mine_never_removes_a_binding_the_member_confirmed() {
     assert!(store.declined_accounts("wangxiaokai").expect("q").is_empty(), "nothing recorded as declined");
 }
 
-/// The operator's sync and commit, every default.
-fn resync(fake: &FakeWecom, db: &Path) {
-    let common = WorkflowArgs {
-        wecom: external(fake),
-        db: db.to_path_buf(),
-        lang: host_sim::render::table::Lang::En,
-        json: true,
-    };
+fn workflow(fake: &FakeWecom, db: &Path) -> WorkflowArgs {
+    WorkflowArgs { wecom: external(fake), db: db.to_path_buf(), lang: host_sim::render::table::Lang::En, json: true }
+}
+
+/// The operator's sync, every default: the table stays pending in the store.
+fn sync_only(fake: &FakeWecom, db: &Path) {
     let sync = SyncArgs {
-        common: common.clone(),
+        common: workflow(fake, db),
         platform_url: util::PLATFORM.into(),
         scope: ScopeArgs { scope_departments: vec![1], ..Default::default() },
         ..Default::default()
     };
     assert!(host_sim::cli::workflow::sync::sync(&sync, &mut Vec::new()).expect("sync").is_some());
-    host_sim::cli::workflow::commit::commit(
-        &CommitArgs { common, dry_run: false, ..Default::default() },
-        &mut Vec::new(),
-    )
-    .expect("commit");
+}
+
+/// The operator's commit of the pending table, every default; it must be applied.
+fn commit_pending(fake: &FakeWecom, db: &Path) {
+    let mut out = Vec::new();
+    let args = CommitArgs { common: workflow(fake, db), dry_run: false, ..Default::default() };
+    let committed = host_sim::cli::workflow::commit::commit(&args, &mut out).expect("commit");
+    // A table made after members declined is the table commit recognises: applied, not stale.
+    assert!(
+        matches!(committed, host_sim::cli::workflow::commit::CommitOutcome::Applied(..)),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
+}
+
+/// The pending table's row for `userid`.
+fn pending_row(db: &Path, userid: &str) -> interface::ProposalRow {
+    let pending = Store::open(db).expect("store").pending().expect("read").expect("pending");
+    pending.proposal.rows.iter().find(|r| r.userid.as_str() == userid).cloned().expect("row")
 }
 
 /// M3: "not mine" to a name-bound account with nothing listed beside it is recorded as declined
@@ -592,15 +604,57 @@ fn the_next_commit_never_binds_a_declined_pair() {
         store.apply(&taken, &audit).expect("taken");
         assert_eq!(store.declined_accounts("zhangxu").expect("q"), ["u-1006", "u-1007"]);
     }
-    resync(&fake, &db);
-    let store = Store::open(&db).expect("store");
-    assert!(store.binding_for_userid("wangxiaokai").expect("q").is_none(), "u-1004 not bound back by name");
-    assert!(store.binding_for_userid("zhangxu").expect("q").is_none(), "u-1007 not bound by name");
-    let pending = store.pending().expect("read").expect("pending");
+    sync_only(&fake, &db);
     for (userid, declined) in [("wangxiaokai", "u-1004"), ("zhangxu", "u-1007")] {
-        let row = pending.proposal.rows.iter().find(|r| r.userid.as_str() == userid).expect("row");
+        let row = pending_row(&db, userid);
         assert_eq!(row.kind, RowKind::Ambiguous, "{row:#?}");
         assert!(row.account.is_none(), "{row:#?}");
         assert!(row.candidates.iter().all(|c| c.account_id.as_str() != declined), "{row:#?}");
     }
+    commit_pending(&fake, &db);
+    let store = Store::open(&db).expect("store");
+    assert!(store.binding_for_userid("wangxiaokai").expect("q").is_none(), "u-1004 not bound back by name");
+    assert!(store.binding_for_userid("zhangxu").expect("q").is_none(), "u-1007 not bound by name");
+}
+
+/// A name many share: 张旭 twice more in WeCom and twelve more 张旭 accounts on the platform
+/// (fourteen in all). Each 张旭 row lists the ten likeliest and counts fourteen; the member is
+/// offered exactly the ten listed; after "none of these is mine" the next sync lists him the four
+/// he has not seen, and the commit after it is applied.
+#[test]
+fn a_large_name_offers_the_listed_ten_and_the_rest_after_a_decline() {
+    let fake = util::fake();
+    fake.with_org(|org| {
+        for userid in ["zhangxu2", "zhangxu3"] {
+            org.users.push(host_sim::fake_wecom::User {
+                userid: userid.into(),
+                name: "张旭".into(),
+                departments: vec![4],
+                status: 1,
+                ..Default::default()
+            });
+        }
+    });
+    let dir = TempDir::new("large-name");
+    let more: Vec<(String, &str)> = (0..12).map(|n| (format!("u-2{n:03}"), "张旭")).collect();
+    let more: Vec<(&str, &str)> = more.iter().map(|(id, name)| (id.as_str(), *name)).collect();
+    let db = synced_with(&fake, &dir, &more);
+    let listed = |db: &Path| {
+        let row = pending_row(db, "zhangxu");
+        (row.candidates.iter().map(|c| c.account_id.to_string()).collect::<Vec<_>>(), row.candidates_total())
+    };
+    sync_only(&fake, &db);
+    let (first, total) = listed(&db);
+    assert_eq!((first.len(), total), (10, 14), "{first:?}");
+
+    let asked = login(&fake, &db, "zhangxu", None, false, NewMembers::Ignore);
+    assert_eq!(ids(&asked), first, "offered exactly the listed accounts: {asked:#}");
+    let _ = login(&fake, &db, "zhangxu", None, true, NewMembers::Ignore);
+    assert_eq!(Store::open(&db).expect("store").declined_accounts("zhangxu").expect("q").len(), 10);
+
+    sync_only(&fake, &db);
+    let (next, total) = listed(&db);
+    assert_eq!((next.len(), total), (4, 4), "{next:?}");
+    assert!(next.iter().all(|id| !first.contains(id)), "{next:?} after {first:?}");
+    commit_pending(&fake, &db);
 }

@@ -208,7 +208,9 @@ pub struct ProposalRow {
     pub kind: RowKind,
     /// The account it is or will be bound to (none for ambiguous and no-match rows).
     pub account: ROption<Candidate>,
-    /// For ambiguous rows: every candidate, never one picked silently.
+    /// For ambiguous rows: the candidates, never one picked silently. A name shared by many
+    /// accounts lists only the likeliest (agreeing departments first);
+    /// [`ProposalRow::candidates_total`] says how many there were.
     pub candidates: RVec<Candidate>,
     /// The tag shown in the table, e.g. 姓名匹配 / name match; empty when none.
     pub label: Text,
@@ -220,9 +222,25 @@ pub struct ProposalRow {
     /// For a rename row: the userid the account is bound to now; empty otherwise.
     #[serde(default)]
     pub previous_userid: RString,
-    /// Fields added in later 0.2.x releases.
+    /// Fields added in later 0.2.x releases: [`ext_keys::CANDIDATES_TOTAL`].
     #[serde(default, skip_serializing_if = "Extensions::is_empty")]
     pub ext: Extensions,
+}
+
+impl ProposalRow {
+    /// How many accounts the row could offer: more than `candidates` lists when the plugin listed
+    /// only the likeliest ([`ext_keys::CANDIDATES_TOTAL`]); otherwise the length of `candidates`.
+    pub fn candidates_total(&self) -> u64 {
+        let listed = self.candidates.len() as u64;
+        self.ext.get::<u64>(ext_keys::CANDIDATES_TOTAL).map_or(listed, |total| total.max(listed))
+    }
+
+    /// Sets [`ProposalRow::candidates_total`]; nothing is written when `candidates` lists them all.
+    pub fn set_candidates_total(&mut self, total: u64) {
+        if total > self.candidates.len() as u64 {
+            self.ext.set(ext_keys::CANDIDATES_TOTAL, &total);
+        }
+    }
 }
 
 /// The counts the guide shows above the table.

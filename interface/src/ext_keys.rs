@@ -37,3 +37,11 @@ pub const NAME_SPACING_DIFFERS: &str = "name_spacing_differs";
 /// automatically; the operator may still bind it explicitly. Userids compare case-insensitively.
 /// Absent (a host that predates it): none.
 pub const DECLINED_PAIRS: &str = "declined_pairs";
+
+/// `ProposalRow.ext`, unsigned integer (0.2.x): how many accounts the row could offer its member
+/// when that is more than `candidates` lists. A name shared by many people would otherwise list
+/// every one of its accounts on every row of the name, which grows with the square of the name's
+/// size; the plugin lists the likeliest (agreeing departments first, then by name and id) and
+/// says how many there were. Only listed accounts are offered at login; the operator may bind
+/// any account by its id. Absent: `candidates` lists them all.
+pub const CANDIDATES_TOTAL: &str = "candidates_total";

@@ -42,7 +42,7 @@ pub fn row_tag(row: &ProposalRow, lang: Lang) -> String {
                 label.to_string()
             }
         }
-        RowKind::Ambiguous => format!("{} ({})", lang.pick("同名待确认", "ambiguous"), row.candidates.len()),
+        RowKind::Ambiguous => format!("{} ({})", lang.pick("同名待确认", "ambiguous"), row.candidates_total()),
         RowKind::NoMatch => lang.pick("新建账号", "new account").to_string(),
         RowKind::LeftWecom => lang.pick("已离开企业微信", "left WeCom").to_string(),
         RowKind::NameMatchDepartmentsDiffer => {
@@ -90,7 +90,15 @@ fn account_cell(row: &ProposalRow, lang: Lang) -> String {
                     )
                 })
                 .collect();
-            format!("? {}", names.join(" / "))
+            let more = row.candidates_total().saturating_sub(row.candidates.len() as u64);
+            match more {
+                0 => format!("? {}", names.join(" / ")),
+                _ => format!(
+                    "? {} {}",
+                    names.join(" / "),
+                    lang.pick(&format!("（另有 {more} 个候选账号）"), &format!("(+{more} more candidates)"))
+                ),
+            }
         }
         (None, RowKind::NoMatch) => lang.pick("（将新建）", "(new)").to_string(),
         (None, _) => "—".to_string(),

@@ -32,7 +32,8 @@ use super::departments::{department_changes, in_scope};
 use super::error::{BindingError, StalePart};
 use super::fingerprint::host_state_id;
 use super::maps::{map, Map};
-use super::propose::{current_sources, userid_key, Source};
+use super::propose::{current_sources, Source};
+use super::userids::userid_key;
 use interface::{
     Binding, ChangeSet, CommitInput, CommitSummary, EditKind, Evidence, NewAccount, PlatformAccount, ProposalRow,
     RemovalGuard, RowKind, Text, Unbinding,
@@ -438,6 +439,39 @@ mod tests {
         // The operator may still bind it: a person decided.
         let c = build_change_set(&commit_input(&i, &table, vec![edit(Bind, "wxk", Some("a1"))])).expect("bind");
         assert_eq!(bindings(&c), [("wxk".to_string(), "a1".to_string())]);
+    }
+
+    /// A table made after a member declined an account is the table commit recognises: the
+    /// declined pair is withheld in both, so the commit is applied, not refused as stale.
+    #[test]
+    fn a_table_made_after_a_decline_commits() {
+        let mut i = input(
+            vec![member("wxk", "王晓楷", &[]), member("zx1", "张旭", &["研发"]), member("zx2", "张旭", &["市场"])],
+            vec![account("a1", "王晓楷", &[]), account("b1", "张旭", &[]), account("b2", "张旭", &[])],
+            vec![],
+        );
+        i.set_declined_pairs(&[("WXK".into(), "a1".into()), ("zx1".into(), "b2".into())]);
+        let table = propose(&i);
+        assert_eq!(kind_of(&table, "wxk"), Ambiguous);
+        let c = build_change_set(&commit_input(&i, &table, vec![])).expect("the table commit recognises");
+        assert!(bindings(&c).is_empty());
+        assert_eq!(c.summary.skipped, 3);
+        let c = build_change_set(&commit_input(&i, &table, vec![edit(Bind, "zx1", Some("b1"))])).expect("bind");
+        assert_eq!(bindings(&c), [("zx1".to_string(), "b1".to_string())]);
+    }
+
+    /// The operator may bind an account the row did not list (a name with more accounts than a row
+    /// lists): the listing narrows what is shown and offered, never what a person may decide.
+    #[test]
+    fn the_operator_binds_an_account_the_row_did_not_list() {
+        let members = (0..15).map(|n| member(&format!("zw{n:02}"), "张伟", &[])).collect();
+        let accounts = (0..15).map(|n| account(&format!("a{n:02}"), "张伟", &[])).collect();
+        let i = input(members, accounts, vec![]);
+        let table = propose(&i);
+        let listed = &table.rows.iter().find(|r| r.userid.as_str() == "zw00").expect("row").candidates;
+        assert!(listed.iter().all(|c| c.account_id.as_str() != "a14"), "a14 is beyond the list");
+        let c = build_change_set(&commit_input(&i, &table, vec![edit(Bind, "zw00", Some("a14"))])).expect("bind");
+        assert_eq!(bindings(&c), [("zw00".to_string(), "a14".to_string())]);
     }
 
     #[test]

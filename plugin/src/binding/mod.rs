@@ -20,6 +20,7 @@ mod departments;
 mod error;
 pub mod evidence;
 mod fingerprint;
+mod listing;
 mod maps;
 mod names;
 mod propose;
@@ -27,6 +28,7 @@ mod query;
 mod reasons;
 mod rows;
 mod solve;
+mod userids;
 
 #[cfg(test)]
 pub(crate) mod testkit;

@@ -17,14 +17,15 @@
 //! that order. Building is where the time goes, since every row owns copies of its strings.
 
 use super::fingerprint::host_state_id;
+use super::listing::{AgreeIndex, Listing, MAX_LISTED};
 use super::maps::{map, set, Map, Set};
 use super::names::{normalized, SpacingIndex};
 use super::reasons;
 use super::rows;
 use super::solve::{agrees, departments_agree, solve, KeyLists, Outcome, PairBy};
+use super::userids::{userid_key, Declined};
 use interface::{
-    Binding, Candidate, Member, MemberStatus, PlatformAccount, Proposal, ProposalCounts, ProposalInput, ProposalRow,
-    RowKind, Text,
+    Binding, Member, MemberStatus, PlatformAccount, Proposal, ProposalCounts, ProposalInput, ProposalRow, RowKind, Text,
 };
 use std::borrow::Cow;
 use std::collections::hash_map::Entry;
@@ -39,14 +40,11 @@ pub(crate) struct Source<'a> {
 
 /// Proposes a binding table for the snapshot and the host's accounts and bindings.
 pub fn propose(input: &ProposalInput) -> Proposal {
+    let declined = Declined::new(input.declined_pairs());
     let (items, groups) = decide(input);
     let order = row_order(&items);
-    let mut rows = build_rows(&items, &order, &groups, build_threads(order.len()));
+    let rows = build_rows(&items, &order, &groups, &declined, build_threads(order.len()));
     drop((items, groups));
-    let declined = input.declined_pairs();
-    if !declined.is_empty() {
-        withhold_declined(&mut rows, &declined);
-    }
     let mut counts = ProposalCounts { wecom_users: input.snapshot.members.len() as u64, ..Default::default() };
     let mut spacing = 0u64;
     for row in &rows {
@@ -72,16 +70,6 @@ pub fn propose(input: &ProposalInput) -> Proposal {
         rows: rows.into(),
         counts,
         ext,
-    }
-}
-
-/// WeCom userids are case-insensitive: `ZhangSan` and `zhangsan` are one member.
-pub(crate) fn userid_key(userid: &str) -> Cow<'_, str> {
-    // Most userids are lower-case ASCII already; skip the allocation for them.
-    if userid.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
-        Cow::Borrowed(userid)
-    } else {
-        Cow::Owned(userid.to_lowercase())
     }
 }
 
@@ -160,6 +148,8 @@ struct Group<'a> {
     outcomes: Vec<Outcome>,
     /// The open accounts in display order (by name, then id), shared by the ambiguous members.
     listed: Vec<usize>,
+    /// Which of `listed` agree with a member's departments (built only when a member is ambiguous).
+    agree_index: AgreeIndex<'a>,
     /// The reason shown on each ambiguous row (the same for all of them).
     ambiguous_reason: Option<Text>,
 }
@@ -175,6 +165,7 @@ impl<'a> Group<'a> {
                 account_depts: KeyLists::default(),
                 outcomes: vec![Outcome::Pair { account: 0, by: PairBy::Name { after_department: false } }],
                 listed: Vec::new(),
+                agree_index: AgreeIndex::default(),
                 ambiguous_reason: None,
             };
         }
@@ -186,11 +177,25 @@ impl<'a> Group<'a> {
             let (x, y) = (accounts[x], accounts[y]);
             x.name.as_str().cmp(y.name.as_str()).then_with(|| x.id.as_str().cmp(y.id.as_str()))
         });
+        let offered = listed.len() + spacing.len();
         let ambiguous_reason = solution.outcomes.iter().find_map(|o| match o {
-            Outcome::Ambiguous { members } => Some(reasons::ambiguous(listed.len(), *members)),
+            Outcome::Ambiguous { members } => Some(reasons::ambiguous(listed.len(), *members, offered > MAX_LISTED)),
             _ => None,
         });
-        Group { accounts, spacing, member_depts, account_depts, outcomes: solution.outcomes, listed, ambiguous_reason }
+        let agree_index = match ambiguous_reason {
+            Some(_) => AgreeIndex::new(listed.len(), |p| account_depts.get(listed[p])),
+            None => AgreeIndex::default(),
+        };
+        Group {
+            accounts,
+            spacing,
+            member_depts,
+            account_depts,
+            outcomes: solution.outcomes,
+            listed,
+            agree_index,
+            ambiguous_reason,
+        }
     }
 
     /// The accounts whose names differ from a name group's only by spacing, in display order (by
@@ -203,6 +208,7 @@ impl<'a> Group<'a> {
             account_depts: KeyLists::default(),
             outcomes: Vec::new(),
             listed: Vec::new(),
+            agree_index: AgreeIndex::default(),
             ambiguous_reason: None,
         }
     }
@@ -210,19 +216,23 @@ impl<'a> Group<'a> {
     /// A spacing row for `member`, offered the accounts whose names differ only by spacing:
     /// because no account has the exact name (`taken` false), or because every account that has
     /// it went to another member of the name (`taken`).
-    fn spacing_row(&self, member: &Member, taken: bool) -> ProposalRow {
-        let mut candidates = Vec::with_capacity(self.spacing.len());
-        self.push_spacing(member, &mut candidates);
-        rows::name_spacing_differs(member, candidates, taken)
+    fn spacing_row(&self, member: &Member, taken: bool, declined: &[String]) -> ProposalRow {
+        let mut listing = Listing::new(declined);
+        self.offer_spacing(member, &mut listing);
+        let total = self.spacing.len() - listing.declined_among(self.spacing.iter().copied());
+        with_total(rows::name_spacing_differs(member, listing.into_candidates(), taken, total), total)
     }
 
-    /// Appends the spacing candidates for `member`: agreeing departments first, as for ambiguous
+    /// Offers the spacing candidates to `member`: agreeing departments first, as for ambiguous
     /// rows.
-    fn push_spacing(&self, member: &Member, candidates: &mut Vec<Candidate>) {
+    fn offer_spacing(&self, member: &Member, listing: &mut Listing<'_>) {
         for first in [true, false] {
             for a in &self.spacing {
+                if listing.is_full() {
+                    return;
+                }
                 if departments_agree(&member.department_names, &a.departments) == first {
-                    candidates.push(rows::candidate(a, first));
+                    listing.offer(a, first);
                 }
             }
         }
@@ -237,72 +247,85 @@ impl<'a> Group<'a> {
         }
     }
 
-    fn row(&self, member: &Member, index: usize) -> ProposalRow {
+    /// Member `index`'s row; `declined` are the accounts the member declined at login.
+    fn row(&self, member: &Member, index: usize, declined: &[String]) -> ProposalRow {
         match self.outcomes[index] {
+            Outcome::Pair { account, .. }
+                if declined.iter().any(|d| d.as_str() == self.accounts[account].id.as_str()) =>
+            {
+                self.declined_pair_row(member, index, account, declined)
+            }
             Outcome::Pair { account, by } => {
                 let mut row = rows::pair(member, self.accounts[account], self.agree(member, index, account), by);
                 if !self.spacing.is_empty() {
                     // Alternatives only: the proposed pair (and what commit does) is unchanged; a
                     // member who says "not mine" to it is offered these at login.
-                    let mut alternatives = Vec::with_capacity(self.spacing.len());
-                    self.push_spacing(member, &mut alternatives);
-                    row.candidates = alternatives.into();
+                    let mut listing = Listing::new(declined);
+                    self.offer_spacing(member, &mut listing);
+                    let total = self.spacing.len() - listing.declined_among(self.spacing.iter().copied());
+                    row.candidates = listing.into_candidates().into();
+                    row.set_candidates_total(total as u64);
                 }
                 row
             }
             Outcome::Ambiguous { members } => {
-                // Agreeing departments first: the likeliest choice on top, the rest by name and id.
-                // Agreement is asked twice rather than kept: a merge of two short lists costs
-                // less than one more allocation per row.
-                let mut candidates: Vec<Candidate> = Vec::with_capacity(self.listed.len() + self.spacing.len());
-                for first in [true, false] {
-                    for &a in &self.listed {
-                        if self.agree(member, index, a) == first {
-                            candidates.push(rows::candidate(self.accounts[a], first));
-                        }
-                    }
-                }
+                let mut listing = Listing::new(declined);
+                self.offer_open(index, &mut listing);
                 // Then the names differing only by spacing: a member whose own account was typed
                 // with a space is offered it beside the namesakes' accounts.
-                self.push_spacing(member, &mut candidates);
-                let reason =
-                    self.ambiguous_reason.clone().unwrap_or_else(|| reasons::ambiguous(self.listed.len(), members));
-                rows::ambiguous(member, candidates, reason)
+                self.offer_spacing(member, &mut listing);
+                let open = self.listed.iter().map(|&a| self.accounts[a]);
+                let total = self.listed.len() + self.spacing.len()
+                    - listing.declined_among(open.chain(self.spacing.iter().copied()));
+                let reason = self.ambiguous_reason.clone().unwrap_or_else(|| {
+                    reasons::ambiguous(self.listed.len(), members, self.listed.len() + self.spacing.len() > MAX_LISTED)
+                });
+                with_total(rows::ambiguous(member, listing.into_candidates(), reason), total)
             }
-            Outcome::Taken if !self.spacing.is_empty() => self.spacing_row(member, true),
+            Outcome::Taken if !self.spacing.is_empty() => self.spacing_row(member, true, declined),
             Outcome::Taken => rows::taken(member),
         }
     }
+
+    /// Offers member `index` the name's open accounts: those whose departments agree first (the
+    /// likeliest on top), then the rest in display order, until the listing is full. Linear in
+    /// what is listed, whatever the name's size.
+    fn offer_open(&self, index: usize, listing: &mut Listing<'_>) {
+        let agreeing = self.agree_index.agreeing(self.member_depts.get(index), MAX_LISTED + listing.skips());
+        for &p in &agreeing {
+            listing.offer(self.accounts[self.listed[p]], true);
+        }
+        for (p, &a) in self.listed.iter().enumerate() {
+            if listing.is_full() {
+                return;
+            }
+            if agreeing.binary_search(&p).is_err() {
+                listing.offer(self.accounts[a], false);
+            }
+        }
+    }
+
+    /// A name match on an account the member declined at login: never proposed again, the row
+    /// waits for the operator (the account stays off the member's list; alternatives remain).
+    fn declined_pair_row(&self, member: &Member, index: usize, account: usize, declined: &[String]) -> ProposalRow {
+        let agree = self.agree(member, index, account);
+        let mut row = rows::pair(member, self.accounts[account], agree, PairBy::Name { after_department: false });
+        let mut listing = Listing::new(declined);
+        self.offer_spacing(member, &mut listing);
+        let total = self.spacing.len() - listing.declined_among(self.spacing.iter().copied());
+        row.kind = RowKind::Ambiguous;
+        row.account = None.into();
+        row.label = reasons::label_ambiguous();
+        row.reason = reasons::declined_at_login(self.accounts[account].id.as_str());
+        row.candidates = listing.into_candidates().into();
+        with_total(row, total)
+    }
 }
 
-/// Pairs members declined at login ([`interface::ext_keys::DECLINED_PAIRS`]) are never proposed:
-/// a name match on a declined account becomes an ambiguous row the operator decides, and a
-/// declined account is never listed to that member. One pass over the rows, one set lookup each.
-fn withhold_declined(rows: &mut [ProposalRow], declined: &[(String, String)]) {
-    let mut by_user: Map<Cow<'_, str>, Set<&str>> = map(declined.len());
-    for (u, a) in declined {
-        by_user.entry(userid_key(u)).or_insert_with(|| set(1)).insert(a.as_str());
-    }
-    for row in rows.iter_mut() {
-        let Some(accounts) = by_user.get(userid_key(row.userid.as_str()).as_ref()) else { continue };
-        let is_declined = |account: &str| accounts.contains(account);
-        if row.candidates.iter().any(|c| is_declined(c.account_id.as_str())) {
-            let kept: Vec<Candidate> =
-                row.candidates.iter().filter(|c| !is_declined(c.account_id.as_str())).cloned().collect();
-            row.candidates = kept.into();
-        }
-        let proposed = row.account.as_ref().into_option().map(|a| a.account_id.to_string());
-        let Some(account) = proposed else { continue };
-        if matches!(row.kind, RowKind::NameMatch | RowKind::NameMatchDepartmentsDiffer) && is_declined(&account) {
-            row.kind = RowKind::Ambiguous;
-            row.account = None.into();
-            row.label = reasons::label_ambiguous();
-            row.reason = Text::new(
-                format!("成员曾在登录时声明账号 {account} 不是本人的：不自动绑定，请管理员决定。"),
-                format!("The member said at login that account {account} is not theirs: never bound automatically; the operator decides."),
-            );
-        }
-    }
+/// `row` with its count of offerable accounts recorded when it lists fewer.
+fn with_total(mut row: ProposalRow, total: usize) -> ProposalRow {
+    row.set_candidates_total(total as u64);
+    row
 }
 
 /// Accounts in display order: by name, then id.
@@ -315,20 +338,34 @@ fn by_name_and_id(mut accounts: Vec<&PlatformAccount>) -> Vec<&PlatformAccount> 
 /// none. Commit recomputes the table instead of trusting the rows sent back; each row is built,
 /// compared and dropped in turn, so checking a proposal never holds a second table.
 pub(crate) fn current_sources<'a>(input: &'a ProposalInput, rows: &[ProposalRow]) -> Option<Vec<Source<'a>>> {
+    let declined = Declined::new(input.declined_pairs());
     let (items, groups) = decide(input);
     let order = row_order(&items);
     if order.len() != rows.len() {
         return None;
     }
+    let none = Declined::default();
     for (&i, row) in order.iter().zip(rows) {
-        if build_row(&items[i], &groups) != *row {
+        // A decline made since the table was made changes only that member's row: the table is
+        // still current (commit skips the declined pair itself).
+        let current = build_row(&items[i], &groups, &declined) == *row
+            || (declines_any(&items[i], &declined) && build_row(&items[i], &groups, &none) == *row);
+        if !current {
             return None;
         }
     }
     Some(order.iter().map(|&i| items[i].work.source()).collect())
 }
 
-/// Decides what every row is, without building any.
+/// Whether the member of `item` declined any account at login.
+fn declines_any(item: &Item<'_>, declined: &Declined) -> bool {
+    item.work.source().member.is_some_and(|m| !declined.of(m.userid.as_str()).is_empty())
+}
+
+/// Decides what every row is, without building any. A name match the member declined keeps its
+/// place among the name matches (the row is built as ambiguous: see
+/// [`Group::declined_pair_row`]), so a table made before the decline and one made after it list
+/// the same rows in the same order.
 fn decide(input: &ProposalInput) -> (Vec<Item<'_>>, Vec<Group<'_>>) {
     let snapshot = &input.snapshot;
 
@@ -544,8 +581,15 @@ fn build_threads(rows: usize) -> usize {
 /// first run straight into the table and appends the others' runs in order, so the table is the
 /// same whatever the split; the other runs are held twice only until appended. (Measured at
 /// 100,000 members on 2 cores: about 12 % faster than one thread.)
-fn build_rows(items: &[Item<'_>], order: &[usize], groups: &[Group<'_>], threads: usize) -> Vec<ProposalRow> {
-    let build = |run: &[usize]| run.iter().map(|&i| build_row(&items[i], groups)).collect::<Vec<ProposalRow>>();
+fn build_rows(
+    items: &[Item<'_>],
+    order: &[usize],
+    groups: &[Group<'_>],
+    declined: &Declined,
+    threads: usize,
+) -> Vec<ProposalRow> {
+    let build =
+        |run: &[usize]| run.iter().map(|&i| build_row(&items[i], groups, declined)).collect::<Vec<ProposalRow>>();
     if threads <= 1 || order.len() < 2 {
         return build(order);
     }
@@ -562,20 +606,20 @@ fn build_rows(items: &[Item<'_>], order: &[usize], groups: &[Group<'_>], threads
             })
             .collect();
         let mut rows = Vec::with_capacity(order.len());
-        rows.extend(first.iter().map(|&i| build_row(&items[i], groups)));
+        rows.extend(first.iter().map(|&i| build_row(&items[i], groups, declined)));
         for (run, worker) in workers {
             match worker.map(|w| w.join()) {
                 Ok(Ok(built)) => rows.extend(built),
                 Ok(Err(panic)) => std::panic::resume_unwind(panic),
-                Err(_) => rows.extend(run.iter().map(|&i| build_row(&items[i], groups))),
+                Err(_) => rows.extend(run.iter().map(|&i| build_row(&items[i], groups, declined))),
             }
         }
         rows
     })
 }
 
-/// Builds one row.
-fn build_row(item: &Item<'_>, groups: &[Group<'_>]) -> ProposalRow {
+/// Builds one row; `declined` holds the accounts members declined at login.
+fn build_row(item: &Item<'_>, groups: &[Group<'_>], declined: &Declined) -> ProposalRow {
     match item.work {
         Work::Bound { member, binding, account } => {
             let agree = account.is_some_and(|a| departments_agree(&member.department_names, &a.departments));
@@ -584,9 +628,11 @@ fn build_row(item: &Item<'_>, groups: &[Group<'_>]) -> ProposalRow {
         Work::Gone { binding, account } => rows::gone(binding, account),
         Work::Inactive { member } => rows::inactive(member),
         Work::NoMatch { member, unavailable } => rows::no_match(member, unavailable),
-        Work::Grouped { member, group, index } => groups[group].row(member, index),
+        Work::Grouped { member, group, index } => groups[group].row(member, index, declined.of(member.userid.as_str())),
         Work::Rename { member, binding, account } => rows::rename(member, binding, account),
-        Work::Spacing { member, group } => groups[group].spacing_row(member, false),
+        Work::Spacing { member, group } => {
+            groups[group].spacing_row(member, false, declined.of(member.userid.as_str()))
+        }
     }
 }
 
@@ -949,6 +995,70 @@ mod tests {
         assert_eq!((kind_of(&p, "zs1"), kind_of(&p, "zs2")), (Ambiguous, Ambiguous));
     }
 
+    /// A name many share: 30 members and 30 accounts of 张伟. Each row lists the ten likeliest
+    /// (the two sharing the member's department first, though last in display order), says there
+    /// were 30, and the reason says only the likeliest are listed.
+    #[test]
+    fn a_large_name_lists_the_likeliest_and_counts_the_rest() {
+        let members: Vec<_> = (0..30).map(|n| member(&format!("zw{n:02}"), "张伟", &["研发"])).collect();
+        let mut accounts: Vec<_> = (0..28).map(|n| account(&format!("a{n:02}"), "张伟", &["市场"])).collect();
+        accounts.push(account("a98", "张伟", &["研发"]));
+        accounts.push(account("a99", "张伟", &["研发"]));
+        let p = propose(&input(members, accounts, vec![]));
+        for n in 0..30 {
+            let r = row(&p, &format!("zw{n:02}"));
+            assert_eq!(r.kind, Ambiguous);
+            let ids: Vec<&str> = r.candidates.iter().map(|c| c.account_id.as_str()).collect();
+            assert_eq!(ids.len(), MAX_LISTED);
+            assert_eq!(ids[..3], ["a98", "a99", "a00"], "agreeing first, then display order");
+            assert!(r.candidates[0].department_agrees && r.candidates[1].department_agrees);
+            assert!(!r.candidates[2].department_agrees);
+            assert_eq!(r.candidates_total(), 30);
+            assert!(r.reason.en.contains("likeliest") && r.reason.zh.contains("最可能"), "{:?}", r.reason);
+        }
+        // A small name lists everything and records no total.
+        let p = propose(&input(
+            vec![member("zs", "张三", &[])],
+            vec![account("b1", "张三", &[]), account("b2", "张三", &[])],
+            vec![],
+        ));
+        assert_eq!((row(&p, "zs").candidates.len(), row(&p, "zs").candidates_total()), (2, 2));
+        assert!(row(&p, "zs").ext.is_empty() && !row(&p, "zs").reason.en.contains("likeliest"));
+    }
+
+    /// A declined account leaves the list and the next one takes its place; the total drops by one.
+    #[test]
+    fn a_declined_account_makes_room_for_the_next() {
+        let members: Vec<_> = (0..12).map(|n| member(&format!("zw{n:02}"), "张伟", &[])).collect();
+        let accounts: Vec<_> = (0..12).map(|n| account(&format!("a{n:02}"), "张伟", &[])).collect();
+        let mut i = input(members, accounts, vec![]);
+        i.set_declined_pairs(&[("ZW00".into(), "a00".into())]);
+        let p = propose(&i);
+        let ids: Vec<&str> = row(&p, "zw00").candidates.iter().map(|c| c.account_id.as_str()).collect();
+        assert_eq!(ids.len(), MAX_LISTED);
+        assert_eq!((ids[0], ids[MAX_LISTED - 1]), ("a01", "a10"));
+        assert_eq!(row(&p, "zw00").candidates_total(), 11);
+        assert_eq!(row(&p, "zw01").candidates[0].account_id.as_str(), "a00", "only the member who declined it");
+    }
+
+    /// The table stays proportional to the members however large a name grows: 400 members and
+    /// 400 accounts of one name give 400 rows of at most ten candidates, not 160,000.
+    #[test]
+    fn candidates_grow_with_the_members_not_with_the_square_of_a_name() {
+        let members: Vec<_> =
+            (0..400).map(|n| member(&format!("w{n:03}"), "王伟", &[&format!("部门{}", n % 7)])).collect();
+        let accounts: Vec<_> =
+            (0..400).map(|n| account(&format!("a{n:03}"), "王伟", &[&format!("部门{}", n % 5)])).collect();
+        let p = propose(&input(members, accounts, vec![]));
+        let listed: usize = p.rows.iter().map(|r| r.candidates.len()).sum();
+        assert!(listed <= 400 * MAX_LISTED, "{listed}");
+        assert!(p.rows.iter().all(|r| r.kind != Ambiguous || r.candidates_total() == 400));
+        // Members of 部门0..部门4 see agreeing accounts first; those of 部门5 and 部门6 none.
+        let r = row(&p, "w000");
+        assert!(r.candidates.iter().all(|c| c.department_agrees));
+        assert!(row(&p, "w005").candidates.iter().all(|c| !c.department_agrees));
+    }
+
     #[test]
     fn many_members_many_accounts_pair_only_where_departments_single_out() {
         let p = propose(&input(
@@ -1110,12 +1220,13 @@ mod tests {
             i.snapshot.members.push(member(&format!("solo{n}"), &format!("独{n}"), &[]));
             i.accounts.push(account(&format!("s{n}"), &format!("独{n}"), &[]));
         }
+        let declined = Declined::default();
         let (items, groups) = decide(&i);
         let order = row_order(&items);
-        let one = build_rows(&items, &order, &groups, 1);
+        let one = build_rows(&items, &order, &groups, &declined, 1);
         assert!(one.iter().any(|r| r.kind == Ambiguous) && one.iter().any(|r| r.kind == NameMatch));
         for threads in [2, 3, 4, 7] {
-            assert_eq!(build_rows(&items, &order, &groups, threads), one, "{threads} threads");
+            assert_eq!(build_rows(&items, &order, &groups, &declined, threads), one, "{threads} threads");
         }
         assert_eq!(propose(&i).rows.as_slice(), one.as_slice());
     }

@@ -2,6 +2,7 @@
 //! why the row is what it is and what commit will do with it, so the operator can check a pair
 //! without knowing the rules.
 
+use super::listing::MAX_LISTED;
 use interface::{MemberStatus, Text};
 
 pub(crate) fn label_bound() -> Text {
@@ -217,7 +218,9 @@ pub(crate) fn resolved_by_department(accounts: usize, members: usize) -> Text {
     }
 }
 
-pub(crate) fn ambiguous(accounts: usize, members: usize) -> Text {
+/// The reason of an ambiguous row: `accounts` open accounts of the name for `members` members;
+/// `capped` when the row lists only the likeliest of them (see `listing::MAX_LISTED`).
+pub(crate) fn ambiguous(accounts: usize, members: usize, capped: bool) -> Text {
     let (zh, en) = if members <= 1 {
         (
             format!("有 {accounts} 个同名的可用账号，请选择其一或改为新建账号"),
@@ -239,7 +242,26 @@ pub(crate) fn ambiguous(accounts: usize, members: usize) -> Text {
             format!("{members} members and {accounts} accounts share this name; decide each pair"),
         )
     };
-    Text::new(format!("{zh}；不处理则本次跳过"), format!("{en}; left out of this commit unless decided"))
+    let (zh_more, en_more) = if capped {
+        (
+            format!("；列出最可能的 {MAX_LISTED} 个（部门一致者优先），其他账号可按账号 ID 绑定"),
+            format!("; the {MAX_LISTED} likeliest are listed (agreeing departments first), bind any other by its account id"),
+        )
+    } else {
+        (String::new(), String::new())
+    };
+    Text::new(
+        format!("{zh}{zh_more}；不处理则本次跳过"),
+        format!("{en}{en_more}; left out of this commit unless decided"),
+    )
+}
+
+/// The reason of a name match the member declined at login: it waits for the operator.
+pub(crate) fn declined_at_login(account: &str) -> Text {
+    Text::new(
+        format!("成员曾在登录时声明账号 {account} 不是本人的：不自动绑定，请管理员决定。"),
+        format!("The member said at login that account {account} is not theirs: never bound automatically; the operator decides."),
+    )
 }
 
 pub(crate) fn no_match() -> Text {

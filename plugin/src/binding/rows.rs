@@ -149,7 +149,7 @@ pub(crate) fn departments_differ(m: &Member, account: &PlatformAccount, agree: b
     !agree && !m.department_names.is_empty() && !account.departments.is_empty()
 }
 
-/// A member the operator has to decide for, with every candidate listed.
+/// A member the operator has to decide for, with the likeliest candidates listed.
 pub(crate) fn ambiguous(m: &Member, candidates: Vec<Candidate>, reason: Text) -> ProposalRow {
     let mut row = member_row(m, RowKind::Ambiguous, None, reasons::label_ambiguous(), reason);
     row.candidates = candidates.into();
@@ -158,11 +158,11 @@ pub(crate) fn ambiguous(m: &Member, candidates: Vec<Candidate>, reason: Text) ->
 
 /// A member whose name no account has exactly (or whose name's accounts all went to other
 /// members: `taken`), offered the accounts whose names differ only by spacing (姓名仅空格不同):
-/// candidates, never a proposed pair.
-pub(crate) fn name_spacing_differs(m: &Member, candidates: Vec<Candidate>, taken: bool) -> ProposalRow {
+/// candidates, never a proposed pair; `total` of them in all, the likeliest listed.
+pub(crate) fn name_spacing_differs(m: &Member, candidates: Vec<Candidate>, taken: bool, total: usize) -> ProposalRow {
     let reason = match taken {
-        false => reasons::name_spacing_differs(candidates.len()),
-        true => reasons::name_spacing_differs_taken(candidates.len()),
+        false => reasons::name_spacing_differs(total),
+        true => reasons::name_spacing_differs_taken(total),
     };
     let mut row = member_row(m, RowKind::NameSpacingDiffers, None, reasons::label_name_spacing_differs(), reason);
     row.candidates = candidates.into();

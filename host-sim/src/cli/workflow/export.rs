@@ -3,7 +3,8 @@
 //! UTF-8 with a byte-order mark (Excel reads a BOM-less UTF-8 CSV as the local code page and
 //! garbles Chinese), CRLF line ends, RFC 4180 quoting, and one column per field of the `--json`
 //! rows (`label` and `reason` as their `_zh` / `_en` halves, `account` as its four fields, the
-//! lists joined with `; `). A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage
+//! lists joined with `; `), then `candidates_total` (how many accounts the row could offer, of which
+//! `candidates` lists the likeliest). A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage
 //! return is prefixed with `'`, so a member or account name cannot become a spreadsheet formula
 //! (CSV / formula injection, OWASP). Written row by row: linear in the rows, nothing held.
 
@@ -11,7 +12,7 @@ use interface::{Candidate, Proposal, ProposalRow};
 use std::io::Write;
 
 /// The header: the `--json` row fields, flattened.
-pub const COLUMNS: [&str; 18] = [
+pub const COLUMNS: [&str; 19] = [
     "userid",
     "member_name",
     "member_departments",
@@ -30,6 +31,7 @@ pub const COLUMNS: [&str; 18] = [
     "label_en",
     "reason_zh",
     "reason_en",
+    "candidates_total",
 ];
 
 /// Writes `proposal`'s rows as CSV (BOM, header, one line per row); returns the rows written.
@@ -60,7 +62,7 @@ fn candidate(c: &Candidate) -> String {
     format!("{} {} ({})", c.account_id, c.account_name, depts.join("/"))
 }
 
-fn cells(row: &ProposalRow) -> [String; 18] {
+fn cells(row: &ProposalRow) -> [String; 19] {
     let account = row.account.as_ref().into_option();
     [
         row.userid.to_string(),
@@ -81,6 +83,9 @@ fn cells(row: &ProposalRow) -> [String; 18] {
         row.label.en.to_string(),
         row.reason.zh.to_string(),
         row.reason.en.to_string(),
+        // Added last so the earlier columns keep their places: how many accounts the row could
+        // offer, of which `candidates` lists the likeliest (`candidate_count` of them).
+        row.candidates_total().to_string(),
     ]
 }
 
