@@ -223,9 +223,17 @@ fn a_burst_refused_by_the_safeguard_is_held_whole_and_nothing_is_dropped() {
         Arc::new(f)
     };
     // The worker completes a slow id-only event while four leavers arrive: they are one batch,
-    // and four removals at once are more than the one allowed.
-    fake.set_faults(stall("user/get", 1500));
+    // and four removals at once are more than the one allowed. The leavers are sent once the
+    // worker is inside that slow call, so a loaded machine cannot put one of them in the create's
+    // batch (where one removal is allowed).
+    fake.reset_counts();
+    fake.set_faults(stall("user/get", 3000));
     follower.accept(member_change(ChangeKind::MemberCreated, "wangxiaokai", None)).expect("journaled");
+    let asked = Instant::now();
+    while fake.request_counts().get("user/get").copied().unwrap_or(0) == 0 {
+        assert!(asked.elapsed() < Duration::from_secs(20), "the worker never asked WeCom");
+        std::thread::sleep(Duration::from_millis(5));
+    }
     for i in 0..4 {
         follower.accept(member_change(ChangeKind::MemberDeleted, &format!("m{i}"), None)).expect("journaled");
     }

@@ -41,7 +41,7 @@ pub const DECLINED_PAIRS: &str = "declined_pairs";
 /// `ProposalRow.ext`, unsigned integer (0.2.x): how many accounts the row could offer its member
 /// when that is more than `candidates` lists. A name shared by many people would otherwise list
 /// every one of its accounts on every row of the name, which grows with the square of the name's
-/// size; the plugin lists the likeliest (agreeing departments first, then by name and id) and
-/// says how many there were. Only listed accounts are offered at login; the operator may bind
+/// size; the plugin lists the likeliest (agreeing departments first, then accounts naming no
+/// department, then the rest) and says how many there were. Only listed accounts are offered at login; the operator may bind
 /// any account by its id. Absent: `candidates` lists them all.
 pub const CANDIDATES_TOTAL: &str = "candidates_total";

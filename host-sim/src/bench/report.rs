@@ -146,7 +146,7 @@ pub struct BindingFigures {
     pub repeat_peak_mb: Option<f64>,
     pub rows: ProposalCounts,
     pub table_rows: usize,
-    /// Candidates listed on ambiguous rows (each row lists every account of its name).
+    /// Candidates listed on ambiguous rows (each lists the likeliest accounts of its name, at most ten).
     pub candidates: usize,
     pub commit: Phase,
     pub change_departments: usize,

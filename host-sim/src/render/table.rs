@@ -77,7 +77,7 @@ fn account_cell(row: &ProposalRow, lang: Lang) -> String {
             }
         }
         // Ambiguous rows, and rows of a newer kind that offer candidates (names differing only by
-        // spacing): every candidate, never one picked.
+        // spacing): the candidates listed (the likeliest, with how many more), never one picked.
         (None, _) if !row.candidates.is_empty() => {
             let names: Vec<String> = row
                 .candidates

@@ -4,10 +4,14 @@
 //! A name many people share gives each member of the name every account of the name. Listed in
 //! full, the table grows with the square of the name's size: at 100,000 members of the bench's
 //! organisation, 242,220 candidates, against 51,869 at 50,000. A row therefore lists the
-//! likeliest accounts (agreeing departments first, then in display order) and says how many there
-//! were ([`interface::ProposalRow::candidates_total`]). The operator can bind any account by its
+//! likeliest accounts and says how many there were ([`interface::ProposalRow::candidates_total`]). The operator can bind any account by its
 //! id; a member is offered at login only what was listed, which also keeps the accounts a
 //! namesake may try a password on to a handful.
+//!
+//! Likeliest, by [`Tier`]: for a member with departments, the accounts sharing one of them, then
+//! those naming no department (nothing says they are someone else's), then those naming other
+//! departments; within each tier the exact names in display order (name, then id), then the
+//! names differing only by spacing.
 
 use super::rows;
 use interface::{Candidate, PlatformAccount};
@@ -16,6 +20,31 @@ use std::borrow::Cow;
 /// Most candidates a row lists. Ten: what a person reads at a glance on a login page, and beyond
 /// what departments leave plausible for one member (the agreeing accounts come first).
 pub(crate) const MAX_LISTED: usize = 10;
+
+/// How likely an account is a member's by departments, likeliest first.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Tier {
+    /// One of its departments is one of the member's.
+    Agrees,
+    /// It names no department (and the member names some): nothing says it is someone else's.
+    NamesNone,
+    /// It names only other departments, or the member names none.
+    Other,
+}
+
+impl Tier {
+    pub(crate) const ALL: [Tier; 3] = [Tier::Agrees, Tier::NamesNone, Tier::Other];
+
+    pub(crate) fn of(agrees: bool, member_names_departments: bool, account_names_departments: bool) -> Tier {
+        if agrees {
+            Tier::Agrees
+        } else if member_names_departments && !account_names_departments {
+            Tier::NamesNone
+        } else {
+            Tier::Other
+        }
+    }
+}
 
 /// One row's candidates, in the order offered, until [`MAX_LISTED`].
 pub(crate) struct Listing<'d> {
@@ -74,6 +103,8 @@ impl<'d> Listing<'d> {
 pub(crate) struct AgreeIndex<'k> {
     /// (department key, position in the listed accounts), sorted.
     by_key: Vec<(Cow<'k, str>, usize)>,
+    /// Positions of the listed accounts that name no department, ascending.
+    without_departments: Vec<usize>,
 }
 
 impl<'k> AgreeIndex<'k> {
@@ -85,7 +116,15 @@ impl<'k> AgreeIndex<'k> {
         let mut by_key: Vec<(Cow<'k, str>, usize)> =
             (0..listed).flat_map(|p| keys_of(p).iter().map(move |k| (k.clone(), p))).collect();
         by_key.sort_unstable();
-        AgreeIndex { by_key }
+        let without_departments = (0..listed).filter(|&p| keys_of(p).is_empty()).collect();
+        AgreeIndex { by_key, without_departments }
+    }
+
+    /// Positions (ascending) of the listed accounts that name no department: for a member with
+    /// departments, likelier than an account naming another department, which says it is someone
+    /// else's.
+    pub(crate) fn without_departments(&self) -> &[usize] {
+        &self.without_departments
     }
 
     /// The first `limit` positions (in listed order) of the accounts sharing a department key

@@ -17,13 +17,14 @@
 //! that order. Building is where the time goes, since every row owns copies of its strings.
 
 use super::fingerprint::host_state_id;
-use super::listing::{AgreeIndex, Listing, MAX_LISTED};
+use super::listing::{AgreeIndex, Listing, Tier, MAX_LISTED};
 use super::maps::{map, set, Map, Set};
 use super::names::{normalized, SpacingIndex};
 use super::reasons;
 use super::rows;
 use super::solve::{agrees, departments_agree, solve, KeyLists, Outcome, PairBy};
 use super::userids::{userid_key, Declined};
+use abi_stable::std_types::RString;
 use interface::{
     Binding, Member, MemberStatus, PlatformAccount, Proposal, ProposalCounts, ProposalInput, ProposalRow, RowKind, Text,
 };
@@ -179,7 +180,9 @@ impl<'a> Group<'a> {
         });
         let offered = listed.len() + spacing.len();
         let ambiguous_reason = solution.outcomes.iter().find_map(|o| match o {
-            Outcome::Ambiguous { members } => Some(reasons::ambiguous(listed.len(), *members, offered > MAX_LISTED)),
+            Outcome::Ambiguous { members } => {
+                Some(reasons::ambiguous(listed.len(), *members, (offered > MAX_LISTED).then_some(MAX_LISTED)))
+            }
             _ => None,
         });
         let agree_index = match ambiguous_reason {
@@ -223,17 +226,26 @@ impl<'a> Group<'a> {
         with_total(rows::name_spacing_differs(member, listing.into_candidates(), taken, total), total)
     }
 
-    /// Offers the spacing candidates to `member`: agreeing departments first, as for ambiguous
-    /// rows.
+    /// Offers the spacing candidates to `member`, likeliest tier first, as for ambiguous rows.
     fn offer_spacing(&self, member: &Member, listing: &mut Listing<'_>) {
-        for first in [true, false] {
-            for a in &self.spacing {
-                if listing.is_full() {
-                    return;
-                }
-                if departments_agree(&member.department_names, &a.departments) == first {
-                    listing.offer(a, first);
-                }
+        for tier in Tier::ALL {
+            self.offer_spacing_tier(member, tier, listing);
+        }
+    }
+
+    /// Offers the spacing candidates of one [`Tier`] to `member`.
+    fn offer_spacing_tier(&self, member: &Member, tier: Tier, listing: &mut Listing<'_>) {
+        if self.spacing.is_empty() {
+            return;
+        }
+        let member_names = names_departments(&member.department_names);
+        for a in &self.spacing {
+            if listing.is_full() {
+                return;
+            }
+            let agrees = departments_agree(&member.department_names, &a.departments);
+            if Tier::of(agrees, member_names, names_departments(&a.departments)) == tier {
+                listing.offer(a, agrees);
             }
         }
     }
@@ -270,15 +282,16 @@ impl<'a> Group<'a> {
             }
             Outcome::Ambiguous { members } => {
                 let mut listing = Listing::new(declined);
-                self.offer_open(index, &mut listing);
-                // Then the names differing only by spacing: a member whose own account was typed
-                // with a space is offered it beside the namesakes' accounts.
-                self.offer_spacing(member, &mut listing);
+                self.offer_ambiguous(member, index, &mut listing);
                 let open = self.listed.iter().map(|&a| self.accounts[a]);
                 let total = self.listed.len() + self.spacing.len()
                     - listing.declined_among(open.chain(self.spacing.iter().copied()));
                 let reason = self.ambiguous_reason.clone().unwrap_or_else(|| {
-                    reasons::ambiguous(self.listed.len(), members, self.listed.len() + self.spacing.len() > MAX_LISTED)
+                    reasons::ambiguous(
+                        self.listed.len(),
+                        members,
+                        (self.listed.len() + self.spacing.len() > MAX_LISTED).then_some(MAX_LISTED),
+                    )
                 });
                 with_total(rows::ambiguous(member, listing.into_candidates(), reason), total)
             }
@@ -287,22 +300,34 @@ impl<'a> Group<'a> {
         }
     }
 
-    /// Offers member `index` the name's open accounts: those whose departments agree first (the
-    /// likeliest on top), then the rest in display order, until the listing is full. Linear in
-    /// what is listed, whatever the name's size.
-    fn offer_open(&self, index: usize, listing: &mut Listing<'_>) {
-        let agreeing = self.agree_index.agreeing(self.member_depts.get(index), MAX_LISTED + listing.skips());
+    /// Offers member `index` the name's open accounts and its spacing variants, likeliest
+    /// [`Tier`] first (see [`super::listing`]), until the listing is full: a member whose own
+    /// account was typed with a space is offered it beside the namesakes' accounts of its tier.
+    /// Linear in what is listed, whatever the name's size.
+    fn offer_ambiguous(&self, member: &Member, index: usize, listing: &mut Listing<'_>) {
+        let member_keys = self.member_depts.get(index);
+        let agreeing = self.agree_index.agreeing(member_keys, MAX_LISTED + listing.skips());
+        let neutral = if member_keys.is_empty() { &[][..] } else { self.agree_index.without_departments() };
         for &p in &agreeing {
             listing.offer(self.accounts[self.listed[p]], true);
         }
+        self.offer_spacing_tier(member, Tier::Agrees, listing);
+        for &p in neutral {
+            if listing.is_full() {
+                return;
+            }
+            listing.offer(self.accounts[self.listed[p]], false);
+        }
+        self.offer_spacing_tier(member, Tier::NamesNone, listing);
         for (p, &a) in self.listed.iter().enumerate() {
             if listing.is_full() {
                 return;
             }
-            if agreeing.binary_search(&p).is_err() {
+            if agreeing.binary_search(&p).is_err() && neutral.binary_search(&p).is_err() {
                 listing.offer(self.accounts[a], false);
             }
         }
+        self.offer_spacing_tier(member, Tier::Other, listing);
     }
 
     /// A name match on an account the member declined at login: never proposed again, the row
@@ -320,6 +345,11 @@ impl<'a> Group<'a> {
         row.candidates = listing.into_candidates().into();
         with_total(row, total)
     }
+}
+
+/// Whether a list of department names names any (an empty name names none).
+fn names_departments(departments: &[RString]) -> bool {
+    departments.iter().any(|d| !normalized(d.as_str()).is_empty())
 }
 
 /// `row` with its count of offerable accounts recorded when it lists fewer.
@@ -995,25 +1025,27 @@ mod tests {
         assert_eq!((kind_of(&p, "zs1"), kind_of(&p, "zs2")), (Ambiguous, Ambiguous));
     }
 
-    /// A name many share: 30 members and 30 accounts of 张伟. Each row lists the ten likeliest
-    /// (the two sharing the member's department first, though last in display order), says there
-    /// were 30, and the reason says only the likeliest are listed.
+    /// A name many share: 30 members and 31 accounts of 张伟. Each row lists the ten likeliest
+    /// (the two sharing the member's department first, though last in display order, then the one
+    /// naming no department, then those naming another), says there were 31, and the reason says
+    /// only the likeliest are listed.
     #[test]
     fn a_large_name_lists_the_likeliest_and_counts_the_rest() {
         let members: Vec<_> = (0..30).map(|n| member(&format!("zw{n:02}"), "张伟", &["研发"])).collect();
         let mut accounts: Vec<_> = (0..28).map(|n| account(&format!("a{n:02}"), "张伟", &["市场"])).collect();
         accounts.push(account("a98", "张伟", &["研发"]));
         accounts.push(account("a99", "张伟", &["研发"]));
+        accounts.push(account("a50", "张伟", &[]));
         let p = propose(&input(members, accounts, vec![]));
         for n in 0..30 {
             let r = row(&p, &format!("zw{n:02}"));
             assert_eq!(r.kind, Ambiguous);
             let ids: Vec<&str> = r.candidates.iter().map(|c| c.account_id.as_str()).collect();
             assert_eq!(ids.len(), MAX_LISTED);
-            assert_eq!(ids[..3], ["a98", "a99", "a00"], "agreeing first, then display order");
+            assert_eq!(ids[..4], ["a98", "a99", "a50", "a00"], "agreeing, no department, then the rest");
             assert!(r.candidates[0].department_agrees && r.candidates[1].department_agrees);
             assert!(!r.candidates[2].department_agrees);
-            assert_eq!(r.candidates_total(), 30);
+            assert_eq!(r.candidates_total(), 31);
             assert!(r.reason.en.contains("likeliest") && r.reason.zh.contains("最可能"), "{:?}", r.reason);
         }
         // A small name lists everything and records no total.

@@ -2,7 +2,6 @@
 //! why the row is what it is and what commit will do with it, so the operator can check a pair
 //! without knowing the rules.
 
-use super::listing::MAX_LISTED;
 use interface::{MemberStatus, Text};
 
 pub(crate) fn label_bound() -> Text {
@@ -219,8 +218,8 @@ pub(crate) fn resolved_by_department(accounts: usize, members: usize) -> Text {
 }
 
 /// The reason of an ambiguous row: `accounts` open accounts of the name for `members` members;
-/// `capped` when the row lists only the likeliest of them (see `listing::MAX_LISTED`).
-pub(crate) fn ambiguous(accounts: usize, members: usize, capped: bool) -> Text {
+/// `listed_at_most` when the row lists only that many of the likeliest.
+pub(crate) fn ambiguous(accounts: usize, members: usize, listed_at_most: Option<usize>) -> Text {
     let (zh, en) = if members <= 1 {
         (
             format!("有 {accounts} 个同名的可用账号，请选择其一或改为新建账号"),
@@ -242,13 +241,12 @@ pub(crate) fn ambiguous(accounts: usize, members: usize, capped: bool) -> Text {
             format!("{members} members and {accounts} accounts share this name; decide each pair"),
         )
     };
-    let (zh_more, en_more) = if capped {
-        (
-            format!("；列出最可能的 {MAX_LISTED} 个（部门一致者优先），其他账号可按账号 ID 绑定"),
-            format!("; the {MAX_LISTED} likeliest are listed (agreeing departments first), bind any other by its account id"),
-        )
-    } else {
-        (String::new(), String::new())
+    let (zh_more, en_more) = match listed_at_most {
+        Some(most) => (
+            format!("；列出最可能的 {most} 个（部门一致者优先），其他账号可按账号 ID 绑定"),
+            format!("; the {most} likeliest are listed (agreeing departments first), bind any other by its account id"),
+        ),
+        None => (String::new(), String::new()),
     };
     Text::new(
         format!("{zh}{zh_more}；不处理则本次跳过"),
