@@ -8,8 +8,8 @@
 use super::error::{TransportKind, WecomError};
 use super::models::{
     Agent, CodeIdentity, Department, DepartmentGetResponse, DepartmentId, DepartmentListResponse,
-    DepartmentSimpleListResponse, Member, SimpleMember, TagListResponse, TagMembers, TagSummary, TokenResponse,
-    UserDetail, UserListResponse,
+    DepartmentSimpleListResponse, ListedMember, Member, SimpleMember, TagListResponse, TagMembers, TagSummary,
+    TokenResponse, UserDetail, UserListResponse,
 };
 use super::pacing::{
     GaveUp, Pacer, RetryPolicy, DEFAULT_CALLS_PER_MINUTE, DEFAULT_MAX_IN_FLIGHT, HOUR_PER_MINUTE_QUOTA_RATIO,
@@ -380,6 +380,14 @@ impl Client {
     /// callers recurse over departments themselves.
     pub async fn list_users(&self, department_id: u32) -> Result<Vec<Member>, WecomError> {
         let r: UserListResponse<Member> =
+            self.call(USER_LIST, &[("department_id", department_id.to_string())], None).await?;
+        Ok(r.userlist)
+    }
+
+    /// `user/list` as [`Client::list_users`], each row read only for the fields a directory
+    /// snapshot keeps ([`ListedMember`]).
+    pub async fn list_users_brief(&self, department_id: u32) -> Result<Vec<ListedMember>, WecomError> {
+        let r: UserListResponse<ListedMember> =
             self.call(USER_LIST, &[("department_id", department_id.to_string())], None).await?;
         Ok(r.userlist)
     }

@@ -552,6 +552,40 @@ pub struct SimpleMember {
     pub open_userid: Option<String>,
 }
 
+/// A row of `user/list` as a directory read keeps it: the fields a snapshot uses. The others
+/// (contact details, avatars, extended attributes) are skipped while the answer is read instead
+/// of being built and dropped: at 50,000 members that was most of the read's allocations.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListedMember {
+    /// Userid (case-insensitive in WeCom).
+    #[serde(deserialize_with = "lenient::userid")]
+    pub userid: String,
+    /// Display name (not unique).
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub name: String,
+    /// Departments the app may see.
+    #[serde(default, deserialize_with = "lenient::vec_u32")]
+    pub department: Vec<u32>,
+    /// Job title.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub position: String,
+    /// As in [`Member::status`]: 0 when not sent.
+    #[serde(default, deserialize_with = "lenient::i64_or_zero")]
+    pub status: i64,
+}
+
+impl From<Member> for ListedMember {
+    fn from(m: Member) -> ListedMember {
+        ListedMember {
+            userid: m.userid,
+            name: m.name,
+            department: m.department,
+            position: m.position,
+            status: m.status,
+        }
+    }
+}
+
 /// A member (`user/get`, rows of `user/list`). Fields marked sensitive are empty for apps created
 /// after 2022-06-20 (wecom-api.md §4.4).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
