@@ -1265,6 +1265,39 @@ mod tests {
         assert!(c.stats().in_flight_peak >= 1);
     }
 
+    /// The slot is freed on the envelope's success, before the payload is decoded: a payload of
+    /// the wrong shape is still the call's error (reported as such), and leaves no slot held.
+    #[tokio::test]
+    async fn a_bad_payload_after_a_successful_envelope_is_a_decode_error_and_frees_its_slot() {
+        let srv = Responder::start(|target, nth| {
+            if target.starts_with("/cgi-bin/gettoken") {
+                token_answer(nth)
+            } else {
+                http(200, r#"{"errcode":0,"errmsg":"ok","userlist":"not a list"}"#)
+            }
+        })
+        .await;
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+        let sink = seen.clone();
+        let c = srv.client(|cfg| {
+            // One slot, so a slot left held would make the second call wait forever.
+            cfg.max_in_flight = 1;
+            cfg.initial_in_flight = 1;
+            cfg.on_call = Some(Arc::new(move |call: &CallRecord<'_>| {
+                sink.lock().unwrap().push(format!("{} {:?} {}", call.endpoint, call.errcode, call.error.is_some()));
+            }))
+        });
+        let both = async {
+            let brief = c.list_users_brief(1).await;
+            (brief, c.list_users(1).await)
+        };
+        let (brief, full) = tokio::time::timeout(Duration::from_secs(10), both).await.expect("no slot left held");
+        assert!(matches!(brief, Err(WecomError::Decode { endpoint: "user/list", .. })), "{brief:?}");
+        assert!(matches!(full, Err(WecomError::Decode { endpoint: "user/list", .. })), "{full:?}");
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(seen, ["gettoken Some(0) false", "user/list None true", "user/list None true"]);
+    }
+
     #[tokio::test]
     async fn every_request_is_reported_to_the_observer_without_credentials() {
         let srv = Responder::start(|target, nth| {

@@ -16,8 +16,8 @@
 //!
 //! The bound on requests in flight is fixed ([`Pacer::new`]) or adaptive ([`Pacer::adaptive`],
 //! what the plugin uses): it then grows while answers come as fast as the floor latency and the
-//! bound is what holds requests back, and shrinks on 45009, -1, 45033, timeouts and queueing
-//! (see [`adaptive`]). Either way each call is also held to the per-minute and per-hour windows.
+//! bound is what holds requests back (doubling at first, as TCP's slow start), and shrinks on
+//! 45009, -1, 45033, timeouts and queueing (see [`adaptive`]). Either way each call is also held to the per-minute and per-hour windows.
 
 pub mod adaptive;
 
