@@ -16,11 +16,13 @@ use crate::host_log::Host;
 use crate::settings::Accepted;
 use crate::wecom::{self, WecomError};
 use crate::wecom_text;
+use abi_stable::std_types::{RString, RVec};
 use interface::{
     Department, DirectorySnapshot, Member, MemberStatus, PluginError, ProblemKind, ScopeProblem, ScopeSelection, Tag,
     Text,
 };
 use std::collections::{BTreeSet, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::{JoinError, JoinSet};
 use tokio::time::MissedTickBehavior;
@@ -32,14 +34,14 @@ pub async fn fetch(accepted: &Accepted, scope: &ScopeSelection, host: &Host) -> 
     let mut problems = Vec::new();
     let mut read_failed = false;
 
-    let tree = match read_tree(accepted, host).await? {
+    let tree = Arc::new(match read_tree(accepted, host).await? {
         Ok(tree) => tree,
         Err(problem) => {
             read_failed = true;
             problems.push(problem);
             DeptTree::default()
         }
-    };
+    });
     if !host.progress("departments", 1, 1) {
         return Err(cancelled());
     }
@@ -105,23 +107,23 @@ pub async fn fetch(accepted: &Accepted, scope: &ScopeSelection, host: &Host) -> 
     let total = to_list.len() as u64;
     let mut jobs = JoinSet::new();
     for dept in to_list {
-        let (client, host) = (client.clone(), host.clone());
+        let (client, host, tree) = (client.clone(), host.clone(), tree.clone());
         jobs.spawn(async move {
             host.failpoints().hit_at("fetch_scope", "task"); // test builds only
-            (dept, client.list_users(dept).await)
+            (dept, client.list_users_brief(dept).await.map(|page| members_of_page(page, &tree)))
         });
     }
     // Pages are merged as they arrive, so at most the in-flight answers exist twice in memory.
     let mut failed = Vec::new();
     run_all(&mut jobs, host, "members", total, |joined| match joined {
-        Ok((_, Ok(list))) => list.into_iter().for_each(|m| members.add(member_from(m))),
+        Ok((_, Ok(list))) => list.into_iter().for_each(|m| members.add(m)),
         other => failed.push(other),
     })
     .await?;
     let mut fallback = Vec::new();
     for joined in failed {
         match joined {
-            Ok((_, Ok(list))) => list.into_iter().for_each(|m| members.add(member_from(m))),
+            Ok((_, Ok(list))) => list.into_iter().for_each(|m| members.add(m)),
             Ok((dept, Err(error))) if needs_member_fallback(&error) => {
                 host.info(&format!(
                     "user/list of department {dept} failed ({error}); reading it with user/simplelist and user/get"
@@ -207,8 +209,10 @@ pub async fn fetch(accepted: &Accepted, scope: &ScopeSelection, host: &Host) -> 
     }
 
     let mut members = members.into_members();
-    for m in members.iter_mut() {
-        m.department_names = m.department_ids.iter().filter_map(|id| tree.name(*id)).map(Into::into).collect();
+    // Names for the members that have none yet: read one by one, or listed in several
+    // departments (merging drops the names of the first page's departments).
+    for m in members.iter_mut().filter(|m| m.department_names.is_empty() && !m.department_ids.is_empty()) {
+        m.department_names = department_names(&m.department_ids, &tree);
     }
     let departments: Vec<Department> = synced_departments
         .iter()
@@ -400,6 +404,29 @@ async fn read_members_one_by_one(
 }
 
 fn member_from(m: wecom::Member) -> Member {
+    listed_member_from(m.into())
+}
+
+/// A `user/list` page as snapshot members, named. Called in the page's own task, on the
+/// runtime's workers, where the page was decoded and while other requests are out: the task that
+/// merges the pages then only merges (and frees nothing allocated on another thread), and no pass
+/// over every member is left for after the last answer.
+fn members_of_page(page: Vec<wecom::ListedMember>, tree: &DeptTree) -> Vec<Member> {
+    page.into_iter()
+        .map(|m| {
+            let mut member = listed_member_from(m);
+            member.department_names = department_names(&member.department_ids, tree);
+            member
+        })
+        .collect()
+}
+
+/// The names of `ids` (those the tree knows), in their order, for display.
+fn department_names(ids: &[u32], tree: &DeptTree) -> RVec<RString> {
+    ids.iter().filter_map(|id| tree.name(*id)).map(Into::into).collect()
+}
+
+fn listed_member_from(m: wecom::ListedMember) -> Member {
     let departments: BTreeSet<u32> = m.department.iter().copied().collect();
     Member {
         userid: m.userid.into(),

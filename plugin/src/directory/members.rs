@@ -19,10 +19,16 @@ impl MemberSet {
                 self.by_key.insert(key, member);
             }
             Some(existing) => {
+                let known = existing.department_ids.len();
                 for id in member.department_ids.iter() {
                     if !existing.department_ids.contains(id) {
                         existing.department_ids.push(*id);
                     }
+                }
+                if existing.department_ids.len() != known {
+                    // The names no longer cover every department: dropped, for the caller to
+                    // name them all again once every page is merged.
+                    existing.department_names = Default::default();
                 }
                 if existing.status == MemberStatus::Unknown {
                     existing.status = member.status;
@@ -84,5 +90,22 @@ mod tests {
         let zx = members.iter().find(|m| m.userid.as_str() == "ZhangXu").expect("kept as first seen");
         assert_eq!(zx.department_ids.as_slice(), &[2, 4]);
         assert_eq!(zx.status, MemberStatus::Active);
+    }
+
+    #[test]
+    fn names_are_dropped_when_a_merge_adds_departments_and_kept_otherwise() {
+        let named = |depts: &[u32], names: &[&str]| Member {
+            department_names: names.iter().map(|n| (*n).into()).collect(),
+            ..member("zx", depts, MemberStatus::Active)
+        };
+        let mut set = MemberSet::default();
+        set.add(named(&[2], &["研发"]));
+        set.add(named(&[2], &["研发"]));
+        set.add(Member { userid: "other".into(), ..named(&[3], &["销售"]) });
+        set.add(Member { userid: "other".into(), ..named(&[4], &["市场"]) });
+        let members = set.into_members();
+        assert_eq!(members[1].department_names.len(), 1, "same departments: names still cover them");
+        assert!(members[0].department_names.is_empty(), "a new department: named again by the caller");
+        assert_eq!(members[0].department_ids.as_slice(), &[3, 4]);
     }
 }

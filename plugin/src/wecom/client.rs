@@ -8,8 +8,8 @@
 use super::error::{TransportKind, WecomError};
 use super::models::{
     Agent, CodeIdentity, Department, DepartmentGetResponse, DepartmentId, DepartmentListResponse,
-    DepartmentSimpleListResponse, Member, SimpleMember, TagListResponse, TagMembers, TagSummary, TokenResponse,
-    UserDetail, UserListResponse,
+    DepartmentSimpleListResponse, ListedMember, Member, SimpleMember, TagListResponse, TagMembers, TagSummary,
+    TokenResponse, UserDetail, UserListResponse,
 };
 use super::pacing::{
     GaveUp, Pacer, RetryPolicy, DEFAULT_CALLS_PER_MINUTE, DEFAULT_MAX_IN_FLIGHT, HOUR_PER_MINUTE_QUOTA_RATIO,
@@ -384,6 +384,14 @@ impl Client {
         Ok(r.userlist)
     }
 
+    /// `user/list` as [`Client::list_users`], each row read only for the fields a directory
+    /// snapshot keeps ([`ListedMember`]).
+    pub async fn list_users_brief(&self, department_id: u32) -> Result<Vec<ListedMember>, WecomError> {
+        let r: UserListResponse<ListedMember> =
+            self.call(USER_LIST, &[("department_id", department_id.to_string())], None).await?;
+        Ok(r.userlist)
+    }
+
     /// `user/simplelist`: userid, name and departments of the members directly in
     /// `department_id` (no `fetch_child`, as for `list_users`).
     pub async fn simple_list_users(&self, department_id: u32) -> Result<Vec<SimpleMember>, WecomError> {
@@ -464,23 +472,21 @@ impl Client {
                 .await
                 .map_err(|GaveUp| WecomError::RateLimitedGaveUp { endpoint: ep.name, errcode: 45009 })?;
             let sent = std::time::Instant::now();
-            let result = self.send_once(ep, query, body, token.as_ref()).await;
-            if let Some(observe) = &self.inner.on_call {
-                let (errcode, error) = match &result {
-                    Ok(_) => (Some(0), None),
-                    Err(WecomError::Api { errcode, .. }) => (Some(*errcode), None),
-                    Err(other) => (None, Some(other)),
-                };
-                observe(&CallRecord { endpoint: ep.name, errcode, error, elapsed: sent.elapsed() });
-            }
-            let err = match result {
-                Ok(value) => {
+            let err = match self.send_once(ep, query, body, token.as_ref()).await {
+                Ok(answer) => {
+                    // WeCom's part is over once the envelope says success: the latency the
+                    // adaptive bound judges ends here, and the slot is free for the next request
+                    // while this task decodes the payload (this process's CPU, not WeCom's load).
                     slot.succeeded();
                     pacer.endpoint_ok(ep.name);
-                    return Ok(value);
+                    drop(slot);
+                    let decoded = decode_payload(ep.name, ep.sensitive_answer, &answer);
+                    self.observe(ep, decoded.as_ref().err(), sent);
+                    return decoded;
                 }
                 Err(err) => err,
             };
+            self.observe(ep, Some(&err), sent);
             let WecomError::Api { errcode, .. } = &err else {
                 if matches!(err, WecomError::Transport { kind: TransportKind::Timeout, .. }) {
                     pacer.overloaded();
@@ -534,13 +540,27 @@ impl Client {
         }
     }
 
-    async fn send_once<T: DeserializeOwned>(
+    /// Reports one request to the observer, if any: `error` `None` is errcode 0.
+    fn observe(&self, ep: Endpoint, error: Option<&WecomError>, sent: std::time::Instant) {
+        if let Some(observe) = &self.inner.on_call {
+            let (errcode, error) = match error {
+                None => (Some(0), None),
+                Some(WecomError::Api { errcode, .. }) => (Some(*errcode), None),
+                Some(other) => (None, Some(other)),
+            };
+            observe(&CallRecord { endpoint: ep.name, errcode, error, elapsed: sent.elapsed() });
+        }
+    }
+
+    /// One request: the answer's bytes once its envelope says success (errcode 0), else the
+    /// error. The payload is left to the caller, to decode after the slot is freed.
+    async fn send_once(
         &self,
         ep: Endpoint,
         query: &[(&'static str, String)],
         body: Option<&Value>,
         token: Option<&AccessToken>,
-    ) -> Result<T, WecomError> {
+    ) -> Result<Vec<u8>, WecomError> {
         let mut url = self.inner.base.clone();
         url.set_path(&format!("{}/cgi-bin/{}", self.inner.prefix, ep.name));
         {
@@ -580,7 +600,8 @@ impl Client {
             }
             buf.extend_from_slice(&chunk);
         }
-        decode(ep.name, ep.sensitive_answer, status, &shown_url, &buf)
+        read_envelope(ep.name, status, &shown_url, &buf)?;
+        Ok(buf)
     }
 
     fn counters(&self) -> std::sync::MutexGuard<'_, Counters> {
@@ -689,8 +710,10 @@ fn transport_error(e: reqwest::Error, shown_url: &str, secrets: &[&str]) -> Weco
 /// broken server may send megabytes, which must not travel on into every error and log line.
 pub(crate) const MAX_ERRMSG_CHARS: usize = 1024;
 
-/// Reads an answer: the `{errcode, errmsg}` envelope first, then the payload. `pub(crate)` for
+/// Reads an answer: the `{errcode, errmsg}` envelope first, then the payload, as a call does in
+/// two steps (`send_once`, then [`decode_payload`] once the slot is freed). For the tests and
 /// the property tests, which feed it arbitrary bodies.
+#[cfg(test)]
 pub(crate) fn decode<T: DeserializeOwned>(
     endpoint: &'static str,
     sensitive: bool,
@@ -698,18 +721,33 @@ pub(crate) fn decode<T: DeserializeOwned>(
     shown_url: &str,
     body: &[u8],
 ) -> Result<T, WecomError> {
+    read_envelope(endpoint, status, shown_url, body)?;
+    decode_payload(endpoint, sensitive, body)
+}
+
+/// The envelope's outcome: `Ok` when WeCom answered errcode 0 (or none, as legacy answers did).
+///
+/// Reads only `errcode` and `errmsg` and skips the rest without building it, so the outcome of a
+/// call is known (and its slot freed) before the payload, the costly part of a large page, is
+/// decoded.
+pub(crate) fn read_envelope(
+    endpoint: &'static str,
+    status: u16,
+    shown_url: &str,
+    body: &[u8],
+) -> Result<(), WecomError> {
     let success_status = (200..300).contains(&status);
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let body = without_bom(body);
     let not_wecom = || WecomError::HttpStatus { url: shown_url.to_string(), status };
     let decode_err = |detail: String| WecomError::Decode { endpoint, detail };
-    let value: Value = match serde_json::from_slice(body) {
-        Ok(v @ Value::Object(_)) => v,
+    let envelope = match serde_json::from_slice::<Envelope>(body) {
+        Ok(Envelope::Object { errcode, errmsg }) => (errcode, errmsg),
         _ if !success_status => return Err(not_wecom()),
-        Ok(_) => return Err(decode_err("expected a JSON object".into())),
+        Ok(Envelope::NotAnObject) => return Err(decode_err("expected a JSON object".into())),
         // serde_json's syntax errors name a position, never the content.
         Err(e) => return Err(decode_err(format!("not JSON: {e}"))),
     };
-    let errcode = match value.get("errcode") {
+    let errcode = match envelope.0 {
         None if !success_status => return Err(not_wecom()),
         // Legacy answers omitted errcode on success (wecom-api.md §1).
         None | Some(Value::Null) => 0,
@@ -721,20 +759,21 @@ pub(crate) fn decode<T: DeserializeOwned>(
         Some(_) => return Err(decode_err("errcode has an unexpected type".into())),
     };
     if errcode != 0 {
-        let mut errmsg = match value.get("errmsg") {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Null) | None => String::new(),
-            Some(other) => other.to_string(),
-        };
-        if let Some((cut, _)) = errmsg.char_indices().nth(MAX_ERRMSG_CHARS) {
-            errmsg.truncate(cut);
-            errmsg.push('…');
-        }
-        return Err(WecomError::Api { endpoint, errcode, errmsg });
+        return Err(WecomError::Api { endpoint, errcode, errmsg: shown_errmsg(envelope.1) });
     }
-    serde_json::from_value(value).map_err(|e| {
-        if sensitive {
-            decode_err("the answer does not have the documented shape".into())
+    Ok(())
+}
+
+/// The payload of an answer whose envelope said success, decoded straight from the bytes into
+/// `T` (no intermediate `Value` tree: a `user/list` page would otherwise be built twice).
+pub(crate) fn decode_payload<T: DeserializeOwned>(
+    endpoint: &'static str,
+    sensitive: bool,
+    body: &[u8],
+) -> Result<T, WecomError> {
+    serde_json::from_slice(without_bom(body)).map_err(|e| {
+        let detail = if sensitive {
+            "the answer does not have the documented shape".into()
         } else {
             let mut detail = e.to_string();
             // serde may quote a value; keep it short in case it is personal data.
@@ -743,9 +782,125 @@ pub(crate) fn decode<T: DeserializeOwned>(
                 detail.truncate(cut);
                 detail.push('…');
             }
-            decode_err(detail)
-        }
+            detail
+        };
+        WecomError::Decode { endpoint, detail }
     })
+}
+
+fn without_bom(body: &[u8]) -> &[u8] {
+    body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
+}
+
+/// `errmsg` as shown in errors: any JSON type, cut to [`MAX_ERRMSG_CHARS`].
+fn shown_errmsg(errmsg: Option<Value>) -> String {
+    let mut errmsg = match errmsg {
+        Some(Value::String(s)) => s,
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    };
+    if let Some((cut, _)) = errmsg.char_indices().nth(MAX_ERRMSG_CHARS) {
+        errmsg.truncate(cut);
+        errmsg.push('…');
+    }
+    errmsg
+}
+
+/// An answer's envelope: its `errcode` and `errmsg` as sent (the last of each, as a JSON object
+/// read whole would keep), every other member skipped.
+enum Envelope {
+    Object { errcode: Option<Value>, errmsg: Option<Value> },
+    NotAnObject,
+}
+
+impl<'de> serde::Deserialize<'de> for Envelope {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Envelope, D::Error> {
+        d.deserialize_any(EnvelopeVisitor)
+    }
+}
+
+struct EnvelopeVisitor;
+
+impl<'de> serde::de::Visitor<'de> for EnvelopeVisitor {
+    type Value = Envelope;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Envelope, A::Error> {
+        let (mut errcode, mut errmsg) = (None, None);
+        while let Some(key) = map.next_key::<EnvelopeKey>()? {
+            match key {
+                EnvelopeKey::Errcode => errcode = Some(map.next_value()?),
+                EnvelopeKey::Errmsg => errmsg = Some(map.next_value()?),
+                EnvelopeKey::Other => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Envelope::Object { errcode, errmsg })
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Envelope, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Envelope::NotAnObject)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Envelope, E> {
+        Ok(Envelope::NotAnObject)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Envelope, E> {
+        Ok(Envelope::NotAnObject)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Envelope, E> {
+        Ok(Envelope::NotAnObject)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Envelope, E> {
+        Ok(Envelope::NotAnObject)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Envelope, E> {
+        Ok(Envelope::NotAnObject)
+    }
+
+    fn visit_unit<E>(self) -> Result<Envelope, E> {
+        Ok(Envelope::NotAnObject)
+    }
+}
+
+/// The two envelope members, told apart from the others without allocating their names.
+enum EnvelopeKey {
+    Errcode,
+    Errmsg,
+    Other,
+}
+
+impl<'de> serde::Deserialize<'de> for EnvelopeKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<EnvelopeKey, D::Error> {
+        d.deserialize_identifier(EnvelopeKeyVisitor)
+    }
+}
+
+struct EnvelopeKeyVisitor;
+
+impl serde::de::Visitor<'_> for EnvelopeKeyVisitor {
+    type Value = EnvelopeKey;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E>(self, name: &str) -> Result<EnvelopeKey, E> {
+        Ok(match name {
+            "errcode" => EnvelopeKey::Errcode,
+            "errmsg" => EnvelopeKey::Errmsg,
+            _ => EnvelopeKey::Other,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -1108,6 +1263,39 @@ mod tests {
         }
         assert_eq!(c.stats().calls_to("gettoken"), 2);
         assert!(c.stats().in_flight_peak >= 1);
+    }
+
+    /// The slot is freed on the envelope's success, before the payload is decoded: a payload of
+    /// the wrong shape is still the call's error (reported as such), and leaves no slot held.
+    #[tokio::test]
+    async fn a_bad_payload_after_a_successful_envelope_is_a_decode_error_and_frees_its_slot() {
+        let srv = Responder::start(|target, nth| {
+            if target.starts_with("/cgi-bin/gettoken") {
+                token_answer(nth)
+            } else {
+                http(200, r#"{"errcode":0,"errmsg":"ok","userlist":"not a list"}"#)
+            }
+        })
+        .await;
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+        let sink = seen.clone();
+        let c = srv.client(|cfg| {
+            // One slot, so a slot left held would make the second call wait forever.
+            cfg.max_in_flight = 1;
+            cfg.initial_in_flight = 1;
+            cfg.on_call = Some(Arc::new(move |call: &CallRecord<'_>| {
+                sink.lock().unwrap().push(format!("{} {:?} {}", call.endpoint, call.errcode, call.error.is_some()));
+            }))
+        });
+        let both = async {
+            let brief = c.list_users_brief(1).await;
+            (brief, c.list_users(1).await)
+        };
+        let (brief, full) = tokio::time::timeout(Duration::from_secs(10), both).await.expect("no slot left held");
+        assert!(matches!(brief, Err(WecomError::Decode { endpoint: "user/list", .. })), "{brief:?}");
+        assert!(matches!(full, Err(WecomError::Decode { endpoint: "user/list", .. })), "{full:?}");
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(seen, ["gettoken Some(0) false", "user/list None true", "user/list None true"]);
     }
 
     #[tokio::test]

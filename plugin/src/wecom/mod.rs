@@ -12,6 +12,7 @@
 //! | [`Client::simple_list_departments`] | `GET department/simplelist[?id=]` | 95350 |
 //! | [`Client::get_department`] | `GET department/get?id=` | 95351 |
 //! | [`Client::list_users`] | `GET user/list?department_id=` (no `fetch_child`) | 90201 |
+//! | [`Client::list_users_brief`] | the same, rows read only for a snapshot's fields | 90201 |
 //! | [`Client::simple_list_users`] | `GET user/simplelist?department_id=` (no `fetch_child`) | 90200 |
 //! | [`Client::get_user`] | `GET user/get?userid=` | 90196 |
 //! | [`Client::list_tags`] | `GET tag/list` | 90216 |
@@ -48,8 +49,8 @@ pub use client::{validate_base_url, CallObserver, CallRecord, CallStats, Client,
 pub use errcodes::{lookup as lookup_errcode, ErrcodeInfo, Retry};
 pub use error::{TransportKind, WecomError};
 pub use models::{
-    Agent, CodeIdentity, Department, DepartmentId, Gender, Member, MemberStatus, SimpleMember, TagMembers, TagSummary,
-    TagUser, UserDetail,
+    Agent, CodeIdentity, Department, DepartmentId, Gender, ListedMember, Member, MemberStatus, SimpleMember,
+    TagMembers, TagSummary, TagUser, UserDetail,
 };
 pub use pacing::RetryPolicy;
 pub use secret::{AccessToken, Secret};

@@ -12,11 +12,19 @@ use super::secret::Secret;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-/// Conversions from `serde_json::Value` that never fail (optional fields) or fail only when the
-/// value cannot be an id.
+/// Readers that never fail (optional fields) or fail only when the value cannot be an id.
+///
+/// They read each field straight from the answer's bytes as a [`Scalar`]: strings without escapes
+/// are borrowed until kept, and a list or an object where a scalar belongs is skipped without
+/// being built. A 50,000-member read decodes about a million fields, so building a `Value` for
+/// each (and copying its string) was most of the plugin's time per call.
 pub(crate) mod lenient {
     use super::*;
+    use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use std::borrow::Cow;
+    use std::fmt;
 
+    /// The same conversions for parts read as a `Value` (the agent's nested scope, a status).
     pub(crate) fn as_string(v: &Value) -> String {
         match v {
             Value::String(s) => s.clone(),
@@ -46,41 +54,226 @@ pub(crate) mod lenient {
         }
     }
 
+    /// One JSON value as the lenient readers see it.
+    pub(crate) enum Scalar<'a> {
+        Str(Cow<'a, str>),
+        Int(i64),
+        UInt(u64),
+        Float(f64),
+        Bool(bool),
+        /// `null`, a list or an object.
+        Other,
+    }
+
+    impl Scalar<'_> {
+        /// As text: numbers and booleans as JSON writes them, anything else empty.
+        pub(crate) fn into_string(self) -> String {
+            match self {
+                Scalar::Str(s) => s.into_owned(),
+                Scalar::Int(n) => n.to_string(),
+                Scalar::UInt(n) => n.to_string(),
+                // Through serde_json's Number, so a float reads as it did from a `Value` ("1.0").
+                Scalar::Float(f) => serde_json::Number::from_f64(f).map(|n| n.to_string()).unwrap_or_default(),
+                Scalar::Bool(b) => b.to_string(),
+                Scalar::Other => String::new(),
+            }
+        }
+
+        /// As an integer: integers, numeric strings and booleans; not floats.
+        pub(crate) fn as_i64(&self) -> Option<i64> {
+            match self {
+                Scalar::Int(n) => Some(*n),
+                Scalar::UInt(n) => i64::try_from(*n).ok(),
+                Scalar::Str(s) => s.trim().parse().ok(),
+                Scalar::Bool(b) => Some(i64::from(*b)),
+                Scalar::Float(_) | Scalar::Other => None,
+            }
+        }
+
+        pub(crate) fn as_u32(&self) -> Option<u32> {
+            self.as_i64().and_then(|n| u32::try_from(n).ok())
+        }
+
+        /// For error messages: what was there, without quoting a list or an object whole.
+        fn describe(&self) -> String {
+            match self {
+                Scalar::Str(s) => format!("{s:?}"),
+                Scalar::Int(n) => n.to_string(),
+                Scalar::UInt(n) => n.to_string(),
+                Scalar::Float(f) => f.to_string(),
+                Scalar::Bool(b) => b.to_string(),
+                Scalar::Other => "(null, a list or an object)".into(),
+            }
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Scalar<'de> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(ScalarVisitor)
+        }
+    }
+
+    struct ScalarVisitor;
+
+    impl<'de> Visitor<'de> for ScalarVisitor {
+        type Value = Scalar<'de>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Scalar<'de>, E> {
+            Ok(Scalar::Str(Cow::Borrowed(v)))
+        }
+
+        fn visit_str<E>(self, v: &str) -> Result<Scalar<'de>, E> {
+            Ok(Scalar::Str(Cow::Owned(v.to_owned())))
+        }
+
+        fn visit_string<E>(self, v: String) -> Result<Scalar<'de>, E> {
+            Ok(Scalar::Str(Cow::Owned(v)))
+        }
+
+        fn visit_i64<E>(self, v: i64) -> Result<Scalar<'de>, E> {
+            Ok(Scalar::Int(v))
+        }
+
+        fn visit_u64<E>(self, v: u64) -> Result<Scalar<'de>, E> {
+            Ok(Scalar::UInt(v))
+        }
+
+        fn visit_f64<E>(self, v: f64) -> Result<Scalar<'de>, E> {
+            Ok(Scalar::Float(v))
+        }
+
+        fn visit_bool<E>(self, v: bool) -> Result<Scalar<'de>, E> {
+            Ok(Scalar::Bool(v))
+        }
+
+        fn visit_unit<E>(self) -> Result<Scalar<'de>, E> {
+            Ok(Scalar::Other)
+        }
+
+        fn visit_none<E>(self) -> Result<Scalar<'de>, E> {
+            Ok(Scalar::Other)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Scalar<'de>, D::Error> {
+            d.deserialize_any(ScalarVisitor)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar<'de>, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(Scalar::Other)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar<'de>, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(Scalar::Other)
+        }
+    }
+
+    /// The items of a list kept by `keep`; anything but a list reads as empty.
+    fn list_of<'de, D, T>(d: D, keep: fn(Scalar<'de>) -> Option<T>) -> Result<Vec<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+    {
+        d.deserialize_any(ListVisitor { keep })
+    }
+
+    struct ListVisitor<'de, T> {
+        keep: fn(Scalar<'de>) -> Option<T>,
+    }
+
+    impl<'de, T> Visitor<'de> for ListVisitor<'de, T> {
+        type Value = Vec<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+            while let Some(item) = seq.next_element::<Scalar<'de>>()? {
+                items.extend((self.keep)(item));
+            }
+            Ok(items)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<T>, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(Vec::new())
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Vec<T>, D::Error> {
+            d.deserialize_any(self)
+        }
+
+        fn visit_none<E>(self) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_unit<E>(self) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_bool<E>(self, _: bool) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_i64<E>(self, _: i64) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_u64<E>(self, _: u64) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_f64<E>(self, _: f64) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_str<E>(self, _: &str) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+    }
+
     pub(crate) fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-        Ok(as_string(&Value::deserialize(d)?))
+        Ok(Scalar::deserialize(d)?.into_string())
     }
 
     pub(crate) fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-        let s = as_string(&Value::deserialize(d)?);
+        let s = Scalar::deserialize(d)?.into_string();
         Ok(if s.is_empty() { None } else { Some(s) })
     }
 
     pub(crate) fn i64_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-        Ok(as_i64(&Value::deserialize(d)?).unwrap_or(0))
+        Ok(Scalar::deserialize(d)?.as_i64().unwrap_or(0))
     }
 
     /// Negative or non-numeric values read as 0.
     pub(crate) fn u64_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-        let v = Value::deserialize(d)?;
-        let n = match &v {
-            Value::Number(n) => n.as_u64(),
-            other => as_i64(other).and_then(|n| u64::try_from(n).ok()),
+        let n = match Scalar::deserialize(d)? {
+            Scalar::UInt(n) => Some(n),
+            Scalar::Int(_) | Scalar::Float(_) => None,
+            other => other.as_i64().and_then(|n| u64::try_from(n).ok()),
         };
         Ok(n.unwrap_or(0))
     }
 
     pub(crate) fn u32_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-        Ok(as_u32(&Value::deserialize(d)?).unwrap_or(0))
+        Ok(Scalar::deserialize(d)?.as_u32().unwrap_or(0))
     }
 
     pub(crate) fn opt_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-        Ok(as_u32(&Value::deserialize(d)?))
+        Ok(Scalar::deserialize(d)?.as_u32())
     }
 
     pub(crate) fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-        Ok(as_i64(&Value::deserialize(d)?))
+        Ok(Scalar::deserialize(d)?.as_i64())
     }
 
+    /// Kept as sent (extended attributes, external profile): these are rare and shaped freely.
     pub(crate) fn opt_value<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
         let v = Value::deserialize(d)?;
         Ok(if v.is_null() { None } else { Some(v) })
@@ -88,19 +281,19 @@ pub(crate) mod lenient {
 
     /// Required id: a number or a numeric string.
     pub(crate) fn id_u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-        let v = Value::deserialize(d)?;
-        as_u32(&v).ok_or_else(|| serde::de::Error::custom(format!("invalid id {v}")))
+        let v = Scalar::deserialize(d)?;
+        v.as_u32().ok_or_else(|| serde::de::Error::custom(format!("invalid id {}", v.describe())))
     }
 
     /// Required id: a number or a numeric string.
     pub(crate) fn id_i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-        let v = Value::deserialize(d)?;
-        as_i64(&v).ok_or_else(|| serde::de::Error::custom(format!("invalid id {v}")))
+        let v = Scalar::deserialize(d)?;
+        v.as_i64().ok_or_else(|| serde::de::Error::custom(format!("invalid id {}", v.describe())))
     }
 
     /// Required userid: a non-empty string (a numeric userid may arrive as a number).
     pub(crate) fn userid<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-        let s = as_string(&Value::deserialize(d)?);
+        let s = Scalar::deserialize(d)?.into_string();
         if s.is_empty() {
             Err(serde::de::Error::custom("empty userid"))
         } else {
@@ -110,18 +303,15 @@ pub(crate) mod lenient {
 
     /// Items that are not ids are dropped rather than failing the record.
     pub(crate) fn vec_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u32>, D::Error> {
-        let v = Value::deserialize(d)?;
-        Ok(as_list(&v).iter().filter_map(as_u32).collect())
+        list_of(d, |item| item.as_u32())
     }
 
     pub(crate) fn vec_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<i64>, D::Error> {
-        let v = Value::deserialize(d)?;
-        Ok(as_list(&v).iter().filter_map(as_i64).collect())
+        list_of(d, |item| item.as_i64())
     }
 
     pub(crate) fn vec_string<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-        let v = Value::deserialize(d)?;
-        Ok(as_list(&v).iter().map(as_string).filter(|s| !s.is_empty()).collect())
+        list_of(d, |item| Some(item.into_string()).filter(|s| !s.is_empty()))
     }
 
     /// A response's list container: absent or `null` is empty, anything but a list is an error.
@@ -160,7 +350,7 @@ impl Gender {
 
 impl<'de> Deserialize<'de> for Gender {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(match lenient::as_i64(&Value::deserialize(d)?) {
+        Ok(match lenient::Scalar::deserialize(d)?.as_i64() {
             Some(1) => Gender::Male,
             Some(2) => Gender::Female,
             _ => Gender::Unspecified,
@@ -360,6 +550,40 @@ pub struct SimpleMember {
     /// Only for third-party apps.
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub open_userid: Option<String>,
+}
+
+/// A row of `user/list` as a directory read keeps it: the fields a snapshot uses. The others
+/// (contact details, avatars, extended attributes) are skipped while the answer is read instead
+/// of being built and dropped: at 50,000 members that was most of the read's allocations.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListedMember {
+    /// Userid (case-insensitive in WeCom).
+    #[serde(deserialize_with = "lenient::userid")]
+    pub userid: String,
+    /// Display name (not unique).
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub name: String,
+    /// Departments the app may see.
+    #[serde(default, deserialize_with = "lenient::vec_u32")]
+    pub department: Vec<u32>,
+    /// Job title.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub position: String,
+    /// As in [`Member::status`]: 0 when not sent.
+    #[serde(default, deserialize_with = "lenient::i64_or_zero")]
+    pub status: i64,
+}
+
+impl From<Member> for ListedMember {
+    fn from(m: Member) -> ListedMember {
+        ListedMember {
+            userid: m.userid,
+            name: m.name,
+            department: m.department,
+            position: m.position,
+            status: m.status,
+        }
+    }
 }
 
 /// A member (`user/get`, rows of `user/list`). Fields marked sensitive are empty for apps created
@@ -620,6 +844,53 @@ pub(crate) struct TagListResponse {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The byte-level readers give what the `Value` conversions give, for every JSON type.
+    #[test]
+    fn lenient_readers_read_as_the_value_conversions_do() {
+        #[derive(Deserialize)]
+        struct Probe {
+            #[serde(deserialize_with = "lenient::string")]
+            s: String,
+            #[serde(deserialize_with = "lenient::opt_i64")]
+            i: Option<i64>,
+            #[serde(deserialize_with = "lenient::opt_u32")]
+            u: Option<u32>,
+            #[serde(deserialize_with = "lenient::vec_string")]
+            list: Vec<String>,
+            #[serde(deserialize_with = "lenient::vec_i64")]
+            ints: Vec<i64>,
+        }
+        let samples = [
+            r#""plain""#,
+            r#""esc\"aped \u5f20""#,
+            r#"" 42 ""#,
+            "42",
+            "-7",
+            "18446744073709551615",
+            "1.0",
+            "2.5e3",
+            "true",
+            "false",
+            "null",
+            "[]",
+            r#"[1,"2",null,[3],{"a":1},true,"",2.5]"#,
+            r#"{"a":[1,2]}"#,
+        ];
+        for raw in samples {
+            let body = format!(r#"{{"s":{raw},"i":{raw},"u":{raw},"list":{raw},"ints":{raw}}}"#);
+            let probe: Probe = serde_json::from_slice(body.as_bytes()).expect(raw);
+            let v: Value = serde_json::from_str(raw).expect(raw);
+            assert_eq!(probe.s, lenient::as_string(&v), "{raw}");
+            assert_eq!(probe.i, lenient::as_i64(&v), "{raw}");
+            assert_eq!(probe.u, lenient::as_u32(&v), "{raw}");
+            let strings: Vec<String> =
+                lenient::as_list(&v).iter().map(lenient::as_string).filter(|s| !s.is_empty()).collect();
+            assert_eq!(probe.list, strings, "{raw}");
+            let ints: Vec<i64> = lenient::as_list(&v).iter().filter_map(lenient::as_i64).collect();
+            assert_eq!(probe.ints, ints, "{raw}");
+        }
+    }
 
     #[test]
     fn agent_flattens_nested_scope() {

@@ -16,8 +16,8 @@
 //!
 //! The bound on requests in flight is fixed ([`Pacer::new`]) or adaptive ([`Pacer::adaptive`],
 //! what the plugin uses): it then grows while answers come as fast as the floor latency and the
-//! bound is what holds requests back, and shrinks on 45009, -1, 45033, timeouts and queueing
-//! (see [`adaptive`]). Either way each call is also held to the per-minute and per-hour windows.
+//! bound is what holds requests back (doubling at first, as TCP's slow start), and shrinks on
+//! 45009, -1, 45033, timeouts and queueing (see [`adaptive`]). Either way each call is also held to the per-minute and per-hour windows.
 
 pub mod adaptive;
 
@@ -820,8 +820,8 @@ mod tests {
         let pacer = Arc::new(Pacer::adaptive(4, 16, 0, 0));
         assert_eq!(pacer.concurrency_limit(), 4);
         // Rounds of answers 20 ms after their slot, with every slot in use.
-        // 4, 5, 6, 7, 8, 10, 12, 15, 16: a quarter more (at least one) per round.
-        for _ in 0..8 {
+        // 4, 8, 16: doubled per round (slow start), then held at the ceiling.
+        for _ in 0..3 {
             let slots = futures_collect(&pacer, pacer.concurrency_limit()).await;
             tokio::time::advance(Duration::from_millis(20)).await;
             for slot in &slots {

@@ -12,10 +12,16 @@
 //! - the *floor* is the lowest round latency of the last [`FLOOR_ROUNDS`] rounds: what an answer
 //!   costs without queueing (a window, so a lasting change of network path is followed);
 //! - the round's latency within [`FLAT`] × floor and the limit actually used (demand reached it):
-//!   grow, by a quarter while nothing was ever refused (slow start), else by one;
+//!   grow. First by doubling (as TCP's slow start: a read of a few seconds cannot afford seven
+//!   rounds of +25 % to reach the ceiling), until the first round that is not flat or the first
+//!   back-off; then by a quarter; after a refusal by one only;
 //! - round latency above [`QUEUEING`] × floor: WeCom (or the path) queues, shrink by a quarter;
 //! - a refusal (45009, -1, 45033, a timeout): halve at once, at most once per round (the other
 //!   answers of the same overload arrive in the same round), and grow by one per round after.
+//!
+//! The latency it is fed is the server's part of a call (request out, answer in, envelope read),
+//! not the decoding of the answer's payload: that is this process's CPU, and judging it would
+//! shrink the bound when the host is busy although WeCom is not (see `Client::call`).
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -47,9 +53,38 @@ pub struct Controller {
     max: usize,
     /// Median latency of each of the last rounds, newest last.
     round_medians: VecDeque<Duration>,
-    /// Until the first refusal: grow by a quarter per round instead of by one.
-    slow_start: bool,
+    /// How a flat round grows the limit; only ever moves toward [`Growth::One`].
+    growth: Growth,
     round: Round,
+}
+
+/// How much a flat round (with the limit used) adds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Growth {
+    /// Slow start: double, until a round is not flat or the limit backs off.
+    Double,
+    /// A quarter more (at least one): still no refusal, but latency has moved once.
+    Quarter,
+    /// One more: WeCom refused, so it is near its limit and growth probes carefully.
+    One,
+}
+
+impl Growth {
+    fn step(self, limit: usize) -> usize {
+        match self {
+            Growth::Double => limit.max(1),
+            Growth::Quarter => (limit / 4).max(1),
+            Growth::One => 1,
+        }
+    }
+
+    /// The round was not flat, or the limit shrank: no more doubling.
+    fn calmed(self) -> Growth {
+        match self {
+            Growth::Double => Growth::Quarter,
+            other => other,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -72,7 +107,7 @@ impl Controller {
             min,
             max,
             round_medians: VecDeque::new(),
-            slow_start: true,
+            growth: Growth::Double,
             round: Round::default(),
         }
     }
@@ -106,7 +141,7 @@ impl Controller {
 
     /// WeCom refused or did not answer in time: halve, once per round.
     pub fn refused(&mut self, now: Instant) -> Change {
-        self.slow_start = false;
+        self.growth = Growth::One;
         if self.round.refused {
             return Change::Kept;
         }
@@ -132,12 +167,16 @@ impl Controller {
             // The round a refusal opened only tells that the lower limit held.
             return Change::Kept;
         }
+        if ratio > FLAT {
+            // Latency moved: whatever comes next, doubling again could overshoot by a whole limit.
+            self.growth = self.growth.calmed();
+        }
         if ratio > QUEUEING {
             return self.set(self.limit.saturating_sub((self.limit / 4).max(1)).max(self.min));
         }
         // Grow only when the limit was what held the requests back.
         if ratio <= FLAT && round.busiest >= self.limit {
-            let step = if self.slow_start { (self.limit / 4).max(1) } else { 1 };
+            let step = self.growth.step(self.limit);
             return self.set(self.limit.saturating_add(step).min(self.max));
         }
         Change::Kept
@@ -184,17 +223,40 @@ mod tests {
     }
 
     #[test]
-    fn grows_while_latency_stays_flat_up_to_the_ceiling() {
+    fn doubles_while_latency_stays_flat_up_to_the_ceiling() {
         let (clock, mut t) = (Clock::new(), 0);
-        let mut c = Controller::new(16, 1, 64);
-        assert_eq!(round(&mut c, 20 * MS, &clock, &mut t), Change::Grew(20), "a quarter more");
+        let mut c = Controller::new(16, 1, 100);
+        assert_eq!(round(&mut c, 20 * MS, &clock, &mut t), Change::Grew(32), "slow start: doubled");
         let mut limits = vec![c.limit()];
-        for _ in 0..10 {
+        for _ in 0..4 {
             round(&mut c, 21 * MS, &clock, &mut t);
             limits.push(c.limit());
         }
-        assert_eq!(limits, [20, 25, 31, 38, 47, 58, 64, 64, 64, 64, 64]);
+        assert_eq!(limits, [32, 64, 100, 100, 100], "clamped to the ceiling, never past it");
         assert_eq!(c.floor(), Some(20 * MS));
+    }
+
+    #[test]
+    fn after_a_round_that_is_not_flat_growth_is_a_quarter_again() {
+        let (clock, mut t) = (Clock::new(), 0);
+        let mut c = Controller::new(16, 1, 100);
+        assert_eq!(round(&mut c, 20 * MS, &clock, &mut t), Change::Grew(32));
+        assert_eq!(round(&mut c, 30 * MS, &clock, &mut t), Change::Kept, "1.5 x the floor: not flat");
+        let mut limits = Vec::new();
+        for _ in 0..4 {
+            round(&mut c, 20 * MS, &clock, &mut t);
+            limits.push(c.limit());
+        }
+        assert_eq!(limits, [40, 50, 62, 77], "a quarter per flat round, no more doubling");
+    }
+
+    #[test]
+    fn after_a_shrink_for_queueing_growth_is_a_quarter_again() {
+        let (clock, mut t) = (Clock::new(), 0);
+        let mut c = Controller::new(16, 1, 100);
+        round(&mut c, 20 * MS, &clock, &mut t);
+        assert_eq!(round(&mut c, 50 * MS, &clock, &mut t), Change::Shrank(24), "queueing: a quarter less");
+        assert_eq!(round(&mut c, 20 * MS, &clock, &mut t), Change::Grew(30));
     }
 
     #[test]
@@ -216,10 +278,10 @@ mod tests {
         let (clock, mut t) = (Clock::new(), 0);
         let mut c = Controller::new(32, 1, 64);
         round(&mut c, 20 * MS, &clock, &mut t);
-        assert_eq!(c.limit(), 40);
+        assert_eq!(c.limit(), 64);
         assert_eq!(round(&mut c, 30 * MS, &clock, &mut t), Change::Kept, "1.5 x the floor: neither flat nor queueing");
-        assert_eq!(round(&mut c, 45 * MS, &clock, &mut t), Change::Shrank(30), "2.25 x the floor: a quarter less");
-        assert_eq!(round(&mut c, 45 * MS, &clock, &mut t), Change::Shrank(23));
+        assert_eq!(round(&mut c, 45 * MS, &clock, &mut t), Change::Shrank(48), "2.25 x the floor: a quarter less");
+        assert_eq!(round(&mut c, 45 * MS, &clock, &mut t), Change::Shrank(36));
     }
 
     #[test]
@@ -227,21 +289,21 @@ mod tests {
         let (clock, mut t) = (Clock::new(), 0);
         let mut c = Controller::new(16, 1, 64);
         round(&mut c, 20 * MS, &clock, &mut t);
-        assert_eq!(c.limit(), 20);
-        // 5 of 20 answers delayed tenfold (the scheduler, not WeCom): the median is still flat.
-        for i in 0..20u64 {
+        assert_eq!(c.limit(), 32);
+        // 8 of 32 answers delayed tenfold (the scheduler, not WeCom): the median is still flat.
+        for i in 0..32u64 {
             t += 1;
             let latency = if i % 4 == 0 { 200 * MS } else { 21 * MS };
-            c.sample(latency, 20, clock.at(t));
+            c.sample(latency, 32, clock.at(t));
         }
-        assert_eq!(c.limit(), 25, "grew on the median");
+        assert_eq!(c.limit(), 64, "grew on the median");
         // Most answers slow: that is queueing.
-        for i in 0..25u64 {
+        for i in 0..64u64 {
             t += 1;
             let latency = if i % 4 == 0 { 21 * MS } else { 60 * MS };
-            c.sample(latency, 25, clock.at(t));
+            c.sample(latency, 64, clock.at(t));
         }
-        assert_eq!(c.limit(), 19);
+        assert_eq!(c.limit(), 48);
     }
 
     #[test]
