@@ -208,8 +208,10 @@ pub struct ProposalRow {
     pub kind: RowKind,
     /// The account it is or will be bound to (none for ambiguous and no-match rows).
     pub account: ROption<Candidate>,
-    /// For ambiguous rows: the candidates, never one picked silently. A name shared by many
-    /// accounts lists only the likeliest (agreeing departments first);
+    /// The candidates, never one picked silently: on ambiguous rows the name's accounts (and
+    /// those differing only by spacing), on `name_spacing_differs` rows the spacing variants, on
+    /// a name match its alternatives (spacing variants; the proposed account is `account`). A
+    /// name shared by many accounts lists only the likeliest (agreeing departments first);
     /// [`ProposalRow::candidates_total`] says how many there were.
     pub candidates: RVec<Candidate>,
     /// The tag shown in the table, e.g. 姓名匹配 / name match; empty when none.

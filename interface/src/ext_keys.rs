@@ -35,6 +35,8 @@ pub const NAME_SPACING_DIFFERS: &str = "name_spacing_differs";
 /// recorded them. `propose_bindings` never proposes such a pair (the row waits for the operator,
 /// the account is not listed to that member), so neither `commit` nor `plan_change` binds it
 /// automatically; the operator may still bind it explicitly. Userids compare case-insensitively.
+/// In the order the host recorded them: `commit` then also recognises a table made between two
+/// of a member's declines (otherwise it is refused as stale and the operator syncs again).
 /// Absent (a host that predates it): none.
 pub const DECLINED_PAIRS: &str = "declined_pairs";
 

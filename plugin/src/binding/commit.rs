@@ -113,6 +113,13 @@ pub fn build_change_set(input: &CommitInput) -> Result<ChangeSet, BindingError> 
                     new_bindings.push((i, c.account_id.as_str(), super::evidence::after_rename(b.evidence)));
                 }
             }
+            // An accepted name match (`decide --accept`) the member declined since: skipped, as
+            // without the edit. Only an operator's own bind pairs a declined account.
+            (_, Some(Decision::Bind(account, Evidence::Name | Evidence::NameDepartment)))
+                if declined.contains(&(userid_key(row.userid.as_str()), account)) =>
+            {
+                skipped += 1
+            }
             (_, Some(Decision::Bind(account, evidence))) => new_bindings.push((i, account, evidence)),
             (RowKind::NameMatch | RowKind::Ambiguous | RowKind::NoMatch, Some(Decision::Unbind))
             | (
@@ -458,6 +465,50 @@ mod tests {
         assert_eq!(c.summary.skipped, 3);
         let c = build_change_set(&commit_input(&i, &table, vec![edit(Bind, "zx1", Some("b1"))])).expect("bind");
         assert_eq!(bindings(&c), [("zx1".to_string(), "b1".to_string())]);
+    }
+
+    /// A bulk accept of a name match (`decide --accept`, the row's own provisional evidence) the
+    /// member declined after the table was made is skipped like the match itself; an operator's
+    /// own bind of that account still goes through.
+    #[test]
+    fn an_accepted_name_match_declined_since_is_not_bound() {
+        let mut i = input(vec![member("wxk", "王晓楷", &[])], vec![account("a1", "王晓楷", &[])], vec![]);
+        let table = propose(&i);
+        i.set_declined_pairs(&[("wxk".into(), "a1".into())]);
+        let mut accept = edit(Bind, "wxk", Some("a1"));
+        accept.evidence = row(&table, "wxk").evidence;
+        assert_eq!(accept.evidence, interface::Evidence::Name);
+        let c = build_change_set(&commit_input(&i, &table, vec![accept])).expect("commit");
+        assert!(bindings(&c).is_empty(), "{:?}", bindings(&c));
+        assert_eq!(c.summary.skipped, 1);
+    }
+
+    /// A table made between two of a member's declines is recognised (it holds the first, not the
+    /// second), and one made before or after both.
+    #[test]
+    fn a_table_made_between_two_declines_commits() {
+        let members = (0..12).map(|n| member(&format!("zw{n:02}"), "张伟", &[])).collect();
+        let accounts = (0..12).map(|n| account(&format!("a{n:02}"), "张伟", &[])).collect();
+        let mut i = input(members, accounts, vec![]);
+        let before = propose(&i);
+        i.set_declined_pairs(&[("zw00".into(), "a00".into())]);
+        let between = propose(&i);
+        i.ext = Default::default();
+        i.set_declined_pairs(&[("zw00".into(), "a00".into()), ("zw00".into(), "a01".into())]);
+        let after = propose(&i);
+        for table in [&before, &between, &after] {
+            let c = build_change_set(&commit_input(&i, table, vec![])).expect("recognised");
+            assert!(bindings(&c).is_empty());
+        }
+        // A table for declines the host never recorded is not this state's.
+        let mut other = i.clone();
+        other.ext = Default::default();
+        other.set_declined_pairs(&[("zw00".into(), "a01".into())]);
+        let foreign = propose(&other);
+        assert!(matches!(
+            build_change_set(&commit_input(&i, &foreign, vec![])),
+            Err(BindingError::Stale { part: StalePart::Rows })
+        ));
     }
 
     /// The operator may bind an account the row did not list (a name with more accounts than a row

@@ -17,16 +17,16 @@
 //! that order. Building is where the time goes, since every row owns copies of its strings.
 
 use super::fingerprint::host_state_id;
-use super::listing::{AgreeIndex, Listing, Tier, MAX_LISTED};
+use super::listing::{self, Listing, Pool, MAX_LISTED};
 use super::maps::{map, set, Map, Set};
 use super::names::{normalized, SpacingIndex};
 use super::reasons;
 use super::rows;
-use super::solve::{agrees, departments_agree, solve, KeyLists, Outcome, PairBy};
+use super::solve::{agrees, department_keys, departments_agree, solve, KeyLists, Outcome, PairBy};
 use super::userids::{userid_key, Declined};
-use abi_stable::std_types::RString;
 use interface::{
-    Binding, Member, MemberStatus, PlatformAccount, Proposal, ProposalCounts, ProposalInput, ProposalRow, RowKind, Text,
+    Binding, Candidate, Member, MemberStatus, PlatformAccount, Proposal, ProposalCounts, ProposalInput, ProposalRow,
+    RowKind, Text,
 };
 use std::borrow::Cow;
 use std::collections::hash_map::Entry;
@@ -141,23 +141,21 @@ struct Group<'a> {
     /// display order (by name, then id): candidates on every row of the name that offers any (an
     /// ambiguous row's extra choices, a name match's alternatives, a spacing row's only ones),
     /// never a proposed pair. Usually empty.
-    spacing: Vec<&'a PlatformAccount>,
+    spacing: Pool<'a>,
     /// Department keys of the members and of the accounts; empty for a group of one member and
     /// one account, which needs no solving.
     member_depts: KeyLists<'a>,
     account_depts: KeyLists<'a>,
     outcomes: Vec<Outcome>,
     /// The open accounts in display order (by name, then id), shared by the ambiguous members.
-    listed: Vec<usize>,
-    /// Which of `listed` agree with a member's departments (built only when a member is ambiguous).
-    agree_index: AgreeIndex<'a>,
-    /// The reason shown on each ambiguous row (the same for all of them).
+    open: Pool<'a>,
+    /// The reason shown on each ambiguous row of a member without declines (the same for all).
     ambiguous_reason: Option<Text>,
 }
 
 impl<'a> Group<'a> {
     fn new(members: &[&'a Member], accounts: Vec<&'a PlatformAccount>, spacing: Vec<&'a PlatformAccount>) -> Self {
-        let spacing = by_name_and_id(spacing);
+        let spacing = Pool::new(by_name_and_id(spacing));
         if members.len() == 1 && accounts.len() == 1 {
             return Group {
                 accounts,
@@ -165,40 +163,23 @@ impl<'a> Group<'a> {
                 member_depts: KeyLists::default(),
                 account_depts: KeyLists::default(),
                 outcomes: vec![Outcome::Pair { account: 0, by: PairBy::Name { after_department: false } }],
-                listed: Vec::new(),
-                agree_index: AgreeIndex::default(),
+                open: Pool::default(),
                 ambiguous_reason: None,
             };
         }
         let member_depts = KeyLists::new(members.iter().map(|m| m.department_names.iter().map(|d| d.as_str())));
         let account_depts = KeyLists::new(accounts.iter().map(|a| a.departments.iter().map(|d| d.as_str())));
         let solution = solve(&member_depts, &account_depts);
-        let mut listed = solution.open;
-        listed.sort_by(|&x, &y| {
-            let (x, y) = (accounts[x], accounts[y]);
-            x.name.as_str().cmp(y.name.as_str()).then_with(|| x.id.as_str().cmp(y.id.as_str()))
-        });
-        let offered = listed.len() + spacing.len();
-        let ambiguous_reason = solution.outcomes.iter().find_map(|o| match o {
-            Outcome::Ambiguous { members } => {
-                Some(reasons::ambiguous(listed.len(), *members, (offered > MAX_LISTED).then_some(MAX_LISTED)))
-            }
+        let ambiguous = solution.outcomes.iter().find_map(|o| match o {
+            Outcome::Ambiguous { members } => Some(*members),
             _ => None,
         });
-        let agree_index = match ambiguous_reason {
-            Some(_) => AgreeIndex::new(listed.len(), |p| account_depts.get(listed[p])),
-            None => AgreeIndex::default(),
+        let open = match ambiguous {
+            Some(_) => Pool::new(by_name_and_id(solution.open.iter().map(|&a| accounts[a]).collect())),
+            None => Pool::default(),
         };
-        Group {
-            accounts,
-            spacing,
-            member_depts,
-            account_depts,
-            outcomes: solution.outcomes,
-            listed,
-            agree_index,
-            ambiguous_reason,
-        }
+        let ambiguous_reason = ambiguous.map(|members| ambiguous_reason(open.len(), spacing.len(), members));
+        Group { accounts, spacing, member_depts, account_depts, outcomes: solution.outcomes, open, ambiguous_reason }
     }
 
     /// The accounts whose names differ from a name group's only by spacing, in display order (by
@@ -206,12 +187,11 @@ impl<'a> Group<'a> {
     fn spacing(accounts: Vec<&'a PlatformAccount>) -> Self {
         Group {
             accounts: Vec::new(),
-            spacing: by_name_and_id(accounts),
+            spacing: Pool::new(by_name_and_id(accounts)),
             member_depts: KeyLists::default(),
             account_depts: KeyLists::default(),
             outcomes: Vec::new(),
-            listed: Vec::new(),
-            agree_index: AgreeIndex::default(),
+            open: Pool::default(),
             ambiguous_reason: None,
         }
     }
@@ -220,34 +200,31 @@ impl<'a> Group<'a> {
     /// because no account has the exact name (`taken` false), or because every account that has
     /// it went to another member of the name (`taken`).
     fn spacing_row(&self, member: &Member, taken: bool, declined: &[String]) -> ProposalRow {
+        let (candidates, total) = self.offer(&[&self.spacing], member, None, declined);
+        with_total(rows::name_spacing_differs(member, candidates, taken, total), total)
+    }
+
+    /// The likeliest of `pools` for `member` (member `index` of the group, when it has one), at
+    /// most [`MAX_LISTED`], without the accounts the member declined; and how many there were.
+    fn offer(
+        &self,
+        pools: &[&Pool<'_>],
+        member: &Member,
+        index: Option<usize>,
+        declined: &[String],
+    ) -> (Vec<Candidate>, usize) {
+        let computed;
+        let keys: &[Cow<'_, str>] = match index {
+            Some(i) if !self.member_depts.is_empty() => self.member_depts.get(i),
+            _ => {
+                computed = department_keys(member.department_names.iter().map(|d| d.as_str()));
+                &computed
+            }
+        };
         let mut listing = Listing::new(declined);
-        self.offer_spacing(member, &mut listing);
-        let total = self.spacing.len() - listing.declined_among(self.spacing.iter().copied());
-        with_total(rows::name_spacing_differs(member, listing.into_candidates(), taken, total), total)
-    }
-
-    /// Offers the spacing candidates to `member`, likeliest tier first, as for ambiguous rows.
-    fn offer_spacing(&self, member: &Member, listing: &mut Listing<'_>) {
-        for tier in Tier::ALL {
-            self.offer_spacing_tier(member, tier, listing);
-        }
-    }
-
-    /// Offers the spacing candidates of one [`Tier`] to `member`.
-    fn offer_spacing_tier(&self, member: &Member, tier: Tier, listing: &mut Listing<'_>) {
-        if self.spacing.is_empty() {
-            return;
-        }
-        let member_names = names_departments(&member.department_names);
-        for a in &self.spacing {
-            if listing.is_full() {
-                return;
-            }
-            let agrees = departments_agree(&member.department_names, &a.departments);
-            if Tier::of(agrees, member_names, names_departments(&a.departments)) == tier {
-                listing.offer(a, agrees);
-            }
-        }
+        listing::offer(pools, keys, &mut listing);
+        let total = pools.iter().map(|p| p.len() - p.declined_in(&listing)).sum();
+        (listing.into_candidates(), total)
     }
 
     /// Whether member `index`'s and account `account`'s departments share a name.
@@ -272,62 +249,29 @@ impl<'a> Group<'a> {
                 if !self.spacing.is_empty() {
                     // Alternatives only: the proposed pair (and what commit does) is unchanged; a
                     // member who says "not mine" to it is offered these at login.
-                    let mut listing = Listing::new(declined);
-                    self.offer_spacing(member, &mut listing);
-                    let total = self.spacing.len() - listing.declined_among(self.spacing.iter().copied());
-                    row.candidates = listing.into_candidates().into();
+                    let (candidates, total) = self.offer(&[&self.spacing], member, Some(index), declined);
+                    row.candidates = candidates.into();
                     row.set_candidates_total(total as u64);
                 }
                 row
             }
             Outcome::Ambiguous { members } => {
-                let mut listing = Listing::new(declined);
-                self.offer_ambiguous(member, index, &mut listing);
-                let open = self.listed.iter().map(|&a| self.accounts[a]);
-                let total = self.listed.len() + self.spacing.len()
-                    - listing.declined_among(open.chain(self.spacing.iter().copied()));
-                let reason = self.ambiguous_reason.clone().unwrap_or_else(|| {
-                    reasons::ambiguous(
-                        self.listed.len(),
-                        members,
-                        (self.listed.len() + self.spacing.len() > MAX_LISTED).then_some(MAX_LISTED),
-                    )
-                });
-                with_total(rows::ambiguous(member, listing.into_candidates(), reason), total)
+                // A member whose own account was typed with a space is offered it beside the
+                // namesakes' accounts of its tier.
+                let (candidates, total) = self.offer(&[&self.open, &self.spacing], member, Some(index), declined);
+                let reason = match (&self.ambiguous_reason, declined.is_empty()) {
+                    (Some(reason), true) => reason.clone(),
+                    // The member's declines change the counts the reason gives.
+                    _ => {
+                        let open = self.open.len() - self.open.declined_in(&Listing::new(declined));
+                        ambiguous_reason(open, total - open, members)
+                    }
+                };
+                with_total(rows::ambiguous(member, candidates, reason), total)
             }
             Outcome::Taken if !self.spacing.is_empty() => self.spacing_row(member, true, declined),
             Outcome::Taken => rows::taken(member),
         }
-    }
-
-    /// Offers member `index` the name's open accounts and its spacing variants, likeliest
-    /// [`Tier`] first (see [`super::listing`]), until the listing is full: a member whose own
-    /// account was typed with a space is offered it beside the namesakes' accounts of its tier.
-    /// Linear in what is listed, whatever the name's size.
-    fn offer_ambiguous(&self, member: &Member, index: usize, listing: &mut Listing<'_>) {
-        let member_keys = self.member_depts.get(index);
-        let agreeing = self.agree_index.agreeing(member_keys, MAX_LISTED + listing.skips());
-        let neutral = if member_keys.is_empty() { &[][..] } else { self.agree_index.without_departments() };
-        for &p in &agreeing {
-            listing.offer(self.accounts[self.listed[p]], true);
-        }
-        self.offer_spacing_tier(member, Tier::Agrees, listing);
-        for &p in neutral {
-            if listing.is_full() {
-                return;
-            }
-            listing.offer(self.accounts[self.listed[p]], false);
-        }
-        self.offer_spacing_tier(member, Tier::NamesNone, listing);
-        for (p, &a) in self.listed.iter().enumerate() {
-            if listing.is_full() {
-                return;
-            }
-            if agreeing.binary_search(&p).is_err() && neutral.binary_search(&p).is_err() {
-                listing.offer(self.accounts[a], false);
-            }
-        }
-        self.offer_spacing_tier(member, Tier::Other, listing);
     }
 
     /// A name match on an account the member declined at login: never proposed again, the row
@@ -335,21 +279,20 @@ impl<'a> Group<'a> {
     fn declined_pair_row(&self, member: &Member, index: usize, account: usize, declined: &[String]) -> ProposalRow {
         let agree = self.agree(member, index, account);
         let mut row = rows::pair(member, self.accounts[account], agree, PairBy::Name { after_department: false });
-        let mut listing = Listing::new(declined);
-        self.offer_spacing(member, &mut listing);
-        let total = self.spacing.len() - listing.declined_among(self.spacing.iter().copied());
+        let (candidates, total) = self.offer(&[&self.spacing], member, Some(index), declined);
         row.kind = RowKind::Ambiguous;
         row.account = None.into();
         row.label = reasons::label_ambiguous();
         row.reason = reasons::declined_at_login(self.accounts[account].id.as_str());
-        row.candidates = listing.into_candidates().into();
+        row.candidates = candidates.into();
         with_total(row, total)
     }
 }
 
-/// Whether a list of department names names any (an empty name names none).
-fn names_departments(departments: &[RString]) -> bool {
-    departments.iter().any(|d| !normalized(d.as_str()).is_empty())
+/// The reason of an ambiguous row offering `open` accounts of the name and `spacing` whose names
+/// differ only by spacing to `members` members.
+fn ambiguous_reason(open: usize, spacing: usize, members: usize) -> Text {
+    reasons::ambiguous(open, members, (open + spacing > MAX_LISTED).then_some(MAX_LISTED))
 }
 
 /// `row` with its count of offerable accounts recorded when it lists fewer.
@@ -374,12 +317,12 @@ pub(crate) fn current_sources<'a>(input: &'a ProposalInput, rows: &[ProposalRow]
     if order.len() != rows.len() {
         return None;
     }
-    let none = Declined::default();
     for (&i, row) in order.iter().zip(rows) {
-        // A decline made since the table was made changes only that member's row: the table is
-        // still current (commit skips the declined pair itself).
-        let current = build_row(&items[i], &groups, &declined) == *row
-            || (declines_any(&items[i], &declined) && build_row(&items[i], &groups, &none) == *row);
+        // Declines made since the table was made change only that member's row, and the table is
+        // still current (commit skips a declined pair itself): the row may have been built with
+        // any first part of the member's declines, in the order the host recorded them.
+        let mine = member_declines(&items[i], &declined);
+        let current = (0..=mine.len()).rev().any(|n| build_row_declining(&items[i], &groups, &mine[..n]) == *row);
         if !current {
             return None;
         }
@@ -387,9 +330,9 @@ pub(crate) fn current_sources<'a>(input: &'a ProposalInput, rows: &[ProposalRow]
     Some(order.iter().map(|&i| items[i].work.source()).collect())
 }
 
-/// Whether the member of `item` declined any account at login.
-fn declines_any(item: &Item<'_>, declined: &Declined) -> bool {
-    item.work.source().member.is_some_and(|m| !declined.of(m.userid.as_str()).is_empty())
+/// The accounts the member of `item` declined at login, in the order the host gave them.
+fn member_declines<'d>(item: &Item<'_>, declined: &'d Declined) -> &'d [String] {
+    item.work.source().member.map_or(&[], |m| declined.of(m.userid.as_str()))
 }
 
 /// Decides what every row is, without building any. A name match the member declined keeps its
@@ -650,6 +593,11 @@ fn build_rows(
 
 /// Builds one row; `declined` holds the accounts members declined at login.
 fn build_row(item: &Item<'_>, groups: &[Group<'_>], declined: &Declined) -> ProposalRow {
+    build_row_declining(item, groups, member_declines(item, declined))
+}
+
+/// Builds one row; `mine` are the accounts its member declined at login.
+fn build_row_declining(item: &Item<'_>, groups: &[Group<'_>], mine: &[String]) -> ProposalRow {
     match item.work {
         Work::Bound { member, binding, account } => {
             let agree = account.is_some_and(|a| departments_agree(&member.department_names, &a.departments));
@@ -658,11 +606,9 @@ fn build_row(item: &Item<'_>, groups: &[Group<'_>], declined: &Declined) -> Prop
         Work::Gone { binding, account } => rows::gone(binding, account),
         Work::Inactive { member } => rows::inactive(member),
         Work::NoMatch { member, unavailable } => rows::no_match(member, unavailable),
-        Work::Grouped { member, group, index } => groups[group].row(member, index, declined.of(member.userid.as_str())),
+        Work::Grouped { member, group, index } => groups[group].row(member, index, mine),
         Work::Rename { member, binding, account } => rows::rename(member, binding, account),
-        Work::Spacing { member, group } => {
-            groups[group].spacing_row(member, false, declined.of(member.userid.as_str()))
-        }
+        Work::Spacing { member, group } => groups[group].spacing_row(member, false, mine),
     }
 }
 
@@ -1085,6 +1031,12 @@ mod tests {
         let listed: usize = p.rows.iter().map(|r| r.candidates.len()).sum();
         assert!(listed <= 400 * MAX_LISTED, "{listed}");
         assert!(p.rows.iter().all(|r| r.kind != Ambiguous || r.candidates_total() == 400));
+        // The same with every account typed with a space ("王 伟"): spacing rows, as bounded.
+        let members: Vec<_> = (0..400).map(|n| member(&format!("w{n:03}"), "王伟", &[])).collect();
+        let spaced: Vec<_> = (0..400).map(|n| account(&format!("s{n:03}"), "王 伟", &[])).collect();
+        let q = propose(&input(members, spaced, vec![]));
+        assert!(q.rows.iter().all(|r| r.kind == RowKind::NameSpacingDiffers && r.candidates.len() == MAX_LISTED));
+        assert!(q.rows.iter().all(|r| r.candidates_total() == 400));
         // Members of 部门0..部门4 see agreeing accounts first; those of 部门5 and 部门6 none.
         let r = row(&p, "w000");
         assert!(r.candidates.iter().all(|c| c.department_agrees));

@@ -15,7 +15,8 @@ pub(crate) fn userid_key(userid: &str) -> Cow<'_, str> {
 }
 
 /// The accounts each member declined at login ([`interface::ext_keys::DECLINED_PAIRS`]): never
-/// proposed to that member, never listed to them. A handful at most per member.
+/// proposed to that member, never listed to them. Usually none; each "none of these is mine"
+/// adds the accounts offered (at most ten).
 #[derive(Default)]
 pub(crate) struct Declined {
     by_user: Map<String, Vec<String>>,
@@ -30,7 +31,7 @@ impl Declined {
         Declined { by_user }
     }
 
-    /// The accounts `userid` declined (usually none).
+    /// The accounts `userid` declined (usually none), in the order the host gave them.
     pub(crate) fn of(&self, userid: &str) -> &[String] {
         if self.by_user.is_empty() {
             return &[];
