@@ -86,3 +86,38 @@ fn a_failing_step_is_reported_and_cleaned_up() {
     assert!(stderr.contains("步骤失败 / step failed: host-sim sync $W"), "{stderr}");
     assert!(!bench_dir(pid).exists(), "the temporary folder is removed");
 }
+
+/// `--growth` runs the path at a quarter, a half and all of `--users` and reports each step's
+/// growth per doubling (the verdict is the bench's; at these sizes it says nothing about speed).
+#[test]
+fn growth_runs_three_sizes_and_reports_each_steps_growth() {
+    let output = Command::new(EXE)
+        .args(["bench", "--e2e", "--growth", "--users", "400", "--departments", "20", "--tags", "5"])
+        .args(["--latency-ms", "0", "--json", "--plugin"])
+        .arg(plugin_path())
+        .output()
+        .expect("host-sim runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(report["sizes"], serde_json::json!([100, 200, 400]));
+    let runs = report["runs"].as_array().expect("runs");
+    let members: Vec<u64> = runs.iter().map(|r| r["users"].as_u64().expect("users")).collect();
+    assert_eq!(members, [100, 200, 400]);
+    let departments: Vec<u64> = runs.iter().map(|r| r["departments"].as_u64().expect("departments")).collect();
+    assert_eq!(departments, [5, 10, 20], "departments scaled with the members");
+    let steps = report["steps"].as_array().expect("steps");
+    assert_eq!(steps.len(), 5);
+    for step in steps {
+        assert_eq!(step["time"].as_array().expect("time").len(), 2, "{step}");
+        assert_eq!(step["memory"].as_array().expect("memory").len(), 2, "{step}");
+    }
+    assert!(report["memory_linear"].is_boolean());
+}
+
+#[test]
+fn growth_needs_e2e() {
+    let output = Command::new(EXE).args(["bench", "--growth", "--users", "400"]).output().expect("host-sim runs");
+    assert_ne!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--e2e"), "{}", String::from_utf8_lossy(&output.stderr));
+}

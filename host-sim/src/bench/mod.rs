@@ -109,6 +109,11 @@ pub struct BenchArgs {
     /// included (for a profiler; its peaks overstate a command's).
     #[arg(long, conflicts_with = "e2e")]
     pub e2e_in_process: bool,
+    /// With `--e2e`: the path at a quarter, a half and all of `--users` (departments scaled
+    /// alike), then each step's growth per doubling; every step linear when each command's peak
+    /// memory grows at most 2.05× (time shown, not judged).
+    #[arg(long, requires = "e2e")]
+    pub growth: bool,
     /// N members logging in at once through the platform's web server instead (issue 17):
     /// logins/s, p50/p99 of one login, WeCom calls per login.
     #[arg(long, value_name = "N")]

@@ -20,7 +20,11 @@
 //!   process, with the fake inside it too. Kept because it runs under one profiler (heaptrack) and
 //!   gives a step's heap growth; its peaks overstate a command's (the fake's organisation and the
 //!   pages the allocator keeps count in every step).
+//!
+//! [`growth`] (`--e2e --growth`) runs [`processes`] at a quarter, a half and all of the members
+//! and says how each step grew per doubling.
 
+pub mod growth;
 pub mod in_process;
 pub mod processes;
 
@@ -108,6 +112,9 @@ pub struct E2eReport {
 
 /// `host-sim bench --e2e` / `--e2e-in-process`.
 pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
+    if args.growth {
+        return growth::run(args, out);
+    }
     let report = if args.e2e_in_process { in_process::run(args)? } else { processes::run(args)? };
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
