@@ -51,7 +51,14 @@ fn a_frequency_limit_is_waited_out_and_the_read_completes() {
 
 #[test]
 fn broken_answers_give_an_incomplete_snapshot_naming_the_part() {
-    let kinds = [FaultKind::Http500, FaultKind::CloseConnection, FaultKind::TruncatedBody, FaultKind::Garbage];
+    // `{}` is JSON without the member list: reported unread, never read as an empty department.
+    let kinds = [
+        FaultKind::Http500,
+        FaultKind::CloseConnection,
+        FaultKind::TruncatedBody,
+        FaultKind::Garbage,
+        FaultKind::EmptyObject,
+    ];
     for kind in kinds {
         let (snap, _) = read_with(FaultRule::new(kind.clone()).on("user/list").times(1));
         assert!(!snap.complete, "{kind:?} must make the snapshot incomplete");

@@ -93,6 +93,9 @@ pub enum FaultKind {
     TruncatedBody,
     /// HTTP 200 with a body that is not JSON.
     Garbage,
+    /// HTTP 200 with `{}`: JSON, no errcode, none of the answer's fields (a proxy or a stub
+    /// answering in WeCom's place).
+    EmptyObject,
     /// A WeCom error envelope with the real `hint`/`from ip` tail, e.g. -1 system busy, 45009,
     /// 45033. An empty `errmsg` gets WeCom's text for the well-known codes.
     Errcode {
@@ -111,6 +114,7 @@ pub(crate) enum Replacement {
     Http500,
     Close,
     Garbage,
+    EmptyObject,
     Errcode(i64, String),
 }
 
@@ -200,6 +204,9 @@ impl FaultBook {
                 FaultKind::Garbage => {
                     verdict.replacement.get_or_insert(Replacement::Garbage);
                 }
+                FaultKind::EmptyObject => {
+                    verdict.replacement.get_or_insert(Replacement::EmptyObject);
+                }
                 FaultKind::Errcode { errcode, errmsg } => {
                     verdict.replacement.get_or_insert_with(|| Replacement::Errcode(*errcode, errmsg.clone()));
                 }
@@ -236,6 +243,9 @@ impl Replacement {
         match self {
             Replacement::Http500 => html(StatusCode::INTERNAL_SERVER_ERROR, GATEWAY_500),
             Replacement::Garbage => html(StatusCode::OK, "<html>gateway error</html>"),
+            Replacement::EmptyObject => {
+                (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "{}").into_response()
+            }
             Replacement::Errcode(errcode, errmsg) => {
                 let text = if errmsg.is_empty() { known_text(errcode) } else { errmsg.as_str() };
                 call.error(errcode, text).into_response()

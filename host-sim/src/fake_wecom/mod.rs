@@ -73,7 +73,7 @@
 //! the configured latency comes first. Kinds (JSON: `"http_500"` or `{"stall": {"ms": 500}}`):
 //! `http_500` (an HTML 500 page), `close_connection` (dropped, no answer), `stall {ms}` (answer
 //! later), `slow_body {ms}` (headers and half the body, a pause, the rest), `truncated_body`
-//! (full `Content-Length`, half the body, closed), `garbage` (200 with `<html>gateway error</html>`),
+//! (full `Content-Length`, half the body, closed), `garbage` (200 with `<html>gateway error</html>`), `empty_object` (200 with `{}`),
 //! `errcode {errcode, errmsg}` (a WeCom error envelope with the real tail; an empty `errmsg` gets
 //! WeCom's text for -1, 45009, 45033, …), `invalidate_tokens_after {calls}` (after that many more
 //! matching calls every token answers 40014 until a new `gettoken`; fires once). Several rules

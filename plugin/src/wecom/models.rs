@@ -5,8 +5,10 @@
 //! make a whole directory page unreadable. So: ids are required (an answer without them is
 //! useless), every other field defaults when absent, `null` or of an unexpected type, numbers
 //! are accepted as strings and vice versa, and unknown fields are ignored. The list containers of
-//! a response (e.g. `department`, `userlist`) must still be lists: a wrong type there is a
-//! `Decode` error, because silently reading it as empty would make members vanish.
+//! a response (e.g. `department`, `userlist`) must still be lists, and the directory's
+//! (`department/list`, `user/list`) must be there: a wrong type or a missing list is a `Decode`
+//! error, because silently reading it as empty would make members vanish. A key sent twice in one
+//! object is a `Decode` error too (the answer is ambiguous; which copy WeCom meant is unknown).
 
 use super::secret::Secret;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -587,8 +589,9 @@ impl From<Member> for ListedMember {
 }
 
 /// A member (`user/get`, rows of `user/list`). Fields marked sensitive are empty for apps created
-/// after 2022-06-20 (wecom-api.md §4.4).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// after 2022-06-20 (wecom-api.md §4.4). `Debug` shows who the member is, never the personal
+/// data (mobile, email, address and the like).
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Member {
     /// Userid (case-insensitive in WeCom).
     #[serde(deserialize_with = "lenient::userid")]
@@ -666,6 +669,19 @@ pub struct Member {
     /// External profile, as sent.
     #[serde(default, deserialize_with = "lenient::opt_value")]
     pub external_profile: Option<Value>,
+}
+
+impl std::fmt::Debug for Member {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Member")
+            .field("userid", &self.userid)
+            .field("name", &self.name)
+            .field("department", &self.department)
+            .field("position", &self.position)
+            .field("main_department", &self.main_department)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Member {
@@ -810,9 +826,11 @@ pub(crate) struct TokenResponse {
     pub(crate) expires_in: i64,
 }
 
+/// `department` is required: a success without it (a proxy's `{}`) would read as an organisation
+/// with no departments. WeCom sends `[]` when the app sees none.
 #[derive(Deserialize)]
 pub(crate) struct DepartmentListResponse {
-    #[serde(default, deserialize_with = "lenient::list")]
+    #[serde(deserialize_with = "lenient::list")]
     pub(crate) department: Vec<Department>,
 }
 
@@ -827,10 +845,15 @@ pub(crate) struct DepartmentGetResponse {
     pub(crate) department: Department,
 }
 
+/// `userlist` is required: a success without it (a proxy's `{}`) would read as an empty
+/// department, and a complete snapshot missing its members proposes their bindings for removal.
+/// WeCom sends `[]` for an empty department; whether it ever leaves the key out is not
+/// documented, and if it did the department is reported unread (the snapshot is then partial,
+/// which never removes a binding) rather than empty.
 #[derive(Deserialize)]
 #[serde(bound(deserialize = "T: Deserialize<'de>"))]
 pub(crate) struct UserListResponse<T> {
-    #[serde(default, deserialize_with = "lenient::list")]
+    #[serde(deserialize_with = "lenient::list")]
     pub(crate) userlist: Vec<T>,
 }
 
@@ -844,6 +867,60 @@ pub(crate) struct TagListResponse {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// A success without the directory's list (a proxy's `{}`) is not an empty department.
+    #[test]
+    fn a_directory_answer_without_its_list_is_refused_not_empty() {
+        assert!(serde_json::from_str::<UserListResponse<ListedMember>>(r#"{"errcode":0,"errmsg":"ok"}"#).is_err());
+        assert!(serde_json::from_str::<UserListResponse<Member>>("{}").is_err());
+        assert!(serde_json::from_str::<DepartmentListResponse>(r#"{"errcode":0}"#).is_err());
+        let empty: UserListResponse<ListedMember> =
+            serde_json::from_str(r#"{"errcode":0,"userlist":[]}"#).expect("an empty department");
+        assert!(empty.userlist.is_empty());
+    }
+
+    /// A key sent twice is ambiguous: the page is refused (reported unread), never read with one
+    /// copy silently dropped.
+    #[test]
+    fn a_key_sent_twice_refuses_the_answer() {
+        let twice_list = r#"{"errcode":0,"userlist":[{"userid":"a"}],"userlist":[{"userid":"b"}]}"#;
+        assert!(serde_json::from_str::<UserListResponse<ListedMember>>(twice_list).is_err());
+        let twice_field = r#"{"errcode":0,"userlist":[{"userid":"zs","name":"张三","name":"李四"}]}"#;
+        assert!(serde_json::from_str::<UserListResponse<ListedMember>>(twice_field).is_err());
+    }
+
+    /// The brief rows a directory read keeps are the full member's fields, read alike.
+    #[test]
+    fn a_listed_member_reads_its_fields_as_the_full_member_does() {
+        let page = r#"{"errcode":0,"userlist":[
+            {"userid":"ZhangSan","name":"张三","department":["2",3],"position":7,"status":"1","mobile":"13800000000"},
+            {"userid":"lisi","name":null,"department":null,"position":"工程师","status":5.0},
+            {"userid":"wangwu","department":[4,"x"],"status":"4"}
+        ]}"#;
+        let full: UserListResponse<Member> = serde_json::from_str(page).expect("full");
+        let brief: UserListResponse<ListedMember> = serde_json::from_str(page).expect("brief");
+        let from_full: Vec<ListedMember> = full.userlist.into_iter().map(ListedMember::from).collect();
+        assert_eq!(brief.userlist, from_full);
+    }
+
+    /// A member's Debug output names them, never their personal data.
+    #[test]
+    fn a_members_debug_output_has_no_personal_data() {
+        let m = Member {
+            userid: "zs".into(),
+            name: "张三".into(),
+            mobile: "13800000000".into(),
+            email: "zs@example.com".into(),
+            biz_mail: "zs@corp.example".into(),
+            address: "北京市".into(),
+            ..Member::default()
+        };
+        let shown = format!("{m:?}");
+        assert!(shown.contains("zs") && shown.contains("张三"), "{shown}");
+        for secret in ["13800000000", "zs@example.com", "zs@corp.example", "北京市"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+    }
 
     /// The byte-level readers give what the `Value` conversions give, for every JSON type.
     #[test]
