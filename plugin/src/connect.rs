@@ -23,7 +23,7 @@ pub fn client_for(settings: &CleanSettings, host: &Host) -> Result<Client, Wecom
         request_timeout: Duration::from_secs(10),
         connect_timeout: Duration::from_secs(5),
         max_body_bytes: 16 * 1024 * 1024,
-        // Adaptive: from 16 requests in flight up to 64 while WeCom answers at its idle speed.
+        // Adaptive: from 32 requests in flight up to 64 while WeCom answers at its idle speed.
         max_in_flight: wecom::pacing::ADAPTIVE_MAX_IN_FLIGHT,
         initial_in_flight: wecom::pacing::ADAPTIVE_INITIAL_IN_FLIGHT,
         calls_per_minute: 8_000,

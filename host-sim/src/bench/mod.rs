@@ -43,7 +43,7 @@ use std::sync::Arc;
 
 /// Where the plugin's adaptive bound on requests in flight starts (`ADAPTIVE_INITIAL_IN_FLIGHT`
 /// in `plugin/src/wecom/pacing.rs`): the read must reach at least this.
-pub const PLUGIN_INITIAL_IN_FLIGHT: u64 = 16;
+pub const PLUGIN_INITIAL_IN_FLIGHT: u64 = 32;
 /// The adaptive bound's ceiling (`ADAPTIVE_MAX_IN_FLIGHT`).
 pub const PLUGIN_MAX_IN_FLIGHT: u64 = 64;
 /// WeCom's per-API minute quota, the fake's default: below it the run is "rate-limited".

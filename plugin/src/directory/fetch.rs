@@ -11,12 +11,16 @@
 //! `user/simplelist` + `user/get` when a department's `user/list` is refused or over the size cap
 //! (see `read_tree` and `needs_member_fallback` for what is unconfirmed).
 
-use super::{fingerprint::snapshot_id, members::MemberSet, tree::DeptNode, DeptTree};
+use super::{
+    fingerprint::snapshot_id_of_hashes,
+    members::{Hashed, MemberSet, Sorted},
+    tree::DeptNode,
+    DeptTree,
+};
 use crate::host_log::Host;
 use crate::settings::Accepted;
 use crate::wecom::{self, WecomError};
 use crate::wecom_text;
-use abi_stable::std_types::{RString, RVec};
 use interface::{
     Department, DirectorySnapshot, Member, MemberStatus, PluginError, ProblemKind, ScopeProblem, ScopeSelection, Tag,
     Text,
@@ -103,7 +107,7 @@ pub async fn fetch(accepted: &Accepted, scope: &ScopeSelection, host: &Host) -> 
     let listed: HashSet<u32> = to_list.iter().copied().collect();
     to_list.extend(tree.union_of_subtrees(&tag_departments).into_iter().filter(|id| !listed.contains(id)));
 
-    let mut members = MemberSet::default();
+    let mut members = MemberSet::new(tree.clone());
     let total = to_list.len() as u64;
     let mut jobs = JoinSet::new();
     for dept in to_list {
@@ -113,6 +117,18 @@ pub async fn fetch(accepted: &Accepted, scope: &ScopeSelection, host: &Host) -> 
             (dept, client.list_users_brief(dept).await.map(|page| members_of_page(page, &tree)))
         });
     }
+    // The departments in scope, built while the first requests are out.
+    let departments: Vec<Department> = synced_departments
+        .iter()
+        .filter_map(|id| {
+            tree.get(*id).map(|n| Department {
+                id: *id,
+                name: n.name.as_str().into(),
+                parent_id: n.parent_id,
+                order: n.order,
+            })
+        })
+        .collect();
     // Pages are merged as they arrive, so at most the in-flight answers exist twice in memory.
     let mut failed = Vec::new();
     run_all(&mut jobs, host, "members", total, |joined| match joined {
@@ -208,26 +224,15 @@ pub async fn fetch(accepted: &Accepted, scope: &ScopeSelection, host: &Host) -> 
         }
     }
 
-    let mut members = members.into_members();
-    // Names for the members that have none yet: read one by one, or listed in several
-    // departments (merging drops the names of the first page's departments).
-    for m in members.iter_mut().filter(|m| m.department_names.is_empty() && !m.department_ids.is_empty()) {
-        m.department_names = department_names(&m.department_ids, &tree);
-    }
-    let departments: Vec<Department> = synced_departments
-        .iter()
-        .filter_map(|id| {
-            tree.get(*id).map(|n| Department {
-                id: *id,
-                name: n.name.as_str().into(),
-                parent_id: n.parent_id,
-                order: n.order,
-            })
-        })
-        .collect();
-
+    // Every member is named and fingerprinted already (the tree was complete before the first
+    // member was read): what is left after the last answer is putting them in order and folding
+    // their fingerprints.
+    let Sorted { members, hashes, spent_keys } = members.into_sorted();
     let corp_id = accepted.settings.corp_id.clone();
-    let id = snapshot_id(&corp_id, &departments, &members);
+    let id = snapshot_id_of_hashes(&corp_id, &departments, hashes);
+    // The index's keys are freed off the path the caller waits on (and after the allocations
+    // above, which would wait for the same allocator arena).
+    drop(tokio::task::spawn_blocking(move || drop(spent_keys)));
     let api_calls = client.stats().total_calls().saturating_sub(calls_before);
     host.info(&format!(
         "fetch_scope: {} members, {} departments, {} problems, {} API calls, complete={}",
@@ -407,23 +412,18 @@ fn member_from(m: wecom::Member) -> Member {
     listed_member_from(m.into())
 }
 
-/// A `user/list` page as snapshot members, named. Called in the page's own task, on the
-/// runtime's workers, where the page was decoded and while other requests are out: the task that
-/// merges the pages then only merges (and frees nothing allocated on another thread), and no pass
-/// over every member is left for after the last answer.
-fn members_of_page(page: Vec<wecom::ListedMember>, tree: &DeptTree) -> Vec<Member> {
+/// A `user/list` page as snapshot members, named and fingerprinted. Called in the page's own
+/// task, on the runtime's workers, where the page was decoded and while other requests are out:
+/// the task that merges the pages then only merges (and frees nothing allocated on another
+/// thread), and no pass over every member's fields is left for after the last answer.
+fn members_of_page(page: Vec<wecom::ListedMember>, tree: &DeptTree) -> Vec<Hashed> {
     page.into_iter()
         .map(|m| {
             let mut member = listed_member_from(m);
-            member.department_names = department_names(&member.department_ids, tree);
-            member
+            member.department_names = tree.names(&member.department_ids);
+            Hashed::new(member)
         })
         .collect()
-}
-
-/// The names of `ids` (those the tree knows), in their order, for display.
-fn department_names(ids: &[u32], tree: &DeptTree) -> RVec<RString> {
-    ids.iter().filter_map(|id| tree.name(*id)).map(Into::into).collect()
 }
 
 fn listed_member_from(m: wecom::ListedMember) -> Member {

@@ -8,6 +8,6 @@ mod members;
 mod tree;
 
 pub use fetch::{fetch, status_from as fetch_status};
-pub use fingerprint::snapshot_id;
-pub use members::MemberSet;
+pub use fingerprint::{member_hash, snapshot_id, snapshot_id_of_hashes};
+pub use members::{Hashed, MemberSet, Sorted};
 pub use tree::DeptTree;

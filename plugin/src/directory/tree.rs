@@ -1,5 +1,6 @@
 //! The visible department tree, and the subtree arithmetic scope resolution needs.
 
+use abi_stable::std_types::{RString, RVec};
 use std::collections::{HashMap, HashSet, VecDeque};
 
 /// One department as the tree keeps it.
@@ -47,6 +48,11 @@ impl DeptTree {
     /// Name of a department, when visible.
     pub fn name(&self, id: u32) -> Option<&str> {
         self.nodes.get(&id).map(|n| n.name.as_str())
+    }
+
+    /// The names of `ids` (those the tree knows), in their order, for display.
+    pub fn names(&self, ids: &[u32]) -> RVec<RString> {
+        ids.iter().filter_map(|id| self.name(*id)).map(Into::into).collect()
     }
 
     /// The department and all its descendants, parents before children. Empty when not visible.

@@ -325,6 +325,25 @@ mod tests {
     }
 
     #[test]
+    fn the_plugins_start_is_one_doubling_of_the_old_fixed_bound_and_a_first_refusal_returns_to_it() {
+        use super::super::{ADAPTIVE_INITIAL_IN_FLIGHT, ADAPTIVE_MAX_IN_FLIGHT, DEFAULT_MAX_IN_FLIGHT};
+        // wecom-api.md §9: the old per-corp figure is 300 at once; the start stays a ninth of it.
+        const OLD_PER_CORP: usize = 300;
+        const { assert!(ADAPTIVE_INITIAL_IN_FLIGHT * 9 <= OLD_PER_CORP) };
+        const { assert!(ADAPTIVE_MAX_IN_FLIGHT * 4 <= OLD_PER_CORP) };
+        let (clock, mut t) = (Clock::new(), 0);
+        let mut c = Controller::new(ADAPTIVE_INITIAL_IN_FLIGHT, 1, ADAPTIVE_MAX_IN_FLIGHT);
+        // 45033 (or 45009, -1, a timeout) in the very first round: back to the old fixed bound.
+        assert_eq!(c.refused(clock.at(1)), Change::Shrank(DEFAULT_MAX_IN_FLIGHT));
+        t += 1;
+        assert_eq!(round(&mut c, 20 * MS, &clock, &mut t), Change::Kept, "the round the refusal opened");
+        assert_eq!(c.refused(clock.at(t + 1)), Change::Shrank(DEFAULT_MAX_IN_FLIGHT / 2), "and halves again");
+        // Unrefused and flat, the first round reaches the ceiling.
+        let mut c = Controller::new(ADAPTIVE_INITIAL_IN_FLIGHT, 1, ADAPTIVE_MAX_IN_FLIGHT);
+        assert_eq!(round(&mut c, 20 * MS, &clock, &mut t), Change::Grew(ADAPTIVE_MAX_IN_FLIGHT));
+    }
+
+    #[test]
     fn never_leaves_its_bounds() {
         let (clock, mut t) = (Clock::new(), 0);
         let mut c = Controller::new(100, 2, 8);
