@@ -231,8 +231,10 @@ pub async fn fetch(accepted: &Accepted, scope: &ScopeSelection, host: &Host) -> 
     let corp_id = accepted.settings.corp_id.clone();
     let id = snapshot_id_of_hashes(&corp_id, &departments, hashes);
     // The index's keys are freed off the path the caller waits on (and after the allocations
-    // above, which would wait for the same allocator arena).
-    drop(tokio::task::spawn_blocking(move || drop(spent_keys)));
+    // above, which would wait for the same allocator arena). A host at its thread limit cannot
+    // start the thread: the closure, and the keys with it, are then dropped here (tokio's
+    // `spawn_blocking` would panic instead, losing the finished read).
+    let _ = std::thread::Builder::new().name("wecom-free".into()).spawn(move || drop(spent_keys));
     let api_calls = client.stats().total_calls().saturating_sub(calls_before);
     host.info(&format!(
         "fetch_scope: {} members, {} departments, {} problems, {} API calls, complete={}",
@@ -442,7 +444,8 @@ fn simple_member_from(m: wecom::SimpleMember) -> Member {
     Member {
         userid: m.userid.into(),
         name: m.name.into(),
-        department_ids: m.department.into(),
+        // Sorted, as for `user/list` rows: the snapshot does not depend on WeCom's order.
+        department_ids: m.department.iter().copied().collect::<BTreeSet<u32>>().into_iter().collect(),
         department_names: Default::default(),
         position: "".into(),
         status: MemberStatus::Unknown,

@@ -5,7 +5,7 @@
 //! A read merges pages while other requests are still out, and whatever is left to do after the
 //! last answer is time the user waits. So the set keeps the members in arrival order, already
 //! named and each with its fingerprint (see [`Hashed`]), with a B-tree of small entries (key →
-//! position) for the order; [`MemberSet::into_sorted`] then only moves each member once, inside
+//! position) for the order; [`MemberSet::into_sorted`] then moves the members in place (linear), inside
 //! memory the read already touched, and folds fingerprints instead of reading every member again.
 
 use super::fingerprint::member_hash;
@@ -92,6 +92,9 @@ impl MemberSet {
                 }
                 let mut changed = existing.department_ids.len() != known;
                 if changed {
+                    // Sorted again, so pages that disagree about a member's departments give the
+                    // same snapshot whatever order they arrive in.
+                    existing.department_ids.sort_unstable();
                     existing.department_names = self.tree.names(&existing.department_ids);
                 }
                 if existing.status == MemberStatus::Unknown && member.status != MemberStatus::Unknown {
@@ -223,6 +226,24 @@ mod tests {
         assert_eq!(names(&members[0]), ["销售", "市场"], "a new department: named in the merge");
         assert_eq!(names(&members[1]), ["市场"], "read without names: named from the tree (9 is not in it)");
         assert_eq!(names(&members[2]), ["研发"], "same departments: names kept");
+    }
+
+    /// Pages that disagree about a member's departments (the directory changed during the read)
+    /// give the same member and fingerprint whatever order they arrive in.
+    #[test]
+    fn pages_disagreeing_about_departments_merge_alike_in_any_order() {
+        let read = |pages: &[&[u32]]| {
+            let mut set = MemberSet::new(tree());
+            for depts in pages {
+                set.add(member("zx", depts, MemberStatus::Active));
+            }
+            let Sorted { members, hashes, .. } = set.into_sorted();
+            (members, hashes)
+        };
+        let (a, ha) = read(&[&[3], &[2, 4]]);
+        let (b, hb) = read(&[&[2, 4], &[3]]);
+        assert_eq!(a[0].department_ids.as_slice(), &[2, 3, 4]);
+        assert_eq!((a, ha), (b, hb));
     }
 
     #[test]
